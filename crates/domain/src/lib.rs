@@ -1,0 +1,23 @@
+//! Shouwang's domain: the vocabulary of `SPEC.md` §1 as plain Rust types.
+//!
+//! No IO lives here: no database, no HTTP, no files. Values that must be valid
+//! (a phone number, an ID number, a region code) exist only once parsed
+//! ("parse, don't validate"), so code further out never re-checks strings.
+
+pub mod id_card;
+pub mod import;
+pub mod lang;
+pub mod phone;
+pub mod region;
+pub mod resident;
+pub mod text;
+
+pub use id_card::{IdCardError, IdCardNo, IdHasher};
+pub use import::{
+    BirthColumn, Cell, ImportCounts, ImportReport, RawResidentRow, RejectReason, RejectedRow, ResidentRecord, parse_row,
+    reject_duplicates,
+};
+pub use lang::Lang;
+pub use phone::{PhoneError, PhoneNumber};
+pub use region::{RegionCode, RegionKind};
+pub use resident::{BirthYear, Gender, Tag, TagSet};
