@@ -1,1 +1,24 @@
+//! Storage: SeaORM entities, repository functions, connection setup and
+//! write transactions. The only crate that talks to the database.
+//!
+//! Both backends go through the same code; the few places that differ
+//! (SQLite `BEGIN IMMEDIATE`, PostgreSQL advisory locks) are in [`conn`].
 
+pub mod conn;
+pub mod entity;
+pub mod error;
+pub mod export;
+pub mod id_key;
+pub mod import;
+pub mod registry;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use conn::{Backend, Db, DbOptions};
+pub use error::DbError;
+pub use sea_orm::DbErr;
+
+/// The current time, in UTC, for `created_at`/`updated_at` columns.
+pub(crate) fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}

@@ -1,1 +1,18 @@
+//! The one schema source for SQLite and PostgreSQL.
+//!
+//! Rules that keep the schema portable (see `research/stack.md`): UUID primary
+//! keys made by the application, UTC timestamps, enums as text with a CHECK,
+//! no triggers, arrays or PostgreSQL-only types, and every foreign key declared
+//! when its table is created (SQLite cannot add one later with ALTER).
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_registry;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_registry::Migration)]
+    }
+}

@@ -1,0 +1,32 @@
+//! Guards the key of the ID-number hash. Hashes made with one key never match
+//! hashes made with another, so a changed key would silently duplicate every
+//! resident on the next import: the database remembers the key's fingerprint
+//! and refuses a different one.
+
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use shouwang_domain::IdHasher;
+
+use crate::entity::app_meta;
+use crate::{Db, DbError};
+
+const FINGERPRINT_KEY: &str = "id_hash_key_fingerprint";
+
+pub async fn check_id_key(db: &Db, hasher: &IdHasher) -> Result<(), DbError> {
+    let fingerprint = hasher.fingerprint();
+    match app_meta::Entity::find_by_id(FINGERPRINT_KEY.to_string()).one(&db.write).await? {
+        Some(row) if row.value == fingerprint => Ok(()),
+        Some(_) => Err(DbError::invalid(
+            "身份证号加密密钥与本数据库创建时使用的不一致：请使用原来的密钥（id_hash_key）",
+            "the ID-number hash key differs from the one this database was created with: use the original id_hash_key",
+        )),
+        None => {
+            app_meta::Entity::insert(app_meta::ActiveModel {
+                key: Set(FINGERPRINT_KEY.to_string()),
+                value: Set(fingerprint),
+            })
+            .exec_without_returning(&db.write)
+            .await?;
+            Ok(())
+        }
+    }
+}

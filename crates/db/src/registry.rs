@@ -1,0 +1,322 @@
+//! The registry of places: regions, blocks and incidents, and the read
+//! queries over households and residents that pages and the API share.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use shouwang_domain::text::{building_key, name_key, normalize};
+use shouwang_domain::{RegionCode, RegionKind};
+use uuid::Uuid;
+
+use crate::entity::{block, block_building, household, incident, region, resident};
+use crate::{Db, DbError, now};
+
+/// Creates one region under `parent` (none for a city).
+pub async fn add_region(
+    db: &Db,
+    kind: RegionKind,
+    code: &RegionCode,
+    name: &str,
+    parent: Option<&RegionCode>,
+) -> Result<region::Model, DbError> {
+    let name = normalize(name);
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(DbError::invalid("名称不能为空，最多100个字", "a name is 1 to 100 characters"));
+    }
+    let tx = db.begin_write().await?;
+    let parent = match parent {
+        Some(code) => Some(region_by_code(&tx, code).await?),
+        None => None,
+    };
+    let parent_kind = parent.as_ref().and_then(|p| RegionKind::parse(&p.kind));
+    if !kind.may_be_child_of(parent_kind) {
+        let allowed: Vec<&str> = kind.allowed_parents().iter().map(|k| k.as_str()).collect();
+        return Err(DbError::invalid(
+            format!(
+                "{}不能放在{}下面",
+                kind.label(shouwang_domain::Lang::Zh),
+                parent_kind.map_or("最顶层", |k| k.label(shouwang_domain::Lang::Zh))
+            ),
+            format!(
+                "a {kind} cannot sit under {}; allowed parents: {}",
+                parent_kind.map_or("nothing (the top level)".to_string(), |k| format!("a {k}")),
+                if allowed.is_empty() { "none (top level)".to_string() } else { allowed.join(", ") }
+            ),
+        ));
+    }
+    if find_region(&tx, code).await?.is_some() {
+        return Err(DbError::invalid(format!("代码 {code} 已被使用"), format!("code {code} is already in use")));
+    }
+    let key = if kind == RegionKind::Building { building_key(&name) } else { name_key(&name) };
+    let model = region::Model {
+        id: Uuid::now_v7(),
+        kind: kind.as_str().to_string(),
+        code: code.as_str().to_string(),
+        name,
+        name_key: key,
+        parent_id: parent.as_ref().map(|p| p.id),
+        path: child_path(parent.as_ref().map(|p| p.path.as_str()), code.as_str()),
+        created_at: now(),
+    };
+    let duplicate_name = region::Entity::find()
+        .filter(match model.parent_id {
+            Some(pid) => region::Column::ParentId.eq(pid),
+            None => region::Column::ParentId.is_null(),
+        })
+        .filter(region::Column::Kind.eq(model.kind.clone()))
+        .filter(region::Column::NameKey.eq(model.name_key.clone()))
+        .one(&tx)
+        .await?;
+    if let Some(existing) = duplicate_name {
+        return Err(DbError::invalid(
+            format!("同一上级下已有同名的{}：{}（代码 {}）", kind.label(shouwang_domain::Lang::Zh), existing.name, existing.code),
+            format!("a {kind} named {} already exists there (code {})", existing.name, existing.code),
+        ));
+    }
+    region::Entity::insert(region::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// "/parent/path/" + "code/"
+pub(crate) fn child_path(parent_path: Option<&str>, code: &str) -> String {
+    format!("{}{code}/", parent_path.unwrap_or("/"))
+}
+
+pub async fn find_region(conn: &impl ConnectionTrait, code: &RegionCode) -> Result<Option<region::Model>, DbError> {
+    Ok(region::Entity::find().filter(region::Column::Code.eq(code.as_str())).one(conn).await?)
+}
+
+pub async fn region_by_code(conn: &impl ConnectionTrait, code: &RegionCode) -> Result<region::Model, DbError> {
+    find_region(conn, code).await?.ok_or_else(|| DbError::NotFound { what: "region", key: code.to_string() })
+}
+
+/// The region named by `code`, which must be a community.
+pub async fn community_by_code(conn: &impl ConnectionTrait, code: &RegionCode) -> Result<region::Model, DbError> {
+    let region = find_region(conn, code).await?.ok_or_else(|| DbError::NotFound { what: "community", key: code.to_string() })?;
+    if region.kind != RegionKind::Community.as_str() {
+        return Err(DbError::invalid(
+            format!("{code} 不是社区（居民区），而是{}", RegionKind::parse(&region.kind).map_or("?", |k| k.label(shouwang_domain::Lang::Zh))),
+            format!("{code} is not a community but a {}", region.kind),
+        ));
+    }
+    Ok(region)
+}
+
+pub async fn region_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<region::Model>, DbError> {
+    Ok(region::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Top-level regions (cities).
+pub async fn roots(conn: &impl ConnectionTrait) -> Result<Vec<region::Model>, DbError> {
+    Ok(region::Entity::find()
+        .filter(region::Column::ParentId.is_null())
+        .order_by_asc(region::Column::Code)
+        .all(conn)
+        .await?)
+}
+
+pub async fn children(conn: &impl ConnectionTrait, parent_id: Uuid) -> Result<Vec<region::Model>, DbError> {
+    Ok(region::Entity::find()
+        .filter(region::Column::ParentId.eq(parent_id))
+        .order_by_asc(region::Column::Code)
+        .all(conn)
+        .await?)
+}
+
+/// Every region below `ancestor` (not itself), optionally of one kind.
+pub async fn descendants(
+    conn: &impl ConnectionTrait,
+    ancestor: &region::Model,
+    kind: Option<RegionKind>,
+) -> Result<Vec<region::Model>, DbError> {
+    let mut q = region::Entity::find()
+        .filter(region::Column::Path.starts_with(ancestor.path.as_str()))
+        .filter(region::Column::Id.ne(ancestor.id));
+    if let Some(kind) = kind {
+        q = q.filter(region::Column::Kind.eq(kind.as_str()));
+    }
+    Ok(q.order_by_asc(region::Column::Path).all(conn).await?)
+}
+
+/// Counts shown on a community's summary and by the demo.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommunityCounts {
+    pub compounds: u64,
+    pub buildings: u64,
+    pub households: u64,
+    pub residents: u64,
+    /// Residents with at least one care tag.
+    pub tagged: u64,
+}
+
+pub async fn community_counts(conn: &impl ConnectionTrait, community: &region::Model) -> Result<CommunityCounts, DbError> {
+    let in_subtree = |kind: RegionKind| {
+        region::Entity::find()
+            .filter(region::Column::Path.starts_with(community.path.as_str()))
+            .filter(region::Column::Kind.eq(kind.as_str()))
+    };
+    Ok(CommunityCounts {
+        compounds: in_subtree(RegionKind::Compound).count(conn).await?,
+        buildings: in_subtree(RegionKind::Building).count(conn).await?,
+        households: household::Entity::find()
+            .filter(household::Column::CommunityId.eq(community.id))
+            .count(conn)
+            .await?,
+        residents: resident::Entity::find().filter(resident::Column::CommunityId.eq(community.id)).count(conn).await?,
+        tagged: resident::Entity::find()
+            .filter(resident::Column::CommunityId.eq(community.id))
+            .filter(resident::Column::Tags.ne(""))
+            .count(conn)
+            .await?,
+    })
+}
+
+pub async fn households_of_building(
+    conn: &impl ConnectionTrait,
+    building_id: Uuid,
+) -> Result<Vec<household::Model>, DbError> {
+    Ok(household::Entity::find()
+        .filter(household::Column::BuildingId.eq(building_id))
+        .order_by_asc(household::Column::RoomKey)
+        .all(conn)
+        .await?)
+}
+
+pub async fn household_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<household::Model>, DbError> {
+    Ok(household::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn residents_of_household(
+    conn: &impl ConnectionTrait,
+    household_id: Uuid,
+) -> Result<Vec<resident::Model>, DbError> {
+    Ok(resident::Entity::find()
+        .filter(resident::Column::HouseholdId.eq(household_id))
+        .order_by_asc(resident::Column::CreatedAt)
+        .order_by_asc(resident::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// One page of a community's residents, in a stable order, and the total.
+pub async fn residents_of_community(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<resident::Model>, u64), DbError> {
+    let base = resident::Entity::find().filter(resident::Column::CommunityId.eq(community_id));
+    let total = base.clone().count(conn).await?;
+    let page = base.order_by_asc(resident::Column::Id).offset(offset).limit(limit).all(conn).await?;
+    Ok((page, total))
+}
+
+/// Creates a block (封控单元) in a community from some of its buildings.
+pub async fn add_block(
+    db: &Db,
+    community: &RegionCode,
+    name: &str,
+    building_codes: &[RegionCode],
+) -> Result<block::Model, DbError> {
+    let tx = db.begin_write().await?;
+    let community = community_by_code(&tx, community).await?;
+    let name = normalize(name);
+    if name.is_empty() {
+        return Err(DbError::invalid("单元名称不能为空", "a block needs a name"));
+    }
+    let model = block::Model {
+        id: Uuid::now_v7(),
+        community_id: community.id,
+        name_key: name_key(&name),
+        name,
+        created_at: now(),
+    };
+    let exists = block::Entity::find()
+        .filter(block::Column::CommunityId.eq(community.id))
+        .filter(block::Column::NameKey.eq(model.name_key.clone()))
+        .one(&tx)
+        .await?;
+    if exists.is_some() {
+        return Err(DbError::invalid(format!("已有同名单元：{}", model.name), format!("a block named {} exists", model.name)));
+    }
+    block::Entity::insert(block::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
+    for code in building_codes {
+        let building = region_by_code(&tx, code).await?;
+        if building.kind != RegionKind::Building.as_str() || !building.path.starts_with(&community.path) {
+            return Err(DbError::invalid(
+                format!("{code} 不是本社区的楼栋"),
+                format!("{code} is not a building of this community"),
+            ));
+        }
+        block_building::Entity::insert(block_building::ActiveModel {
+            block_id: Set(model.id),
+            building_id: Set(building.id),
+        })
+        .exec_without_returning(&tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// A community's blocks with the number of buildings in each.
+pub async fn blocks_of_community(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+) -> Result<Vec<(block::Model, u64)>, DbError> {
+    let blocks = block::Entity::find()
+        .filter(block::Column::CommunityId.eq(community_id))
+        .order_by_asc(block::Column::Name)
+        .all(conn)
+        .await?;
+    let mut out = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        let n = block_building::Entity::find().filter(block_building::Column::BlockId.eq(b.id)).count(conn).await?;
+        out.push((b, n));
+    }
+    Ok(out)
+}
+
+/// Opens an incident (an emergency episode) on a region.
+pub async fn open_incident(db: &Db, region: &RegionCode, name: &str) -> Result<incident::Model, DbError> {
+    let tx = db.begin_write().await?;
+    let region = region_by_code(&tx, region).await?;
+    let model = incident::Model {
+        id: Uuid::now_v7(),
+        region_id: region.id,
+        name: normalize(name),
+        status: "open".into(),
+        opened_at: now(),
+        closed_at: None,
+    };
+    incident::Entity::insert(incident::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// Closes an open incident; closing twice is refused so the first date stays.
+pub async fn close_incident(db: &Db, id: Uuid) -> Result<(), DbError> {
+    let tx = db.begin_write().await?;
+    let result = incident::Entity::update_many()
+        .col_expr(incident::Column::Status, Expr::value("closed"))
+        .col_expr(incident::Column::ClosedAt, Expr::value(now()))
+        .filter(incident::Column::Id.eq(id))
+        .filter(incident::Column::Status.eq("open"))
+        .exec(&tx)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(DbError::invalid("该事件不存在或已关闭", "no such open incident"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn incidents_of_region(conn: &impl ConnectionTrait, region_id: Uuid) -> Result<Vec<incident::Model>, DbError> {
+    Ok(incident::Entity::find()
+        .filter(incident::Column::RegionId.eq(region_id))
+        .order_by_desc(incident::Column::OpenedAt)
+        .all(conn)
+        .await?)
+}
