@@ -279,10 +279,13 @@ pub fn plan(
                 new.household_id = household_id;
                 new.name = rec.name.clone();
                 new.name_key = nkey;
-                if columns.gender || rec.id_card.is_some() {
+                // Gender and birth year read from a stored ID number stay unless a new ID number says otherwise.
+                let from_id = rec.id_card.is_some();
+                let keep_id_derived = !from_id && old.id_hash.is_some();
+                if (columns.gender || from_id) && !keep_id_derived {
                     new.gender = rec.gender.map(|g| g.code().to_string());
                 }
-                if columns.birth || rec.id_card.is_some() {
+                if (columns.birth || from_id) && !keep_id_derived {
                     new.birth_year = rec.birth_year;
                 }
                 if columns.phone {

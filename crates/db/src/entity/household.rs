@@ -27,3 +27,11 @@ pub enum Relation {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[cfg(feature = "testing")]
+impl Entity {
+    /// Every household of a community (tests only).
+    pub async fn find_all(conn: &impl ConnectionTrait, community_id: Uuid) -> Vec<Model> {
+        Entity::find().filter(Column::CommunityId.eq(community_id)).all(conn).await.unwrap_or_default()
+    }
+}
