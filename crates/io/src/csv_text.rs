@@ -90,14 +90,14 @@ fn read_with(text: &str, delimiter: u8) -> Result<Option<ResidentSheet>, ReadErr
     let mut collector = Collector::new(SHEET_NAME, Vec::new());
     let mut record = csv::StringRecord::new();
     let mut row: Vec<(u32, Cell)> = Vec::new();
+    let mut lines = LineCounter { text: text.as_bytes(), pos: 0, line: 1 };
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(ReadError::Unreadable(e.to_string())),
         }
-        // The line the record starts on: a quoted field may span lines.
-        let line = record.position().map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+        let line = lines.line_of(record.position().map_or(0, |p| p.byte()));
         for (col, field) in record.iter().enumerate() {
             if !field.is_empty() {
                 row.push((u32::try_from(col).unwrap_or(u32::MAX), Cell::Text(unprotect(field).to_owned())));
@@ -108,6 +108,39 @@ fn read_with(text: &str, delimiter: u8) -> Result<Option<ResidentSheet>, ReadErr
         }
     }
     Ok(collector.finish())
+}
+
+/// The line number a record starts on, as a text editor shows it.
+///
+/// csv's own `Position::line()` is not that: it is taken before the line
+/// break ending the previous record (and any empty lines) is consumed, so
+/// with CRLF files it lags a line. We count breaks up to the record's first
+/// character instead: `\n`, `\r\n`, or a lone `\r` (old Mac Excel), and
+/// breaks inside a quoted field count too, which is what a user sees.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u32,
+}
+
+impl LineCounter<'_> {
+    fn line_of(&mut self, record_byte: u64) -> u32 {
+        let mut start = usize::try_from(record_byte).unwrap_or(usize::MAX).min(self.text.len());
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start > self.pos {
+            let span = &self.text[self.pos..start];
+            for (i, b) in span.iter().enumerate() {
+                let lone_cr = *b == b'\r' && self.text.get(self.pos + i + 1) != Some(&b'\n');
+                if *b == b'\n' || lone_cr {
+                    self.line = self.line.saturating_add(1);
+                }
+            }
+            self.pos = start;
+        }
+        self.line
+    }
 }
 
 /// Undoes the apostrophe our CSV export puts before text starting with
@@ -143,6 +176,23 @@ mod tests {
         assert_eq!(delimiters_by_likelihood("姓名;楼号;室号\n\"张,三\";3;1201")[0], b';');
         assert_eq!(delimiters_by_likelihood("姓名,楼号,室号\n张三,3,1201")[0], b',');
         assert_eq!(delimiters_by_likelihood("")[0], b',');
+    }
+
+    #[test]
+    fn records_are_numbered_by_the_line_they_start_on() {
+        let lines_of = |text: &str| -> Vec<u32> {
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+            let mut counter = LineCounter { text: text.as_bytes(), pos: 0, line: 1 };
+            let mut record = csv::StringRecord::new();
+            let mut lines = Vec::new();
+            while reader.read_record(&mut record).expect("valid csv") {
+                lines.push(counter.line_of(record.position().map_or(0, |p| p.byte())));
+            }
+            lines
+        };
+        assert_eq!(lines_of("a,b\r\nc,d\r\n\r\ne,f\r\n"), vec![1, 2, 4]);
+        assert_eq!(lines_of("a\n,\n\n\"x\ny\",z\ne\n"), vec![1, 2, 4, 6]);
+        assert_eq!(lines_of("a\rb\r\rc"), vec![1, 2, 4]);
     }
 
     #[test]

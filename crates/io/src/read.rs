@@ -2,6 +2,7 @@
 //! turned into rows for the [`Collector`].
 
 use std::io::Cursor;
+use std::panic::AssertUnwindSafe;
 
 use calamine::{Data, DataRef, Dimensions, ExcelDateTime, Reader, SheetType, SheetVisible, Xls, Xlsx, XlsxError};
 use shouwang_domain::Cell;
@@ -14,13 +15,18 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// Reads an .xlsx or .xls, whichever the bytes are: users rename files.
 pub(crate) fn read_workbook(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
-    if bytes.starts_with(ZIP_MAGIC) {
-        read_xlsx(bytes)
+    let read = if bytes.starts_with(ZIP_MAGIC) {
+        read_xlsx
     } else if bytes.starts_with(OLE_MAGIC) {
-        read_xls(bytes)
+        read_xls
     } else {
-        Err(ReadError::Unreadable("neither an xlsx (zip) nor an xls (OLE) file".into()))
-    }
+        return Err(ReadError::Unreadable("neither an xlsx (zip) nor an xls (OLE) file".into()));
+    };
+    // calamine asserts on some damaged files (a truncated .xls panics in its
+    // OLE reader): an upload must give the user "unreadable", not a 500. All
+    // state touched here is local and dropped with the panic.
+    std::panic::catch_unwind(AssertUnwindSafe(|| read(bytes)))
+        .unwrap_or_else(|_| Err(ReadError::Unreadable("the spreadsheet parser gave up on this file".into())))
 }
 
 fn unreadable(e: impl std::fmt::Display) -> ReadError {

@@ -1,0 +1,36 @@
+//! The read-only JSON API over the registry, `/api/v1`. Personal fields
+//! (phone and ID numbers) only ever leave the server masked.
+//!
+//! Handlers are registered through utoipa-axum's `routes!`, so the OpenAPI
+//! document at `/api/v1/openapi.json` is collected from the same handlers the
+//! router serves and cannot drift from it.
+
+mod registry;
+
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+pub use registry::{CommunitySummary, HouseholdDetail, HouseholdDto, RegionDetail, RegionDto, ResidentDto, ResidentPage};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Shouwang (守望) API",
+        description = "社区应急动员平台 · community emergency mobilisation. Read-only registry API; phone and ID numbers are masked.",
+        version = "1"
+    ),
+    tags((name = "registry", description = "区域、户、居民 · regions, households, residents"))
+)]
+struct ApiDoc;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(registry::list_regions))
+        .routes(routes!(registry::get_region))
+        .routes(routes!(registry::building_households))
+        .routes(routes!(registry::get_household))
+        .routes(routes!(registry::community_residents))
+}

@@ -1,0 +1,226 @@
+//! Regions, households and residents.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+use shouwang_db::entity::{household, region, resident};
+use shouwang_db::registry;
+use shouwang_domain::phone::mask_phone;
+use shouwang_domain::{Gender, Lang, RegionCode, RegionKind, TagSet};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{AppError, ErrorBody};
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionDto {
+    /// Stable, human-typable code, e.g. `sy`.
+    pub code: String,
+    /// city, district, subdistrict, community, grid, compound or building.
+    pub kind: String,
+    pub name: String,
+    /// Codes from the root down, e.g. `/wh/wh-jh/wh-jh-ws/sy/`.
+    pub path: String,
+}
+
+impl From<region::Model> for RegionDto {
+    fn from(r: region::Model) -> RegionDto {
+        RegionDto { code: r.code, kind: r.kind, name: r.name, path: r.path }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommunitySummary {
+    pub compounds: u64,
+    pub buildings: u64,
+    pub households: u64,
+    pub residents: u64,
+    /// Residents with at least one care tag (care subjects).
+    pub tagged_residents: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionDetail {
+    pub region: RegionDto,
+    pub children: Vec<RegionDto>,
+    /// Registry counts, for communities only.
+    pub summary: Option<CommunitySummary>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdDto {
+    pub id: Uuid,
+    pub building_code: String,
+    pub room: String,
+    /// Masked, e.g. `138****5678`.
+    pub contact_phone: Option<String>,
+    pub size: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResidentDto {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub name: String,
+    /// `M` or `F`.
+    pub gender: Option<String>,
+    pub birth_year: Option<i32>,
+    /// Masked, e.g. `138****5678`.
+    pub phone: Option<String>,
+    /// Masked, e.g. `110101********1234`.
+    pub id_number: Option<String>,
+    /// Tag codes, e.g. `elderly_alone`, `dialysis`.
+    pub tags: Vec<String>,
+    /// Tag labels in Chinese, e.g. `独居老人`.
+    pub tag_labels: Vec<String>,
+}
+
+impl From<resident::Model> for ResidentDto {
+    fn from(r: resident::Model) -> ResidentDto {
+        let tags = TagSet::from_codes(&r.tags);
+        ResidentDto {
+            id: r.id,
+            household_id: r.household_id,
+            name: r.name,
+            gender: r.gender.as_deref().and_then(Gender::from_code).map(|g| g.code().to_string()),
+            birth_year: r.birth_year,
+            phone: r.phone.as_deref().map(mask_phone),
+            id_number: r.id_masked,
+            tags: tags.iter().map(|t| t.code().to_string()).collect(),
+            tag_labels: tags.iter().map(|t| t.label(Lang::Zh).to_string()).collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdDetail {
+    pub household: HouseholdDto,
+    pub residents: Vec<ResidentDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResidentPage {
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub residents: Vec<ResidentDto>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// 1-based page number (default 1).
+    pub page: Option<u64>,
+    /// Rows per page, 1 to 500 (default 100).
+    pub per_page: Option<u64>,
+}
+
+fn parse_code(code: &str) -> Result<RegionCode, AppError> {
+    RegionCode::parse(code).map_err(|_| AppError::BadRequest {
+        zh: format!("区域代码格式不正确：{code}"),
+        en: format!("malformed region code: {code}"),
+    })
+}
+
+fn household_dto(h: household::Model, building_code: String) -> HouseholdDto {
+    HouseholdDto {
+        id: h.id,
+        building_code,
+        room: h.room,
+        contact_phone: h.contact_phone.as_deref().map(mask_phone),
+        size: h.size,
+    }
+}
+
+/// Top-level regions (cities).
+#[utoipa::path(get, path = "/api/v1/regions", tag = "registry",
+    responses((status = 200, body = Vec<RegionDto>)))]
+pub async fn list_regions(State(state): State<AppState>) -> Result<Json<Vec<RegionDto>>, AppError> {
+    let roots = registry::roots(&state.db.read).await?;
+    Ok(Json(roots.into_iter().map(RegionDto::from).collect()))
+}
+
+/// One region with its children, and registry counts for a community.
+#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "registry",
+    params(("code" = String, Path, description = "region code")),
+    responses((status = 200, body = RegionDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_region(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<RegionDetail>, AppError> {
+    let code = parse_code(&code)?;
+    let region = registry::region_by_code(&state.db.read, &code).await?;
+    let children = registry::children(&state.db.read, region.id).await?;
+    let summary = if region.kind == RegionKind::Community.as_str() {
+        let c = registry::community_counts(&state.db.read, &region).await?;
+        Some(CommunitySummary {
+            compounds: c.compounds,
+            buildings: c.buildings,
+            households: c.households,
+            residents: c.residents,
+            tagged_residents: c.tagged,
+        })
+    } else {
+        None
+    };
+    Ok(Json(RegionDetail {
+        region: region.into(),
+        children: children.into_iter().map(RegionDto::from).collect(),
+        summary,
+    }))
+}
+
+/// The households of one building, by room.
+#[utoipa::path(get, path = "/api/v1/buildings/{code}/households", tag = "registry",
+    params(("code" = String, Path, description = "building code")),
+    responses((status = 200, body = Vec<HouseholdDto>), (status = 404, body = ErrorBody)))]
+pub async fn building_households(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<HouseholdDto>>, AppError> {
+    let code = parse_code(&code)?;
+    let building = registry::region_by_code(&state.db.read, &code).await?;
+    if building.kind != RegionKind::Building.as_str() {
+        return Err(AppError::BadRequest {
+            zh: format!("{code} 不是楼栋"),
+            en: format!("{code} is not a building"),
+        });
+    }
+    let households = registry::households_of_building(&state.db.read, building.id).await?;
+    Ok(Json(households.into_iter().map(|h| household_dto(h, building.code.clone())).collect()))
+}
+
+/// One household and its residents (masked).
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry",
+    params(("id" = Uuid, Path, description = "household id")),
+    responses((status = 200, body = HouseholdDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_household(State(state): State<AppState>, Path(id): Path<Uuid>) -> Result<Json<HouseholdDetail>, AppError> {
+    let household = registry::household_by_id(&state.db.read, id).await?.ok_or_else(|| AppError::NotFound {
+        zh: "找不到该户".into(),
+        en: "household not found".into(),
+    })?;
+    let building_code = registry::region_by_id(&state.db.read, household.building_id)
+        .await?
+        .map(|b| b.code)
+        .unwrap_or_default();
+    let residents = registry::residents_of_household(&state.db.read, id).await?;
+    Ok(Json(HouseholdDetail {
+        household: household_dto(household, building_code),
+        residents: residents.into_iter().map(ResidentDto::from).collect(),
+    }))
+}
+
+/// A community's residents, one page at a time (masked).
+#[utoipa::path(get, path = "/api/v1/communities/{code}/residents", tag = "registry",
+    params(("code" = String, Path, description = "community code"), PageQuery),
+    responses((status = 200, body = ResidentPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn community_residents(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<ResidentPage>, AppError> {
+    let code = parse_code(&code)?;
+    let community = registry::community_by_code(&state.db.read, &code).await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let per_page = q.per_page.unwrap_or(100).clamp(1, 500);
+    let (residents, total) =
+        registry::residents_of_community(&state.db.read, community.id, (page - 1) * per_page, per_page).await?;
+    Ok(Json(ResidentPage { total, page, per_page, residents: residents.into_iter().map(ResidentDto::from).collect() }))
+}
