@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use shouwang_domain::import::reject_duplicates;
 use shouwang_domain::text::{building_key, name_key, room_key};
 use shouwang_domain::{IdHasher, ImportCounts, ImportReport, RegionCode, RegionKind, RejectedRow, ResidentRecord};
 use time::OffsetDateTime;
@@ -65,6 +66,10 @@ pub async fn import_residents(
     hasher: &IdHasher,
     options: ImportOptions,
 ) -> Result<ImportReport, DbError> {
+    // The same person twice in one file would break the unique ID index
+    // half-way; refuse the later rows here, whoever the caller is.
+    let (records, duplicates) = reject_duplicates(records);
+    rejected.extend(duplicates);
     rejected.sort_by_key(|r| r.row);
     let apply = !options.dry_run && !(options.strict && !rejected.is_empty()) && !records.is_empty();
     if !apply {

@@ -72,7 +72,9 @@ impl Collector {
                 let header: Vec<HeaderCell> = cells
                     .iter()
                     .filter_map(|(col, c)| match c {
-                        Cell::Text(t) => field_of(t).map(|field| HeaderCell { col: *col, field, text: t.trim().into() }),
+                        Cell::Text(t) => {
+                            field_of(t).map(|field| HeaderCell { col: *col, field, text: t.trim().into() })
+                        }
                         _ => None,
                     })
                     .collect();
@@ -238,8 +240,11 @@ struct MergeFill {
 impl MergeFill {
     fn new(regions: Vec<Merge>, slot_of_col: &[Option<Slot>]) -> MergeFill {
         let mut by_col: Vec<Vec<(u32, u32, usize)>> = vec![Vec::new(); slot_of_col.len()];
-        // Only the dozen columns we read matter, however wide a region is.
+        // Only the dozen columns we read matter, however wide a region is,
+        // and only regions over one of them.
         let read: Vec<u32> = (0..slot_of_col.len() as u32).filter(|c| slot_of_col[*c as usize].is_some()).collect();
+        let regions: Vec<Merge> =
+            regions.into_iter().filter(|m| read.iter().any(|c| (m.left..=m.right).contains(c))).collect();
         for (i, m) in regions.iter().enumerate() {
             for &col in read.iter().filter(|c| (m.left..=m.right).contains(*c)) {
                 by_col[col as usize].push((m.top, m.bottom, i));

@@ -71,7 +71,10 @@ pub fn write_residents_xlsx(rows: &[ExportRow], meta: &ExportMeta) -> Result<Vec
     // typed instead of becoming 1.10101E+17, also for values added later.
     let text = Format::new().set_num_format("@");
 
-    let sheet = book.add_worksheet();
+    // Constant memory: rows go to an unnamed (already deleted) temp file as
+    // they are written, so 100,000 residents do not sit in RAM cell by cell.
+    // It needs a writable temp dir; the rows must be written in order.
+    let sheet = book.add_worksheet_with_constant_memory()?;
     sheet.set_name(ROSTER_SHEET)?;
     for (col, (name, width)) in HEADERS.iter().zip(WIDTHS).enumerate() {
         let col = col as u16;

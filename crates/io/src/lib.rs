@@ -110,7 +110,9 @@ pub enum ReadError {
     NoHeaderRow,
     /// The header row lacks required columns (building, room).
     MissingColumns(Vec<Field>),
-    TooManyRows { limit: usize },
+    TooManyRows {
+        limit: usize,
+    },
     /// Two columns mean the same field (e.g. 手机 and 电话): we will not guess.
     DuplicateColumn(Field),
 }

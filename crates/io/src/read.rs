@@ -42,9 +42,7 @@ fn sheet_order(sheets: &[calamine::Sheet]) -> Vec<String> {
 }
 
 fn merges_of(dims: Vec<Dimensions>) -> Vec<Merge> {
-    dims.into_iter()
-        .map(|d| Merge { top: d.start.0, left: d.start.1, bottom: d.end.0, right: d.end.1 })
-        .collect()
+    dims.into_iter().map(|d| Merge { top: d.start.0, left: d.start.1, bottom: d.end.0, right: d.end.1 }).collect()
 }
 
 /// What to say when no sheet had a header: a sheet that failed to parse may

@@ -41,8 +41,6 @@ fn small_xlsx() -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     #[test]
     fn damaged_xlsx_files_never_panic(
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
@@ -70,6 +68,10 @@ proptest! {
     fn truncated_xls_files_never_panic(cut in any::<prop::sample::Index>()) {
         quiet_calamine_panics();
         let bytes = &XLS[..cut.index(XLS.len())];
-        prop_assert!(matches!(read_residents(bytes, FileKind::Xls), Err(ReadError::Unreadable(_))));
+        // Sectors past the roster's data may go without loss: rows or an error.
+        match read_residents(bytes, FileKind::Xls) {
+            Ok(sheet) => prop_assert!(sheet.rows.iter().all(|r| r.row > sheet.header_row)),
+            Err(e) => prop_assert!(matches!(e, ReadError::Unreadable(_) | ReadError::NoHeaderRow), "{e:?}"),
+        }
     }
 }

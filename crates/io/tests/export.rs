@@ -5,9 +5,7 @@ use std::io::Cursor;
 
 use calamine::{Data, DataType, Reader, Xlsx};
 use shouwang_domain::{Gender, ResidentRecord, Tag, TagSet, parse_row};
-use shouwang_io::{
-    ExportMeta, ExportRow, FileKind, read_residents, write_residents_csv, write_residents_xlsx,
-};
+use shouwang_io::{ExportMeta, ExportRow, FileKind, read_residents, write_residents_csv, write_residents_xlsx};
 
 fn meta() -> ExportMeta {
     ExportMeta {
@@ -105,7 +103,10 @@ fn the_csv_has_a_bom_the_headers_and_nothing_else() {
     let text = std::str::from_utf8(&bytes[3..]).expect("utf-8");
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(lines[0], "小区,楼号,室号,姓名,性别,出生年份,手机,身份证号,标签");
-    assert_eq!(lines[1], "云飞雅苑,3号楼,0301,李秀英,女,1949,13812345678,110105********002X,独居老人、血透、租户、二楼楼梯窄");
+    assert_eq!(
+        lines[1],
+        "云飞雅苑,3号楼,0301,李秀英,女,1949,13812345678,110105********002X,独居老人、血透、租户、二楼楼梯窄"
+    );
     assert_eq!(lines[3], "翠苑一区,A座,12-301,赵敏,,1990,13912345678,,'=1+1");
     assert_eq!(lines.len(), 5, "three rows and the final line break: {lines:?}");
     assert!(!text.contains("王书记"), "who exported belongs in the xlsx only");

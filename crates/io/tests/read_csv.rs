@@ -127,7 +127,10 @@ fn a_header_on_the_first_line_is_line_one() {
     let sheet = read_residents("姓名,楼号,室号\n张三,1,101\n".as_bytes(), FileKind::Csv).expect("readable");
     assert_eq!(sheet.header_row, 1);
     assert_eq!(sheet.rows[0].row, 2);
-    assert_eq!(sheet.columns.iter().map(|(f, _)| *f).collect::<Vec<_>>(), vec![Field::Name, Field::Building, Field::Room]);
+    assert_eq!(
+        sheet.columns.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+        vec![Field::Name, Field::Building, Field::Room]
+    );
 }
 
 #[test]
@@ -146,7 +149,26 @@ fn more_rows_than_the_limit_are_refused() {
     let sheet = read_residents(text.as_bytes(), FileKind::Csv).expect("exactly the limit is fine");
     assert_eq!(sheet.rows.len(), MAX_ROWS);
     text.push_str("李,1,2\n");
-    assert_eq!(read_residents(text.as_bytes(), FileKind::Csv).expect_err("one too many"), ReadError::TooManyRows {
-        limit: MAX_ROWS
-    });
+    assert_eq!(
+        read_residents(text.as_bytes(), FileKind::Csv).expect_err("one too many"),
+        ReadError::TooManyRows { limit: MAX_ROWS }
+    );
+}
+
+#[test]
+fn a_tag_column_and_a_remarks_column_are_read_together() {
+    let text = "姓名,楼号,室号,特殊人群,备注\n张三,1,101,独居,租户\n李四,1,102,,血透\n";
+    let sheet = read_residents(text.as_bytes(), FileKind::Csv).expect("readable");
+    assert_eq!(sheet.rows[0].tags, t("独居、租户"));
+    assert_eq!(sheet.rows[1].tags, t("血透"));
+    let first = parse_row(&sheet.rows[0], 2026).expect("valid");
+    assert_eq!((first.tags.labels(shouwang_domain::Lang::Zh), first.note), ("独居老人".into(), Some("租户".into())));
+}
+
+#[test]
+fn a_masked_id_number_reads_as_no_new_number() {
+    let text = "姓名,楼号,室号,身份证号\n张三,1,101,110101********1234\n李四,1,102,11010519491231002X\n";
+    let sheet = read_residents(text.as_bytes(), FileKind::Csv).expect("readable");
+    assert_eq!(sheet.rows[0].id_card, t(""));
+    assert_eq!(sheet.rows[1].id_card, t("11010519491231002X"));
 }

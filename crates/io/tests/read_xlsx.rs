@@ -38,10 +38,18 @@ fn messy_roster() -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.merge_range(0, 0, 0, 9, "商一社区居民登记表", &Format::new().set_bold())?;
-    write_row(sheet, 2, &["序号", "名字", "性别", "联系电话", "幢", "门牌", "出生日期", "证件号码", "特殊情况", "小区名称"])?;
+    write_row(
+        sheet,
+        2,
+        &["序号", "名字", "性别", "联系电话", "幢", "门牌", "出生日期", "证件号码", "特殊情况", "小区名称"],
+    )?;
 
     sheet.write_number(3, 0, 1)?;
-    write_row(sheet, 3, &["", "李秀英", "女", "", "３号楼", "１２０１", "", "11010519491231002X", "独居、血透", "云飞雅苑"])?;
+    write_row(
+        sheet,
+        3,
+        &["", "李秀英", "女", "", "３号楼", "１２０１", "", "11010519491231002X", "独居、血透", "云飞雅苑"],
+    )?;
     sheet.write_number(3, 3, 13812345678.0)?;
     let date_format = Format::new().set_num_format("yyyy-mm-dd");
     sheet.write_date_with_format(3, 6, ExcelDateTime::from_ymd(1949, 12, 31)?, &date_format)?;
@@ -176,7 +184,8 @@ fn vertically_merged_compound_and_building_cells_are_filled_down() -> Result<(),
     write_row(sheet, 5, &["", "", "", "赵六"])?;
 
     let sheet = read_residents(&save(&mut book), FileKind::Xlsx).expect("readable");
-    let got: Vec<_> = sheet.rows.iter().map(|r| (r.row, r.compound.clone(), r.building.clone(), r.room.clone())).collect();
+    let got: Vec<_> =
+        sheet.rows.iter().map(|r| (r.row, r.compound.clone(), r.building.clone(), r.room.clone())).collect();
     assert_eq!(
         got,
         vec![

@@ -16,8 +16,6 @@ fn read_any(bytes: &[u8], kind: FileKind) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         for kind in KINDS {

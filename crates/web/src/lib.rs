@@ -8,6 +8,7 @@ pub mod api;
 pub mod error;
 pub mod health;
 pub mod metrics;
+pub mod service;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -1,0 +1,168 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "shouwang", version, about = "守望 Shouwang：社区应急动员平台 · community emergency mobilisation")]
+pub struct Cli {
+    /// Config file (TOML). Default: ./shouwang.toml if present.
+    #[arg(long, global = true, env = "SHOUWANG_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE (default sqlite://shouwang.db) or postgres://…
+    #[arg(long = "database", global = true, env = "SHOUWANG_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Secret key of the ID-number hash (prefer --id-hash-key-file).
+    #[arg(long, global = true, env = "SHOUWANG_ID_HASH_KEY", hide_env_values = true)]
+    pub id_hash_key: Option<String>,
+    /// File holding the ID-number hash key (default ./shouwang.key, created if missing).
+    #[arg(long, global = true, env = "SHOUWANG_ID_HASH_KEY_FILE")]
+    pub id_hash_key_file: Option<PathBuf>,
+    /// Language of messages: zh (default) or en.
+    #[arg(long, global = true, env = "SHOUWANG_LANG", default_value = "zh")]
+    pub lang: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web interface and API.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create (idempotently) the seed communities of the spec and serve them.
+    Demo(DemoArgs),
+    /// Regions: city, district, subdistrict, community, grid, compound, building.
+    #[command(subcommand)]
+    Region(RegionCommand),
+    /// Blocks: named sets of buildings sealed and managed as one.
+    #[command(subcommand)]
+    Block(BlockCommand),
+    /// Incidents: emergency episodes.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
+    /// Import a list from a spreadsheet.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export a list to a spreadsheet.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "SHOUWANG_LISTEN")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "SHOUWANG_LISTEN")]
+    pub listen: Option<String>,
+    /// Create the demo data and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegionCommand {
+    /// Add one region.
+    Add {
+        /// city, district, subdistrict, community, grid, compound, building (or 市/区/街道/社区/网格/小区/楼栋).
+        #[arg(long)]
+        kind: String,
+        /// Stable code: letters, digits, '-', '_', '.'.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Code of the parent region (none for a city).
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Add regions from a CSV file with columns 类型,代码,名称,上级代码 (kind, code, name, parent), parents first.
+    Import { file: PathBuf },
+    /// List regions below a code (or the cities).
+    List {
+        #[arg(long)]
+        under: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlockCommand {
+    /// Add a block from buildings of one community.
+    Add {
+        #[arg(long)]
+        community: String,
+        #[arg(long)]
+        name: String,
+        /// Building codes, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        buildings: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident on a region.
+    Open {
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Close an incident by id.
+    Close { id: uuid::Uuid },
+    /// List a region's incidents.
+    List {
+        #[arg(long)]
+        region: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import residents (.xlsx, .xls, .csv) into a community.
+    Residents(ImportResidentsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportResidentsArgs {
+    /// Community code.
+    #[arg(long)]
+    pub community: String,
+    /// The roster file.
+    pub file: PathBuf,
+    /// Check the file and report; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply nothing if any row is rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Export a community's residents to .xlsx or .csv.
+    Residents(ExportResidentsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportResidentsArgs {
+    #[arg(long)]
+    pub community: String,
+    /// Output file, .xlsx or .csv.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Who is exporting (recorded in the file). Default: the login name.
+    #[arg(long)]
+    pub by: Option<String>,
+}

@@ -1,0 +1,161 @@
+//! Configuration, lowest priority first: built-in defaults, a TOML file
+//! (`--config FILE`, `SHOUWANG_CONFIG`, or `./shouwang.toml` when present),
+//! environment variables (`SHOUWANG_*`), then command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use shouwang_domain::IdHasher;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://shouwang.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_KEY_FILE: &str = "shouwang.key";
+
+/// The TOML file; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    /// Secret key of the ID-number hash, as text (prefer `id_hash_key_file`).
+    pub id_hash_key: Option<String>,
+    pub id_hash_key_file: Option<PathBuf>,
+}
+
+impl FileConfig {
+    /// Reads `explicit`, or `./shouwang.toml` if it exists, or nothing.
+    pub fn load(explicit: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None if Path::new("shouwang.toml").exists() => PathBuf::from("shouwang.toml"),
+            None => return Ok(FileConfig::default()),
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("无法读取配置文件 / cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("配置文件格式错误 / malformed config file {}", path.display()))
+    }
+}
+
+/// Settings after every source is merged.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    key: KeySource,
+}
+
+#[derive(Debug, Clone)]
+enum KeySource {
+    Inline(String),
+    File(PathBuf),
+}
+
+impl Config {
+    /// `flag_*` are the command line (clap already folded in the environment variables).
+    pub fn resolve(
+        file: FileConfig,
+        flag_database: Option<String>,
+        flag_listen: Option<String>,
+        flag_key: Option<String>,
+        flag_key_file: Option<PathBuf>,
+    ) -> anyhow::Result<Config> {
+        let database_url = flag_database.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let listen_text = flag_listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen = listen_text
+            .parse()
+            .with_context(|| format!("监听地址格式错误 / malformed listen address {listen_text} (e.g. 127.0.0.1:8080)"))?;
+        let key = match (flag_key, flag_key_file, file.id_hash_key, file.id_hash_key_file) {
+            (Some(k), _, _, _) => KeySource::Inline(k),
+            (None, Some(f), _, _) => KeySource::File(f),
+            (None, None, Some(k), _) => KeySource::Inline(k),
+            (None, None, None, Some(f)) => KeySource::File(f),
+            (None, None, None, None) => KeySource::File(PathBuf::from(DEFAULT_KEY_FILE)),
+        };
+        Ok(Config { database_url, listen, key })
+    }
+
+    /// The ID-number hasher. With no key configured, a random key is made
+    /// once in `shouwang.key` (owner-only) and reused afterwards.
+    pub fn id_hasher(&self) -> anyhow::Result<IdHasher> {
+        let key = match &self.key {
+            KeySource::Inline(k) => k.trim().to_string(),
+            KeySource::File(path) => read_or_create_key(path)?,
+        };
+        if key.len() < 16 {
+            bail!("身份证号加密密钥太短（至少16个字符）/ the ID hash key is too short (at least 16 characters)");
+        }
+        Ok(IdHasher::new(key.as_bytes()))
+    }
+}
+
+fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
+    if path.exists() {
+        return Ok(std::fs::read_to_string(path)
+            .with_context(|| format!("无法读取密钥文件 / cannot read key file {}", path.display()))?
+            .trim()
+            .to_string());
+    }
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(path, &key).with_context(|| format!("无法创建密钥文件 / cannot create key file {}", path.display()))?;
+    tracing::warn!(path = %path.display(), "created a new ID-number hash key; back it up with the database");
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.write_all(b"\n")
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, format!("{contents}\n"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let file: FileConfig = toml::from_str("database_url = \"postgres://db/x\"\nlisten = \"0.0.0.0:9000\"").unwrap();
+        let c = Config::resolve(file, Some("sqlite://a.db".into()), None, None, None).unwrap();
+        assert_eq!(c.database_url, "sqlite://a.db");
+        assert_eq!(c.listen.port(), 9000);
+        let c = Config::resolve(FileConfig::default(), None, None, None, None).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert!(c.listen.ip().is_loopback(), "loopback by default: no login yet");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_addresses_are_refused() {
+        assert!(toml::from_str::<FileConfig>("databse_url = \"x\"").is_err());
+        assert!(Config::resolve(FileConfig::default(), None, Some("localhost".into()), None, None).is_err());
+    }
+
+    #[test]
+    fn a_key_file_is_created_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        let c = Config::resolve(FileConfig::default(), None, None, None, Some(path.clone())).unwrap();
+        let a = c.id_hasher().unwrap().fingerprint();
+        let b = c.id_hasher().unwrap().fingerprint();
+        assert_eq!(a, b);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let short = Config::resolve(FileConfig::default(), None, None, Some("short".into()), None).unwrap();
+        assert!(short.id_hasher().is_err());
+    }
+}
