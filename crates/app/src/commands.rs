@@ -76,14 +76,18 @@ fn redact_url(url: &str) -> String {
 
 fn db_error(e: &DbError, lang: Lang) -> String {
     match e {
-        DbError::Db(_) | DbError::Sqlx(_) => format!("{} ({e})", lang.pick("无法打开数据库", "cannot open the database")),
+        DbError::Db(_) | DbError::Sqlx(_) => {
+            format!("{} ({e})", lang.pick("无法打开数据库", "cannot open the database"))
+        }
         _ => e.message(lang),
     }
 }
 
 async fn hasher(config: &Config, db: &Db) -> anyhow::Result<IdHasher> {
     let hasher = config.id_hasher()?;
-    shouwang_db::id_key::check_id_key(db, &hasher).await.map_err(|e| anyhow!(e.message(Lang::Zh) + " / " + &e.message(Lang::En)))?;
+    shouwang_db::id_key::check_id_key(db, &hasher)
+        .await
+        .map_err(|e| anyhow!(e.message(Lang::Zh) + " / " + &e.message(Lang::En)))?;
     Ok(hasher)
 }
 
@@ -172,7 +176,8 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
             let kind = parse_kind(&kind, lang)?;
             let c = code(&c, lang)?;
             let parent = parent.map(|p| code(&p, lang)).transpose()?;
-            let r = registry::add_region(db, kind, &c, &name, parent.as_ref()).await.map_err(|e| user_error(e, lang))?;
+            let r =
+                registry::add_region(db, kind, &c, &name, parent.as_ref()).await.map_err(|e| user_error(e, lang))?;
             println!("{} {} {} ({})", lang.pick("已创建", "created"), kind.label(lang), r.name, r.code);
         }
         RegionCommand::Import { file } => {
@@ -187,15 +192,24 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
                 let line_no = i + 1;
                 let fail = |msg: String| anyhow!("{} {line_no}: {msg}", lang.pick("第几行 / line", "line"));
                 if cols.len() < 3 {
-                    return Err(fail(lang.pick("需要 类型,代码,名称[,上级代码]", "expected kind,code,name[,parent]").into()));
+                    return Err(fail(
+                        lang.pick("需要 类型,代码,名称[,上级代码]", "expected kind,code,name[,parent]").into(),
+                    ));
                 }
                 let kind = parse_kind(cols[0], lang).map_err(|e| fail(e.to_string()))?;
                 let c = code(cols[1], lang).map_err(|e| fail(e.to_string()))?;
                 if registry::find_region(&db.read, &c).await?.is_some() {
                     continue; // already there: importing the same file twice is harmless
                 }
-                let parent = cols.get(3).filter(|p| !p.is_empty()).map(|p| code(p, lang)).transpose().map_err(|e| fail(e.to_string()))?;
-                registry::add_region(db, kind, &c, cols[2], parent.as_ref()).await.map_err(|e| fail(e.message(lang)))?;
+                let parent = cols
+                    .get(3)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| code(p, lang))
+                    .transpose()
+                    .map_err(|e| fail(e.to_string()))?;
+                registry::add_region(db, kind, &c, cols[2], parent.as_ref())
+                    .await
+                    .map_err(|e| fail(e.message(lang)))?;
                 created += 1;
             }
             println!("{} {created}", lang.pick("新建区域数：", "regions created:"));
@@ -203,7 +217,8 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
         RegionCommand::List { under } => {
             let regions = match under {
                 Some(u) => {
-                    let parent = registry::region_by_code(&db.read, &code(&u, lang)?).await.map_err(|e| user_error(e, lang))?;
+                    let parent =
+                        registry::region_by_code(&db.read, &code(&u, lang)?).await.map_err(|e| user_error(e, lang))?;
                     registry::descendants(&db.read, &parent, None).await?
                 }
                 None => registry::roots(&db.read).await?,
@@ -242,8 +257,15 @@ fn decode_text(bytes: &[u8]) -> String {
 async fn block(db: &Db, cmd: BlockCommand, lang: Lang) -> anyhow::Result<ExitCode> {
     let BlockCommand::Add { community, name, buildings } = cmd;
     let buildings = buildings.iter().map(|b| code(b, lang)).collect::<anyhow::Result<Vec<_>>>()?;
-    let b = registry::add_block(db, &code(&community, lang)?, &name, &buildings).await.map_err(|e| user_error(e, lang))?;
-    println!("{} {} ({} {})", lang.pick("已创建单元", "created block"), b.name, buildings.len(), lang.pick("栋楼", "buildings"));
+    let b =
+        registry::add_block(db, &code(&community, lang)?, &name, &buildings).await.map_err(|e| user_error(e, lang))?;
+    println!(
+        "{} {} ({} {})",
+        lang.pick("已创建单元", "created block"),
+        b.name,
+        buildings.len(),
+        lang.pick("栋楼", "buildings")
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -260,7 +282,8 @@ async fn incident(db: &Db, cmd: IncidentCommand, lang: Lang) -> anyhow::Result<E
         IncidentCommand::List { region } => {
             let r = registry::region_by_code(&db.read, &code(&region, lang)?).await.map_err(|e| user_error(e, lang))?;
             for i in registry::incidents_of_region(&db.read, r.id).await? {
-                let status = if i.status == "open" { lang.pick("进行中", "open") } else { lang.pick("已关闭", "closed") };
+                let status =
+                    if i.status == "open" { lang.pick("进行中", "open") } else { lang.pick("已关闭", "closed") };
                 println!("{}  {}  {}  {}", i.id, i.name, status, i.opened_at.date());
             }
         }
@@ -290,7 +313,11 @@ async fn import_residents(
 ) -> anyhow::Result<ExitCode> {
     let community = code(&args.community, lang)?;
     let kind = FileKind::from_path(&args.file).ok_or_else(|| {
-        anyhow!("{}: {}", lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported"), args.file.display())
+        anyhow!(
+            "{}: {}",
+            lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported"),
+            args.file.display()
+        )
     })?;
     let size = std::fs::metadata(&args.file)
         .with_context(|| format!("{}: {}", lang.pick("无法读取文件", "cannot read file"), args.file.display()))?
@@ -316,7 +343,11 @@ async fn import_residents(
             created: c.created,
             updated: c.updated,
             unchanged: c.unchanged,
-            rejected: report.rejected.iter().map(|r| JsonRejected { row: r.row, reason: r.reason.message(lang) }).collect(),
+            rejected: report
+                .rejected
+                .iter()
+                .map(|r| JsonRejected { row: r.row, reason: r.reason.message(lang) })
+                .collect(),
         };
         println!("{}", serde_json::to_string(&json)?);
     } else {
@@ -349,11 +380,18 @@ async fn import_residents(
             }
         }
         if args.strict && !report.rejected.is_empty() && !args.dry_run {
-            println!("{}", lang.pick("（使用了 --strict：有被拒绝的行，因此全部未导入）", "(--strict: rows were rejected, so nothing was applied)"));
+            println!(
+                "{}",
+                lang.pick(
+                    "（使用了 --strict：有被拒绝的行，因此全部未导入）",
+                    "(--strict: rows were rejected, so nothing was applied)"
+                )
+            );
         }
     }
     // Non-zero only when nothing was (or, on a dry run, would be) applied.
-    let would_apply = c.created + c.updated + c.unchanged > 0 && !(args.strict && !report.rejected.is_empty());
+    let blocked_by_strict = args.strict && !report.rejected.is_empty();
+    let would_apply = c.created + c.updated + c.unchanged > 0 && !blocked_by_strict;
     let ok = if args.dry_run { would_apply } else { report.applied };
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -369,7 +407,8 @@ async fn export_residents(db: &Db, args: crate::cli::ExportResidentsArgs, lang: 
     let at = time::OffsetDateTime::now_utc()
         .to_offset(time::macros::offset!(+8))
         .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] (UTC+8)"))?;
-    let (bytes, n) = export_resident_file(db, &community, kind, &by, &at).await.map_err(|e| anyhow!(e.message(lang)))?;
+    let (bytes, n) =
+        export_resident_file(db, &community, kind, &by, &at).await.map_err(|e| anyhow!(e.message(lang)))?;
     // Write next to the target, then rename: a failed export never leaves half a file.
     let tmp = args.output.with_extension("partial");
     std::fs::write(&tmp, &bytes).with_context(|| format!("{}", tmp.display()))?;
@@ -378,7 +417,9 @@ async fn export_residents(db: &Db, args: crate::cli::ExportResidentsArgs, lang: 
     tracing::info!(community = %community, rows = n, by = %by, file = %args.output.display(), "personal data exported");
     match lang {
         Lang::Zh => println!("已导出 {n} 名居民到 {}（含个人信息，请妥善保管）", args.output.display()),
-        Lang::En => println!("exported {n} residents to {} (contains personal data; keep it safe)", args.output.display()),
+        Lang::En => {
+            println!("exported {n} residents to {} (contains personal data; keep it safe)", args.output.display())
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

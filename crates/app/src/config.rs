@@ -63,9 +63,9 @@ impl Config {
     ) -> anyhow::Result<Config> {
         let database_url = flag_database.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         let listen_text = flag_listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        let listen = listen_text
-            .parse()
-            .with_context(|| format!("监听地址格式错误 / malformed listen address {listen_text} (e.g. 127.0.0.1:8080)"))?;
+        let listen = listen_text.parse().with_context(|| {
+            format!("监听地址格式错误 / malformed listen address {listen_text} (e.g. 127.0.0.1:8080)")
+        })?;
         let key = match (flag_key, flag_key_file, file.id_hash_key, file.id_hash_key_file) {
             (Some(k), _, _, _) => KeySource::Inline(k),
             (None, Some(f), _, _) => KeySource::File(f),
@@ -101,7 +101,8 @@ fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(path, &key).with_context(|| format!("无法创建密钥文件 / cannot create key file {}", path.display()))?;
+    write_private(path, &key)
+        .with_context(|| format!("无法创建密钥文件 / cannot create key file {}", path.display()))?;
     tracing::warn!(path = %path.display(), "created a new ID-number hash key; back it up with the database");
     Ok(key)
 }

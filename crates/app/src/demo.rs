@@ -17,7 +17,9 @@ use rand_chacha::ChaCha8Rng;
 use shouwang_db::Db;
 use shouwang_db::import::{ColumnsPresent, ImportOptions, import_residents};
 use shouwang_db::registry;
-use shouwang_domain::{Gender, IdCardNo, IdHasher, Lang, PhoneNumber, RegionCode, RegionKind, ResidentRecord, Tag, TagSet};
+use shouwang_domain::{
+    Gender, IdCardNo, IdHasher, Lang, PhoneNumber, RegionCode, RegionKind, ResidentRecord, Tag, TagSet,
+};
 
 /// Ages are computed as of this year, so the data does not drift as time passes.
 const DEMO_YEAR: i32 = 2022;
@@ -83,24 +85,24 @@ pub async fn create(db: &Db, hasher: &IdHasher, lang: Lang) -> anyhow::Result<()
         let code = RegionCode::parse(p.code).context("demo code")?;
         if registry::find_region(&db.read, &code).await?.is_none() {
             let parent = p.parent.map(RegionCode::parse).transpose().context("demo parent")?;
-            registry::add_region(db, p.kind, &code, p.name, parent.as_ref()).await.map_err(|e| crate::commands::user_error(e, lang))?;
+            registry::add_region(db, p.kind, &code, p.name, parent.as_ref())
+                .await
+                .map_err(|e| crate::commands::user_error(e, lang))?;
         }
     }
     for plan in plans() {
         let code = RegionCode::parse(plan.code).context("demo code")?;
         let records = residents(&plan);
-        let report = import_residents(
-            db,
-            &code,
-            records,
-            vec![],
-            ColumnsPresent::all(),
-            hasher,
-            ImportOptions::default(),
-        )
-        .await
-        .map_err(|e| crate::commands::user_error(e, lang))?;
-        tracing::info!(community = plan.code, created = report.counts.created, unchanged = report.counts.unchanged, "demo residents");
+        let report =
+            import_residents(db, &code, records, vec![], ColumnsPresent::all(), hasher, ImportOptions::default())
+                .await
+                .map_err(|e| crate::commands::user_error(e, lang))?;
+        tracing::info!(
+            community = plan.code,
+            created = report.counts.created,
+            unchanged = report.counts.unchanged,
+            "demo residents"
+        );
     }
     lane_blocks(db, lang).await?;
     for (region, name) in [("sy", "2022年3月武汉疫情防控"), ("sh", "2022年上海春季疫情防控")] {
@@ -207,7 +209,13 @@ fn plans() -> Vec<CommunityPlan> {
             seed: 1,
         },
         CommunityPlan { code: "js", residents: 3_460, id_area: "310101", compounds: lanes, seed: 2 },
-        CommunityPlan { code: "ye", residents: 3_186, id_area: "310115", compounds: vec![estate("阳二新村", 53, 6, 5)], seed: 3 },
+        CommunityPlan {
+            code: "ye",
+            residents: 3_186,
+            id_area: "310115",
+            compounds: vec![estate("阳二新村", 53, 6, 5)],
+            seed: 3,
+        },
         CommunityPlan {
             code: "fzy",
             residents: 6_531,
@@ -227,7 +235,8 @@ fn plans() -> Vec<CommunityPlan> {
 async fn lane_blocks(db: &Db, lang: Lang) -> anyhow::Result<()> {
     let js = RegionCode::parse("js").context("demo code")?;
     let community = registry::community_by_code(&db.read, &js).await?;
-    let existing: Vec<String> = registry::blocks_of_community(&db.read, community.id).await?.into_iter().map(|(b, _)| b.name).collect();
+    let existing: Vec<String> =
+        registry::blocks_of_community(&db.read, community.id).await?.into_iter().map(|(b, _)| b.name).collect();
     let compounds = registry::descendants(&db.read, &community, Some(RegionKind::Compound)).await?;
     for compound in compounds {
         let mut buildings = registry::children(&db.read, compound.id).await?;
@@ -245,21 +254,26 @@ async fn lane_blocks(db: &Db, lang: Lang) -> anyhow::Result<()> {
 }
 
 const SURNAMES: [&str; 60] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗",
-    "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡",
-    "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于",
+    "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆",
+    "汪", "范", "金",
 ];
-const OLD_MALE: [&str; 16] =
-    ["建国", "国庆", "建华", "志强", "德明", "福生", "金根", "国华", "永康", "家祥", "根宝", "文斌", "志刚", "长林", "雪根", "耀祖"];
-const OLD_FEMALE: [&str; 16] =
-    ["秀英", "桂英", "玉兰", "桂兰", "淑珍", "凤英", "美娣", "金娣", "秀珍", "翠华", "丽华", "月娥", "素珍", "爱华", "雅琴", "佩芳"];
+const OLD_MALE: [&str; 16] = [
+    "建国", "国庆", "建华", "志强", "德明", "福生", "金根", "国华", "永康", "家祥", "根宝", "文斌", "志刚", "长林",
+    "雪根", "耀祖",
+];
+const OLD_FEMALE: [&str; 16] = [
+    "秀英", "桂英", "玉兰", "桂兰", "淑珍", "凤英", "美娣", "金娣", "秀珍", "翠华", "丽华", "月娥", "素珍", "爱华",
+    "雅琴", "佩芳",
+];
 const MALE_CHARS: [&str; 24] = [
-    "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "斌", "刚", "辉", "鹏", "飞", "鑫", "波", "宇", "浩", "凯", "健",
-    "俊", "帆", "旭", "宁",
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "斌", "刚", "辉", "鹏", "飞", "鑫", "波", "宇", "浩", "凯",
+    "健", "俊", "帆", "旭", "宁",
 ];
 const FEMALE_CHARS: [&str; 24] = [
-    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "慧", "婷", "琳", "玲", "燕", "萍", "梅", "琴", "云", "莉", "倩", "颖",
-    "洁", "佳", "怡", "欣",
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "慧", "婷", "琳", "玲", "燕", "萍", "梅", "琴", "云", "莉", "倩",
+    "颖", "洁", "佳", "怡", "欣",
 ];
 /// Where migrants' ID numbers come from (Anhui, Jiangsu, Henan, Sichuan, Hubei...).
 const OTHER_AREAS: [&str; 8] = ["342401", "320321", "410102", "510106", "421002", "360102", "430102", "330302"];
@@ -307,7 +321,11 @@ fn residents(plan: &CommunityPlan) -> Vec<ResidentRecord> {
             }
             names_here.push(name.clone());
             let birth_year = DEMO_YEAR - p.age;
-            let area = if rng.random_bool(0.8) { plan.id_area } else { OTHER_AREAS.choose(&mut rng).copied().unwrap_or(plan.id_area) };
+            let area = if rng.random_bool(0.8) {
+                plan.id_area
+            } else {
+                OTHER_AREAS.choose(&mut rng).copied().unwrap_or(plan.id_area)
+            };
             // Synthetic numbers can collide; a real person has one number.
             let id_card = rng
                 .random_bool(0.65)
@@ -330,6 +348,7 @@ fn residents(plan: &CommunityPlan) -> Vec<ResidentRecord> {
                 birth_year: Some(birth_year),
                 phone,
                 id_card,
+                id_masked: None,
                 tags: tags(&mut rng, &p, alone),
                 note: None,
             });
@@ -349,7 +368,11 @@ fn household(rng: &mut ChaCha8Rng) -> Vec<Person> {
     let mut v = Vec::new();
     if roll < 0.13 {
         // An old person living alone.
-        v.push(Person { surname, gender: if rng.random_bool(0.65) { Gender::Female } else { Gender::Male }, age: elderly(rng) });
+        v.push(Person {
+            surname,
+            gender: if rng.random_bool(0.65) { Gender::Female } else { Gender::Male },
+            age: elderly(rng),
+        });
     } else if roll < 0.22 {
         v.push(Person { surname, gender: gender(rng), age: rng.random_range(22..65) });
     } else if roll < 0.42 {

@@ -9,8 +9,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqlxPostgresConnector, SqlxSqliteConnector,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, SqlxPostgresConnector,
+    SqlxSqliteConnector, TransactionOptions, TransactionTrait,
 };
 use shouwang_migration::{Migrator, MigratorTrait};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -113,10 +113,7 @@ impl Db {
                 let mut lock_conn = pool.acquire().await?;
                 sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *lock_conn).await?;
                 let result = Migrator::up(&self.write, None).await;
-                sqlx::query("SELECT pg_advisory_unlock($1)")
-                    .bind(MIGRATION_LOCK_KEY)
-                    .execute(&mut *lock_conn)
-                    .await?;
+                sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK_KEY).execute(&mut *lock_conn).await?;
                 result?;
             }
         }

@@ -7,9 +7,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use shouwang_domain::{Gender, RegionCode, RegionKind, TagSet};
 use uuid::Uuid;
 
+use crate::DbError;
 use crate::entity::{household, region, resident};
 use crate::registry::community_by_code;
-use crate::DbError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegistryRow {
@@ -45,17 +45,14 @@ pub async fn registry_rows(
         .into_iter()
         .map(|h| (h.id, h))
         .collect();
-    let residents =
-        resident::Entity::find().filter(resident::Column::CommunityId.eq(community.id)).all(conn).await?;
+    let residents = resident::Entity::find().filter(resident::Column::CommunityId.eq(community.id)).all(conn).await?;
 
     let mut rows: Vec<(SortKey, RegistryRow)> = Vec::with_capacity(residents.len());
     for r in residents {
         let Some(h) = households.get(&r.household_id) else { continue };
         let Some(building) = regions.get(&h.building_id) else { continue };
-        let compound = building
-            .parent_id
-            .and_then(|p| regions.get(&p))
-            .filter(|c| c.kind == RegionKind::Compound.as_str());
+        let compound =
+            building.parent_id.and_then(|p| regions.get(&p)).filter(|c| c.kind == RegionKind::Compound.as_str());
         let key = SortKey {
             compound: compound.map(|c| c.code.clone()).unwrap_or_default(),
             building: natural(&building.name_key),

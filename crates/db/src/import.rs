@@ -71,7 +71,8 @@ pub async fn import_residents(
     let (records, duplicates) = reject_duplicates(records);
     rejected.extend(duplicates);
     rejected.sort_by_key(|r| r.row);
-    let apply = !options.dry_run && !(options.strict && !rejected.is_empty()) && !records.is_empty();
+    let blocked_by_strict = options.strict && !rejected.is_empty();
+    let apply = !options.dry_run && !blocked_by_strict && !records.is_empty();
     if !apply {
         let snapshot = Snapshot::load(&db.read, community).await?;
         let plan = plan(&snapshot, &records, columns, hasher, now());
@@ -111,10 +112,8 @@ pub struct Snapshot {
 impl Snapshot {
     pub async fn load(conn: &impl ConnectionTrait, community: &RegionCode) -> Result<Snapshot, DbError> {
         let community = community_by_code(conn, community).await?;
-        let subtree = region::Entity::find()
-            .filter(region::Column::Path.starts_with(community.path.as_str()))
-            .all(conn)
-            .await?;
+        let subtree =
+            region::Entity::find().filter(region::Column::Path.starts_with(community.path.as_str())).all(conn).await?;
         let mut compounds = HashMap::new();
         let mut buildings = HashMap::new();
         for r in &subtree {
@@ -167,22 +166,15 @@ pub fn plan(
 ) -> Plan {
     let community = &snapshot.community;
     let mut out = Plan::default();
-    let mut compounds: HashMap<String, (Uuid, String, String)> = snapshot
-        .compounds
-        .iter()
-        .map(|(k, r)| (k.clone(), (r.id, r.code.clone(), r.path.clone())))
-        .collect();
+    let mut compounds: HashMap<String, (Uuid, String, String)> =
+        snapshot.compounds.iter().map(|(k, r)| (k.clone(), (r.id, r.code.clone(), r.path.clone()))).collect();
     let mut buildings = snapshot.buildings.clone();
     let mut codes = snapshot.codes.clone();
     let mut households: HashMap<(Uuid, String), (Uuid, Option<String>)> =
         snapshot.households.iter().map(|(k, h)| (k.clone(), (h.id, h.contact_phone.clone()))).collect();
 
-    let by_hash: HashMap<&str, usize> = snapshot
-        .residents
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.id_hash.as_deref().map(|h| (h, i)))
-        .collect();
+    let by_hash: HashMap<&str, usize> =
+        snapshot.residents.iter().enumerate().filter_map(|(i, r)| r.id_hash.as_deref().map(|h| (h, i))).collect();
     let mut by_address: HashMap<(Uuid, &str), Vec<usize>> = HashMap::new();
     for (i, r) in snapshot.residents.iter().enumerate() {
         by_address.entry((r.household_id, r.name_key.as_str())).or_default().push(i);
@@ -299,6 +291,8 @@ pub fn plan(
                 if let Some(id) = &rec.id_card {
                     new.id_hash = id_hash.clone();
                     new.id_masked = Some(id.masked());
+                } else if new.id_masked.is_none() {
+                    new.id_masked = rec.id_masked.clone();
                 }
                 if columns.tags {
                     new.tags = rec.tags.to_codes();
@@ -328,7 +322,7 @@ pub fn plan(
                     birth_year: rec.birth_year,
                     phone: rec.phone.as_ref().map(|p| p.expose().to_string()),
                     id_hash,
-                    id_masked: rec.id_card.as_ref().map(|id| id.masked()),
+                    id_masked: rec.id_card.as_ref().map(|id| id.masked()).or_else(|| rec.id_masked.clone()),
                     tags: rec.tags.to_codes(),
                     note: rec.note.clone(),
                     created_at: at,
@@ -379,13 +373,8 @@ fn unique_code(codes: &mut HashSet<String>, parent: &str, prefix: &str, key: Opt
 async fn write_plan(conn: &impl ConnectionTrait, plan: &Plan) -> Result<(), DbError> {
     // Compounds before buildings: a building's parent must exist first.
     for kind in [RegionKind::Compound, RegionKind::Building] {
-        let rows: Vec<region::ActiveModel> = plan
-            .new_regions
-            .iter()
-            .filter(|r| r.kind == kind.as_str())
-            .cloned()
-            .map(Into::into)
-            .collect();
+        let rows: Vec<region::ActiveModel> =
+            plan.new_regions.iter().filter(|r| r.kind == kind.as_str()).cloned().map(Into::into).collect();
         for chunk in rows.chunks(CHUNK) {
             region::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
         }

@@ -70,7 +70,12 @@ pub async fn add_region(
         .await?;
     if let Some(existing) = duplicate_name {
         return Err(DbError::invalid(
-            format!("同一上级下已有同名的{}：{}（代码 {}）", kind.label(shouwang_domain::Lang::Zh), existing.name, existing.code),
+            format!(
+                "同一上级下已有同名的{}：{}（代码 {}）",
+                kind.label(shouwang_domain::Lang::Zh),
+                existing.name,
+                existing.code
+            ),
             format!("a {kind} named {} already exists there (code {})", existing.name, existing.code),
         ));
     }
@@ -94,10 +99,14 @@ pub async fn region_by_code(conn: &impl ConnectionTrait, code: &RegionCode) -> R
 
 /// The region named by `code`, which must be a community.
 pub async fn community_by_code(conn: &impl ConnectionTrait, code: &RegionCode) -> Result<region::Model, DbError> {
-    let region = find_region(conn, code).await?.ok_or_else(|| DbError::NotFound { what: "community", key: code.to_string() })?;
+    let region =
+        find_region(conn, code).await?.ok_or_else(|| DbError::NotFound { what: "community", key: code.to_string() })?;
     if region.kind != RegionKind::Community.as_str() {
         return Err(DbError::invalid(
-            format!("{code} 不是社区（居民区），而是{}", RegionKind::parse(&region.kind).map_or("?", |k| k.label(shouwang_domain::Lang::Zh))),
+            format!(
+                "{code} 不是社区（居民区），而是{}",
+                RegionKind::parse(&region.kind).map_or("?", |k| k.label(shouwang_domain::Lang::Zh))
+            ),
             format!("{code} is not a community but a {}", region.kind),
         ));
     }
@@ -151,7 +160,10 @@ pub struct CommunityCounts {
     pub tagged: u64,
 }
 
-pub async fn community_counts(conn: &impl ConnectionTrait, community: &region::Model) -> Result<CommunityCounts, DbError> {
+pub async fn community_counts(
+    conn: &impl ConnectionTrait,
+    community: &region::Model,
+) -> Result<CommunityCounts, DbError> {
     let in_subtree = |kind: RegionKind| {
         region::Entity::find()
             .filter(region::Column::Path.starts_with(community.path.as_str()))
@@ -239,7 +251,10 @@ pub async fn add_block(
         .one(&tx)
         .await?;
     if exists.is_some() {
-        return Err(DbError::invalid(format!("已有同名单元：{}", model.name), format!("a block named {} exists", model.name)));
+        return Err(DbError::invalid(
+            format!("已有同名单元：{}", model.name),
+            format!("a block named {} exists", model.name),
+        ));
     }
     block::Entity::insert(block::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
     for code in building_codes {
@@ -313,7 +328,10 @@ pub async fn close_incident(db: &Db, id: Uuid) -> Result<(), DbError> {
     Ok(())
 }
 
-pub async fn incidents_of_region(conn: &impl ConnectionTrait, region_id: Uuid) -> Result<Vec<incident::Model>, DbError> {
+pub async fn incidents_of_region(
+    conn: &impl ConnectionTrait,
+    region_id: Uuid,
+) -> Result<Vec<incident::Model>, DbError> {
     Ok(incident::Entity::find()
         .filter(incident::Column::RegionId.eq(region_id))
         .order_by_desc(incident::Column::OpenedAt)

@@ -75,7 +75,10 @@ mod tests {
     #[test]
     fn database_name_is_replaced_in_urls() {
         assert_eq!(super::replace_database("postgres://u:p@h:5432/postgres", "t1"), "postgres://u:p@h:5432/t1");
-        assert_eq!(super::replace_database("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+        assert_eq!(
+            super::replace_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
         assert_eq!(super::replace_database("postgres://h", "t1"), "postgres://h/t1");
     }
 }

@@ -37,7 +37,10 @@ async fn first_import_creates_places_and_people_and_reimport_changes_nothing() {
 
     let community = community_by_code(&t.db.read, &code("sy")).await.unwrap();
     let counts = community_counts(&t.db.read, &community).await.unwrap();
-    assert_eq!((counts.compounds, counts.buildings, counts.households, counts.residents, counts.tagged), (2, 2, 3, 4, 2));
+    assert_eq!(
+        (counts.compounds, counts.buildings, counts.households, counts.residents, counts.tagged),
+        (2, 2, 3, 4, 2)
+    );
 
     let again = run(&t, roster(), vec![], ImportOptions::default()).await;
     assert_eq!(again.counts, ImportCounts { created: 0, updated: 0, unchanged: 4 });

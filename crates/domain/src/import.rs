@@ -80,6 +80,9 @@ pub struct ResidentRecord {
     pub birth_year: Option<i32>,
     pub phone: Option<PhoneNumber>,
     pub id_card: Option<IdCardNo>,
+    /// A masked ID number ("110101********1234", as our exports write it):
+    /// not a number to match on, only the display form. Never set with `id_card`.
+    pub id_masked: Option<String>,
     pub tags: TagSet,
     /// Words from the tag column that are not tags, kept so nothing is lost.
     pub note: Option<String>,
@@ -221,9 +224,15 @@ pub fn parse_row(raw: &RawResidentRow, current_year: i32) -> Result<ResidentReco
         _ => None,
     };
 
+    let mut id_masked = None;
     let id_card = match &raw.id_card {
         // Excel kept only 15 significant digits: whatever we print is not the number.
         Some(Cell::Number(_)) => return Err(RejectReason::IdCard(IdCardError::StoredAsNumber)),
+        // A masked number (our own export) means "no new number"; its display form is kept.
+        Some(cell) if cell.display().contains('*') => {
+            id_masked = standard_mask(&cell.display());
+            None
+        }
         Some(cell) if !cell.is_blank() => Some(IdCardNo::parse(&cell.display()).map_err(RejectReason::IdCard)?),
         _ => None,
     };
@@ -272,9 +281,22 @@ pub fn parse_row(raw: &RawResidentRow, current_year: i32) -> Result<ResidentReco
         birth_year,
         phone,
         id_card,
+        id_masked,
         tags,
         note,
     })
+}
+
+/// "110101********1234" (6 digits, 8 stars, 3 digits and a digit or X), else `None`.
+fn standard_mask(s: &str) -> Option<String> {
+    let s = crate::text::normalize_compact(s).to_uppercase();
+    let b = s.as_bytes();
+    let ok = b.len() == 18
+        && b[..6].iter().all(u8::is_ascii_digit)
+        && b[6..14].iter().all(|c| *c == b'*')
+        && b[14..17].iter().all(u8::is_ascii_digit)
+        && (b[17].is_ascii_digit() || b[17] == b'X');
+    ok.then_some(s)
 }
 
 fn parse_birth(column: BirthColumn, cell: &Cell, current_year: i32) -> Option<i32> {
@@ -401,10 +423,24 @@ mod tests {
     }
 
     #[test]
+    fn a_masked_id_number_is_kept_for_display_only() {
+        let mut raw = row(7);
+        raw.id_card = t("110105********002x");
+        let r = parse_row(&raw, 2026).expect("valid");
+        assert_eq!((r.id_card, r.id_masked.as_deref()), (None, Some("110105********002X")));
+        raw.id_card = t("1101**********02");
+        let r = parse_row(&raw, 2026).expect("an odd mask is not an error");
+        assert_eq!((r.id_card, r.id_masked), (None, None));
+    }
+
+    #[test]
     fn phone_as_an_excel_number_is_fine() {
         let mut raw = row(7);
         raw.phone = Some(Cell::Number(13812345678.0));
-        assert_eq!(parse_row(&raw, 2026).map(|r| r.phone.map(|p| p.expose().to_string())), Ok(Some("13812345678".into())));
+        assert_eq!(
+            parse_row(&raw, 2026).map(|r| r.phone.map(|p| p.expose().to_string())),
+            Ok(Some("13812345678".into()))
+        );
         raw.phone = t("021-64381234");
         assert_eq!(parse_row(&raw, 2026), Err(RejectReason::InvalidPhone));
     }
@@ -458,7 +494,10 @@ mod tests {
         c.name = "李四".into();
         let (kept, rejected) = reject_duplicates(vec![a, b, c]);
         assert_eq!(kept.iter().map(|r| r.row).collect::<Vec<_>>(), vec![2, 6]);
-        assert_eq!(rejected, vec![RejectedRow { row: 5, reason: RejectReason::DuplicatePersonInFile { first_row: 2 } }]);
+        assert_eq!(
+            rejected,
+            vec![RejectedRow { row: 5, reason: RejectReason::DuplicatePersonInFile { first_row: 2 } }]
+        );
     }
 
     #[test]

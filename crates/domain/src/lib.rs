@@ -14,8 +14,8 @@ pub mod text;
 
 pub use id_card::{IdCardError, IdCardNo, IdHasher};
 pub use import::{
-    BirthColumn, Cell, ImportCounts, ImportReport, RawResidentRow, RejectReason, RejectedRow, ResidentRecord, parse_row,
-    reject_duplicates,
+    BirthColumn, Cell, ImportCounts, ImportReport, RawResidentRow, RejectReason, RejectedRow, ResidentRecord,
+    parse_row, reject_duplicates,
 };
 pub use lang::Lang;
 pub use phone::{PhoneError, PhoneNumber};

@@ -20,10 +20,8 @@ impl PhoneNumber {
     /// Accepts "13812345678", "138 1234 5678", "138-1234-5678", "+86 138…",
     /// "86138…" and full-width digits.
     pub fn parse(input: &str) -> Result<PhoneNumber, PhoneError> {
-        let compact: String = normalize_compact(input)
-            .chars()
-            .filter(|c| !matches!(c, '-' | '(' | ')' | '.'))
-            .collect();
+        let compact: String =
+            normalize_compact(input).chars().filter(|c| !matches!(c, '-' | '(' | ')' | '.')).collect();
         let digits = compact
             .strip_prefix("+86")
             .or_else(|| compact.strip_prefix("0086"))
@@ -34,11 +32,7 @@ impl PhoneNumber {
             && bytes.iter().all(u8::is_ascii_digit)
             && bytes[0] == b'1'
             && (b'3'..=b'9').contains(&bytes[1]);
-        if valid {
-            Ok(PhoneNumber(digits.to_string()))
-        } else {
-            Err(PhoneError::Invalid)
-        }
+        if valid { Ok(PhoneNumber(digits.to_string())) } else { Err(PhoneError::Invalid) }
     }
 
     /// The full number, for storage and for a deliberate, logged reveal.

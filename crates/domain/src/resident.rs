@@ -206,10 +206,8 @@ impl TagSet {
         let mut set = TagSet::empty();
         let mut rest = Vec::new();
         let normalized = crate::text::normalize(cell);
-        for word in normalized
-            .split(|c: char| matches!(c, ',' | '，' | '、' | ';' | '；' | '/' | '|' | ' ' | '\n'))
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
+        for word in
+            normalized.split([',', '，', '、', ';', '；', '/', '|', ' ', '\n']).map(str::trim).filter(|w| !w.is_empty())
         {
             let tags = Tag::from_word(word);
             if tags.is_empty() {

@@ -188,13 +188,8 @@ impl Reading {
             raw.tags = Some(join_tags(&mut values[Slot::Tags(0).index()..]));
         }
 
-        // A masked ID ("110101********1234") is what our own export writes: it
-        // means "keep the number already stored", not a new number, so the row
-        // reads as if the cell were empty instead of being rejected.
-        if matches!(&raw.id_card, Some(Cell::Text(t)) if t.contains(['*', '＊'])) {
-            raw.id_card = Some(Cell::Text(String::new()));
-        }
-
+        // A masked ID ("110101********1234") is what our own export writes; it
+        // passes through as text and the domain reads it as "no new number".
         self.rows.push(raw);
         Ok(())
     }

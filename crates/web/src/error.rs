@@ -44,7 +44,11 @@ impl IntoResponse for AppError {
             AppError::BadRequest { zh, en } => (StatusCode::BAD_REQUEST, zh, en),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试".into(), "internal error; please try again later".into())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器内部错误，请稍后再试".into(),
+                    "internal error; please try again later".into(),
+                )
             }
         };
         (status, Json(ErrorBody { status: status.as_u16(), message, message_en })).into_response()

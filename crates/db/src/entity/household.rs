@@ -18,11 +18,7 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::region::Entity",
-        from = "Column::BuildingId",
-        to = "super::region::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::region::Entity", from = "Column::BuildingId", to = "super::region::Column::Id")]
     Building,
 }
 

@@ -28,7 +28,16 @@ fn cell(s: &str) -> Option<Cell> {
 }
 
 /// A record as the importer would produce it from a row of text cells.
-pub fn rec(row: u32, compound: &str, building: &str, room: &str, name: &str, phone: &str, id: &str, tags: &str) -> ResidentRecord {
+pub fn rec(
+    row: u32,
+    compound: &str,
+    building: &str,
+    room: &str,
+    name: &str,
+    phone: &str,
+    id: &str,
+    tags: &str,
+) -> ResidentRecord {
     let raw = RawResidentRow {
         row,
         name: cell(name),

@@ -13,7 +13,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub use registry::{CommunitySummary, HouseholdDetail, HouseholdDto, RegionDetail, RegionDto, ResidentDto, ResidentPage};
+pub use registry::{
+    CommunitySummary, HouseholdDetail, HouseholdDto, RegionDetail, RegionDto, ResidentDto, ResidentPage,
+};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -144,7 +144,10 @@ pub async fn list_regions(State(state): State<AppState>) -> Result<Json<Vec<Regi
 #[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "registry",
     params(("code" = String, Path, description = "region code")),
     responses((status = 200, body = RegionDetail), (status = 404, body = ErrorBody)))]
-pub async fn get_region(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<RegionDetail>, AppError> {
+pub async fn get_region(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<RegionDetail>, AppError> {
     let code = parse_code(&code)?;
     let region = registry::region_by_code(&state.db.read, &code).await?;
     let children = registry::children(&state.db.read, region.id).await?;
@@ -179,8 +182,7 @@ pub async fn building_households(
     let building = registry::region_by_code(&state.db.read, &code).await?;
     if building.kind != RegionKind::Building.as_str() {
         return Err(AppError::BadRequest {
-            zh: format!("{code} 不是楼栋"),
-            en: format!("{code} is not a building"),
+            zh: format!("{code} 不是楼栋"), en: format!("{code} is not a building")
         });
     }
     let households = registry::households_of_building(&state.db.read, building.id).await?;
@@ -191,15 +193,15 @@ pub async fn building_households(
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry",
     params(("id" = Uuid, Path, description = "household id")),
     responses((status = 200, body = HouseholdDetail), (status = 404, body = ErrorBody)))]
-pub async fn get_household(State(state): State<AppState>, Path(id): Path<Uuid>) -> Result<Json<HouseholdDetail>, AppError> {
-    let household = registry::household_by_id(&state.db.read, id).await?.ok_or_else(|| AppError::NotFound {
-        zh: "找不到该户".into(),
-        en: "household not found".into(),
-    })?;
-    let building_code = registry::region_by_id(&state.db.read, household.building_id)
+pub async fn get_household(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<HouseholdDetail>, AppError> {
+    let household = registry::household_by_id(&state.db.read, id)
         .await?
-        .map(|b| b.code)
-        .unwrap_or_default();
+        .ok_or_else(|| AppError::NotFound { zh: "找不到该户".into(), en: "household not found".into() })?;
+    let building_code =
+        registry::region_by_id(&state.db.read, household.building_id).await?.map(|b| b.code).unwrap_or_default();
     let residents = registry::residents_of_household(&state.db.read, id).await?;
     Ok(Json(HouseholdDetail {
         household: household_dto(household, building_code),
