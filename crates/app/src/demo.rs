@@ -231,6 +231,21 @@ fn plans() -> Vec<CommunityPlan> {
     ]
 }
 
+/// `n` synthetic residents spread over large estates, for benchmarks and
+/// load tests: the same generator as the demo, without its seed counts.
+pub fn synthetic_residents(n: usize, seed: u64) -> Vec<ResidentRecord> {
+    let estates = (n / 2_000).max(1);
+    let plan = CommunityPlan {
+        code: "bench",
+        residents: n,
+        id_area: "310117",
+        // 30 buildings x 18 floors x 4 rooms = 2,160 rooms per estate: ~5,000 residents of room.
+        compounds: (1..=estates).map(|i| estate(&format!("第{i}小区"), 30, 18, 4)).collect(),
+        seed,
+    };
+    residents(&plan)
+}
+
 /// 建三's lanes are sealed as blocks: every dozen or so houses behind one gate.
 async fn lane_blocks(db: &Db, lang: Lang) -> anyhow::Result<()> {
     let js = RegionCode::parse("js").context("demo code")?;

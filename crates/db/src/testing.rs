@@ -29,6 +29,13 @@ impl TestDb {
         t
     }
 
+    /// A migrated SQLite database even when PostgreSQL is configured (benchmarks compare both).
+    pub async fn new_sqlite() -> TestDb {
+        let t = Self::sqlite().await;
+        t.db.migrate().await.expect("migrate test database");
+        t
+    }
+
     async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
