@@ -48,9 +48,10 @@ async fn run(label: &str, t: TestDb, bytes: &[u8], n: usize) {
     let hasher = IdHasher::new(b"bench key bench key");
     for pass in ["fresh import", "re-import (unchanged)"] {
         let start = Instant::now();
-        let outcome = import_resident_file(db, &hasher, &code("bench"), bytes, FileKind::Xlsx, ImportOptions::default(), 2026)
-            .await
-            .expect("import");
+        let outcome =
+            import_resident_file(db, &hasher, &code("bench"), bytes, FileKind::Xlsx, ImportOptions::default(), 2026)
+                .await
+                .expect("import");
         let secs = start.elapsed().as_secs_f64();
         let c = outcome.report.counts;
         println!(
@@ -68,7 +69,11 @@ fn main() {
     let n: usize = std::env::var("SHOUWANG_BENCH_ROWS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let start = Instant::now();
     let bytes = roster_xlsx(n);
-    println!("generated a {n}-row .xlsx ({:.1} MB) in {:.2} s", bytes.len() as f64 / 1e6, start.elapsed().as_secs_f64());
+    println!(
+        "generated a {n}-row .xlsx ({:.1} MB) in {:.2} s",
+        bytes.len() as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         // SQLite: TestDb uses a temp file when no PostgreSQL URL is set.

@@ -45,7 +45,8 @@ async fn the_sqlite_wal_stays_small_after_100000_residents() {
             })
             .collect()
     };
-    for (from, phone, created, updated) in [(0, "", 50_000, 0), (50_000, "", 50_000, 0), (0, "13800000000", 0, 50_000)] {
+    for (from, phone, created, updated) in [(0, "", 50_000, 0), (50_000, "", 50_000, 0), (0, "13800000000", 0, 50_000)]
+    {
         let report = import_residents(
             &t.db,
             &code("sy"),

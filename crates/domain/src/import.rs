@@ -206,7 +206,7 @@ fn text_of(cell: &Option<Cell>) -> Option<String> {
 
 /// Interprets one row. `current_year` comes from the caller (the domain has no clock).
 pub fn parse_row(raw: &RawResidentRow, current_year: i32) -> Result<ResidentRecord, RejectReason> {
-    let name = text_of(&raw.name).ok_or(RejectReason::MissingName)?;
+    let name = text_of(&raw.name).map(|n| crate::text::normalize_name(&n)).ok_or(RejectReason::MissingName)?;
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(RejectReason::NameTooLong);
     }
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn a_minimal_row_parses_with_normalised_text() {
         let r = parse_row(&row(3), 2026).expect("valid");
-        assert_eq!(r.name, "张 三");
+        assert_eq!(r.name, "张三");
         assert_eq!(r.building, "3号楼");
         assert_eq!(r.row, 3);
     }

@@ -65,6 +65,25 @@ pub fn room_key(label: &str) -> String {
     s
 }
 
+/// A person's name: normalised, and a space typed between two Chinese
+/// characters ("王 中理") dropped; spaces in Latin names stay ("Li Na").
+pub fn normalize_name(s: &str) -> String {
+    let n = normalize(s);
+    let chars: Vec<char> = n.chars().collect();
+    let mut out = String::with_capacity(n.len());
+    for (i, c) in chars.iter().enumerate() {
+        if *c == ' ' && i > 0 && i + 1 < chars.len() && is_cjk(chars[i - 1]) && is_cjk(chars[i + 1]) {
+            continue;
+        }
+        out.push(*c);
+    }
+    out
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) || c == '·'
+}
+
 /// Key used to recognise the same compound name: spacing and full-width
 /// differences do not make a new compound.
 pub fn name_key(name: &str) -> String {
@@ -80,6 +99,14 @@ mod tests {
         assert_eq!(normalize("　１３８ １２３４\u{3000}５６７８ "), "138 1234 5678");
         assert_eq!(normalize_compact("１３８　1234 5678"), "13812345678");
         assert_eq!(normalize("张\t\t三"), "张 三");
+    }
+
+    #[test]
+    fn names_lose_stray_spaces_between_chinese_characters_only() {
+        assert_eq!(normalize_name("王 中理"), "王中理");
+        assert_eq!(normalize_name(" 王　中 理 "), "王中理");
+        assert_eq!(normalize_name("Li  Na"), "Li Na");
+        assert_eq!(normalize_name("买买提 · 艾力"), "买买提·艾力");
     }
 
     #[test]
