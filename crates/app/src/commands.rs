@@ -125,26 +125,29 @@ async fn serve(config: &Config, db: Db, lang: Lang) -> anyhow::Result<()> {
 
 fn announce(addr: SocketAddr, lang: Lang) {
     let url = format!("http://{addr}");
-    println!("{} {url}", lang.pick("守望已启动：", "Shouwang is serving at"));
-    println!("  {url}/api/v1/regions   {url}/api/v1/openapi.json   {url}/readyz");
-    if addr.ip().is_loopback() {
-        println!(
-            "{}",
-            lang.pick(
-                "（仅本机可访问：登录功能上线前，服务只监听本机地址）",
-                "(loopback only: until logins exist, the server listens on this machine only)"
-            )
-        );
+    let mut lines = vec![
+        format!("{} {url}", lang.pick("守望已启动：", "Shouwang is serving at")),
+        format!("  {url}/api/v1/regions   {url}/api/v1/openapi.json   {url}/readyz"),
+    ];
+    lines.push(if addr.ip().is_loopback() {
+        lang.pick(
+            "（仅本机可访问：登录功能上线前，服务只监听本机地址）",
+            "(loopback only: until logins exist, the server listens on this machine only)",
+        )
+        .to_string()
     } else {
-        println!(
-            "{}",
-            lang.pick(
-                "警告：登录功能尚未上线，任何能访问该地址的人都能读取登记数据（已脱敏）",
-                "WARNING: there are no logins yet; anyone who can reach this address can read the (masked) registry"
-            )
-        );
+        lang.pick(
+            "警告：登录功能尚未上线，任何能访问该地址的人都能读取登记数据（已脱敏）",
+            "WARNING: there are no logins yet; anyone who can reach this address can read the (masked) registry",
+        )
+        .to_string()
+    });
+    // A closed stdout (a supervisor that stopped reading) must not stop the server.
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
     }
-    let _ = std::io::stdout().flush();
+    let _ = out.flush();
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish.

@@ -185,8 +185,11 @@ async fn serve_answers_readyz_and_stops_cleanly_on_sigterm() {
     env.community();
     let mut child =
         env.cmd(&["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    stdout.read_line(&mut first_line).unwrap();
+    // Keep draining the rest, as a supervisor would.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let url = first_line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
 
     let ready = reqwest::get(format!("{url}/readyz")).await.unwrap();
