@@ -338,3 +338,54 @@ pub async fn incidents_of_region(
         .all(conn)
         .await?)
 }
+
+/// Per-community totals for an overview of the whole tree: (households, residents, tagged residents).
+pub async fn totals_by_community(
+    conn: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<Uuid, (i64, i64, i64)>, DbError> {
+    let mut out: std::collections::HashMap<Uuid, (i64, i64, i64)> = std::collections::HashMap::new();
+    let households: Vec<(Uuid, i64)> = household::Entity::find()
+        .select_only()
+        .column(household::Column::CommunityId)
+        .column_as(household::Column::Id.count(), "n")
+        .group_by(household::Column::CommunityId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, n) in households {
+        out.entry(id).or_default().0 = n;
+    }
+    let residents: Vec<(Uuid, i64)> = resident::Entity::find()
+        .select_only()
+        .column(resident::Column::CommunityId)
+        .column_as(resident::Column::Id.count(), "n")
+        .group_by(resident::Column::CommunityId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, n) in residents {
+        out.entry(id).or_default().1 = n;
+    }
+    let tagged: Vec<(Uuid, i64)> = resident::Entity::find()
+        .select_only()
+        .column(resident::Column::CommunityId)
+        .column_as(resident::Column::Id.count(), "n")
+        .filter(resident::Column::Tags.ne(""))
+        .group_by(resident::Column::CommunityId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, n) in tagged {
+        out.entry(id).or_default().2 = n;
+    }
+    Ok(out)
+}
+
+/// Every region from the cities down to the communities, in tree order.
+pub async fn upper_tree(conn: &impl ConnectionTrait) -> Result<Vec<region::Model>, DbError> {
+    Ok(region::Entity::find()
+        .filter(region::Column::Kind.is_in(["city", "district", "subdistrict", "community"]))
+        .order_by_asc(region::Column::Path)
+        .all(conn)
+        .await?)
+}

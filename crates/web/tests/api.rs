@@ -161,3 +161,16 @@ async fn openapi_document_lists_every_registry_endpoint() {
     }
     assert!(doc["components"]["schemas"]["ResidentDto"].is_object());
 }
+
+#[tokio::test]
+async fn the_overview_page_shows_each_community_with_its_totals() {
+    let app = spawn_app().await;
+    let r = app.get("/").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("武汉市") && html.contains("江汉区"), "{html}");
+    assert!(html.contains("商务区第一社区"));
+    assert!(html.contains("<b>1</b> 居民"), "{html}");
+    assert!(!html.contains("13812345678"));
+}
