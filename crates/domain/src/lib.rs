@@ -4,6 +4,7 @@
 //! (a phone number, an ID number, a region code) exist only once parsed
 //! ("parse, don't validate"), so code further out never re-checks strings.
 
+pub mod access;
 pub mod id_card;
 pub mod import;
 pub mod lang;
@@ -12,6 +13,7 @@ pub mod region;
 pub mod resident;
 pub mod text;
 
+pub use access::{Action, Resource, Role};
 pub use id_card::{IdCardError, IdCardNo, IdHasher};
 pub use import::{
     BirthColumn, Cell, ImportCounts, ImportReport, RawResidentRow, RejectReason, RejectedRow, ResidentRecord,

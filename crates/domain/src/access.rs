@@ -1,0 +1,237 @@
+//! Who may do what (SPEC §2). One function, [`decide`], answers every
+//! request: the role's permission on the resource and action, and that the
+//! target lies inside the subtree of the region the role is bound to. The
+//! table is tested cell by cell in `tests/access_matrix.rs`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lang::Lang;
+use crate::region::RegionKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CityStaff,
+    DistrictStaff,
+    SubdistrictStaff,
+    /// Secretary (书记) or director (主任) of a community committee.
+    CommunityAdmin,
+    SocialWorker,
+    BranchSecretary,
+    GroupLeader,
+    GridChief,
+    BuildingLeader,
+    Volunteer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// The region tree and its counts (no personal data).
+    Registry,
+    Household,
+    Resident,
+    /// Importing a resident roster.
+    Import,
+    /// Exporting personal data to a file.
+    Export,
+    /// Accounts and roles.
+    Users,
+    AuditLog,
+    /// Household links and their printed QR slips.
+    HouseholdLink,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Write,
+    /// Show a masked field in full (requires a reason; logged).
+    Reveal,
+}
+
+impl Role {
+    pub const ALL: [Role; 10] = [
+        Role::CityStaff,
+        Role::DistrictStaff,
+        Role::SubdistrictStaff,
+        Role::CommunityAdmin,
+        Role::SocialWorker,
+        Role::BranchSecretary,
+        Role::GroupLeader,
+        Role::GridChief,
+        Role::BuildingLeader,
+        Role::Volunteer,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::CityStaff => "city_staff",
+            Role::DistrictStaff => "district_staff",
+            Role::SubdistrictStaff => "subdistrict_staff",
+            Role::CommunityAdmin => "community_admin",
+            Role::SocialWorker => "social_worker",
+            Role::BranchSecretary => "branch_secretary",
+            Role::GroupLeader => "group_leader",
+            Role::GridChief => "grid_chief",
+            Role::BuildingLeader => "building_leader",
+            Role::Volunteer => "volunteer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        let s = s.trim();
+        Role::ALL.into_iter().find(|r| r.code() == s || r.label(Lang::Zh) == s)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Role::CityStaff => lang.pick("市级工作人员", "city staff"),
+            Role::DistrictStaff => lang.pick("区级工作人员", "district staff"),
+            Role::SubdistrictStaff => lang.pick("街道工作人员", "subdistrict staff"),
+            Role::CommunityAdmin => lang.pick("居委书记/主任", "committee secretary / director"),
+            Role::SocialWorker => lang.pick("社工", "social worker"),
+            Role::BranchSecretary => lang.pick("临时党支部书记", "branch secretary"),
+            Role::GroupLeader => lang.pick("党小组长", "group leader"),
+            Role::GridChief => lang.pick("片长（网格长）", "grid chief"),
+            Role::BuildingLeader => lang.pick("楼组长", "building leader"),
+            Role::Volunteer => lang.pick("志愿者", "volunteer"),
+        }
+    }
+
+    /// Above the community: sees roll-ups, not people, unless granted.
+    pub fn is_upper_level(self) -> bool {
+        matches!(self, Role::CityStaff | Role::DistrictStaff | Role::SubdistrictStaff)
+    }
+
+    /// The kinds of region this role can be bound to.
+    pub fn scope_kinds(self) -> &'static [RegionKind] {
+        match self {
+            Role::CityStaff => &[RegionKind::City],
+            Role::DistrictStaff => &[RegionKind::District],
+            Role::SubdistrictStaff => &[RegionKind::Subdistrict],
+            Role::CommunityAdmin | Role::SocialWorker | Role::BranchSecretary | Role::Volunteer => {
+                &[RegionKind::Community]
+            }
+            Role::GroupLeader => &[RegionKind::Community, RegionKind::Grid, RegionKind::Compound],
+            Role::GridChief => &[RegionKind::Grid, RegionKind::Community],
+            Role::BuildingLeader => &[RegionKind::Building, RegionKind::Compound],
+        }
+    }
+
+    /// Higher rank may appoint lower or equal rank (a secretary appoints the director).
+    fn rank(self) -> u8 {
+        match self {
+            Role::CityStaff => 9,
+            Role::DistrictStaff => 8,
+            Role::SubdistrictStaff => 7,
+            Role::CommunityAdmin => 6,
+            Role::SocialWorker => 5,
+            Role::BranchSecretary => 4,
+            Role::GroupLeader | Role::GridChief => 3,
+            Role::BuildingLeader => 2,
+            Role::Volunteer => 1,
+        }
+    }
+
+    /// Whether an account with this role may create or change an account with `other`.
+    pub fn may_appoint(self, other: Role) -> bool {
+        decide_permission(self, false, Resource::Users, Action::Write) && other.rank() <= self.rank()
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The permission table, without scope: role x resource x action.
+/// `personal_grant` is the explicit grant that lets upper levels see people.
+pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, action: Action) -> bool {
+    use Action::*;
+    use Resource::*;
+    match role {
+        Role::CityStaff | Role::DistrictStaff | Role::SubdistrictStaff => match (resource, action) {
+            (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) => true,
+            (Household | Resident, Read | Reveal) | (Export, Read) => personal_grant,
+            _ => false,
+        },
+        Role::CommunityAdmin => true,
+        Role::SocialWorker => matches!(
+            (resource, action),
+            (Registry, Read)
+                | (Household, Read | Write)
+                | (Resident, Read | Write | Reveal)
+                | (Import, Write)
+                | (HouseholdLink, Read | Write)
+        ),
+        Role::BranchSecretary | Role::GroupLeader => {
+            matches!((resource, action), (Registry, Read) | (Household, Read) | (Resident, Read))
+        }
+        Role::GridChief | Role::BuildingLeader => matches!(
+            (resource, action),
+            (Registry, Read)
+                | (Household, Read | Write)
+                | (Resident, Read | Write | Reveal)
+                | (HouseholdLink, Read | Write)
+        ),
+        // Their own tasks, shifts and sheets (later issues); nothing of the registry.
+        Role::Volunteer => false,
+    }
+}
+
+/// `scope_path` and `target_path` are region code paths ("/sh/sh-hp/…/").
+/// The target is in scope when it is the scope or below it. Upper levels
+/// also read the path *above* their scope (to navigate to it) for `Registry`.
+pub fn decide(
+    role: Role,
+    personal_grant: bool,
+    scope_path: &str,
+    resource: Resource,
+    action: Action,
+    target_path: &str,
+) -> bool {
+    if !decide_permission(role, personal_grant, resource, action) {
+        return false;
+    }
+    target_path.starts_with(scope_path)
+        || (resource == Resource::Registry && action == Action::Read && scope_path.starts_with(target_path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_from_codes_and_chinese_labels() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+            assert_eq!(Role::parse(r.label(Lang::Zh)), Some(r));
+        }
+        assert_eq!(Role::parse("king"), None);
+    }
+
+    #[test]
+    fn appointing_goes_down_the_ranks_only() {
+        assert!(Role::CommunityAdmin.may_appoint(Role::CommunityAdmin));
+        assert!(Role::CommunityAdmin.may_appoint(Role::Volunteer));
+        assert!(!Role::CommunityAdmin.may_appoint(Role::SubdistrictStaff));
+        assert!(Role::DistrictStaff.may_appoint(Role::CommunityAdmin));
+        assert!(!Role::SocialWorker.may_appoint(Role::Volunteer), "no account management");
+        assert!(!Role::Volunteer.may_appoint(Role::Volunteer));
+    }
+
+    #[test]
+    fn a_scope_is_a_subtree_and_ancestors_are_only_navigable() {
+        let scope = "/sh/sh-hp/sh-hp-dpq/js/";
+        let inside = "/sh/sh-hp/sh-hp-dpq/js/js.c01/js.c01.1/";
+        let sibling = "/sh/sh-hp/sh-hp-dpq/jsx/";
+        let above = "/sh/sh-hp/";
+        assert!(decide(Role::CommunityAdmin, false, scope, Resource::Resident, Action::Read, inside));
+        assert!(!decide(Role::CommunityAdmin, false, scope, Resource::Resident, Action::Read, sibling));
+        assert!(decide(Role::CommunityAdmin, false, scope, Resource::Registry, Action::Read, above));
+        assert!(!decide(Role::CommunityAdmin, false, scope, Resource::Household, Action::Read, above));
+    }
+}
