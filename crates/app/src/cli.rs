@@ -49,6 +49,61 @@ pub enum Command {
     /// Export a list to a spreadsheet.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for scripts.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a password is generated,
+    /// printed once, and must be changed at the first login.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// city_staff, district_staff, subdistrict_staff, community_admin, social_worker,
+        /// branch_secretary, group_leader, grid_chief, building_leader, volunteer
+        #[arg(long)]
+        role: String,
+        /// Code of the region the role is bound to.
+        #[arg(long)]
+        scope: String,
+        /// Name shown in the interface (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Upper levels only: allow seeing residents' personal details below.
+        #[arg(long)]
+        grant_personal_data: bool,
+    },
+    /// List accounts under a region.
+    List {
+        #[arg(long)]
+        under: String,
+    },
+    /// Disable (or re-enable) an account; its sessions end at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        enable: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]

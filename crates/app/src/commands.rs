@@ -20,7 +20,7 @@ use crate::config::{Config, FileConfig};
 /// Largest roster file accepted (calamine reads whole sheets into memory).
 pub const MAX_IMPORT_BYTES: u64 = 50 * 1024 * 1024;
 
-pub async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
+pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
     let file = FileConfig::load(cli.config.as_deref())?;
     let listen_flag = match &cli.command {
         Command::Serve(a) => a.listen.clone(),
@@ -34,14 +34,17 @@ pub async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             println!("{}", lang.pick("数据库已是最新结构。", "The database schema is up to date."));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve(_) => serve(&config, db.clone(), lang).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(_) => {
+            let hasher = hasher(&config, &db).await?;
+            serve(&config, db.clone(), hasher, lang).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Demo(args) => {
             let hasher = hasher(&config, &db).await?;
             crate::demo::create(&db, &hasher, lang).await?;
             if args.no_serve {
                 Ok(ExitCode::SUCCESS)
             } else {
-                serve(&config, db.clone(), lang).await.map(|()| ExitCode::SUCCESS)
+                serve(&config, db.clone(), hasher, lang).await.map(|()| ExitCode::SUCCESS)
             }
         }
         Command::Region(cmd) => region(&db, cmd, lang).await,
@@ -52,6 +55,8 @@ pub async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             import_residents(&db, &hasher, args, lang).await
         }
         Command::Export(ExportCommand::Residents(args)) => export_residents(&db, args, lang).await,
+        Command::User(cmd) => crate::accounts::user(&db, cmd, lang).await,
+        Command::Token(cmd) => crate::accounts::token(&db, cmd, lang).await,
     };
     db.close().await;
     result
@@ -91,7 +96,7 @@ async fn hasher(config: &Config, db: &Db) -> anyhow::Result<IdHasher> {
     Ok(hasher)
 }
 
-fn code(s: &str, lang: Lang) -> anyhow::Result<RegionCode> {
+pub(crate) fn code(s: &str, lang: Lang) -> anyhow::Result<RegionCode> {
     RegionCode::parse(s).map_err(|_| {
         anyhow!(
             "{}: {s}",
@@ -111,8 +116,8 @@ pub fn user_error(e: DbError, lang: Lang) -> anyhow::Error {
     }
 }
 
-async fn serve(config: &Config, db: Db, lang: Lang) -> anyhow::Result<()> {
-    let state = AppState { db, metrics: shouwang_web::metrics::install() };
+async fn serve(config: &Config, db: Db, hasher: IdHasher, lang: Lang) -> anyhow::Result<()> {
+    let state = AppState::new(db, config.web.clone(), hasher);
     let app = Application::build(config.listen, state)
         .await
         .with_context(|| format!("{} {}", lang.pick("无法监听", "cannot listen on"), config.listen))?;
@@ -129,19 +134,16 @@ fn announce(addr: SocketAddr, lang: Lang) {
         format!("{} {url}", lang.pick("守望已启动：", "Shouwang is serving at")),
         format!("  {url}/api/v1/regions   {url}/api/v1/openapi.json   {url}/readyz"),
     ];
-    lines.push(if addr.ip().is_loopback() {
+    lines.push(
         lang.pick(
-            "（仅本机可访问：登录功能上线前，服务只监听本机地址）",
-            "(loopback only: until logins exist, the server listens on this machine only)",
+            "登录账号用 `shouwang user add --username 名字 --role community_admin --scope 社区代码` 创建",
+            "create a login with `shouwang user add --username NAME --role community_admin --scope COMMUNITY`",
         )
-        .to_string()
-    } else {
-        lang.pick(
-            "警告：登录功能尚未上线，任何能访问该地址的人都能读取登记数据（已脱敏）",
-            "WARNING: there are no logins yet; anyone who can reach this address can read the (masked) registry",
-        )
-        .to_string()
-    });
+        .to_string(),
+    );
+    if addr.ip().is_loopback() {
+        lines.push(lang.pick("（默认只监听本机地址）", "(listening on this machine only by default)").to_string());
+    }
     // A closed stdout (a supervisor that stopped reading) must not stop the server.
     let mut out = std::io::stdout().lock();
     for line in lines {

@@ -22,6 +22,13 @@ pub struct FileConfig {
     /// Secret key of the ID-number hash, as text (prefer `id_hash_key_file`).
     pub id_hash_key: Option<String>,
     pub id_hash_key_file: Option<PathBuf>,
+    /// Secure cookies; default on, except when listening on loopback over plain HTTP.
+    pub cookie_secure: Option<bool>,
+    /// Load balancers whose X-Forwarded-For is believed.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// e.g. "https://sw.example.gov.cn": checked against the Origin of form posts.
+    pub public_origin: Option<String>,
 }
 
 impl FileConfig {
@@ -44,6 +51,7 @@ pub struct Config {
     pub database_url: String,
     pub listen: SocketAddr,
     key: KeySource,
+    pub web: shouwang_web::WebConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -63,17 +71,22 @@ impl Config {
     ) -> anyhow::Result<Config> {
         let database_url = flag_database.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         let listen_text = flag_listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        let listen = listen_text.parse().with_context(|| {
+        let listen: SocketAddr = listen_text.parse().with_context(|| {
             format!("监听地址格式错误 / malformed listen address {listen_text} (e.g. 127.0.0.1:8080)")
         })?;
-        let key = match (flag_key, flag_key_file, file.id_hash_key, file.id_hash_key_file) {
+        let key = match (flag_key, flag_key_file, file.id_hash_key.clone(), file.id_hash_key_file.clone()) {
             (Some(k), _, _, _) => KeySource::Inline(k),
             (None, Some(f), _, _) => KeySource::File(f),
             (None, None, Some(k), _) => KeySource::Inline(k),
             (None, None, None, Some(f)) => KeySource::File(f),
             (None, None, None, None) => KeySource::File(PathBuf::from(DEFAULT_KEY_FILE)),
         };
-        Ok(Config { database_url, listen, key })
+        let web = shouwang_web::WebConfig {
+            cookie_secure: file.cookie_secure.unwrap_or(!listen.ip().is_loopback()),
+            trusted_proxies: file.trusted_proxies,
+            public_origin: file.public_origin,
+        };
+        Ok(Config { database_url, listen, key, web })
     }
 
     /// The ID-number hasher. With no key configured, a random key is made

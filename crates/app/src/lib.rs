@@ -1,6 +1,7 @@
 //! The `shouwang` program as a library: command dispatch, configuration,
 //! telemetry and the demo data. `main.rs` only parses and calls [`run`].
 
+pub mod accounts;
 pub mod cli;
 pub mod commands;
 pub mod config;

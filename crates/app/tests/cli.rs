@@ -180,6 +180,34 @@ async fn region_commands_explain_mistakes_in_chinese() {
 }
 
 #[tokio::test]
+async fn user_add_prints_a_first_password_once_or_takes_one_from_stdin() {
+    let env = Env::new().await;
+    env.community();
+    let out =
+        env.ok(&["user", "add", "--username", "yecui", "--name", "叶翠", "--role", "community_admin", "--scope", "sy"]);
+    assert!(out.contains("初始密码："), "{out}");
+    let mut child = env
+        .cmd(&["user", "add", "--username", "vol1", "--role", "volunteer", "--scope", "sy", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"a-chosen-password\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("初始密码"));
+    // A role bound to the wrong kind of region is refused with a reason.
+    let bad = env.run(&["user", "add", "--username", "x1", "--role", "building_leader", "--scope", "sy"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("只能绑定到"));
+    let dup = env.run(&["user", "add", "--username", "YeCui", "--role", "volunteer", "--scope", "sy"]);
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("已被使用"));
+    let list = env.ok(&["user", "list", "--under", "sy"]);
+    assert!(list.contains("yecui") && list.contains("vol1"), "{list}");
+}
+
+#[tokio::test]
 async fn serve_answers_readyz_and_stops_cleanly_on_sigterm() {
     let env = Env::new().await;
     env.community();
@@ -194,7 +222,13 @@ async fn serve_answers_readyz_and_stops_cleanly_on_sigterm() {
 
     let ready = reqwest::get(format!("{url}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
-    let region = reqwest::get(format!("{url}/api/v1/regions/sy")).await.unwrap();
+    // The API needs a login or a token.
+    let anonymous = reqwest::get(format!("{url}/api/v1/regions/sy")).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    env.ok(&["user", "add", "--username", "script", "--role", "community_admin", "--scope", "sy"]);
+    let token = env.ok(&["token", "create", "--username", "script", "--name", "smoke"]).trim().to_string();
+    let region =
+        reqwest::Client::new().get(format!("{url}/api/v1/regions/sy")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(region.status(), 200);
 
     let pid = child.id().to_string();

@@ -4,6 +4,8 @@
 //! Both backends go through the same code; the few places that differ
 //! (SQLite `BEGIN IMMEDIATE`, PostgreSQL advisory locks) are in [`conn`].
 
+pub mod accounts;
+pub mod audit;
 pub mod conn;
 pub mod entity;
 pub mod error;
@@ -13,6 +15,7 @@ pub mod import;
 pub mod registry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod uploads;
 
 pub use conn::{Backend, Db, DbOptions};
 pub use error::DbError;

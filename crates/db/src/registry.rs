@@ -389,3 +389,55 @@ pub async fn upper_tree(conn: &impl ConnectionTrait) -> Result<Vec<region::Model
         .all(conn)
         .await?)
 }
+
+pub async fn resident_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<resident::Model>, DbError> {
+    Ok(resident::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// Residents living under `scope_path` whose name contains `q`, whose room
+/// is `q`, or whose phone ends with `q` (4 digits or more). At most `limit`.
+pub async fn search_residents(
+    conn: &impl ConnectionTrait,
+    scope_path: &str,
+    q: &str,
+    limit: u64,
+) -> Result<Vec<(resident::Model, household::Model, region::Model)>, DbError> {
+    let q = shouwang_domain::text::normalize_compact(q);
+    if q.is_empty() {
+        return Ok(vec![]);
+    }
+    let buildings: Vec<region::Model> = region::Entity::find()
+        .filter(region::Column::Path.starts_with(scope_path))
+        .filter(region::Column::Kind.eq(RegionKind::Building.as_str()))
+        .all(conn)
+        .await?;
+    let building_ids: Vec<Uuid> = buildings.iter().map(|b| b.id).collect();
+    let households =
+        household::Entity::find().filter(household::Column::BuildingId.is_in(building_ids)).all(conn).await?;
+    let by_id: std::collections::HashMap<Uuid, &household::Model> = households.iter().map(|h| (h.id, h)).collect();
+    let room_key = shouwang_domain::text::room_key(&q);
+    let room_matches: Vec<Uuid> = households.iter().filter(|h| h.room_key == room_key).map(|h| h.id).collect();
+    let mut cond = sea_orm::Condition::any()
+        .add(resident::Column::NameKey.contains(shouwang_domain::text::name_key(&q)))
+        .add(resident::Column::HouseholdId.is_in(room_matches));
+    if q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit()) {
+        cond = cond.add(resident::Column::Phone.ends_with(q.as_str()));
+    }
+    let ids: Vec<Uuid> = by_id.keys().copied().collect();
+    let found = resident::Entity::find()
+        .filter(resident::Column::HouseholdId.is_in(ids))
+        .filter(cond)
+        .order_by_asc(resident::Column::NameKey)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let buildings: std::collections::HashMap<Uuid, region::Model> = buildings.into_iter().map(|b| (b.id, b)).collect();
+    Ok(found
+        .into_iter()
+        .filter_map(|r| {
+            let h = (*by_id.get(&r.household_id)?).clone();
+            let b = buildings.get(&h.building_id)?.clone();
+            Some((r, h, b))
+        })
+        .collect())
+}

@@ -8,11 +8,12 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_registry;
+mod m20261124_000002_accounts;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_registry::Migration)]
+        vec![Box::new(m20261124_000001_registry::Migration), Box::new(m20261124_000002_accounts::Migration)]
     }
 }

@@ -1,18 +1,25 @@
-//! Everything HTTP: health and readiness probes, Prometheus metrics and the
-//! JSON API under `/api/v1` (HTML pages come with the accounts issue).
+//! Everything HTTP: the pages (askama), the JSON API under `/api/v1`,
+//! authentication and the security baseline, health and readiness probes,
+//! Prometheus metrics.
 //!
 //! The app is a library: [`Application::build`] binds (port 0 in tests) and
 //! [`Application::run_until_stopped`] serves until the shutdown future resolves.
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod health;
+pub mod i18n;
 pub mod metrics;
-pub mod overview;
+pub mod security;
 pub mod service;
+pub mod ui;
+
+rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -23,11 +30,47 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (off only for plain-HTTP loopback use).
+    pub cookie_secure: bool,
+    /// Load balancers whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The origin users reach us at (e.g. `https://sw.example.gov.cn`), checked
+    /// against the Origin header of state-changing requests; else the Host header.
+    pub public_origin: Option<String>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { cookie_secure: true, trusted_proxies: vec![], public_origin: None }
+    }
+}
+
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub config: Arc<WebConfig>,
+    pub hasher: shouwang_domain::IdHasher,
+    pub passwords: auth::PasswordHashing,
+    /// Login attempts per client address: 10 per 5 minutes on each instance.
+    pub login_limiter: Arc<security::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig, hasher: shouwang_domain::IdHasher) -> AppState {
+        AppState {
+            db,
+            metrics: metrics::install(),
+            config: Arc::new(config),
+            hasher,
+            passwords: auth::PasswordHashing::default(),
+            login_limiter: Arc::new(security::RateLimiter::new(10, Duration::from_secs(300))),
+        }
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -38,7 +81,7 @@ pub fn router(state: AppState) -> Router {
     let openapi_json = std::sync::Arc::new(openapi);
     Router::new()
         .merge(health::router())
-        .merge(overview::router())
+        .merge(ui::router())
         .merge(api_router)
         .route(
             "/api/v1/openapi.json",
@@ -48,6 +91,9 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf))
+        .layer(axum::middleware::from_fn(ui::render_errors))
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

@@ -10,13 +10,35 @@ use shouwang_db::registry::add_region;
 use shouwang_db::testing::TestDb;
 use shouwang_domain::import::{Cell, RawResidentRow, parse_row};
 use shouwang_domain::{IdHasher, RegionCode, RegionKind};
-use shouwang_web::{AppState, Application};
+use shouwang_web::{AppState, Application, WebConfig};
 
 struct TestApp {
     base: String,
     client: reqwest::Client,
     _db: TestDb,
     _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// An API token for a community admin of `sy`.
+async fn admin_token(db: &shouwang_db::Db) -> String {
+    use shouwang_db::accounts::{NewUser, create_api_token, create_user};
+    let user = create_user(
+        db,
+        NewUser {
+            username: "api-admin",
+            display_name: "接口",
+            password_hash: "x".into(),
+            role: shouwang_domain::Role::CommunityAdmin,
+            scope: &code("sy"),
+            personal_grant: false,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let token = shouwang_web::auth::random_token();
+    create_api_token(db, user.id, "tests", &shouwang_web::auth::sha256_hex(&token)).await.unwrap();
+    token
 }
 
 fn code(s: &str) -> RegionCode {
@@ -55,14 +77,18 @@ async fn spawn_app() -> TestApp {
     .await
     .unwrap();
 
-    let state = AppState { db: t.db.clone(), metrics: shouwang_web::metrics::install() };
+    let token = admin_token(db).await;
+    let state = AppState::new(t.db.clone(), WebConfig::default(), IdHasher::new(b"k"));
     let app = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state).await.unwrap();
     let addr = app.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), _db: t, _stop: stop }
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    TestApp { base: format!("http://{addr}"), client, _db: t, _stop: stop }
 }
 
 impl TestApp {
@@ -163,14 +189,19 @@ async fn openapi_document_lists_every_registry_endpoint() {
 }
 
 #[tokio::test]
-async fn the_overview_page_shows_each_community_with_its_totals() {
+async fn the_api_refuses_anonymous_callers_and_other_areas() {
     let app = spawn_app().await;
-    let r = app.get("/").await;
-    assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    let html = r.text().await.unwrap();
-    assert!(html.contains("武汉市") && html.contains("江汉区"), "{html}");
-    assert!(html.contains("商务区第一社区"));
-    assert!(html.contains("<b>1</b> 居民"), "{html}");
-    assert!(!html.contains("13812345678"));
+    let anonymous = reqwest::get(format!("{}/api/v1/regions/sy", app.base)).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let body: Value = anonymous.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("登录"));
+    let bad_token = reqwest::Client::new()
+        .get(format!("{}/api/v1/regions/sy", app.base))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_token.status(), 401);
+    // The admin of sy may look up the tree above, but not another district's data.
+    assert_eq!(app.get("/api/v1/regions/wh").await.status(), 200);
 }

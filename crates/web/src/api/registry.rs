@@ -11,7 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorBody};
+use shouwang_domain::access::{Action, Resource};
 
 #[derive(Serialize, ToSchema)]
 pub struct RegionDto {
@@ -135,9 +137,15 @@ fn household_dto(h: household::Model, building_code: String) -> HouseholdDto {
 /// Top-level regions (cities).
 #[utoipa::path(get, path = "/api/v1/regions", tag = "registry",
     responses((status = 200, body = Vec<RegionDto>)))]
-pub async fn list_regions(State(state): State<AppState>) -> Result<Json<Vec<RegionDto>>, AppError> {
+pub async fn list_regions(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<RegionDto>>, AppError> {
     let roots = registry::roots(&state.db.read).await?;
-    Ok(Json(roots.into_iter().map(RegionDto::from).collect()))
+    Ok(Json(
+        roots
+            .into_iter()
+            .filter(|r| user.can(Resource::Registry, Action::Read, &r.path))
+            .map(RegionDto::from)
+            .collect(),
+    ))
 }
 
 /// One region with its children, and registry counts for a community.
@@ -146,11 +154,14 @@ pub async fn list_regions(State(state): State<AppState>) -> Result<Json<Vec<Regi
     responses((status = 200, body = RegionDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_region(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<RegionDetail>, AppError> {
     let code = parse_code(&code)?;
     let region = registry::region_by_code(&state.db.read, &code).await?;
-    let children = registry::children(&state.db.read, region.id).await?;
+    user.require(Resource::Registry, Action::Read, &region.path)?;
+    let mut children = registry::children(&state.db.read, region.id).await?;
+    children.retain(|c| user.can(Resource::Registry, Action::Read, &c.path));
     let summary = if region.kind == RegionKind::Community.as_str() {
         let c = registry::community_counts(&state.db.read, &region).await?;
         Some(CommunitySummary {
@@ -176,10 +187,12 @@ pub async fn get_region(
     responses((status = 200, body = Vec<HouseholdDto>), (status = 404, body = ErrorBody)))]
 pub async fn building_households(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<HouseholdDto>>, AppError> {
     let code = parse_code(&code)?;
     let building = registry::region_by_code(&state.db.read, &code).await?;
+    user.require(Resource::Household, Action::Read, &building.path)?;
     if building.kind != RegionKind::Building.as_str() {
         return Err(AppError::BadRequest {
             zh: format!("{code} 不是楼栋"), en: format!("{code} is not a building")
@@ -195,13 +208,17 @@ pub async fn building_households(
     responses((status = 200, body = HouseholdDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_household(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<HouseholdDetail>, AppError> {
     let household = registry::household_by_id(&state.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound { zh: "找不到该户".into(), en: "household not found".into() })?;
-    let building_code =
-        registry::region_by_id(&state.db.read, household.building_id).await?.map(|b| b.code).unwrap_or_default();
+    let building = registry::region_by_id(&state.db.read, household.building_id)
+        .await?
+        .ok_or_else(|| AppError::Internal("household without building".into()))?;
+    user.require(Resource::Resident, Action::Read, &building.path)?;
+    let building_code = building.code;
     let residents = registry::residents_of_household(&state.db.read, id).await?;
     Ok(Json(HouseholdDetail {
         household: household_dto(household, building_code),
@@ -215,11 +232,13 @@ pub async fn get_household(
     responses((status = 200, body = ResidentPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn community_residents(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<ResidentPage>, AppError> {
     let code = parse_code(&code)?;
     let community = registry::community_by_code(&state.db.read, &code).await?;
+    user.require(Resource::Resident, Action::Read, &community.path)?;
     let page = q.page.unwrap_or(1).max(1);
     let per_page = q.per_page.unwrap_or(100).clamp(1, 500);
     let (residents, total) =

@@ -1,0 +1,290 @@
+//! Accounts, login failures and lockout, sessions and API tokens. Password
+//! hashing happens in the web layer; this stores and finds.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use shouwang_domain::{RegionCode, Role};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::entity::{api_token, region, session, user_account};
+use crate::registry::region_by_code;
+use crate::{Db, DbError, now};
+
+/// Failed logins in a row before an account is locked, and for how long.
+pub const LOCK_AFTER_FAILURES: i32 = 5;
+pub const LOCK_FOR: Duration = Duration::minutes(15);
+/// A session ends after this long without use, and in any case after `SESSION_MAX`.
+pub const SESSION_IDLE: Duration = Duration::hours(12);
+pub const SESSION_MAX: Duration = Duration::days(7);
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: String,
+    pub role: Role,
+    pub scope: &'a RegionCode,
+    pub personal_grant: bool,
+    pub must_change_password: bool,
+}
+
+/// An account with the region it is bound to.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user: user_account::Model,
+    pub role: Role,
+    pub scope: region::Model,
+}
+
+pub fn normalize_username(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<user_account::Model, DbError> {
+    let username = normalize_username(new.username);
+    let valid = (2..=64).contains(&username.chars().count())
+        && username.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if !valid {
+        return Err(DbError::invalid(
+            "用户名为2到64个字符：字母、数字、汉字或 - _ . @",
+            "a username is 2-64 letters, digits, '-', '_', '.' or '@'",
+        ));
+    }
+    let tx = db.begin_write().await?;
+    let scope = region_by_code(&tx, new.scope).await?;
+    let scope_kind = shouwang_domain::RegionKind::parse(&scope.kind);
+    if !scope_kind.is_some_and(|k| new.role.scope_kinds().contains(&k)) {
+        let kinds: Vec<&str> = new.role.scope_kinds().iter().map(|k| k.label(shouwang_domain::Lang::Zh)).collect();
+        let kinds_en: Vec<&str> = new.role.scope_kinds().iter().map(|k| k.as_str()).collect();
+        return Err(DbError::invalid(
+            format!("{}只能绑定到：{}", new.role.label(shouwang_domain::Lang::Zh), kinds.join("、")),
+            format!("a {} is bound to a {}", new.role.code(), kinds_en.join(" or ")),
+        ));
+    }
+    if user_account::Entity::find()
+        .filter(user_account::Column::Username.eq(username.clone()))
+        .one(&tx)
+        .await?
+        .is_some()
+    {
+        return Err(DbError::invalid(format!("用户名 {username} 已被使用"), format!("username {username} is taken")));
+    }
+    let at = now();
+    let model = user_account::Model {
+        id: Uuid::now_v7(),
+        username,
+        display_name: shouwang_domain::text::normalize(new.display_name),
+        password_hash: new.password_hash,
+        role: new.role.code().to_string(),
+        scope_region_id: scope.id,
+        personal_grant: new.personal_grant,
+        must_change_password: new.must_change_password,
+        locale: "zh-CN".into(),
+        failed_logins: 0,
+        locked_until: None,
+        disabled: false,
+        created_at: at,
+        updated_at: at,
+    };
+    user_account::Entity::insert(user_account::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+async fn account_of(conn: &impl ConnectionTrait, user: user_account::Model) -> Result<Option<Account>, DbError> {
+    let Some(role) = Role::parse(&user.role) else { return Ok(None) };
+    let Some(scope) = region::Entity::find_by_id(user.scope_region_id).one(conn).await? else { return Ok(None) };
+    Ok(Some(Account { user, role, scope }))
+}
+
+pub async fn find_by_username(conn: &impl ConnectionTrait, username: &str) -> Result<Option<Account>, DbError> {
+    match user_account::Entity::find()
+        .filter(user_account::Column::Username.eq(normalize_username(username)))
+        .one(conn)
+        .await?
+    {
+        Some(u) => account_of(conn, u).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn find_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Account>, DbError> {
+    match user_account::Entity::find_by_id(id).one(conn).await? {
+        Some(u) => account_of(conn, u).await,
+        None => Ok(None),
+    }
+}
+
+/// Counts a failed login; the fifth in a row locks the account for a while.
+/// Both steps are single statements, so concurrent attempts on several
+/// instances cannot lose a count.
+pub async fn record_login_failure(db: &Db, user_id: Uuid) -> Result<(), DbError> {
+    let tx = db.begin_write().await?;
+    user_account::Entity::update_many()
+        .col_expr(user_account::Column::FailedLogins, Expr::col(user_account::Column::FailedLogins).add(1))
+        .filter(user_account::Column::Id.eq(user_id))
+        .exec(&tx)
+        .await?;
+    user_account::Entity::update_many()
+        .col_expr(user_account::Column::LockedUntil, Expr::value(now() + LOCK_FOR))
+        .col_expr(user_account::Column::FailedLogins, Expr::value(0))
+        .filter(user_account::Column::Id.eq(user_id))
+        .filter(user_account::Column::FailedLogins.gte(LOCK_AFTER_FAILURES))
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn record_login_success(db: &Db, user_id: Uuid) -> Result<(), DbError> {
+    user_account::Entity::update_many()
+        .col_expr(user_account::Column::FailedLogins, Expr::value(0))
+        .col_expr(user_account::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .filter(user_account::Column::Id.eq(user_id))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password(db: &Db, user_id: Uuid, password_hash: String) -> Result<(), DbError> {
+    user_account::Entity::update_many()
+        .col_expr(user_account::Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(user_account::Column::MustChangePassword, Expr::value(false))
+        .col_expr(user_account::Column::UpdatedAt, Expr::value(now()))
+        .filter(user_account::Column::Id.eq(user_id))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_locale(db: &Db, user_id: Uuid, locale: &str) -> Result<(), DbError> {
+    user_account::Entity::update_many()
+        .col_expr(user_account::Column::Locale, Expr::value(locale.to_string()))
+        .filter(user_account::Column::Id.eq(user_id))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_disabled(db: &Db, user_id: Uuid, disabled: bool) -> Result<(), DbError> {
+    let tx = db.begin_write().await?;
+    user_account::Entity::update_many()
+        .col_expr(user_account::Column::Disabled, Expr::value(disabled))
+        .col_expr(user_account::Column::UpdatedAt, Expr::value(now()))
+        .filter(user_account::Column::Id.eq(user_id))
+        .exec(&tx)
+        .await?;
+    if disabled {
+        session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Accounts bound somewhere inside `path` (a region path), for the users page.
+pub async fn users_under(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<Account>, DbError> {
+    let regions = region::Entity::find().filter(region::Column::Path.starts_with(path)).all(conn).await?;
+    let ids: Vec<Uuid> = regions.iter().map(|r| r.id).collect();
+    let users = user_account::Entity::find()
+        .filter(user_account::Column::ScopeRegionId.is_in(ids))
+        .order_by_asc(user_account::Column::Username)
+        .all(conn)
+        .await?;
+    Ok(users
+        .into_iter()
+        .filter_map(|u| {
+            let scope = regions.iter().find(|r| r.id == u.scope_region_id)?.clone();
+            Some(Account { role: Role::parse(&u.role)?, user: u, scope })
+        })
+        .collect())
+}
+
+/// Stores a new session (by the hash of its token) with its CSRF token.
+pub async fn create_session(db: &Db, token_hash: &str, user_id: Uuid, csrf_token: &str) -> Result<(), DbError> {
+    let at = now();
+    session::Entity::insert(session::ActiveModel {
+        id: Set(token_hash.to_string()),
+        user_id: Set(user_id),
+        csrf_token: Set(csrf_token.to_string()),
+        created_at: Set(at),
+        last_seen_at: Set(at),
+        expires_at: Set(at + SESSION_MAX),
+    })
+    .exec_without_returning(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// A live session and its account; expired or idle sessions count as none.
+pub async fn session_account(db: &Db, token_hash: &str) -> Result<Option<(session::Model, Account)>, DbError> {
+    let Some(s) = session::Entity::find_by_id(token_hash.to_string()).one(&db.read).await? else { return Ok(None) };
+    let at = now();
+    if s.expires_at <= at || s.last_seen_at + SESSION_IDLE <= at {
+        return Ok(None);
+    }
+    let Some(account) = find_by_id(&db.read, s.user_id).await? else { return Ok(None) };
+    if account.user.disabled {
+        return Ok(None);
+    }
+    // Sliding idle window, written at most once a minute to spare the writer.
+    if at - s.last_seen_at > Duration::minutes(1) {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(at))
+            .filter(session::Column::Id.eq(token_hash))
+            .exec(&db.write)
+            .await?;
+    }
+    Ok(Some((s, account)))
+}
+
+pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), DbError> {
+    session::Entity::delete_many().filter(session::Column::Id.eq(token_hash)).exec(&db.write).await?;
+    Ok(())
+}
+
+/// Ends every session of a user except `keep` (after a password change).
+pub async fn delete_other_sessions(db: &Db, user_id: Uuid, keep: &str) -> Result<(), DbError> {
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Id.ne(keep))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn purge_expired_sessions(db: &Db) -> Result<u64, DbError> {
+    let at = now();
+    let r = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(at).or(session::Column::LastSeenAt.lte(at - SESSION_IDLE)))
+        .exec(&db.write)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+pub async fn create_api_token(db: &Db, user_id: Uuid, name: &str, token_hash: &str) -> Result<(), DbError> {
+    api_token::Entity::insert(api_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        name: Set(name.to_string()),
+        token_hash: Set(token_hash.to_string()),
+        created_at: Set(now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(&db.write)
+    .await?;
+    Ok(())
+}
+
+pub async fn api_token_account(db: &Db, token_hash: &str) -> Result<Option<Account>, DbError> {
+    let Some(t) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(token_hash))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(&db.read)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let account = find_by_id(&db.read, t.user_id).await?.filter(|a| !a.user.disabled);
+    Ok(account)
+}

@@ -1,0 +1,193 @@
+//! The server-rendered pages (askama; htmx where it helps). Chinese first,
+//! English by choice; every string from `locales/`. Each page checks access
+//! through `CurrentUser::require`, the one authorization function.
+
+mod admin;
+mod registry;
+mod session;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rust_embed::RustEmbed;
+use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::{Lang, Role};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, ErrorInfo, ErrorKind};
+use crate::i18n;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(registry::home))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/lang", post(session::switch_lang))
+        .route("/account/password", get(session::password_page).post(session::change_password))
+        .route("/regions/{code}", get(registry::region_page))
+        .route("/households/{id}", get(registry::household_page))
+        .route("/residents/{id}/reveal", post(registry::reveal_phone))
+        .route("/search", get(registry::search))
+        .route("/audit", get(admin::audit_page))
+        .route("/audit/export.csv", get(admin::audit_export))
+        .route(
+            "/import",
+            get(admin::import_page)
+                .post(admin::import_preview)
+                .layer(axum::extract::DefaultBodyLimit::max(admin::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .route("/import/apply", post(admin::import_apply))
+        .route("/export/{file}", get(admin::export_residents))
+        .route("/static/{*path}", get(asset))
+}
+
+/// What every page template needs.
+pub struct PageCtx {
+    pub lang: Lang,
+    pub user: Option<CurrentUser>,
+    pub csrf: String,
+    pub path: String,
+    pub flash: Option<String>,
+    pub can_browse: bool,
+    pub can_search: bool,
+    pub can_import: bool,
+    pub can_audit: bool,
+}
+
+impl PageCtx {
+    pub fn new(user: Option<&CurrentUser>, lang: Lang, path: &str) -> PageCtx {
+        let can = |r: Resource, a: Action| user.is_some_and(|u| u.can(r, a, &u.scope_path));
+        PageCtx {
+            lang,
+            csrf: user.map(|u| u.csrf_token.clone()).unwrap_or_default(),
+            path: path.to_string(),
+            flash: None,
+            can_browse: can(Resource::Registry, Action::Read),
+            can_search: can(Resource::Resident, Action::Read),
+            can_import: can(Resource::Import, Action::Write),
+            can_audit: can(Resource::AuditLog, Action::Read),
+            user: user.cloned(),
+        }
+    }
+
+    pub fn for_user(user: &CurrentUser, path: &str) -> PageCtx {
+        PageCtx::new(Some(user), user.lang, path)
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        i18n::code(self.lang)
+    }
+
+    pub fn other_lang_code(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh-CN",
+        }
+    }
+}
+
+pub fn role_label(role: Role, lang: Lang) -> &'static str {
+    role.label(lang)
+}
+
+/// Renders a template to an HTML response.
+pub fn render(t: &impl Template) -> Result<Response, AppError> {
+    let html = t.render().map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    title: String,
+    message: String,
+}
+
+/// Turns an error answered by a page handler into an HTML page in the
+/// reader's language, or sends an anonymous reader to the login page.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let lang = i18n::from_headers(req.headers());
+    let user = req.extensions().get::<CurrentUser>().cloned();
+    let response = next.run(req).await;
+    if path.starts_with("/api/") || path.starts_with("/static/") {
+        return response;
+    }
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else { return response };
+    match info.kind {
+        ErrorKind::Unauthorized => {
+            let target = match query {
+                Some(q) => format!("{path}?{q}"),
+                None => path,
+            };
+            Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response()
+        }
+        ErrorKind::PasswordChangeRequired => Redirect::to("/account/password").into_response(),
+        kind => {
+            let lang = user.as_ref().map_or(lang, |u| u.lang);
+            let (title_key, message) = match kind {
+                ErrorKind::Forbidden => ("error.forbidden_title", i18n::t(lang, "error.forbidden")),
+                ErrorKind::NotFound => ("error.not_found_title", pick(lang, &info)),
+                ErrorKind::Internal => ("error.internal_title", i18n::t(lang, "error.internal")),
+                _ => ("error.bad_request_title", pick(lang, &info)),
+            };
+            let page =
+                ErrorPage { ctx: PageCtx::new(user.as_ref(), lang, "/"), title: i18n::t(lang, title_key), message };
+            match page.render() {
+                Ok(html) => (info.status, Html(html)).into_response(),
+                Err(_) => (info.status, pick(lang, &info)).into_response(),
+            }
+        }
+    }
+}
+
+fn pick(lang: Lang, info: &ErrorInfo) -> String {
+    match lang {
+        Lang::Zh => info.message_zh.clone(),
+        Lang::En => info.message_en.clone(),
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only local paths: never redirect to another site after login.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
+}
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Assets;
+
+async fn asset(Path(path): Path<String>) -> Response {
+    match Assets::get(&path) {
+        Some(file) => {
+            let mime = file.metadata.mimetype().to_string();
+            let mut res = (StatusCode::OK, file.data.into_owned()).into_response();
+            if let Ok(v) = HeaderValue::from_str(&mime) {
+                res.headers_mut().insert(header::CONTENT_TYPE, v);
+            }
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+            res
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
