@@ -141,6 +141,13 @@ pub enum RegionCommand {
     },
     /// Add regions from a CSV file with columns 类型,代码,名称,上级代码 (kind, code, name, parent), parents first.
     Import { file: PathBuf },
+    /// Set a community's public phone (printed on household slips); no --phone clears it.
+    SetContact {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        phone: Option<String>,
+    },
     /// List regions below a code (or the cities).
     List {
         #[arg(long)]

@@ -219,6 +219,19 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
             }
             println!("{} {created}", lang.pick("新建区域数：", "regions created:"));
         }
+        RegionCommand::SetContact { code: c, phone } => {
+            let phone = phone.map(|p| shouwang_domain::text::normalize(&p)).filter(|p| !p.is_empty());
+            if phone
+                .as_ref()
+                .is_some_and(|p| p.len() > 32 || !p.chars().all(|c| c.is_ascii_digit() || "-+ ()".contains(c)))
+            {
+                bail!("{}", lang.pick("电话号码格式不正确", "malformed phone number"));
+            }
+            registry::set_contact_phone(db, &code(&c, lang)?, phone.as_deref())
+                .await
+                .map_err(|e| user_error(e, lang))?;
+            println!("{}", lang.pick("已更新联系电话", "contact phone updated"));
+        }
         RegionCommand::List { under } => {
             let regions = match under {
                 Some(u) => {

@@ -105,6 +105,12 @@ pub async fn create(db: &Db, hasher: &IdHasher, lang: Lang) -> anyhow::Result<()
         );
     }
     lane_blocks(db, lang).await?;
+    // Committee hotlines (synthetic), printed on the household slips.
+    for (code, phone) in
+        [("sy", "027-85550101"), ("js", "021-53010202"), ("ye", "021-58850303"), ("fzy", "021-57810404")]
+    {
+        registry::set_contact_phone(db, &RegionCode::parse(code).context("demo code")?, Some(phone)).await?;
+    }
     for (region, name) in [("sy", "2022年3月武汉疫情防控"), ("sh", "2022年上海春季疫情防控")] {
         let r = registry::region_by_code(&db.read, &RegionCode::parse(region).context("demo code")?).await?;
         if registry::incidents_of_region(&db.read, r.id).await?.is_empty() {

@@ -204,6 +204,7 @@ pub fn plan(
                     name_key: compound_key.clone(),
                     parent_id: Some(community.id),
                     created_at: at,
+                    contact_phone: None,
                 };
                 let entry = (model.id, code, model.path.clone());
                 out.new_regions.push(model);
@@ -223,6 +224,7 @@ pub fn plan(
                 name_key: bkey.clone(),
                 parent_id: Some(compound_id),
                 created_at: at,
+                contact_phone: None,
             };
             let id = model.id;
             out.new_regions.push(model);

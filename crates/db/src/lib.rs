@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod id_key;
 pub mod import;
+pub mod links;
 pub mod registry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -58,6 +58,7 @@ pub async fn add_region(
         parent_id: parent.as_ref().map(|p| p.id),
         path: child_path(parent.as_ref().map(|p| p.path.as_str()), code.as_str()),
         created_at: now(),
+        contact_phone: None,
     };
     let duplicate_name = region::Entity::find()
         .filter(match model.parent_id {
@@ -440,4 +441,17 @@ pub async fn search_residents(
             Some((r, h, b))
         })
         .collect())
+}
+
+/// Sets (or clears) a community's public contact phone.
+pub async fn set_contact_phone(db: &Db, code: &RegionCode, phone: Option<&str>) -> Result<(), DbError> {
+    let tx = db.begin_write().await?;
+    let r = region_by_code(&tx, code).await?;
+    region::Entity::update_many()
+        .col_expr(region::Column::ContactPhone, Expr::value(phone.map(str::to_string)))
+        .filter(region::Column::Id.eq(r.id))
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -10,6 +10,7 @@ pub struct Migration;
 enum Region {
     Table,
     Id,
+    ContactPhone,
 }
 
 #[derive(DeriveIden)]
@@ -112,6 +113,12 @@ const ROLES: [&str; 10] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The committee's public phone, printed on household slips (communities only).
+        manager
+            .alter_table(
+                Table::alter().table(Region::Table).add_column(string_len_null(Region::ContactPhone, 32)).to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()

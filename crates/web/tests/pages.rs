@@ -337,3 +337,49 @@ async fn every_page_carries_the_security_headers() {
     assert_eq!(css.status(), 200);
     assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
 }
+
+#[tokio::test]
+async fn household_slips_open_a_page_without_names_and_can_be_revoked() {
+    let app = spawn().await;
+    let admin = browser_logged(&app, "admin").await;
+    let (_, community) = app.page(&admin, "/regions/sy").await;
+    let start = community.find("/regions/sy.").unwrap() + 9;
+    let compound = community[start..].split('"').next().unwrap().to_string();
+    let (_, compound_page) = app.page(&admin, &format!("/regions/{compound}")).await;
+    let start = compound_page.find(&format!("/regions/{compound}.")).unwrap() + 9;
+    let building = compound_page[start..].split('"').next().unwrap().to_string();
+    let (status, slips) = app.page(&admin, &format!("/regions/{building}/slips")).await;
+    assert_eq!(status, 200);
+    assert!(slips.contains("<svg") && slips.contains("data-testid=\"slip\""), "{slips}");
+    let start = slips.find("/h/").unwrap() + 3;
+    let token = slips[start..].split('<').next().unwrap().to_string();
+    assert!(token.len() >= 40, "unguessable: {token}");
+    // Printing again keeps the same link (slips already on doors stay valid).
+    let (_, again) = app.page(&admin, &format!("/regions/{building}/slips")).await;
+    assert!(again.contains(&token));
+
+    let anonymous = browser();
+    let (status, page) = app.page(&anonymous, &format!("/h/{token}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("商务区第一社区") && page.contains("101"));
+    assert!(!page.contains("康秀英"), "no names on a page anyone at the door can open");
+
+    let vol = browser_logged(&app, "vol").await;
+    let (status, _) = app.page(&vol, &format!("/regions/{building}/slips")).await;
+    assert_eq!(status, 403);
+
+    let id = app.household_id(&admin).await;
+    let csrf = app.csrf(&admin).await;
+    let r = admin
+        .post(format!("{}/households/{id}/link/revoke", app.base))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (status, page) = app.page(&anonymous, &format!("/h/{token}")).await;
+    assert_eq!(status, 404);
+    assert!(page.contains("已作废"));
+    let (_, audit) = app.page(&admin, "/audit?action=revoke_link").await;
+    assert!(audit.contains("revoke_link"));
+}

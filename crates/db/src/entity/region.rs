@@ -15,6 +15,8 @@ pub struct Model {
     /// Codes from the root down, "/wh/wh-jh/…/": a subtree is one prefix match.
     pub path: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The committee's public phone (communities), printed on household slips.
+    pub contact_phone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

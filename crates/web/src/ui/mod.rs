@@ -3,6 +3,7 @@
 //! through `CurrentUser::require`, the one authorization function.
 
 mod admin;
+mod links;
 mod registry;
 mod session;
 
@@ -43,6 +44,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/import/apply", post(admin::import_apply))
         .route("/export/{file}", get(admin::export_residents))
+        .route("/regions/{code}/slips", get(links::building_slips))
+        .route("/households/{id}/link/revoke", post(links::revoke_link))
+        .route("/h/{token}", get(links::public_household))
         .route("/static/{*path}", get(asset))
 }
 

@@ -88,6 +88,8 @@ struct RegionPage {
     children: Vec<ChildRow>,
     is_building: bool,
     households: Vec<HouseholdRow>,
+    can_print: bool,
+    code: String,
 }
 
 fn parse_code(code: &str) -> Result<RegionCode, AppError> {
@@ -137,8 +139,22 @@ pub async fn region_page(
     };
     let is_building = r.kind == RegionKind::Building.as_str();
     let mut households = Vec::new();
+    let can_print = is_building && user.can(Resource::HouseholdLink, Action::Write, &r.path);
     if is_building && user.can(Resource::Household, Action::Read, &r.path) {
-        for h in registry::households_of_building(&state.db.read, r.id).await? {
+        let mut list = registry::households_of_building(&state.db.read, r.id).await?;
+        // "101" before "1001": floor order, as on the stairs.
+        list.sort_by_key(|h| {
+            (
+                h.room_key
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse::<u64>()
+                    .unwrap_or(u64::MAX),
+                h.room_key.clone(),
+            )
+        });
+        for h in list {
             let residents = registry::residents_of_household(&state.db.read, h.id).await?;
             let mut tags = TagSet::empty();
             for t in residents.iter().flat_map(|x| TagSet::from_codes(&x.tags).iter()) {
@@ -162,6 +178,8 @@ pub async fn region_page(
         children,
         is_building,
         households,
+        can_print,
+        code: code.to_string(),
         ctx: PageCtx::for_user(&user, &format!("/regions/{code}")),
     };
     render(&page)
@@ -189,6 +207,8 @@ struct HouseholdPage {
     contact: Option<String>,
     residents: Vec<ResidentRow>,
     can_reveal: bool,
+    can_revoke: bool,
+    id: Uuid,
 }
 
 async fn household_view(
@@ -232,6 +252,8 @@ async fn household_view(
         contact: h.contact_phone.as_deref().map(mask_phone),
         residents,
         can_reveal: user.can(Resource::Resident, Action::Reveal, &building.path),
+        can_revoke: user.can(Resource::HouseholdLink, Action::Write, &building.path),
+        id,
         ctx: PageCtx::for_user(user, &format!("/households/{id}")),
     })
 }
