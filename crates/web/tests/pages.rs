@@ -383,3 +383,48 @@ async fn household_slips_open_a_page_without_names_and_can_be_revoked() {
     let (_, audit) = app.page(&admin, "/audit?action=revoke_link").await;
     assert!(audit.contains("revoke_link"));
 }
+
+#[tokio::test]
+async fn an_admin_creates_an_account_whose_first_password_must_change() {
+    let app = spawn().await;
+    let admin = browser_logged(&app, "admin").await;
+    let csrf = app.csrf(&admin).await;
+    let r = admin
+        .post(format!("{}/users", app.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "louzu1"),
+            ("display_name", "楼组长一"),
+            ("role", "volunteer"),
+            ("scope", "sy"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let start = html.find("data-testid=\"new-password\"").unwrap();
+    let password = html[start..].split("<b>").nth(1).unwrap().split("</b>").next().unwrap().to_string();
+    assert_eq!(password.len(), 14);
+    let newcomer = browser();
+    let r = app.login(&newcomer, "louzu1", &password).await;
+    assert_eq!(r.headers()["location"], "/account/password");
+
+    // A community admin cannot appoint a district official, nor act outside the community.
+    let r = admin
+        .post(format!("{}/users", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("username", "boss"), ("role", "district_staff"), ("scope", "sy")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = admin
+        .post(format!("{}/users", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("username", "spy"), ("role", "volunteer"), ("scope", "other")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let (_, audit) = app.page(&admin, "/audit?action=user_add").await;
+    assert!(audit.contains("louzu1") && !audit.contains(&password));
+}

@@ -26,7 +26,7 @@ use crate::service::{export_resident_file, import_resident_file};
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 /// The actions shown in the filter, with their labels.
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 12] = [
     "login",
     "login_failed",
     "logout",
@@ -38,6 +38,7 @@ const ACTIONS: [&str; 11] = [
     "user_add",
     "resident_edit",
     "revoke_link",
+    "user_disable",
 ];
 
 fn action_label(action: &str, lang: Lang) -> String {

@@ -6,6 +6,7 @@ mod admin;
 mod links;
 mod registry;
 mod session;
+mod users;
 
 use askama::Template;
 use axum::Router;
@@ -47,6 +48,8 @@ pub fn router() -> Router<AppState> {
         .route("/regions/{code}/slips", get(links::building_slips))
         .route("/households/{id}/link/revoke", post(links::revoke_link))
         .route("/h/{token}", get(links::public_household))
+        .route("/users", get(users::users_page).post(users::create_user))
+        .route("/users/{id}/disable", post(users::disable_user))
         .route("/static/{*path}", get(asset))
 }
 
@@ -61,6 +64,7 @@ pub struct PageCtx {
     pub can_search: bool,
     pub can_import: bool,
     pub can_audit: bool,
+    pub can_users: bool,
 }
 
 impl PageCtx {
@@ -75,6 +79,7 @@ impl PageCtx {
             can_search: can(Resource::Resident, Action::Read),
             can_import: can(Resource::Import, Action::Write),
             can_audit: can(Resource::AuditLog, Action::Read),
+            can_users: can(Resource::Users, Action::Read),
             user: user.cloned(),
         }
     }
