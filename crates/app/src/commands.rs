@@ -117,6 +117,19 @@ pub fn user_error(e: DbError, lang: Lang) -> anyhow::Error {
 }
 
 async fn serve(config: &Config, db: Db, hasher: IdHasher, lang: Lang) -> anyhow::Result<()> {
+    // Housekeeping: expired sessions go every hour (idempotent, so several instances may all run it).
+    let housekeeping_db = db.clone();
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            match shouwang_db::accounts::purge_expired_sessions(&housekeeping_db).await {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions purged"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+        }
+    });
     let state = AppState::new(db, config.web.clone(), hasher);
     let app = Application::build(config.listen, state)
         .await

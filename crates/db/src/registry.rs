@@ -455,3 +455,70 @@ pub async fn set_contact_phone(db: &Db, code: &RegionCode, phone: Option<&str>) 
     tx.commit().await?;
     Ok(())
 }
+
+/// The editable fields of a resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResidentEdit {
+    pub name: String,
+    pub gender: Option<String>,
+    pub birth_year: Option<i32>,
+    /// `None` keeps the stored phone; `Some(None)` clears it.
+    pub phone: Option<Option<String>>,
+    pub tags: String,
+    pub note: Option<String>,
+}
+
+/// Updates a resident and appends the audit entry in the same transaction.
+/// The entry's detail gets "before" and "after" (phones masked).
+pub async fn edit_resident(
+    db: &Db,
+    id: Uuid,
+    edit: ResidentEdit,
+    mut entry: crate::audit::Entry,
+) -> Result<resident::Model, DbError> {
+    let tx = db.begin_write().await?;
+    let before = resident::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| DbError::NotFound { what: "resident", key: id.to_string() })?;
+    let mut after = before.clone();
+    after.name_key = name_key(&edit.name);
+    after.name = edit.name;
+    after.gender = edit.gender;
+    after.birth_year = edit.birth_year;
+    if let Some(phone) = edit.phone {
+        after.phone = phone;
+    }
+    after.tags = edit.tags;
+    after.note = edit.note;
+    if after == before {
+        return Ok(before);
+    }
+    after.updated_at = now();
+    resident::Entity::update_many()
+        .col_expr(resident::Column::Name, Expr::value(after.name.clone()))
+        .col_expr(resident::Column::NameKey, Expr::value(after.name_key.clone()))
+        .col_expr(resident::Column::Gender, Expr::value(after.gender.clone()))
+        .col_expr(resident::Column::BirthYear, Expr::value(after.birth_year))
+        .col_expr(resident::Column::Phone, Expr::value(after.phone.clone()))
+        .col_expr(resident::Column::Tags, Expr::value(after.tags.clone()))
+        .col_expr(resident::Column::Note, Expr::value(after.note.clone()))
+        .col_expr(resident::Column::UpdatedAt, Expr::value(after.updated_at))
+        .filter(resident::Column::Id.eq(id))
+        .exec(&tx)
+        .await?;
+    let view = |r: &resident::Model| {
+        serde_json::json!({
+            "name": r.name, "gender": r.gender, "birth_year": r.birth_year,
+            "phone": r.phone.as_deref().map(shouwang_domain::phone::mask_phone),
+            "tags": r.tags, "note": r.note,
+        })
+    };
+    if let serde_json::Value::Object(map) = &mut entry.detail {
+        map.insert("before".into(), view(&before));
+        map.insert("after".into(), view(&after));
+    }
+    crate::audit::append(&tx, entry).await?;
+    tx.commit().await?;
+    Ok(after)
+}

@@ -428,3 +428,46 @@ async fn an_admin_creates_an_account_whose_first_password_must_change() {
     let (_, audit) = app.page(&admin, "/audit?action=user_add").await;
     assert!(audit.contains("louzu1") && !audit.contains(&password));
 }
+
+#[tokio::test]
+async fn editing_a_resident_is_validated_and_audited_with_before_and_after() {
+    let app = spawn().await;
+    let admin = browser_logged(&app, "admin").await;
+    let csrf = app.csrf(&admin).await;
+    let id = app.household_id(&admin).await;
+    let (_, household) = app.page(&admin, &format!("/households/{id}")).await;
+    let start = household.find("/residents/").unwrap() + 11;
+    let resident = household[start..start + 36].to_string();
+    let (status, form) = app.page(&admin, &format!("/residents/{resident}/edit")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("138****5678") && !form.contains("13812345678"));
+
+    let post = |fields: Vec<(&'static str, String)>| {
+        let client = admin.clone();
+        let url = format!("{}/residents/{resident}/edit", app.base);
+        async move { client.post(url).form(&fields).send().await.unwrap() }
+    };
+    let bad = post(vec![("_csrf", csrf.clone()), ("name", "康秀英".into()), ("phone", "12345".into())]).await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("手机号格式不正确"));
+    let ok = post(vec![
+        ("_csrf", csrf.clone()),
+        ("name", "康秀英".into()),
+        ("gender", "F".into()),
+        ("birth_year", "1938".into()),
+        ("phone", "139 0000 1111".into()),
+        ("tag", "elderly_alone".into()),
+        ("tag", "dialysis".into()),
+    ])
+    .await;
+    assert_eq!(ok.status(), 303);
+    let (_, household) = app.page(&admin, &format!("/households/{id}")).await;
+    assert!(household.contains("139****1111") && household.contains("血透"), "{household}");
+    let (_, audit) = app.page(&admin, "/audit?action=resident_edit").await;
+    assert!(audit.contains("138****5678") && audit.contains("139****1111"), "before and after, masked: {audit}");
+    assert!(!audit.contains("13900001111"));
+
+    let vol = browser_logged(&app, "vol").await;
+    let (status, _) = app.page(&vol, &format!("/residents/{resident}/edit")).await;
+    assert_eq!(status, 403);
+}

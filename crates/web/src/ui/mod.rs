@@ -3,6 +3,7 @@
 //! through `CurrentUser::require`, the one authorization function.
 
 mod admin;
+mod edit;
 mod links;
 mod registry;
 mod session;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/regions/{code}/slips", get(links::building_slips))
         .route("/households/{id}/link/revoke", post(links::revoke_link))
         .route("/h/{token}", get(links::public_household))
+        .route("/residents/{id}/edit", get(edit::edit_page).post(edit::save))
         .route("/users", get(users::users_page).post(users::create_user))
         .route("/users/{id}/disable", post(users::disable_user))
         .route("/static/{*path}", get(asset))

@@ -207,6 +207,7 @@ struct HouseholdPage {
     contact: Option<String>,
     residents: Vec<ResidentRow>,
     can_reveal: bool,
+    can_edit: bool,
     can_revoke: bool,
     id: Uuid,
 }
@@ -252,6 +253,7 @@ async fn household_view(
         contact: h.contact_phone.as_deref().map(mask_phone),
         residents,
         can_reveal: user.can(Resource::Resident, Action::Reveal, &building.path),
+        can_edit: user.can(Resource::Resident, Action::Write, &building.path),
         can_revoke: user.can(Resource::HouseholdLink, Action::Write, &building.path),
         id,
         ctx: PageCtx::for_user(user, &format!("/households/{id}")),
