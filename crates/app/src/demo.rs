@@ -117,7 +117,42 @@ pub async fn create(db: &Db, hasher: &IdHasher, lang: Lang) -> anyhow::Result<()
             registry::open_incident(db, &RegionCode::parse(region).context("demo code")?, name).await?;
         }
     }
-    print_summary(db, lang).await
+    print_summary(db, lang).await?;
+    demo_account(db, lang).await
+}
+
+/// A committee admin for 商务区第一社区, so the demo can be opened at once.
+/// The password is generated and printed the first time only.
+async fn demo_account(db: &Db, lang: Lang) -> anyhow::Result<()> {
+    const USERNAME: &str = "sy-admin";
+    if shouwang_db::accounts::find_by_username(&db.read, USERNAME).await?.is_some() {
+        match lang {
+            Lang::Zh => println!("演示账号 {USERNAME} 已存在（忘记密码可用 shouwang user add 另建一个）"),
+            Lang::En => println!("demo account {USERNAME} exists (forgot the password? create another with shouwang user add)"),
+        }
+        return Ok(());
+    }
+    let password = shouwang_web::auth::generated_password();
+    let hash = shouwang_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+    shouwang_db::accounts::create_user(
+        db,
+        shouwang_db::accounts::NewUser {
+            username: USERNAME,
+            display_name: "叶书记（演示）",
+            password_hash: hash,
+            role: shouwang_domain::Role::CommunityAdmin,
+            scope: &RegionCode::parse("sy").context("demo code")?,
+            personal_grant: false,
+            must_change_password: true,
+        },
+    )
+    .await
+    .map_err(|e| crate::commands::user_error(e, lang))?;
+    match lang {
+        Lang::Zh => println!("演示账号：{USERNAME}  初始密码：{password}（只显示这一次，首次登录后需修改）"),
+        Lang::En => println!("demo account: {USERNAME}  first password: {password} (shown once; change it at the first login)"),
+    }
+    Ok(())
 }
 
 async fn print_summary(db: &Db, lang: Lang) -> anyhow::Result<()> {
