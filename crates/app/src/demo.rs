@@ -128,7 +128,9 @@ async fn demo_account(db: &Db, lang: Lang) -> anyhow::Result<()> {
     if shouwang_db::accounts::find_by_username(&db.read, USERNAME).await?.is_some() {
         match lang {
             Lang::Zh => println!("演示账号 {USERNAME} 已存在（忘记密码可用 shouwang user add 另建一个）"),
-            Lang::En => println!("demo account {USERNAME} exists (forgot the password? create another with shouwang user add)"),
+            Lang::En => {
+                println!("demo account {USERNAME} exists (forgot the password? create another with shouwang user add)")
+            }
         }
         return Ok(());
     }
@@ -150,7 +152,9 @@ async fn demo_account(db: &Db, lang: Lang) -> anyhow::Result<()> {
     .map_err(|e| crate::commands::user_error(e, lang))?;
     match lang {
         Lang::Zh => println!("演示账号：{USERNAME}  初始密码：{password}（只显示这一次，首次登录后需修改）"),
-        Lang::En => println!("demo account: {USERNAME}  first password: {password} (shown once; change it at the first login)"),
+        Lang::En => {
+            println!("demo account: {USERNAME}  first password: {password} (shown once; change it at the first login)")
+        }
     }
     Ok(())
 }

@@ -522,3 +522,35 @@ pub async fn edit_resident(
     tx.commit().await?;
     Ok(after)
 }
+
+/// Sets a household's contact phone (`None` clears it), auditing before and
+/// after (masked) in the same transaction.
+pub async fn edit_household_contact(
+    db: &Db,
+    id: Uuid,
+    phone: Option<String>,
+    mut entry: crate::audit::Entry,
+) -> Result<(), DbError> {
+    let tx = db.begin_write().await?;
+    let before = household::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| DbError::NotFound { what: "household", key: id.to_string() })?;
+    if before.contact_phone == phone {
+        return Ok(());
+    }
+    household::Entity::update_many()
+        .col_expr(household::Column::ContactPhone, Expr::value(phone.clone()))
+        .col_expr(household::Column::UpdatedAt, Expr::value(now()))
+        .filter(household::Column::Id.eq(id))
+        .exec(&tx)
+        .await?;
+    let masked = |p: &Option<String>| p.as_deref().map(shouwang_domain::phone::mask_phone);
+    if let serde_json::Value::Object(map) = &mut entry.detail {
+        map.insert("before".into(), serde_json::json!({ "contact_phone": masked(&before.contact_phone) }));
+        map.insert("after".into(), serde_json::json!({ "contact_phone": masked(&phone) }));
+    }
+    crate::audit::append(&tx, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}

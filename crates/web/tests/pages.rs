@@ -471,3 +471,20 @@ async fn editing_a_resident_is_validated_and_audited_with_before_and_after() {
     let (status, _) = app.page(&vol, &format!("/residents/{resident}/edit")).await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn a_household_contact_phone_is_changed_and_audited_masked() {
+    let app = spawn().await;
+    let admin = browser_logged(&app, "admin").await;
+    let csrf = app.csrf(&admin).await;
+    let id = app.household_id(&admin).await;
+    let url = format!("{}/households/{id}/contact", app.base);
+    let bad = admin.post(&url).form(&[("_csrf", csrf.as_str()), ("phone", "021-64381234")]).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let ok = admin.post(&url).form(&[("_csrf", csrf.as_str()), ("phone", "13700002222")]).send().await.unwrap();
+    assert_eq!(ok.status(), 303);
+    let (_, page) = app.page(&admin, &format!("/households/{id}")).await;
+    assert!(page.contains("137****2222"));
+    let (_, audit) = app.page(&admin, "/audit?action=household_edit").await;
+    assert!(audit.contains("138****5678") && audit.contains("137****2222") && !audit.contains("13700002222"));
+}

@@ -26,7 +26,7 @@ use crate::service::{export_resident_file, import_resident_file};
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 /// The actions shown in the filter, with their labels.
-const ACTIONS: [&str; 12] = [
+const ACTIONS: [&str; 13] = [
     "login",
     "login_failed",
     "logout",
@@ -39,6 +39,7 @@ const ACTIONS: [&str; 12] = [
     "resident_edit",
     "revoke_link",
     "user_disable",
+    "household_edit",
 ];
 
 fn action_label(action: &str, lang: Lang) -> String {

@@ -148,3 +148,51 @@ pub async fn save(
     registry::edit_resident(&state.db, id, edit, entry).await?;
     Ok(Redirect::to(&format!("/households/{}", r.household_id)).into_response())
 }
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    phone: Option<String>,
+}
+
+/// Changes a household's contact phone (a mobile number, or empty to remove it).
+pub async fn save_contact(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    let h = registry::household_by_id(&state.db.read, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound { zh: "找不到该户".into(), en: "household not found".into() })?;
+    let b = registry::region_by_id(&state.db.read, h.building_id)
+        .await?
+        .ok_or_else(|| AppError::Internal("household without building".into()))?;
+    user.require(Resource::Household, Action::Write, &b.path)?;
+    let phone = match form.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(p) => Some(
+            PhoneNumber::parse(p)
+                .map_err(|_| {
+                    AppError::bad_request(
+                        i18n::t(shouwang_domain::Lang::Zh, "edit.bad_phone"),
+                        i18n::t(shouwang_domain::Lang::En, "edit.bad_phone"),
+                    )
+                })?
+                .expose()
+                .to_string(),
+        ),
+    };
+    let entry = Entry {
+        user_id: Some(user.id),
+        username: user.username.clone(),
+        action: "household_edit",
+        target_kind: "household",
+        target_id: Some(id.to_string()),
+        region_path: Some(b.path.clone()),
+        detail: serde_json::json!({ "room": format!("{} {}", b.name, h.room) }),
+        peer: peer.text(),
+    };
+    registry::edit_household_contact(&state.db, id, phone, entry).await?;
+    Ok(Redirect::to(&format!("/households/{id}")).into_response())
+}

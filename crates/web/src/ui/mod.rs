@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}/link/revoke", post(links::revoke_link))
         .route("/h/{token}", get(links::public_household))
         .route("/residents/{id}/edit", get(edit::edit_page).post(edit::save))
+        .route("/households/{id}/contact", post(edit::save_contact))
         .route("/users", get(users::users_page).post(users::create_user))
         .route("/users/{id}/disable", post(users::disable_user))
         .route("/static/{*path}", get(asset))
