@@ -211,12 +211,7 @@ pub async fn get_household(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<HouseholdDetail>, AppError> {
-    let household = registry::household_by_id(&state.db.read, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound { zh: "找不到该户".into(), en: "household not found".into() })?;
-    let building = registry::region_by_id(&state.db.read, household.building_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("household without building".into()))?;
+    let (household, building) = crate::ui::household_and_building(&state, id).await?;
     user.require(Resource::Resident, Action::Read, &building.path)?;
     let building_code = building.code;
     let residents = registry::residents_of_household(&state.db.read, id).await?;

@@ -44,12 +44,7 @@ async fn load(
     let r = registry::resident_by_id(&state.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound { zh: "找不到该居民".into(), en: "resident not found".into() })?;
-    let h = registry::household_by_id(&state.db.read, r.household_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("resident without household".into()))?;
-    let b = registry::region_by_id(&state.db.read, h.building_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("household without building".into()))?;
+    let (_, b) = super::household_and_building(state, r.household_id).await?;
     user.require(Resource::Resident, Action::Write, &b.path)?;
     Ok((r, b.path))
 }
@@ -162,12 +157,7 @@ pub async fn save_contact(
     Path(id): Path<Uuid>,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
-    let h = registry::household_by_id(&state.db.read, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound { zh: "找不到该户".into(), en: "household not found".into() })?;
-    let b = registry::region_by_id(&state.db.read, h.building_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("household without building".into()))?;
+    let (h, b) = super::household_and_building(&state, id).await?;
     user.require(Resource::Household, Action::Write, &b.path)?;
     let phone = match form.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,

@@ -101,12 +101,7 @@ pub async fn revoke_link(
     peer: ClientIp,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let h = registry::household_by_id(&state.db.read, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound { zh: "找不到该户".into(), en: "household not found".into() })?;
-    let building = registry::region_by_id(&state.db.read, h.building_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("household without building".into()))?;
+    let (h, building) = super::household_and_building(&state, id).await?;
     user.require(Resource::HouseholdLink, Action::Write, &building.path)?;
     let n = links::revoke(&state.db, id).await?;
     audit::append(

@@ -218,12 +218,7 @@ async fn household_view(
     id: Uuid,
     revealed: Option<Uuid>,
 ) -> Result<Response, AppError> {
-    let h = registry::household_by_id(&state.db.read, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound { zh: "找不到该户".into(), en: "household not found".into() })?;
-    let building = registry::region_by_id(&state.db.read, h.building_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("household without building".into()))?;
+    let (h, building) = super::household_and_building(state, id).await?;
     user.require(Resource::Household, Action::Read, &building.path)?;
     let lang = user.lang;
     let residents = registry::residents_of_household(&state.db.read, id)
@@ -285,12 +280,7 @@ pub async fn reveal_phone(
     let resident = registry::resident_by_id(&state.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound { zh: "找不到该居民".into(), en: "resident not found".into() })?;
-    let household = registry::household_by_id(&state.db.read, resident.household_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("resident without household".into()))?;
-    let building = registry::region_by_id(&state.db.read, household.building_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("household without building".into()))?;
+    let (household, building) = super::household_and_building(&state, resident.household_id).await?;
     user.require(Resource::Resident, Action::Reveal, &building.path)?;
     let reason = shouwang_domain::text::normalize(&form.reason);
     if reason.is_empty() || reason.chars().count() > 200 {
