@@ -48,10 +48,18 @@ async fn run(label: &str, t: TestDb, bytes: &[u8], n: usize) {
     let hasher = IdHasher::new(b"bench key bench key");
     for pass in ["fresh import", "re-import (unchanged)"] {
         let start = Instant::now();
-        let outcome =
-            import_resident_file(db, &hasher, &code("bench"), bytes, FileKind::Xlsx, ImportOptions::default(), 2026)
-                .await
-                .expect("import");
+        let outcome = import_resident_file(
+            db,
+            &hasher,
+            &code("bench"),
+            bytes,
+            FileKind::Xlsx,
+            ImportOptions::default(),
+            2026,
+            None,
+        )
+        .await
+        .expect("import");
         let secs = start.elapsed().as_secs_f64();
         let c = outcome.report.counts;
         println!(

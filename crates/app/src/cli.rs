@@ -55,6 +55,12 @@ pub enum Command {
     /// API tokens for scripts.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Internal: read a roster from stdin, print its rows as JSON (the server's child reader).
+    #[command(hide = true)]
+    ParseRoster {
+        #[arg(long)]
+        kind: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

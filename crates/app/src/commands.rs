@@ -21,6 +21,9 @@ use crate::config::{Config, FileConfig};
 pub const MAX_IMPORT_BYTES: u64 = 50 * 1024 * 1024;
 
 pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
+    if let Command::ParseRoster { kind } = &cli.command {
+        return parse_roster(kind);
+    }
     let file = FileConfig::load(cli.config.as_deref())?;
     let listen_flag = match &cli.command {
         Command::Serve(a) => a.listen.clone(),
@@ -55,11 +58,26 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             import_residents(&db, &hasher, args, lang).await
         }
         Command::Export(ExportCommand::Residents(args)) => export_residents(&db, args, lang).await,
+        Command::ParseRoster { .. } => Ok(ExitCode::SUCCESS),
         Command::User(cmd) => crate::accounts::user(&db, cmd, lang).await,
         Command::Token(cmd) => crate::accounts::token(&db, cmd, lang).await,
     };
     db.close().await;
     result
+}
+
+/// The server's child reader of uploads: spreadsheet bytes on stdin, the
+/// rows (or why the file cannot be read) as JSON on stdout. No database.
+fn parse_roster(kind: &str) -> anyhow::Result<ExitCode> {
+    use std::io::Read;
+    let kind = FileKind::parse(kind).ok_or_else(|| anyhow!("kind must be xlsx, xls or csv"))?;
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes)?;
+    let result = shouwang_io::read_residents(&bytes, kind);
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &result)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Connects and migrates (every command works on an up-to-date schema).
@@ -364,7 +382,7 @@ async fn import_residents(
     let bytes = std::fs::read(&args.file)?;
     let options = ImportOptions { dry_run: args.dry_run, strict: args.strict };
     let year = time::OffsetDateTime::now_utc().year();
-    let outcome = import_resident_file(db, hasher, &community, &bytes, kind, options, year)
+    let outcome = import_resident_file(db, hasher, &community, &bytes, kind, options, year, None)
         .await
         .map_err(|e| anyhow!(e.message(lang)))?;
     let report = &outcome.report;

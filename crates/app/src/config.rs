@@ -85,6 +85,8 @@ impl Config {
             cookie_secure: file.cookie_secure.unwrap_or(!listen.ip().is_loopback()),
             trusted_proxies: file.trusted_proxies,
             public_origin: file.public_origin,
+            // Uploads are read by this same binary in a child process.
+            roster_parser: std::env::current_exe().ok(),
         };
         Ok(Config { database_url, listen, key, web })
     }

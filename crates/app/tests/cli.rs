@@ -236,3 +236,28 @@ async fn serve_answers_readyz_and_stops_cleanly_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status:?}");
 }
+
+#[test]
+fn the_child_reader_turns_a_roster_into_json_rows_or_a_reason() {
+    let out = Command::new(env!("CARGO_BIN_EXE_shouwang"))
+        .args(["parse-roster", "--kind", "xlsx"])
+        .stdin(std::fs::File::open(MESSY).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v = json(std::str::from_utf8(&out.stdout).unwrap());
+    assert_eq!(v["Ok"]["rows"].as_array().unwrap().len(), 10, "10 data rows; the blank row is skipped");
+    assert_eq!(v["Ok"]["header_row"], 4);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shouwang"))
+        .args(["parse-roster", "--kind", "xlsx"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"not a spreadsheet").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v = json(std::str::from_utf8(&out.stdout).unwrap());
+    assert!(v["Err"]["Unreadable"].is_string(), "{v}");
+}

@@ -14,7 +14,7 @@ use crate::resident::{Gender, TagSet};
 use crate::text::{building_key, name_key, normalize, room_key};
 
 /// A cell as read from the file, before any interpretation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub enum Cell {
     Text(String),
     /// Excel numeric cell (or a number Excel wrote into a CSV).
@@ -40,7 +40,7 @@ impl Cell {
 }
 
 /// Which of the three ways of giving a birth the file uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum BirthColumn {
     /// 出生年份
     Year,
@@ -52,7 +52,7 @@ pub enum BirthColumn {
 
 /// One data row, each field the cell under the recognised header (or `None`
 /// when the file has no such column).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct RawResidentRow {
     /// The row number as the spreadsheet shows it (Excel row; CSV line).
     pub row: u32,

@@ -31,7 +31,8 @@ pub use export::{ExportError, ExportMeta, ExportRow, write_residents_csv, write_
 pub const MAX_ROWS: usize = 300_000;
 
 /// The formats we read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FileKind {
     Xlsx,
     Xls,
@@ -40,6 +41,23 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Xlsx => "xlsx",
+            FileKind::Xls => "xls",
+            FileKind::Csv => "csv",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FileKind> {
+        match s {
+            "xlsx" => Some(FileKind::Xlsx),
+            "xls" => Some(FileKind::Xls),
+            "csv" => Some(FileKind::Csv),
+            _ => None,
+        }
+    }
+
     /// The kind a file name's extension announces, ignoring case.
     pub fn from_path(p: &Path) -> Option<FileKind> {
         let ext = p.extension()?.to_str()?.to_ascii_lowercase();
@@ -54,7 +72,7 @@ impl FileKind {
 }
 
 /// Which resident field a header maps to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Field {
     Name,
     Gender,
@@ -86,8 +104,9 @@ impl Field {
     }
 }
 
-/// A roster as read from a file, before any field is checked.
-#[derive(Debug, Clone)]
+/// A roster as read from a file, before any field is checked. Serializable,
+/// so a file can be parsed in a child process and handed back as JSON.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ResidentSheet {
     /// The sheet the roster was found on; "csv" for text files.
     pub sheet_name: String,
@@ -101,7 +120,7 @@ pub struct ResidentSheet {
 
 /// Why a whole file could not be read. Per-row problems are not here: they are
 /// the domain's `RejectReason`s.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ReadError {
     /// Corrupt, or not a spreadsheet at all. The detail is for logs.
     Unreadable(String),

@@ -40,11 +40,14 @@ pub struct WebConfig {
     /// The origin users reach us at (e.g. `https://sw.example.gov.cn`), checked
     /// against the Origin header of state-changing requests; else the Host header.
     pub public_origin: Option<String>,
+    /// The program that reads uploaded spreadsheets in a child process
+    /// (`shouwang parse-roster`); `None` reads them in-process (tests).
+    pub roster_parser: Option<std::path::PathBuf>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_secure: true, trusted_proxies: vec![], public_origin: None }
+        WebConfig { cookie_secure: true, trusted_proxies: vec![], public_origin: None, roster_parser: None }
     }
 }
 

@@ -44,6 +44,11 @@ pub struct ImportOutcome {
 /// Reads, checks and applies a resident roster. Every row is either counted
 /// (created / updated / unchanged) or rejected with its reason; valid rows go
 /// in one transaction (none with `strict` if any row is rejected).
+///
+/// With `parser`, the file is read by that program (`shouwang parse-roster`)
+/// in a child process: a malformed spreadsheet that makes the reader abort
+/// (calamine trusts sizes written inside the file) ends the child, not the server.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_resident_file(
     db: &Db,
     hasher: &IdHasher,
@@ -52,28 +57,66 @@ pub async fn import_resident_file(
     kind: FileKind,
     options: ImportOptions,
     current_year: i32,
+    parser: Option<&std::path::Path>,
 ) -> Result<ImportOutcome, ImportFileError> {
-    // Parsing is CPU work over a whole file: keep it off the async workers.
-    let bytes = bytes.to_vec();
-    let parsed = tokio::task::spawn_blocking(move || -> Result<_, ReadError> {
-        let sheet = shouwang_io::read_residents(&bytes, kind)?;
-        let columns = columns_present(&sheet);
-        let mut records = Vec::with_capacity(sheet.rows.len());
-        let mut rejected = Vec::new();
-        for raw in &sheet.rows {
-            match parse_row(raw, current_year) {
-                Ok(r) => records.push(r),
-                Err(reason) => rejected.push(RejectedRow { row: raw.row, reason }),
-            }
+    let sheet = match parser {
+        Some(exe) => read_in_child(exe, bytes, kind).await,
+        None => {
+            // Parsing is CPU work over a whole file: keep it off the async workers.
+            let bytes = bytes.to_vec();
+            tokio::task::spawn_blocking(move || shouwang_io::read_residents(&bytes, kind))
+                .await
+                .map_err(|e| ReadError::Unreadable(e.to_string()))
+                .and_then(|r| r)
         }
-        Ok((sheet.sheet_name, sheet.header_row, sheet.rows.len(), columns, records, rejected))
-    })
-    .await
-    .map_err(|e| ImportFileError::Read(ReadError::Unreadable(e.to_string())))?
+    }
     .map_err(ImportFileError::Read)?;
+    let columns = columns_present(&sheet);
+    let mut records = Vec::with_capacity(sheet.rows.len());
+    let mut rejected = Vec::new();
+    for raw in &sheet.rows {
+        match parse_row(raw, current_year) {
+            Ok(r) => records.push(r),
+            Err(reason) => rejected.push(RejectedRow { row: raw.row, reason }),
+        }
+    }
+    let parsed = (sheet.sheet_name, sheet.header_row, sheet.rows.len(), columns, records, rejected);
     let (sheet_name, header_row, rows_read, columns, records, rejected) = parsed;
     let report = import_residents(db, community, records, rejected, columns, hasher, options).await?;
     Ok(ImportOutcome { report, sheet_name, header_row, rows_read })
+}
+
+/// How long a child parser may take before it is killed.
+const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+async fn read_in_child(exe: &std::path::Path, bytes: &[u8], kind: FileKind) -> Result<ResidentSheet, ReadError> {
+    use tokio::io::AsyncWriteExt;
+    let failed = |what: &str| ReadError::Unreadable(format!("roster parser: {what}"));
+    let mut child = tokio::process::Command::new(exe)
+        .args(["parse-roster", "--kind", kind.as_str()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| failed(&e.to_string()))?;
+    let mut stdin = child.stdin.take().ok_or_else(|| failed("no stdin"))?;
+    let input = bytes.to_vec();
+    let writer = tokio::spawn(async move {
+        let _ = stdin.write_all(&input).await;
+    });
+    let output = tokio::time::timeout(PARSE_TIMEOUT, child.wait_with_output())
+        .await
+        .map_err(|_| failed("timed out"))?
+        .map_err(|e| failed(&e.to_string()))?;
+    let _ = writer.await;
+    if !output.status.success() {
+        tracing::warn!(status = ?output.status, "roster parser failed; the file is refused");
+        return Err(failed("crashed on this file"));
+    }
+    let result: Result<ResidentSheet, ReadError> =
+        serde_json::from_slice(&output.stdout).map_err(|e| failed(&e.to_string()))?;
+    result
 }
 
 fn columns_present(sheet: &ResidentSheet) -> ColumnsPresent {

@@ -488,3 +488,39 @@ async fn a_household_contact_phone_is_changed_and_audited_masked() {
     let (_, audit) = app.page(&admin, "/audit?action=household_edit").await;
     assert!(audit.contains("138****5678") && audit.contains("137****2222") && !audit.contains("13700002222"));
 }
+
+#[tokio::test]
+async fn a_roster_reader_that_dies_refuses_the_file_and_the_server_lives_on() {
+    // The server reads uploads in a child process; here the "reader" is a
+    // program that fails at once, as calamine's abort on a crafted file would.
+    let t = TestDb::new().await;
+    let db = &t.db;
+    add_region(db, RegionKind::City, &code("wh"), "武汉市", None).await.unwrap();
+    add_region(db, RegionKind::District, &code("wh-jh"), "江汉区", Some(&code("wh"))).await.unwrap();
+    add_region(db, RegionKind::Subdistrict, &code("wh-jh-ws"), "万松街道", Some(&code("wh-jh"))).await.unwrap();
+    add_region(db, RegionKind::Community, &code("sy"), "商务区第一社区", Some(&code("wh-jh-ws"))).await.unwrap();
+    user(db, "admin", Role::CommunityAdmin, "sy", false).await;
+    let config = WebConfig { cookie_secure: false, roster_parser: Some("/bin/false".into()), ..Default::default() };
+    let app = Application::build(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        AppState::new(t.db.clone(), config, IdHasher::new(b"k")),
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", app.local_addr().unwrap());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let client = browser();
+    client.post(format!("{base}/login")).form(&[("username", "admin"), ("password", PASSWORD)]).send().await.unwrap();
+    let home = client.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&home);
+    let form = reqwest::multipart::Form::new()
+        .text("community", "sy")
+        .part("file", reqwest::multipart::Part::bytes(b"PK\x03\x04 crafted".to_vec()).file_name("roster.xlsx"));
+    let r = client.post(format!("{base}/import?_csrf={csrf}")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("flash-error"));
+    assert_eq!(client.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+}

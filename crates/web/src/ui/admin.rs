@@ -340,7 +340,18 @@ pub async fn import_preview(
     };
     let options = ImportOptions { dry_run: true, strict: false };
     let year = time::OffsetDateTime::now_utc().year();
-    match import_resident_file(&state.db, &state.hasher, &code, &bytes, kind, options, year).await {
+    match import_resident_file(
+        &state.db,
+        &state.hasher,
+        &code,
+        &bytes,
+        kind,
+        options,
+        year,
+        state.config.roster_parser.as_deref(),
+    )
+    .await
+    {
         Ok(outcome) => {
             let upload = uploads::store(&state.db, user.id, &community, &name, bytes).await?;
             let view = report_view(lang, &name, &outcome.report, Some(upload));
@@ -373,7 +384,17 @@ pub async fn import_apply(
     let kind = FileKind::from_path(std::path::Path::new(&upload.file_name)).unwrap_or(FileKind::Xlsx);
     let options = ImportOptions { dry_run: false, strict: form.strict.is_some() };
     let year = time::OffsetDateTime::now_utc().year();
-    let outcome = match import_resident_file(&state.db, &state.hasher, &code, &upload.bytes, kind, options, year).await
+    let outcome = match import_resident_file(
+        &state.db,
+        &state.hasher,
+        &code,
+        &upload.bytes,
+        kind,
+        options,
+        year,
+        state.config.roster_parser.as_deref(),
+    )
+    .await
     {
         Ok(o) => o,
         Err(e) => return import_view(&state, &user, Some(upload.community_code), Some(e.message(lang)), None).await,
