@@ -521,11 +521,8 @@ fn id_number(rng: &mut ChaCha8Rng, area: &str, year: i32, gender: Gender) -> Opt
     if gender == Gender::Male {
         seq += 1;
     }
-    let first17 = format!("{area}{year:04}{month:02}{day:02}{seq:03}");
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    IdCardNo::parse(&format!("{first17}{check}")).ok()
+    let number = shouwang_domain::id_card::with_check_digit(&format!("{area}{year:04}{month:02}{day:02}{seq:03}"))?;
+    IdCardNo::parse(&number).ok()
 }
 
 fn phone_number(rng: &mut ChaCha8Rng) -> Option<PhoneNumber> {

@@ -554,3 +554,22 @@ pub async fn edit_household_contact(
     tx.commit().await?;
     Ok(())
 }
+
+/// The residents of several households in one query, grouped by household
+/// (each group in registration order): a building page asks once, not per room.
+pub async fn residents_by_household(
+    conn: &impl ConnectionTrait,
+    household_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<resident::Model>>, DbError> {
+    let mut out: std::collections::HashMap<Uuid, Vec<resident::Model>> = std::collections::HashMap::new();
+    let all = resident::Entity::find()
+        .filter(resident::Column::HouseholdId.is_in(household_ids.iter().copied()))
+        .order_by_asc(resident::Column::CreatedAt)
+        .order_by_asc(resident::Column::Id)
+        .all(conn)
+        .await?;
+    for r in all {
+        out.entry(r.household_id).or_default().push(r);
+    }
+    Ok(out)
+}

@@ -98,6 +98,13 @@ fn looks_like_float(s: &str) -> bool {
     s.contains('E') && s.contains('.') || s.ends_with(".0")
 }
 
+/// The 18-character number for the first 17 digits (GB 11643 check digit
+/// appended); `None` unless the input is exactly 17 ASCII digits.
+pub fn with_check_digit(first17: &str) -> Option<String> {
+    let ok = first17.len() == 17 && first17.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| format!("{first17}{}", check_char(first17.as_bytes()) as char))
+}
+
 fn check_char(first17: &[u8]) -> u8 {
     let sum: u32 = first17.iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
     CHECK_CHARS[(sum % 11) as usize]

@@ -7,7 +7,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
 use rand::RngCore;
@@ -134,18 +134,6 @@ impl CurrentUser {
     }
 }
 
-pub fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 /// Finds the user from the session cookie or a Bearer token; `None` if neither is valid.
 pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<CurrentUser>, AppError> {
     if let Some(token) =
@@ -154,7 +142,7 @@ pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<CurrentUs
         let account = accounts::api_token_account(&state.db, &sha256_hex(token.trim())).await?;
         return Ok(account.map(|a| CurrentUser::from_account(a, None, String::new())));
     }
-    let Some(token) = cookie_value(parts, SESSION_COOKIE) else { return Ok(None) };
+    let Some(token) = crate::cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
     let hash = sha256_hex(token);
     Ok(accounts::session_account(&state.db, &hash)
         .await?
@@ -169,17 +157,21 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(user) = parts.extensions.get::<CurrentUser>() {
-            return Ok(user.clone());
-        }
-        let state = AppState::from_ref(state);
-        let user = resolve(&state, parts).await?.ok_or(AppError::Unauthorized)?;
+        let user = match parts.extensions.get::<CurrentUser>() {
+            // Already looked up by the CSRF check of this request.
+            Some(user) => user.clone(),
+            None => {
+                let state = AppState::from_ref(state);
+                let user = resolve(&state, parts).await?.ok_or(AppError::Unauthorized)?;
+                parts.extensions.insert(user.clone());
+                user
+            }
+        };
         // Until the first password is replaced, only the password page is open
         // (to browsers: a script's API token is not a password login).
         if user.must_change_password && user.session.is_some() && !parts.uri.path().starts_with("/account/password") {
             return Err(AppError::PasswordChangeRequired);
         }
-        parts.extensions.insert(user.clone());
         Ok(user)
     }
 }
@@ -195,6 +187,9 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(MaybeUser(Some(user.clone())));
+        }
         let state = AppState::from_ref(state);
         Ok(MaybeUser(resolve(&state, parts).await?))
     }

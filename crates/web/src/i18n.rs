@@ -3,7 +3,7 @@
 //! `locales/*.yml` (rust-i18n, compiled in).
 
 use axum::http::HeaderMap;
-use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use axum::http::header::ACCEPT_LANGUAGE;
 use shouwang_domain::Lang;
 
 pub const LANG_COOKIE: &str = "lang";
@@ -22,15 +22,7 @@ pub fn t(lang: Lang, key: &str) -> String {
 
 /// The locale of a request without a logged-in user.
 pub fn from_headers(headers: &HeaderMap) -> Lang {
-    let cookie = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == LANG_COOKIE)
-        .and_then(|(_, v)| Lang::parse(v));
-    if let Some(lang) = cookie {
+    if let Some(lang) = crate::cookie(headers, LANG_COOKIE).and_then(Lang::parse) {
         return lang;
     }
     headers
@@ -45,6 +37,7 @@ pub fn from_headers(headers: &HeaderMap) -> Lang {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+    use axum::http::header::COOKIE;
 
     #[test]
     fn every_key_exists_in_both_locales() {

@@ -55,11 +55,13 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     if path == "/login" || path == "/lang" {
         return next.run(req).await;
     }
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let Ok(Some(user)) = auth::resolve(&state, &parts).await else {
         return AppError::Unauthorized.into_response();
     };
     let expected = user.csrf_token.clone();
+    // The handler's `CurrentUser` takes it from here instead of asking the database again.
+    parts.extensions.insert(user);
     let from_header = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
     let from_query = parts.uri.query().and_then(|q| form_field(q, "_csrf"));
     let is_form = parts

@@ -17,8 +17,8 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use rust_embed::RustEmbed;
+use shouwang_domain::Lang;
 use shouwang_domain::access::{Action, Resource};
-use shouwang_domain::{Lang, Role};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -62,7 +62,6 @@ pub struct PageCtx {
     pub user: Option<CurrentUser>,
     pub csrf: String,
     pub path: String,
-    pub flash: Option<String>,
     pub can_browse: bool,
     pub can_search: bool,
     pub can_import: bool,
@@ -77,7 +76,6 @@ impl PageCtx {
             lang,
             csrf: user.map(|u| u.csrf_token.clone()).unwrap_or_default(),
             path: path.to_string(),
-            flash: None,
             can_browse: can(Resource::Registry, Action::Read),
             can_search: can(Resource::Resident, Action::Read),
             can_import: can(Resource::Import, Action::Write),
@@ -105,10 +103,6 @@ impl PageCtx {
             Lang::En => "zh-CN",
         }
     }
-}
-
-pub fn role_label(role: Role, lang: Lang) -> &'static str {
-    role.label(lang)
 }
 
 /// A household and its building, or "not found" (a missing building is a broken registry).
@@ -144,8 +138,9 @@ struct ErrorPage {
 pub async fn render_errors(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
+    // The request's extensions stay with the handler, so the language comes
+    // from the `lang` cookie (set at login and on every switch).
     let lang = i18n::from_headers(req.headers());
-    let user = req.extensions().get::<CurrentUser>().cloned();
     let response = next.run(req).await;
     if path.starts_with("/api/") || path.starts_with("/static/") {
         return response;
@@ -161,15 +156,13 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         }
         ErrorKind::PasswordChangeRequired => Redirect::to("/account/password").into_response(),
         kind => {
-            let lang = user.as_ref().map_or(lang, |u| u.lang);
             let (title_key, message) = match kind {
                 ErrorKind::Forbidden => ("error.forbidden_title", i18n::t(lang, "error.forbidden")),
                 ErrorKind::NotFound => ("error.not_found_title", pick(lang, &info)),
                 ErrorKind::Internal => ("error.internal_title", i18n::t(lang, "error.internal")),
                 _ => ("error.bad_request_title", pick(lang, &info)),
             };
-            let page =
-                ErrorPage { ctx: PageCtx::new(user.as_ref(), lang, "/"), title: i18n::t(lang, title_key), message };
+            let page = ErrorPage { ctx: PageCtx::new(None, lang, "/"), title: i18n::t(lang, title_key), message };
             match page.render() {
                 Ok(html) => (info.status, Html(html)).into_response(),
                 Err(_) => (info.status, pick(lang, &info)).into_response(),

@@ -14,7 +14,7 @@ use shouwang_domain::phone::mask_phone;
 use shouwang_domain::{Gender, Lang, RegionCode, RegionKind, Role, TagSet};
 use uuid::Uuid;
 
-use super::{PageCtx, render, role_label};
+use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::AppError;
@@ -55,7 +55,7 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
         }
     }
     render(&HomePage {
-        role_label: role_label(user.role, user.lang),
+        role_label: user.role.label(user.lang),
         is_volunteer: user.role == Role::Volunteer,
         totals,
         ctx: PageCtx::for_user(&user, "/"),
@@ -154,8 +154,10 @@ pub async fn region_page(
                 h.room_key.clone(),
             )
         });
+        let ids: Vec<Uuid> = list.iter().map(|h| h.id).collect();
+        let mut members = registry::residents_by_household(&state.db.read, &ids).await?;
         for h in list {
-            let residents = registry::residents_of_household(&state.db.read, h.id).await?;
+            let residents = members.remove(&h.id).unwrap_or_default();
             let mut tags = TagSet::empty();
             for t in residents.iter().flat_map(|x| TagSet::from_codes(&x.tags).iter()) {
                 tags.insert(t);
