@@ -12,6 +12,7 @@ pub mod phone;
 pub mod region;
 pub mod resident;
 pub mod text;
+pub mod volunteer;
 
 pub use access::{Action, Resource, Role};
 pub use id_card::{IdCardError, IdCardNo, IdHasher};
@@ -23,3 +24,7 @@ pub use lang::Lang;
 pub use phone::{PhoneError, PhoneNumber};
 pub use region::{RegionCode, RegionKind};
 pub use resident::{BirthYear, Gender, Tag, TagSet};
+pub use volunteer::{
+    Availability, BranchKind, DayPart, DutyStatus, ExemptReason, GroupFunction, GroupFunctionSet, HealthStatus, KeyRoleKind,
+    Skill, SkillSet, VolunteerKind,
+};
