@@ -13,6 +13,7 @@ pub mod export;
 pub mod id_key;
 pub mod import;
 pub mod links;
+pub mod mobilisation;
 pub mod registry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -41,6 +41,10 @@ pub enum Resource {
     AuditLog,
     /// Household links and their printed QR slips.
     HouseholdLink,
+    /// Duty reports and volunteers (Reveal: a volunteer's phone).
+    Volunteer,
+    /// Branches, groups, key roles and the grouping proposal.
+    Group,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -154,8 +158,8 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
     use Resource::*;
     match role {
         Role::CityStaff | Role::DistrictStaff | Role::SubdistrictStaff => match (resource, action) {
-            (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) => true,
-            (Household | Resident, Read | Reveal) | (Export, Read) => personal_grant,
+            (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) | (Group, Read) => true,
+            (Household | Resident | Volunteer, Read | Reveal) | (Export, Read) => personal_grant,
             _ => false,
         },
         Role::CommunityAdmin => true,
@@ -166,10 +170,23 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Resident, Read | Write | Reveal)
                 | (Import, Write)
                 | (HouseholdLink, Read | Write)
+                | (Volunteer, Read | Write | Reveal)
+                | (Group, Read | Write)
         ),
-        Role::BranchSecretary | Role::GroupLeader => {
-            matches!((resource, action), (Registry, Read) | (Household, Read) | (Resident, Read))
-        }
+        // A branch secretary runs their branch's groups; a group leader sees
+        // the community's groups and calls their own members.
+        Role::BranchSecretary => matches!(
+            (resource, action),
+            (Registry, Read)
+                | (Household, Read)
+                | (Resident, Read)
+                | (Volunteer, Read | Reveal)
+                | (Group, Read | Write)
+        ),
+        Role::GroupLeader => matches!(
+            (resource, action),
+            (Registry, Read) | (Household, Read) | (Resident, Read) | (Volunteer, Read | Reveal) | (Group, Read)
+        ),
         Role::GridChief | Role::BuildingLeader => matches!(
             (resource, action),
             (Registry, Read)

@@ -5,6 +5,8 @@
 //! ("parse, don't validate"), so code further out never re-checks strings.
 
 pub mod access;
+pub mod duty_report;
+pub mod grouping;
 pub mod id_card;
 pub mod import;
 pub mod lang;
@@ -15,6 +17,14 @@ pub mod text;
 pub mod volunteer;
 
 pub use access::{Action, Resource, Role};
+pub use duty_report::{
+    DutyReportRecord, MergedRow, RawVolunteerRow, TextColumn, VolunteerParse, VolunteerRejectReason,
+    VolunteerRejectedRow, merge_duplicate_phones, parse_volunteer_row, parse_volunteer_rows,
+};
+pub use grouping::{
+    CompoundIn, Distance, EditError, Excluded, Exclusion, GroupRole, GroupingParams, Located, Notice, Placement,
+    Problem, Proposal, ProposalStats, ProposedGroup, Reason, VolunteerIn, propose,
+};
 pub use id_card::{IdCardError, IdCardNo, IdHasher};
 pub use import::{
     BirthColumn, Cell, ImportCounts, ImportReport, RawResidentRow, RejectReason, RejectedRow, ResidentRecord,
@@ -25,6 +35,6 @@ pub use phone::{PhoneError, PhoneNumber};
 pub use region::{RegionCode, RegionKind};
 pub use resident::{BirthYear, Gender, Tag, TagSet};
 pub use volunteer::{
-    Availability, BranchKind, DayPart, DutyStatus, ExemptReason, GroupFunction, GroupFunctionSet, HealthStatus, KeyRoleKind,
-    Skill, SkillSet, VolunteerKind,
+    Availability, BranchKind, DayPart, DutyStatus, ExemptReason, GroupFunction, GroupFunctionSet, HealthStatus,
+    KeyRoleKind, Skill, SkillSet, VolunteerKind,
 };

@@ -139,7 +139,7 @@ vocabulary! {
     Skill, SkillSet {
         Medical => "medical", "医护", "medical", ["医生", "护士", "医疗", "医务"];
         Driving => "driving", "驾驶", "driving", ["司机", "开车", "驾照"];
-        It => "it", "信息技术", "IT", ["电脑", "it", "计算机"];
+        It => "it", "信息技术", "IT", ["电脑", "计算机", "信息化"];
         Electrician => "electrician", "电工", "electrician", ["水电", "维修"];
         Counselling => "counselling", "心理疏导", "counselling", ["心理", "心理咨询"];
         Translation => "translation", "翻译", "translation", ["外语"];

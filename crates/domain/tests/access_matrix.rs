@@ -4,7 +4,7 @@
 
 use shouwang_domain::access::{Action, Resource, Role, decide, decide_permission};
 
-const RESOURCES: [Resource; 8] = [
+const RESOURCES: [Resource; 10] = [
     Resource::Registry,
     Resource::Household,
     Resource::Resident,
@@ -13,6 +13,8 @@ const RESOURCES: [Resource; 8] = [
     Resource::Users,
     Resource::AuditLog,
     Resource::HouseholdLink,
+    Resource::Volunteer,
+    Resource::Group,
 ];
 const ACTIONS: [Action; 3] = [Action::Read, Action::Write, Action::Reveal];
 
@@ -32,6 +34,9 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::CityStaff, true, Resident, R),
     (Role::CityStaff, true, Resident, V),
     (Role::CityStaff, true, Export, R),
+    (Role::CityStaff, false, Group, R),
+    (Role::CityStaff, true, Volunteer, R),
+    (Role::CityStaff, true, Volunteer, V),
     (Role::DistrictStaff, false, Registry, R),
     (Role::DistrictStaff, false, Users, R),
     (Role::DistrictStaff, false, Users, W),
@@ -41,6 +46,9 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::DistrictStaff, true, Resident, R),
     (Role::DistrictStaff, true, Resident, V),
     (Role::DistrictStaff, true, Export, R),
+    (Role::DistrictStaff, false, Group, R),
+    (Role::DistrictStaff, true, Volunteer, R),
+    (Role::DistrictStaff, true, Volunteer, V),
     (Role::SubdistrictStaff, false, Registry, R),
     (Role::SubdistrictStaff, false, Users, R),
     (Role::SubdistrictStaff, false, Users, W),
@@ -50,6 +58,9 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::SubdistrictStaff, true, Resident, R),
     (Role::SubdistrictStaff, true, Resident, V),
     (Role::SubdistrictStaff, true, Export, R),
+    (Role::SubdistrictStaff, false, Group, R),
+    (Role::SubdistrictStaff, true, Volunteer, R),
+    (Role::SubdistrictStaff, true, Volunteer, V),
     // Social worker: day-to-day operations, no exports, accounts or audit.
     (Role::SocialWorker, false, Registry, R),
     (Role::SocialWorker, false, Household, R),
@@ -60,13 +71,25 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::SocialWorker, false, Import, W),
     (Role::SocialWorker, false, HouseholdLink, R),
     (Role::SocialWorker, false, HouseholdLink, W),
+    (Role::SocialWorker, false, Volunteer, R),
+    (Role::SocialWorker, false, Volunteer, W),
+    (Role::SocialWorker, false, Volunteer, V),
+    (Role::SocialWorker, false, Group, R),
+    (Role::SocialWorker, false, Group, W),
     // Branch secretary and group leader: see their part, masked.
     (Role::BranchSecretary, false, Registry, R),
     (Role::BranchSecretary, false, Household, R),
     (Role::BranchSecretary, false, Resident, R),
+    (Role::BranchSecretary, false, Volunteer, R),
+    (Role::BranchSecretary, false, Volunteer, V),
+    (Role::BranchSecretary, false, Group, R),
+    (Role::BranchSecretary, false, Group, W),
     (Role::GroupLeader, false, Registry, R),
     (Role::GroupLeader, false, Household, R),
     (Role::GroupLeader, false, Resident, R),
+    (Role::GroupLeader, false, Volunteer, R),
+    (Role::GroupLeader, false, Volunteer, V),
+    (Role::GroupLeader, false, Group, R),
     // Grid chief and building leader: their residents, with reveal, and the door slips.
     (Role::GridChief, false, Registry, R),
     (Role::GridChief, false, Household, R),
@@ -76,6 +99,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::GridChief, false, Resident, V),
     (Role::GridChief, false, HouseholdLink, R),
     (Role::GridChief, false, HouseholdLink, W),
+    (Role::GridChief, false, Group, R),
     (Role::BuildingLeader, false, Registry, R),
     (Role::BuildingLeader, false, Household, R),
     (Role::BuildingLeader, false, Household, W),
@@ -84,6 +108,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::BuildingLeader, false, Resident, V),
     (Role::BuildingLeader, false, HouseholdLink, R),
     (Role::BuildingLeader, false, HouseholdLink, W),
+    (Role::BuildingLeader, false, Group, R),
 ];
 
 fn expected(role: Role, grant: bool, resource: Resource, action: Action) -> bool {
@@ -109,7 +134,7 @@ fn every_cell_of_the_matrix() {
             }
         }
     }
-    assert_eq!(checked, 10 * 2 * 8 * 3);
+    assert_eq!(checked, 10 * 2 * 10 * 3);
 }
 
 #[test]

@@ -1,14 +1,49 @@
-//! The one place that turns a stream of spreadsheet rows into a
-//! [`ResidentSheet`]: header search, column mapping, merged-cell fill-down,
-//! blank-row skipping and the row limit. Every format feeds rows here.
+//! The one place that turns a stream of spreadsheet rows into a sheet:
+//! header search, column mapping, merged-cell fill-down, blank-row skipping
+//! and the row limit. Every format feeds rows here, and every kind of list
+//! (residents, volunteers) plugs in through [`Layout`].
 
-use shouwang_domain::{Cell, RawResidentRow};
+use shouwang_domain::Cell;
 
-use crate::headers::{HeaderCell, Plan, Slot, field_of, is_header};
-use crate::{MAX_ROWS, ReadError, ResidentSheet};
+use crate::headers::HeaderCell;
+use crate::{MAX_ROWS, ReadError};
 
 /// How many non-empty rows of a sheet may come before the header.
 const HEADER_SEARCH_ROWS: usize = 30;
+
+/// What one kind of list tells the collector: which header texts it knows,
+/// when a row is its header, and how a data row's cells become its row. The
+/// implementing type is the plan made from the header row.
+pub(crate) trait Layout: Sized {
+    type Field: Copy + PartialEq;
+    type Row;
+    type Sheet;
+
+    /// The field a header text stands for, if any.
+    fn field_of(header: &str) -> Option<Self::Field>;
+    /// Whether a row's recognised cells make it the header row.
+    fn is_header(cells: &[HeaderCell<Self::Field>]) -> bool;
+    /// Resolves the header row into a plan, or says why the file cannot be read.
+    fn plan(cells: &[HeaderCell<Self::Field>]) -> Result<Self, ReadError>;
+    /// What to say when no sheet has a header.
+    fn no_header() -> ReadError;
+    /// Every column read, with the value slot it feeds.
+    fn column_slots(&self) -> Vec<ColumnSlot>;
+    /// How many value slots a row has (one past the highest slot).
+    fn slot_count(&self) -> usize;
+    /// Builds a row from the values in their slots, taking them out.
+    fn row(&self, number: u32, values: &mut [Option<Cell>]) -> Self::Row;
+    fn into_sheet(self, sheet_name: String, header_row: u32, rows: Vec<Self::Row>) -> Self::Sheet;
+}
+
+/// A column the plan reads: 0-based column, value slot, and whether a merged
+/// region over it fills the rows below.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ColumnSlot {
+    pub col: u32,
+    pub slot: usize,
+    pub fill_down: bool,
+}
 
 /// A merged region, 0-based and inclusive, as calamine reports it.
 #[derive(Debug, Clone, Copy)]
@@ -27,30 +62,32 @@ pub(crate) enum Flow {
     NextSheet,
 }
 
-pub(crate) struct Collector {
+pub(crate) struct Collector<L: Layout> {
     sheet_name: String,
     merges: Vec<Merge>,
-    phase: Phase,
+    phase: Phase<L>,
 }
 
-enum Phase {
+enum Phase<L: Layout> {
     Searching { non_empty_rows: usize },
-    Reading(Box<Reading>),
+    Reading(Box<Reading<L>>),
 }
 
-struct Reading {
+struct Reading<L: Layout> {
     header_row: u32,
-    plan: Plan,
+    plan: L,
     /// Column -> slot, indexed by column up to the last column read.
-    slot_of_col: Vec<Option<Slot>>,
+    slot_of_col: Vec<Option<usize>>,
+    /// The columns merged regions fill down, with their slots.
+    fill_cols: Vec<(u32, usize)>,
     fill: MergeFill,
     values: Vec<Option<Cell>>,
-    rows: Vec<RawResidentRow>,
+    rows: Vec<L::Row>,
 }
 
-impl Collector {
+impl<L: Layout> Collector<L> {
     /// `merges` are the sheet's merged regions (empty for CSV).
-    pub(crate) fn new(sheet_name: impl Into<String>, merges: Vec<Merge>) -> Collector {
+    pub(crate) fn new(sheet_name: impl Into<String>, merges: Vec<Merge>) -> Collector<L> {
         Collector { sheet_name: sheet_name.into(), merges, phase: Phase::Searching { non_empty_rows: 0 } }
     }
 
@@ -69,35 +106,37 @@ impl Collector {
                     return Ok(Flow::More);
                 }
                 *non_empty_rows += 1;
-                let header: Vec<HeaderCell> = cells
+                let header: Vec<HeaderCell<L::Field>> = cells
                     .iter()
                     .filter_map(|(col, c)| match c {
                         Cell::Text(t) => {
-                            field_of(t).map(|field| HeaderCell { col: *col, field, text: t.trim().into() })
+                            L::field_of(t).map(|field| HeaderCell { col: *col, field, text: t.trim().into() })
                         }
                         _ => None,
                     })
                     .collect();
                 cells.clear();
-                if is_header(&header) {
-                    let plan = Plan::new(&header)?;
-                    let n_tags = plan.tags.len();
-                    let slots = plan.slots();
-                    let width = slots.last().map_or(0, |(c, _)| *c as usize + 1);
+                if L::is_header(&header) {
+                    let plan = L::plan(&header)?;
+                    let slots = plan.column_slots();
+                    let width = slots.iter().map(|s| s.col as usize + 1).max().unwrap_or(0);
                     let mut slot_of_col = vec![None; width];
-                    for (col, slot) in slots {
-                        slot_of_col[col as usize] = Some(slot);
+                    for s in &slots {
+                        slot_of_col[s.col as usize] = Some(s.slot);
                     }
+                    let fill_cols: Vec<(u32, usize)> =
+                        slots.iter().filter(|s| s.fill_down).map(|s| (s.col, s.slot)).collect();
                     // Regions starting at or above the header are titles and
                     // headers: only data regions are filled down.
                     let data_merges = self.merges.iter().filter(|m| m.top >= number).copied().collect();
-                    let fill = MergeFill::new(data_merges, &slot_of_col);
+                    let fill = MergeFill::new(data_merges, &fill_cols, width);
                     self.phase = Phase::Reading(Box::new(Reading {
                         header_row: number,
+                        values: vec![None; plan.slot_count()],
                         plan,
                         slot_of_col,
+                        fill_cols,
                         fill,
-                        values: vec![None; Slot::Tags(0).index() + n_tags],
                         rows: Vec::new(),
                     }));
                     return Ok(Flow::More);
@@ -115,20 +154,15 @@ impl Collector {
     }
 
     /// The sheet, if its header was found.
-    pub(crate) fn finish(self) -> Option<ResidentSheet> {
+    pub(crate) fn finish(self) -> Option<L::Sheet> {
         match self.phase {
             Phase::Searching { .. } => None,
-            Phase::Reading(r) => Some(ResidentSheet {
-                sheet_name: self.sheet_name,
-                header_row: r.header_row,
-                columns: r.plan.columns,
-                rows: r.rows,
-            }),
+            Phase::Reading(r) => Some(r.plan.into_sheet(self.sheet_name, r.header_row, r.rows)),
         }
     }
 }
 
-impl Reading {
+impl<L: Layout> Reading<L> {
     fn push(&mut self, number: u32, cells: &mut Vec<(u32, Cell)>) -> Result<(), ReadError> {
         let index = number.saturating_sub(1);
         self.fill.capture(index, cells);
@@ -138,7 +172,7 @@ impl Reading {
         values.iter_mut().for_each(|v| *v = None);
         for (col, cell) in cells.drain(..) {
             if let Some(Some(slot)) = self.slot_of_col.get(col as usize) {
-                values[slot.index()] = Some(cell);
+                values[*slot] = Some(cell);
             }
         }
         // Blank judged on the row's own cells: a row that is empty but for a
@@ -146,14 +180,13 @@ impl Reading {
         if values.iter().all(|v| v.as_ref().is_none_or(is_blank)) {
             return Ok(());
         }
-        // Merged cells: committees merge 小区 and 楼号 down many rows and
-        // only the top cell holds the value.
+        // Merged cells: committees merge 小区 and 楼号 (offices: 工作单位)
+        // down many rows and only the top cell holds the value.
         if self.fill.any() {
-            for (col, slot) in self.slot_of_col.iter().enumerate() {
-                let Some(slot) = slot else { continue };
-                let target = &mut values[slot.index()];
+            for &(col, slot) in &self.fill_cols {
+                let target = &mut values[slot];
                 if target.as_ref().is_none_or(is_blank)
-                    && let Some(value) = self.fill.value_at(index, col as u32)
+                    && let Some(value) = self.fill.value_at(index, col)
                 {
                     *target = Some(value.clone());
                 }
@@ -163,42 +196,16 @@ impl Reading {
             return Err(ReadError::TooManyRows { limit: MAX_ROWS });
         }
 
-        let p = &self.plan;
-        // A column that exists gives Some even when its cell is empty: the
-        // domain tells "no 小区 column" (default compound) from "blank 小区".
-        let mut take = |slot: Slot, exists: bool| {
-            exists.then(|| values[slot.index()].take().unwrap_or_else(|| Cell::Text(String::new())))
-        };
-        let mut raw = RawResidentRow {
-            row: number,
-            name: take(Slot::Name, true),
-            gender: take(Slot::Gender, p.gender.is_some()),
-            birth: None,
-            phone: take(Slot::Phone, p.phone.is_some()),
-            id_card: take(Slot::IdCard, p.id_card.is_some()),
-            compound: take(Slot::Compound, p.compound.is_some()),
-            building: take(Slot::Building, true),
-            room: take(Slot::Room, true),
-            tags: None,
-        };
-        if let Some((kind, _)) = p.birth {
-            raw.birth = take(Slot::Birth, true).map(|c| (kind, c));
-        }
-        if !p.tags.is_empty() {
-            raw.tags = Some(join_tags(&mut values[Slot::Tags(0).index()..]));
-        }
-
-        // A masked ID ("110101********1234") is what our own export writes; it
-        // passes through as text and the domain reads it as "no new number".
-        self.rows.push(raw);
+        let row = self.plan.row(number, values);
+        self.rows.push(row);
         Ok(())
     }
 }
 
-/// Several tag columns (标签 and 备注) become one cell, joined the way the
-/// domain splits them.
-fn join_tags(values: &mut [Option<Cell>]) -> Cell {
-    let mut non_blank = values.iter_mut().filter_map(Option::take).filter(|c| !is_blank(c));
+/// Several columns for one field (标签 and 备注) become one cell, joined
+/// the way the domain splits word lists; blank cells are dropped.
+pub(crate) fn join_cells(cells: impl IntoIterator<Item = Cell>) -> Cell {
+    let mut non_blank = cells.into_iter().filter(|c| !is_blank(c));
     let Some(first) = non_blank.next() else { return Cell::Text(String::new()) };
     let mut rest = non_blank.peekable();
     if rest.peek().is_none() {
@@ -233,11 +240,13 @@ struct MergeFill {
 }
 
 impl MergeFill {
-    fn new(regions: Vec<Merge>, slot_of_col: &[Option<Slot>]) -> MergeFill {
-        let mut by_col: Vec<Vec<(u32, u32, usize)>> = vec![Vec::new(); slot_of_col.len()];
-        // Only the dozen columns we read matter, however wide a region is,
+    /// `fill_cols` are the (column, slot) pairs filled down; `width` is one
+    /// past the last column read.
+    fn new(regions: Vec<Merge>, fill_cols: &[(u32, usize)], width: usize) -> MergeFill {
+        let mut by_col: Vec<Vec<(u32, u32, usize)>> = vec![Vec::new(); width];
+        // Only the dozen columns we fill matter, however wide a region is,
         // and only regions over one of them.
-        let read: Vec<u32> = (0..slot_of_col.len() as u32).filter(|c| slot_of_col[*c as usize].is_some()).collect();
+        let read: Vec<u32> = fill_cols.iter().map(|(c, _)| *c).collect();
         let regions: Vec<Merge> =
             regions.into_iter().filter(|m| read.iter().any(|c| (m.left..=m.right).contains(c))).collect();
         for (i, m) in regions.iter().enumerate() {

@@ -6,10 +6,10 @@ use std::borrow::Cow;
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 use shouwang_domain::Cell;
 
-use crate::collect::{Collector, Flow};
-use crate::{ReadError, ResidentSheet};
+use crate::ReadError;
+use crate::collect::{Collector, Flow, Layout};
 
-/// What [`crate::ResidentSheet::sheet_name`] says for a text file.
+/// What [`crate::ResidentSheet::sheet_name`] (and the volunteer sheet's) says for a text file.
 const SHEET_NAME: &str = "csv";
 
 /// The separators we accept, in the order we prefer them on a tie.
@@ -19,22 +19,22 @@ const DELIMITERS: [u8; 3] = [b',', b'\t', b';'];
 /// among them, or the file has no header we would find anyway.
 const SNIFF_LINES: usize = 30;
 
-pub(crate) fn read(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
+pub(crate) fn read<L: Layout>(bytes: &[u8]) -> Result<L::Sheet, ReadError> {
     let text = decode(bytes);
     let mut first_error = None;
     for delimiter in delimiters_by_likelihood(&text) {
-        match read_with(&text, delimiter) {
+        match read_with::<L>(&text, delimiter) {
             Ok(Some(sheet)) => return Ok(sheet),
             Ok(None) => {}
             // The header was found with this separator: its verdict stands
             // unless another separator finds a usable header.
-            Err(e @ (ReadError::MissingColumns(_) | ReadError::DuplicateColumn(_))) => {
+            Err(e) if e.is_about_the_header() => {
                 first_error.get_or_insert(e);
             }
             Err(e) => return Err(e),
         }
     }
-    Err(first_error.unwrap_or(ReadError::NoHeaderRow))
+    Err(first_error.unwrap_or_else(L::no_header))
 }
 
 /// Bytes to text. Excel writes GBK for "CSV" on Chinese Windows, UTF-8 with a
@@ -80,14 +80,14 @@ fn delimiters_by_likelihood(text: &str) -> Vec<u8> {
 }
 
 /// Reads the text with one separator; `Ok(None)` when no header turns up.
-fn read_with(text: &str, delimiter: u8) -> Result<Option<ResidentSheet>, ReadError> {
+fn read_with<L: Layout>(text: &str, delimiter: u8) -> Result<Option<L::Sheet>, ReadError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         // We find the header ourselves, below any title lines.
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut collector = Collector::new(SHEET_NAME, Vec::new());
+    let mut collector = Collector::<L>::new(SHEET_NAME, Vec::new());
     let mut record = csv::StringRecord::new();
     let mut row: Vec<(u32, Cell)> = Vec::new();
     let mut lines = LineCounter { text: text.as_bytes(), pos: 0, line: 1 };

@@ -1,10 +1,11 @@
 //! Recognising column names as committees write them: "姓名", "*姓名（必填）",
 //! "联系电话", "幢", "门牌号"... and deciding which column feeds which field.
 
-use shouwang_domain::BirthColumn;
 use shouwang_domain::text::normalize_compact;
+use shouwang_domain::{BirthColumn, Cell, RawResidentRow};
 
-use crate::{Field, ReadError};
+use crate::collect::{ColumnSlot, Layout, join_cells};
+use crate::{Field, ReadError, ResidentSheet};
 
 /// The field a header text stands for, if any.
 pub(crate) fn field_of(header: &str) -> Option<Field> {
@@ -28,7 +29,7 @@ pub(crate) fn field_of(header: &str) -> Option<Field> {
 
 /// "＊ 姓 名（必填）" -> "姓名": full-width forms and spaces go (the domain's
 /// normaliser), then the required-marks and parenthesised hints templates add.
-fn header_key(header: &str) -> String {
+pub(crate) fn header_key(header: &str) -> String {
     let s = normalize_compact(header);
     let mut s = s.trim_matches(['*', ':']);
     // Full-width parentheses are already ASCII after normalising.
@@ -43,9 +44,9 @@ fn header_key(header: &str) -> String {
 
 /// A recognised column of the header row: 0-based column, field, text as written.
 #[derive(Debug, Clone)]
-pub(crate) struct HeaderCell {
+pub(crate) struct HeaderCell<F = Field> {
     pub col: u32,
-    pub field: Field,
+    pub field: F,
     pub text: String,
 }
 
@@ -150,6 +151,71 @@ impl Plan {
         v.extend(self.tags.iter().enumerate().map(|(i, c)| (*c, Slot::Tags(i))));
         v.sort_by_key(|(c, _)| *c);
         v
+    }
+}
+
+impl Layout for Plan {
+    type Field = Field;
+    type Row = RawResidentRow;
+    type Sheet = ResidentSheet;
+
+    fn field_of(header: &str) -> Option<Field> {
+        field_of(header)
+    }
+
+    fn is_header(cells: &[HeaderCell]) -> bool {
+        is_header(cells)
+    }
+
+    fn plan(cells: &[HeaderCell]) -> Result<Plan, ReadError> {
+        Plan::new(cells)
+    }
+
+    fn no_header() -> ReadError {
+        ReadError::NoHeaderRow
+    }
+
+    fn column_slots(&self) -> Vec<ColumnSlot> {
+        // Rosters merge 小区 and 楼号, and any other column read may be merged too.
+        self.slots().into_iter().map(|(col, slot)| ColumnSlot { col, slot: slot.index(), fill_down: true }).collect()
+    }
+
+    fn slot_count(&self) -> usize {
+        Slot::Tags(0).index() + self.tags.len()
+    }
+
+    fn row(&self, number: u32, values: &mut [Option<Cell>]) -> RawResidentRow {
+        // A column that exists gives Some even when its cell is empty: the
+        // domain tells "no 小区 column" (default compound) from "blank 小区".
+        let mut take = |slot: Slot, exists: bool| {
+            exists.then(|| values[slot.index()].take().unwrap_or_else(|| Cell::Text(String::new())))
+        };
+        let mut raw = RawResidentRow {
+            row: number,
+            name: take(Slot::Name, true),
+            gender: take(Slot::Gender, self.gender.is_some()),
+            birth: None,
+            phone: take(Slot::Phone, self.phone.is_some()),
+            id_card: take(Slot::IdCard, self.id_card.is_some()),
+            compound: take(Slot::Compound, self.compound.is_some()),
+            building: take(Slot::Building, true),
+            room: take(Slot::Room, true),
+            tags: None,
+        };
+        if let Some((kind, _)) = self.birth {
+            raw.birth = take(Slot::Birth, true).map(|c| (kind, c));
+        }
+        // Several tag columns (标签 and 备注) become one cell.
+        if !self.tags.is_empty() {
+            raw.tags = Some(join_cells(values[Slot::Tags(0).index()..].iter_mut().filter_map(Option::take)));
+        }
+        // A masked ID ("110101********1234") is what our own export writes; it
+        // passes through as text and the domain reads it as "no new number".
+        raw
+    }
+
+    fn into_sheet(self, sheet_name: String, header_row: u32, rows: Vec<RawResidentRow>) -> ResidentSheet {
+        ResidentSheet { sheet_name, header_row, columns: self.columns, rows }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Excel and CSV in and out for resident rosters.
+//! Excel and CSV in and out for resident rosters and volunteer lists.
 //!
 //! Reading turns the bytes of a roster as neighbourhood committees keep them
 //! (.xlsx, .xls, or CSV in UTF-8, GBK or UTF-16) into [`RawResidentRow`]s: it
@@ -11,21 +11,29 @@
 //! Writing ([`write_residents_xlsx`], [`write_residents_csv`]) produces files
 //! that read back through [`read_residents`] to the same records.
 //!
+//! Volunteer lists (双报到) read the same way through [`read_volunteers`]
+//! into [`shouwang_domain::RawVolunteerRow`]s; only the columns differ.
+//!
 //! Start reading at [`read_residents`]; the format-specific code is in
 //! `read.rs` (Excel) and `csv_text.rs`, and both feed rows to the one
-//! `collect::Collector`, which holds every rule about headers and rows.
+//! `collect::Collector`, which holds every rule about headers and rows. What
+//! differs between residents and volunteers (header names, required columns,
+//! the row type) is a `collect::Layout`: `headers::Plan` and
+//! `volunteers::VolunteerPlan`.
 
 mod collect;
 mod csv_text;
 mod export;
 mod headers;
 mod read;
+mod volunteers;
 
 use std::path::Path;
 
 use shouwang_domain::{BirthColumn, Lang, RawResidentRow};
 
 pub use export::{ExportError, ExportMeta, ExportRow, write_residents_csv, write_residents_xlsx};
+pub use volunteers::{VolunteerField, VolunteerSheet, read_volunteers};
 
 /// The most data rows one file may hold. Larger rosters are split by the user.
 pub const MAX_ROWS: usize = 300_000;
@@ -134,6 +142,13 @@ pub enum ReadError {
     },
     /// Two columns mean the same field (e.g. 手机 and 电话): we will not guess.
     DuplicateColumn(Field),
+    /// A volunteer list: no row with 姓名 and at least one other known
+    /// header in the first 30 non-empty rows of any sheet.
+    NoVolunteerHeaderRow,
+    /// A volunteer list's header row lacks required columns (the phone).
+    MissingVolunteerColumns(Vec<VolunteerField>),
+    /// A volunteer list has two columns for a field that takes one.
+    DuplicateVolunteerColumn(VolunteerField),
 }
 
 impl ReadError {
@@ -150,33 +165,62 @@ impl ReadError {
                     "no header row found: within its first 30 rows the sheet should have column names such as 姓名 (name), 楼号 (building) and 室号 (room)",
                 )
                 .into(),
-            ReadError::MissingColumns(fields) => match lang {
-                Lang::Zh => {
-                    let names: Vec<String> = fields.iter().map(|f| format!("“{}”", f.label(Lang::Zh))).collect();
-                    format!("表头缺少必填列{}：请在表头行加上这些列后重新上传", names.join(""))
-                }
-                Lang::En => {
-                    let names: Vec<String> =
-                        fields.iter().map(|f| format!("{} ({})", f.label(Lang::Zh), f.label(Lang::En))).collect();
-                    format!("the header row lacks required columns: {}", names.join(", "))
-                }
-            },
+            ReadError::MissingColumns(fields) => {
+                missing_columns_message(lang, fields.iter().map(|f| (f.label(Lang::Zh), f.label(Lang::En))))
+            }
             ReadError::TooManyRows { limit } => match lang {
                 Lang::Zh => format!("数据行太多：一个文件最多{limit}行，请拆分成几个文件分别导入"),
                 Lang::En => format!("too many rows: at most {limit} per file; split the file and import the parts"),
             },
-            ReadError::DuplicateColumn(field) => match lang {
-                Lang::Zh => format!(
-                    "表头里有两列都表示“{}”（例如“手机”和“电话”同时出现），请删除或改名其中一列",
-                    field.label(Lang::Zh)
-                ),
-                Lang::En => format!(
-                    "two columns both mean {} ({}), e.g. 手机 and 电话: delete or rename one of them",
-                    field.label(Lang::Zh),
-                    field.label(Lang::En)
-                ),
-            },
+            ReadError::DuplicateColumn(field) => {
+                duplicate_column_message(lang, field.label(Lang::Zh), field.label(Lang::En))
+            }
+            ReadError::NoVolunteerHeaderRow => lang
+                .pick(
+                    "没有找到表头：第一张表的前30行里应有“姓名”“手机”等列名（还可以有“工作单位”“所在党组织”“类别”等）",
+                    "no header row found: within its first 30 rows the sheet should have column names such as 姓名 (name) and 手机 (phone)",
+                )
+                .into(),
+            ReadError::MissingVolunteerColumns(fields) => {
+                missing_columns_message(lang, fields.iter().map(|f| (f.label(Lang::Zh), f.label(Lang::En))))
+            }
+            ReadError::DuplicateVolunteerColumn(field) => {
+                duplicate_column_message(lang, field.label(Lang::Zh), field.label(Lang::En))
+            }
         }
+    }
+
+    /// Whether the error is a verdict on a header row that was found (as
+    /// opposed to a damaged or oversized file).
+    pub(crate) fn is_about_the_header(&self) -> bool {
+        matches!(
+            self,
+            ReadError::MissingColumns(_)
+                | ReadError::DuplicateColumn(_)
+                | ReadError::MissingVolunteerColumns(_)
+                | ReadError::DuplicateVolunteerColumn(_)
+        )
+    }
+}
+
+/// Fields given as (Chinese label, English label).
+fn missing_columns_message<'a>(lang: Lang, fields: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    match lang {
+        Lang::Zh => {
+            let names: Vec<String> = fields.map(|(zh, _)| format!("“{zh}”")).collect();
+            format!("表头缺少必填列{}：请在表头行加上这些列后重新上传", names.join(""))
+        }
+        Lang::En => {
+            let names: Vec<String> = fields.map(|(zh, en)| format!("{zh} ({en})")).collect();
+            format!("the header row lacks required columns: {}", names.join(", "))
+        }
+    }
+}
+
+fn duplicate_column_message(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::Zh => format!("表头里有两列都表示“{zh}”（例如“手机”和“电话”同时出现），请删除或改名其中一列"),
+        Lang::En => format!("two columns both mean {zh} ({en}), e.g. 手机 and 电话: delete or rename one of them"),
     }
 }
 
@@ -193,8 +237,8 @@ impl std::error::Error for ReadError {}
 /// often renamed.
 pub fn read_residents(bytes: &[u8], kind: FileKind) -> Result<ResidentSheet, ReadError> {
     match kind {
-        FileKind::Csv => csv_text::read(bytes),
-        FileKind::Xlsx | FileKind::Xls => read::read_workbook(bytes),
+        FileKind::Csv => csv_text::read::<headers::Plan>(bytes),
+        FileKind::Xlsx | FileKind::Xls => read::read_workbook::<headers::Plan>(bytes),
     }
 }
 
@@ -220,6 +264,9 @@ mod tests {
             ReadError::MissingColumns(vec![Field::Building, Field::Room]),
             ReadError::TooManyRows { limit: MAX_ROWS },
             ReadError::DuplicateColumn(Field::Phone),
+            ReadError::NoVolunteerHeaderRow,
+            ReadError::MissingVolunteerColumns(vec![VolunteerField::Phone]),
+            ReadError::DuplicateVolunteerColumn(VolunteerField::Phone),
         ];
         for e in errors {
             let zh = e.message(Lang::Zh);
@@ -231,5 +278,15 @@ mod tests {
         assert!(!ReadError::Unreadable("zip error".into()).message(Lang::Zh).contains("zip"));
         assert!(ReadError::MissingColumns(vec![Field::Room]).message(Lang::Zh).contains("室号"));
         assert!(ReadError::DuplicateColumn(Field::Phone).message(Lang::Zh).contains("手机"));
+        assert!(ReadError::NoVolunteerHeaderRow.message(Lang::Zh).contains("手机"));
+        assert!(!ReadError::NoVolunteerHeaderRow.message(Lang::Zh).contains("室号"));
+        assert_eq!(
+            ReadError::MissingVolunteerColumns(vec![VolunteerField::Phone]).message(Lang::Zh),
+            "表头缺少必填列“手机”：请在表头行加上这些列后重新上传"
+        );
+        assert_eq!(
+            ReadError::MissingVolunteerColumns(vec![VolunteerField::Phone]).message(Lang::En),
+            "the header row lacks required columns: 手机 (phone)"
+        );
     }
 }

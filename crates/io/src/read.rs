@@ -7,18 +7,18 @@ use std::panic::AssertUnwindSafe;
 use calamine::{Data, DataRef, Dimensions, ExcelDateTime, Reader, SheetType, SheetVisible, Xls, Xlsx, XlsxError};
 use shouwang_domain::Cell;
 
-use crate::collect::{Collector, Flow, Merge};
-use crate::{ReadError, ResidentSheet};
+use crate::ReadError;
+use crate::collect::{Collector, Flow, Layout, Merge};
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// Reads an .xlsx or .xls, whichever the bytes are: users rename files.
-pub(crate) fn read_workbook(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
+pub(crate) fn read_workbook<L: Layout>(bytes: &[u8]) -> Result<L::Sheet, ReadError> {
     let read = if bytes.starts_with(ZIP_MAGIC) {
-        read_xlsx
+        read_xlsx::<L>
     } else if bytes.starts_with(OLE_MAGIC) {
-        read_xls
+        read_xls::<L>
     } else {
         return Err(ReadError::Unreadable("neither an xlsx (zip) nor an xls (OLE) file".into()));
     };
@@ -47,13 +47,13 @@ fn merges_of(dims: Vec<Dimensions>) -> Vec<Merge> {
 
 /// What to say when no sheet had a header: a sheet that failed to parse may
 /// have been the roster, so that error wins over "no header".
-fn not_found(first_error: Option<ReadError>) -> ReadError {
-    first_error.unwrap_or(ReadError::NoHeaderRow)
+fn not_found<L: Layout>(first_error: Option<ReadError>) -> ReadError {
+    first_error.unwrap_or_else(L::no_header)
 }
 
 /// .xlsx is streamed cell by cell: memory follows the cells present, not the
 /// sheet's declared size, and shared strings are copied only once per cell.
-fn read_xlsx(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
+fn read_xlsx<L: Layout>(bytes: &[u8]) -> Result<L::Sheet, ReadError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
     let mut first_error = None;
     for name in sheet_order(book.sheets_metadata()) {
@@ -66,7 +66,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
                 continue;
             }
         };
-        let mut collector = Collector::new(name.as_str(), merges);
+        let mut collector = Collector::<L>::new(name.as_str(), merges);
         let mut cells = match book.worksheet_cells_reader(&name) {
             Ok(reader) => reader,
             // An empty sheet (`<sheetData/>`) is reported as "not a worksheet".
@@ -115,12 +115,12 @@ fn read_xlsx(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
             return Ok(sheet);
         }
     }
-    Err(not_found(first_error))
+    Err(not_found::<L>(first_error))
 }
 
 /// .xls is parsed whole by calamine on opening (the format caps a sheet at
 /// 65,536 rows), so its ranges are walked row by row.
-fn read_xls(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
+fn read_xls<L: Layout>(bytes: &[u8]) -> Result<L::Sheet, ReadError> {
     let mut book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(unreadable)?;
     let mut first_error = None;
     for name in sheet_order(book.sheets_metadata()) {
@@ -133,7 +133,7 @@ fn read_xls(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
         };
         let merges = book.merge_cells_by_sheet_name(&name).map(merges_of).unwrap_or_default();
         let Some((top, left)) = range.start() else { continue };
-        let mut collector = Collector::new(name.as_str(), merges);
+        let mut collector = Collector::<L>::new(name.as_str(), merges);
         let mut row: Vec<(u32, Cell)> = Vec::new();
         for (i, cells) in range.rows().enumerate() {
             for (j, data) in cells.iter().enumerate() {
@@ -151,7 +151,7 @@ fn read_xls(bytes: &[u8]) -> Result<ResidentSheet, ReadError> {
             return Ok(sheet);
         }
     }
-    Err(not_found(first_error))
+    Err(not_found::<L>(first_error))
 }
 
 /// An .xlsx cell as the domain sees it; `None` for empty and error cells.
@@ -235,8 +235,9 @@ mod tests {
 
     #[test]
     fn bytes_that_are_no_workbook_are_unreadable() {
-        assert!(matches!(read_workbook(b"name,room\n"), Err(ReadError::Unreadable(_))));
-        assert!(matches!(read_workbook(b"PK\x03\x04garbage"), Err(ReadError::Unreadable(_))));
-        assert!(matches!(read_workbook(OLE_MAGIC), Err(ReadError::Unreadable(_))));
+        let read = read_workbook::<crate::headers::Plan>;
+        assert!(matches!(read(b"name,room\n"), Err(ReadError::Unreadable(_))));
+        assert!(matches!(read(b"PK\x03\x04garbage"), Err(ReadError::Unreadable(_))));
+        assert!(matches!(read(OLE_MAGIC), Err(ReadError::Unreadable(_))));
     }
 }

@@ -9,11 +9,16 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_registry;
 mod m20261124_000002_accounts;
+mod m20261124_000003_mobilisation;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_registry::Migration), Box::new(m20261124_000002_accounts::Migration)]
+        vec![
+            Box::new(m20261124_000001_registry::Migration),
+            Box::new(m20261124_000002_accounts::Migration),
+            Box::new(m20261124_000003_mobilisation::Migration),
+        ]
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod i18n;
 pub mod metrics;
+pub mod mobilise;
 pub mod security;
 pub mod service;
 pub mod ui;
@@ -73,6 +74,8 @@ pub struct AppState {
     pub passwords: auth::PasswordHashing,
     /// Login attempts per client address: 10 per 5 minutes on each instance.
     pub login_limiter: Arc<security::RateLimiter>,
+    /// Public duty reports per client address: 20 per 10 minutes on each instance.
+    pub report_limiter: Arc<security::RateLimiter>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             hasher,
             passwords: auth::PasswordHashing::default(),
             login_limiter: Arc::new(security::RateLimiter::new(10, Duration::from_secs(300))),
+            report_limiter: Arc::new(security::RateLimiter::new(20, Duration::from_secs(600))),
         }
     }
 }

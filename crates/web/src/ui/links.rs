@@ -37,7 +37,7 @@ struct SlipsPage {
 }
 
 /// Where residents reach us: the configured public origin, else this request's host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(origin) = &state.config.public_origin {
         return origin.trim_end_matches('/').to_string();
     }
@@ -45,7 +45,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-fn qr_svg(url: &str) -> Result<String, AppError> {
+pub(crate) fn qr_svg(url: &str) -> Result<String, AppError> {
     let code = QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(format!("qr: {e}")))?;
     let svg = code.render::<svg::Color<'_>>().min_dimensions(110, 110).quiet_zone(true).build();
     // Inline in the page: drop the XML declaration.

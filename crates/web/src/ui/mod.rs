@@ -4,10 +4,12 @@
 
 mod admin;
 mod edit;
+mod groups;
 mod links;
 mod registry;
 mod session;
 mod users;
+mod volunteers;
 
 use askama::Template;
 use axum::Router;
@@ -53,6 +55,27 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}/contact", post(edit::save_contact))
         .route("/users", get(users::users_page).post(users::create_user))
         .route("/users/{id}/disable", post(users::disable_user))
+        .route("/duty/{code}", get(volunteers::duty_form).post(volunteers::submit_duty_form))
+        .route("/c/{code}/duty-poster", get(volunteers::duty_poster))
+        .route("/c/{code}/volunteers", get(volunteers::volunteers_page))
+        .route("/c/{code}/volunteers/review", post(volunteers::review))
+        .route("/volunteers/{id}", get(volunteers::volunteer_page))
+        .route("/volunteers/{id}/health", post(volunteers::set_health))
+        .route("/volunteers/{id}/group", post(volunteers::move_group))
+        .route("/volunteers/{id}/reveal", post(volunteers::reveal))
+        .route("/c/{code}/groups", get(groups::groups_page))
+        .route("/c/{code}/groups/print", get(groups::print_groups))
+        .route("/c/{code}/branches", post(groups::create_branch))
+        .route("/groups/{id}", get(groups::group_page))
+        .route("/groups/{id}/roles", post(groups::set_roles))
+        .route("/groups/{id}/compounds", post(groups::set_compounds))
+        .route("/c/{code}/grouping", get(groups::grouping_page))
+        .route("/c/{code}/grouping/propose", post(groups::propose))
+        .route("/c/{code}/grouping/edit", post(groups::edit))
+        .route("/c/{code}/grouping/confirm", post(groups::confirm))
+        .route("/c/{code}/grouping/discard", post(groups::discard))
+        .route("/mobilisation/{code}", get(groups::rollup_page))
+        .route("/my/group", get(groups::my_group))
         .route("/static/{*path}", get(asset))
 }
 
@@ -67,6 +90,8 @@ pub struct PageCtx {
     pub can_import: bool,
     pub can_audit: bool,
     pub can_users: bool,
+    /// Where the "mobilisation" link goes (groups page or roll-up), if anywhere.
+    pub mobilisation: Option<String>,
 }
 
 impl PageCtx {
@@ -81,6 +106,7 @@ impl PageCtx {
             can_import: can(Resource::Import, Action::Write),
             can_audit: can(Resource::AuditLog, Action::Read),
             can_users: can(Resource::Users, Action::Read),
+            mobilisation: user.and_then(groups::mobilisation_link),
             user: user.cloned(),
         }
     }

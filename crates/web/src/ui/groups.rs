@@ -1,0 +1,804 @@
+//! Branches and groups: the community's overview (which compounds have no
+//! group, which key roles lack a holder or backup, recent hand-overs), one
+//! group's page, the auto-grouping proposal with its reasons and hand edits,
+//! printable group lists, the roll-up at every level, and "my group".
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use shouwang_db::entity::{region, volunteer};
+use shouwang_db::mobilisation::{self as mob, GroupView};
+use shouwang_db::registry;
+use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::grouping::{GroupRole, GroupingParams};
+use shouwang_domain::phone::mask_phone;
+use shouwang_domain::{BranchKind, KeyRoleKind, Lang, RegionKind, SkillSet, VolunteerKind};
+use uuid::Uuid;
+
+use super::{PageCtx, render};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::mobilise::{self, Draft, DraftEdit, bad};
+use crate::security::ClientIp;
+
+/// A person as lists show them: name, masked phone, a short description.
+pub struct Person {
+    pub id: Uuid,
+    pub name: String,
+    pub phone: String,
+    pub detail: String,
+    pub role: String,
+    pub unwell: bool,
+}
+
+fn person(v: &volunteer::Model, role: String, lang: Lang) -> Person {
+    let health = shouwang_domain::HealthStatus::from_code(&v.health).unwrap_or(shouwang_domain::HealthStatus::Active);
+    let mut detail = VolunteerKind::from_code(&v.kind).map_or(String::new(), |k| k.label(lang).to_string());
+    let skills = SkillSet::from_codes(&v.skills);
+    if !skills.is_empty() {
+        detail = format!("{detail} · {}", skills.labels(lang));
+    }
+    if !health.can_serve() {
+        detail = format!("{detail} · {}", health.label(lang));
+    }
+    Person { id: v.id, name: v.name.clone(), phone: mask_phone(&v.phone), detail, role, unwell: !health.can_serve() }
+}
+
+/// A key role as a line: "组长 张三（B角 李四）", with warnings when empty.
+pub struct RoleLine {
+    pub label: String,
+    pub holder: Option<String>,
+    pub backup: Option<String>,
+}
+
+fn role_line(kind: KeyRoleKind, view: Option<&mob::RoleView>, lang: Lang) -> RoleLine {
+    RoleLine {
+        label: kind.label(lang).to_string(),
+        holder: view.and_then(|r| r.holder.as_ref()).map(|v| v.name.clone()),
+        backup: view.and_then(|r| r.backup.as_ref()).map(|v| v.name.clone()),
+    }
+}
+
+pub struct GroupCard {
+    pub id: Uuid,
+    pub name: String,
+    pub branch: String,
+    pub compounds: String,
+    pub leader: RoleLine,
+    pub deputy: RoleLine,
+    pub members: Vec<Person>,
+    pub size: usize,
+}
+
+fn group_card(g: &GroupView, branches: &HashMap<Uuid, String>, lang: Lang) -> GroupCard {
+    let leader = g.leader_id();
+    let deputy = g.deputy.as_ref().and_then(|r| r.holder.as_ref()).map(|v| v.id);
+    let sep = lang.pick("、", ", ");
+    GroupCard {
+        id: g.group.id,
+        name: g.group.name.clone(),
+        branch: g.group.branch_id.and_then(|b| branches.get(&b).cloned()).unwrap_or_default(),
+        compounds: g.compounds.iter().map(|c| c.1.clone()).collect::<Vec<_>>().join(sep),
+        leader: role_line(KeyRoleKind::GroupLeader, g.leader.as_ref(), lang),
+        deputy: role_line(KeyRoleKind::GroupDeputy, g.deputy.as_ref(), lang),
+        members: g
+            .members
+            .iter()
+            .map(|m| {
+                let role = if Some(m.id) == leader {
+                    KeyRoleKind::GroupLeader.label(lang).to_string()
+                } else if Some(m.id) == deputy {
+                    KeyRoleKind::GroupDeputy.label(lang).to_string()
+                } else {
+                    String::new()
+                };
+                person(m, role, lang)
+            })
+            .collect(),
+        size: g.members.len(),
+    }
+}
+
+pub struct BranchCard {
+    pub name: String,
+    pub kind: String,
+    pub founded_on: String,
+    pub dissolved_on: Option<String>,
+    pub secretary: RoleLine,
+    pub members: usize,
+    pub groups: usize,
+}
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+struct GroupsPage {
+    ctx: PageCtx,
+    community: region::Model,
+    branches: Vec<BranchCard>,
+    groups: Vec<GroupCard>,
+    uncovered: Vec<String>,
+    warnings: Vec<String>,
+    handovers: Vec<String>,
+    branch_kinds: Vec<(String, String)>,
+    verified: Vec<(String, String)>,
+    can_write: bool,
+    has_draft: bool,
+    today: String,
+}
+
+pub async fn groups_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let lang = user.lang;
+    let branches = mob::branches_of_community(&state.db.read, community.id).await?;
+    let groups = mob::groups_of_community(&state.db.read, community.id).await?;
+    let branch_names: HashMap<Uuid, String> = branches.iter().map(|b| (b.branch.id, b.branch.name.clone())).collect();
+    let compounds = registry::descendants(&state.db.read, &community, Some(RegionKind::Compound)).await?;
+    let covered: HashSet<Uuid> = groups.iter().flat_map(|g| g.compounds.iter().map(|c| c.0)).collect();
+    let uncovered = compounds.iter().filter(|c| !covered.contains(&c.id)).map(|c| c.name.clone()).collect();
+    let names = mobilise::names_of(&state, community.id).await?;
+    let subject_names: HashMap<Uuid, String> = branches
+        .iter()
+        .map(|b| (b.branch.id, b.branch.name.clone()))
+        .chain(groups.iter().map(|g| (g.group.id, g.group.name.clone())))
+        .collect();
+    let warnings = mob::roles_needing_people(&state.db.read, community.id)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let subject = subject_names.get(&r.subject_id)?;
+            let role = KeyRoleKind::from_code(&r.kind)?.label(lang);
+            Some(match (r.holder_id, lang) {
+                (None, Lang::Zh) => format!("{subject} {role}空缺"),
+                (None, Lang::En) => format!("{subject}: {role} is vacant"),
+                (Some(_), Lang::Zh) => format!("{subject} {role}没有B角"),
+                (Some(_), Lang::En) => format!("{subject}: {role} has no backup"),
+            })
+        })
+        // A deputy without a backup is not worth a warning of its own.
+        .filter(|w| !w.contains(KeyRoleKind::GroupDeputy.label(lang)))
+        .collect();
+    let handovers = handover_lines(&state, community.id, &names, &subject_names, lang).await?;
+    let verified = mob::list_volunteers(
+        &state.db.read,
+        community.id,
+        &mob::VolunteerFilter { status: Some(shouwang_domain::DutyStatus::Verified), ..Default::default() },
+    )
+    .await?
+    .into_iter()
+    .map(|r| (r.volunteer.id.to_string(), r.volunteer.name))
+    .collect();
+    render(&GroupsPage {
+        ctx: PageCtx::for_user(&user, &format!("/c/{code}/groups")),
+        can_write: user.can(Resource::Group, Action::Write, &community.path),
+        has_draft: mob::load_draft(&state.db.read, community.id).await?.is_some(),
+        branches: branches
+            .iter()
+            .map(|b| BranchCard {
+                name: b.branch.name.clone(),
+                kind: BranchKind::from_code(&b.branch.kind).map_or(String::new(), |k| k.label(lang).to_string()),
+                founded_on: b.branch.founded_on.to_string(),
+                dissolved_on: b.branch.dissolved_on.map(|d| d.to_string()),
+                secretary: role_line(KeyRoleKind::BranchSecretary, b.secretary.as_ref(), lang),
+                members: b.members.len(),
+                groups: b.groups,
+            })
+            .collect(),
+        groups: groups.iter().map(|g| group_card(g, &branch_names, lang)).collect(),
+        uncovered,
+        warnings,
+        handovers,
+        branch_kinds: BranchKind::ALL.iter().map(|k| (k.code().to_string(), k.label(lang).to_string())).collect(),
+        verified,
+        today: time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).date().to_string(),
+        community,
+    })
+}
+
+async fn handover_lines(
+    state: &AppState,
+    community_id: Uuid,
+    names: &BTreeMap<Uuid, String>,
+    subjects: &HashMap<Uuid, String>,
+    lang: Lang,
+) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for h in mob::handovers(&state.db.read, community_id, 10).await? {
+        let Some(role) = mob::key_role_by_id(&state.db.read, h.key_role_id).await? else { continue };
+        let role_label = KeyRoleKind::from_code(&role.kind).map_or("", |k| k.label(lang));
+        let subject = subjects.get(&role.subject_id).cloned().unwrap_or_default();
+        let name = |id: Option<Uuid>| {
+            id.and_then(|i| names.get(&i).cloned()).unwrap_or_else(|| lang.pick("（空缺）", "(vacant)").into())
+        };
+        let cause = match (h.cause.as_str(), lang) {
+            ("isolated", Lang::Zh) => "隔离",
+            ("infected", Lang::Zh) => "感染",
+            ("appointed", Lang::Zh) => "任命",
+            ("stood_down", Lang::Zh) => "停止任职",
+            (_, Lang::Zh) => "调整",
+            (c, Lang::En) => c,
+        };
+        let at = h.at.to_offset(time::macros::offset!(+8));
+        out.push(format!(
+            "{:02}-{:02} {:02}:{:02} {subject} {role_label}：{} → {}（{cause}）",
+            at.month() as u8,
+            at.day(),
+            at.hour(),
+            at.minute(),
+            name(h.from_volunteer),
+            name(h.to_volunteer)
+        ));
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+pub struct BranchForm {
+    name: String,
+    kind: String,
+    founded_on: String,
+    #[serde(default)]
+    secretary: String,
+    #[serde(default)]
+    backup: String,
+}
+
+fn opt_uuid(s: &str) -> Result<Option<Uuid>, AppError> {
+    match s.trim() {
+        "" => Ok(None),
+        s => Uuid::parse_str(s).map(Some).map_err(|_| bad("选择无效，请刷新页面", "invalid choice; reload the page")),
+    }
+}
+
+pub async fn create_branch(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<BranchForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let kind = BranchKind::from_code(&form.kind).ok_or_else(|| bad("请选择支部类型", "choose the kind of branch"))?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let founded = time::Date::parse(form.founded_on.trim(), format)
+        .map_err(|_| bad("成立日期格式应为 2022-03-05", "the founding date should look like 2022-03-05"))?;
+    let e = mobilise::entry(Some(&user), "branch_create", "branch", None, &community, peer.text());
+    mob::create_branch(
+        &state.db,
+        community.id,
+        &form.name,
+        kind,
+        founded,
+        &[],
+        opt_uuid(&form.secretary)?,
+        opt_uuid(&form.backup)?,
+        Some(user.id),
+        e,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/c/{code}/groups")).into_response())
+}
+
+// ---------------------------------------------------------------------------
+// One group
+
+#[derive(Template)]
+#[template(path = "group.html")]
+struct GroupPage {
+    ctx: PageCtx,
+    community: region::Model,
+    card: GroupCard,
+    leader_id: String,
+    backup_id: String,
+    deputy_id: String,
+    compounds: Vec<(String, String, bool)>,
+    can_write: bool,
+    can_reveal: bool,
+}
+
+async fn group_and_community(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(GroupView, region::Model, HashMap<Uuid, String>), AppError> {
+    let not_found = || AppError::NotFound { zh: "找不到该小组".into(), en: "group not found".into() };
+    let g = mob::group_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&state.db.read, g.community_id).await?.ok_or_else(not_found)?;
+    // A group leader or member may always see their own group.
+    let own = match mob::volunteer_by_user(&state.db.read, user.id).await? {
+        Some(v) => mob::group_of(&state.db.read, v.id).await? == Some(id),
+        None => false,
+    };
+    if !own {
+        user.require(Resource::Group, Action::Read, &community.path)?;
+    }
+    let view = mob::groups_of_community(&state.db.read, community.id)
+        .await?
+        .into_iter()
+        .find(|v| v.group.id == id)
+        .ok_or_else(not_found)?;
+    let branches = mob::branches_of_community(&state.db.read, community.id)
+        .await?
+        .into_iter()
+        .map(|b| (b.branch.id, b.branch.name))
+        .collect();
+    Ok((view, community, branches))
+}
+
+pub async fn group_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let (view, community, branches) = group_and_community(&state, &user, id).await?;
+    let lang = user.lang;
+    let covered: HashSet<Uuid> = view.compounds.iter().map(|c| c.0).collect();
+    let compounds = registry::descendants(&state.db.read, &community, Some(RegionKind::Compound))
+        .await?
+        .into_iter()
+        .map(|c| (c.id.to_string(), c.name, covered.contains(&c.id)))
+        .collect();
+    let id_of = |r: &Option<mob::RoleView>, backup: bool| {
+        r.as_ref()
+            .and_then(|r| if backup { r.backup.as_ref() } else { r.holder.as_ref() })
+            .map(|v| v.id.to_string())
+            .unwrap_or_default()
+    };
+    render(&GroupPage {
+        ctx: PageCtx::for_user(&user, &format!("/groups/{id}")),
+        leader_id: id_of(&view.leader, false),
+        backup_id: id_of(&view.leader, true),
+        deputy_id: id_of(&view.deputy, false),
+        card: group_card(&view, &branches, lang),
+        compounds,
+        can_write: user.can(Resource::Group, Action::Write, &community.path),
+        can_reveal: user.can(Resource::Volunteer, Action::Reveal, &community.path),
+        community,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RolesForm {
+    #[serde(default)]
+    leader: String,
+    #[serde(default)]
+    backup: String,
+    #[serde(default)]
+    deputy: String,
+}
+
+pub async fn set_roles(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<RolesForm>,
+) -> Result<Response, AppError> {
+    let (view, community, _) = group_and_community(&state, &user, id).await?;
+    user.require(Resource::Group, Action::Write, &community.path)?;
+    let (leader, backup, deputy) = (opt_uuid(&form.leader)?, opt_uuid(&form.backup)?, opt_uuid(&form.deputy)?);
+    let members: HashSet<Uuid> = view.members.iter().map(|m| m.id).collect();
+    if [leader, deputy].into_iter().flatten().any(|p| !members.contains(&p)) {
+        return Err(bad("组长和副组长须是本组成员", "the leader and deputy must be members of this group"));
+    }
+    let e = mobilise::entry(Some(&user), "group_roles", "group", Some(id.to_string()), &community, peer.text());
+    mob::set_key_role(&state.db, community.id, KeyRoleKind::GroupLeader, id, leader, backup, Some(user.id), e.clone())
+        .await?;
+    mob::set_key_role(&state.db, community.id, KeyRoleKind::GroupDeputy, id, deputy, None, Some(user.id), e).await?;
+    Ok(Redirect::to(&format!("/groups/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CompoundsForm {
+    #[serde(default)]
+    compounds: Vec<Uuid>,
+}
+
+pub async fn set_compounds(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CompoundsForm>,
+) -> Result<Response, AppError> {
+    let (_, community, _) = group_and_community(&state, &user, id).await?;
+    user.require(Resource::Group, Action::Write, &community.path)?;
+    let inside: HashSet<Uuid> = registry::descendants(&state.db.read, &community, Some(RegionKind::Compound))
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if form.compounds.iter().any(|c| !inside.contains(c)) {
+        return Err(bad("所选小区不在本社区", "a chosen compound is not in this community"));
+    }
+    let e = mobilise::entry(Some(&user), "group_compounds", "group", Some(id.to_string()), &community, peer.text());
+    mob::set_group_compounds(&state.db, id, &form.compounds, e).await?;
+    Ok(Redirect::to(&format!("/groups/{id}")).into_response())
+}
+
+/// "My group": the group of the volunteer linked to this account.
+pub async fn my_group(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    let group = match mob::volunteer_by_user(&state.db.read, user.id).await? {
+        Some(v) => mob::group_of(&state.db.read, v.id).await?,
+        None => None,
+    };
+    match group {
+        Some(g) => Ok(Redirect::to(&format!("/groups/{g}")).into_response()),
+        None => Err(AppError::NotFound {
+            zh: "你还没有被编入小组。社区审核并编组后，这里会显示你的小组".into(),
+            en: "you are not in a group yet; once the committee groups you, your group shows here".into(),
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The proposal
+
+pub struct ProposalMember {
+    pub id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub is_leader: bool,
+    pub detail: String,
+    pub reasons: Vec<String>,
+}
+
+pub struct ProposalGroup {
+    pub number: u32,
+    pub compounds: String,
+    pub residents: u32,
+    pub members: Vec<ProposalMember>,
+}
+
+#[derive(Template)]
+#[template(path = "grouping.html")]
+struct GroupingPage {
+    ctx: PageCtx,
+    community: region::Model,
+    params: GroupingParams,
+    draft: bool,
+    notices: Vec<String>,
+    problems: Vec<String>,
+    groups: Vec<ProposalGroup>,
+    reserve: Vec<ProposalMember>,
+    excluded: Vec<(String, String)>,
+    stats: Vec<String>,
+    numbers: Vec<u32>,
+    branches: Vec<(String, String)>,
+    existing_groups: usize,
+    can_write: bool,
+    error: Option<String>,
+}
+
+fn proposal_member(draft: &Draft, p: &shouwang_domain::grouping::Placement, lang: Lang) -> ProposalMember {
+    let v = draft.volunteer(p.volunteer);
+    let name_of = |k: u32| draft.compound_name(k);
+    let skills = v.map(|v| v.skills).unwrap_or_default();
+    let mut detail = v.map_or(String::new(), |v| v.kind.label(lang).to_string());
+    if !skills.is_empty() {
+        detail = format!("{detail} · {}", skills.labels(lang));
+    }
+    if let Some(home) = v.and_then(|v| v.home) {
+        detail = format!("{detail} · {}", name_of(home));
+    }
+    ProposalMember {
+        id: v.map_or(Uuid::nil(), |v| v.id),
+        name: v.map_or_else(|| format!("#{}", p.volunteer), |v| v.name.clone()),
+        role: match p.role {
+            GroupRole::Leader => KeyRoleKind::GroupLeader.label(lang).to_string(),
+            GroupRole::Deputy => KeyRoleKind::GroupDeputy.label(lang).to_string(),
+            GroupRole::Member => String::new(),
+        },
+        is_leader: p.role == GroupRole::Leader,
+        detail,
+        reasons: p.reasons.iter().map(|r| r.describe(lang, &name_of)).collect(),
+    }
+}
+
+async fn grouping_view(
+    state: &AppState,
+    user: &CurrentUser,
+    community: region::Model,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let lang = user.lang;
+    let draft = mobilise::load_draft(state, &community).await?.map(|d| d.0);
+    let branches = mob::branches_of_community(&state.db.read, community.id)
+        .await?
+        .into_iter()
+        .filter(|b| b.branch.dissolved_on.is_none())
+        .map(|b| (b.branch.id.to_string(), b.branch.name))
+        .collect();
+    let failed = error.is_some();
+    let page = match &draft {
+        None => GroupingPage {
+            ctx: PageCtx::for_user(user, &format!("/c/{}/grouping", community.code)),
+            params: GroupingParams::default(),
+            draft: false,
+            notices: Vec::new(),
+            problems: Vec::new(),
+            groups: Vec::new(),
+            reserve: Vec::new(),
+            excluded: Vec::new(),
+            stats: Vec::new(),
+            numbers: Vec::new(),
+            branches,
+            existing_groups: mob::groups_of_community(&state.db.read, community.id).await?.len(),
+            can_write: user.can(Resource::Group, Action::Write, &community.path),
+            error,
+            community,
+        },
+        Some(d) => {
+            let name_of = |k: u32| d.compound_name(k);
+            let p = &d.proposal;
+            let s = &p.stats;
+            let stats = vec![
+                format!(
+                    "{} {} / {} {}",
+                    s.placed,
+                    lang.pick("人编入", "placed"),
+                    s.eligible,
+                    lang.pick("人可编", "eligible")
+                ),
+                format!(
+                    "{} {}",
+                    s.in_home_compound,
+                    lang.pick("人在自己所住小区的组", "in the group of their own compound")
+                ),
+                format!("{} {}", s.near_home, lang.pick("人在邻近小区的组", "in a group of a nearby compound")),
+                format!(
+                    "{} {:.0}–{:.0}（{} {:.0}）",
+                    lang.pick("每名组员对应居民", "residents per volunteer"),
+                    s.residents_per_volunteer_min,
+                    s.residents_per_volunteer_max,
+                    lang.pick("平均", "mean"),
+                    s.residents_per_volunteer_mean
+                ),
+            ];
+            GroupingPage {
+                ctx: PageCtx::for_user(user, &format!("/c/{}/grouping", community.code)),
+                params: p.requested,
+                draft: true,
+                notices: p.notices.iter().map(|n| n.describe(lang, &name_of)).collect(),
+                problems: p.check(&d.compounds_in()).iter().map(|x| x.describe(lang, &name_of)).collect(),
+                groups: p
+                    .groups
+                    .iter()
+                    .map(|g| ProposalGroup {
+                        number: g.number,
+                        compounds: g
+                            .compounds
+                            .iter()
+                            .map(|c| name_of(*c))
+                            .collect::<Vec<_>>()
+                            .join(lang.pick("、", ", ")),
+                        residents: g.residents,
+                        members: g.members.iter().map(|m| proposal_member(d, m, lang)).collect(),
+                    })
+                    .collect(),
+                reserve: p.reserve.iter().map(|m| proposal_member(d, m, lang)).collect(),
+                excluded: p
+                    .excluded
+                    .iter()
+                    .map(|x| {
+                        (
+                            d.volunteer(x.volunteer).map_or_else(String::new, |v| v.name.clone()),
+                            x.why.describe(lang).to_string(),
+                        )
+                    })
+                    .collect(),
+                stats,
+                numbers: p.groups.iter().map(|g| g.number).collect(),
+                branches,
+                existing_groups: d.existing_groups,
+                can_write: user.can(Resource::Group, Action::Write, &community.path),
+                error,
+                community,
+            }
+        }
+    };
+    let mut res = render(&page)?;
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Ok(res)
+}
+
+pub async fn grouping_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    grouping_view(&state, &user, community, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ParamsForm {
+    min_members: u16,
+    max_members: u16,
+    max_compounds: u16,
+}
+
+/// The bounds a committee may ask for; anything else is a typing slip.
+pub fn checked_params(min: u16, max: u16, compounds: u16) -> Result<GroupingParams, AppError> {
+    if !(1..=50).contains(&min) || max < min || max > 50 || !(1..=10).contains(&compounds) {
+        return Err(bad(
+            "组员人数应在1到50之间，且最少不大于最多；每组负责1到10个小区",
+            "members per group must be 1-50 with the minimum not above the maximum; 1-10 compounds per group",
+        ));
+    }
+    Ok(GroupingParams { min_members: min, max_members: max, max_compounds: compounds })
+}
+
+pub async fn propose(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(form): Form<ParamsForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let params = checked_params(form.min_members, form.max_members, form.max_compounds)?;
+    mobilise::propose(&state, &community, params, Some(user.id)).await?;
+    Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    op: String,
+    volunteer: Uuid,
+    #[serde(default)]
+    group: u32,
+    #[serde(default)]
+    other: Option<Uuid>,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Form(form): Form<EditForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let edit = match (form.op.as_str(), form.other) {
+        ("move", _) => DraftEdit::Move { volunteer: form.volunteer, group: form.group },
+        ("leader", _) => DraftEdit::SetLeader { volunteer: form.volunteer, group: form.group },
+        ("deputy", _) => DraftEdit::SetDeputy { volunteer: form.volunteer, group: form.group },
+        ("swap", Some(other)) => DraftEdit::Swap { a: form.volunteer, b: other },
+        _ => return Err(bad("未知的操作", "unknown edit")),
+    };
+    match mobilise::edit_draft(&state, &community, &edit, Some(user.id), user.lang).await {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response()),
+        Err(AppError::BadRequest { zh, en }) => {
+            grouping_view(&state, &user, community, Some(user.lang.pick(&zh, &en).to_string())).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    branch: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let branch = opt_uuid(&form.branch)?;
+    match mobilise::confirm(&state, &user, &community, branch, peer.text()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{code}/groups")).into_response()),
+        Err(AppError::BadRequest { zh, en }) => {
+            grouping_view(&state, &user, community, Some(user.lang.pick(&zh, &en).to_string())).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn discard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    mob::delete_draft(&state.db, community.id).await?;
+    Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response())
+}
+
+// ---------------------------------------------------------------------------
+// Printing and the roll-up
+
+#[derive(Template)]
+#[template(path = "groups_print.html")]
+struct PrintPage {
+    ctx: PageCtx,
+    community: region::Model,
+    groups: Vec<GroupCard>,
+    printed_at: String,
+}
+
+pub async fn print_groups(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let lang = user.lang;
+    let branches = mob::branches_of_community(&state.db.read, community.id)
+        .await?
+        .into_iter()
+        .map(|b| (b.branch.id, b.branch.name))
+        .collect();
+    let groups = mob::groups_of_community(&state.db.read, community.id)
+        .await?
+        .iter()
+        .map(|g| group_card(g, &branches, lang))
+        .collect();
+    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    render(&PrintPage {
+        ctx: PageCtx::for_user(&user, &format!("/c/{code}/groups/print")),
+        groups,
+        printed_at: format!("{} {:02}:{:02}", now.date(), now.hour(), now.minute()),
+        community,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "rollup.html")]
+struct RollupPage {
+    ctx: PageCtx,
+    own: mobilise::RollupRow,
+    rows: Vec<mobilise::RollupRow>,
+    kind_label: String,
+    parent: Option<(String, String)>,
+}
+
+pub async fn rollup_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let not_found = || AppError::NotFound { zh: "找不到该区域".into(), en: "region not found".into() };
+    let rc = shouwang_domain::RegionCode::parse(&code).map_err(|_| not_found())?;
+    let region = registry::find_region(&state.db.read, &rc).await?.ok_or_else(not_found)?;
+    user.require(Resource::Group, Action::Read, &region.path)?;
+    let (own, rows) = mobilise::rollup(&state, &region).await?;
+    let parent = match region.parent_id {
+        Some(p) if region.path.starts_with(&user.scope_path) && region.path != user.scope_path => {
+            registry::region_by_id(&state.db.read, p).await?.map(|p| (p.code, p.name))
+        }
+        _ => None,
+    };
+    render(&RollupPage {
+        ctx: PageCtx::for_user(&user, &format!("/mobilisation/{code}")),
+        kind_label: RegionKind::parse(&region.kind).map_or("", |k| k.label(user.lang)).to_string(),
+        own,
+        rows,
+        parent,
+    })
+}
+
+/// The link on the home page: the roll-up for upper levels, the groups page for a community.
+pub fn mobilisation_link(user: &CurrentUser) -> Option<String> {
+    if !user.can(Resource::Group, Action::Read, &user.scope_path) {
+        return None;
+    }
+    Some(if user.scope_kind == RegionKind::Community.as_str() {
+        format!("/c/{}/groups", user.scope_code)
+    } else {
+        format!("/mobilisation/{}", user.scope_code)
+    })
+}

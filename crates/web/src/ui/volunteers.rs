@@ -1,0 +1,623 @@
+//! Duty reports and volunteers: the public report-for-duty form and its QR
+//! poster, the committee's inbox and volunteer list (verify / reject / exempt
+//! in bulk), a volunteer's page (health, group, phone reveal).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use shouwang_db::entity::{region, volunteer};
+use shouwang_db::mobilisation::{self as mob, Review, VolunteerFilter};
+use shouwang_db::registry;
+use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::phone::mask_phone;
+use shouwang_domain::{
+    Availability, DayPart, DutyStatus, ExemptReason, GroupFunction, GroupFunctionSet, HealthStatus, Lang, RegionKind,
+    Skill, SkillSet, VolunteerKind,
+};
+use uuid::Uuid;
+
+use super::{PageCtx, render};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::i18n;
+use crate::mobilise::{self, DutyReportInput, bad};
+use crate::security::ClientIp;
+
+/// (code, label) pairs for a select or checkbox list.
+type Options = Vec<(String, String)>;
+
+fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T, Lang) -> &'static str, lang: Lang) -> Options {
+    all.iter().map(|v| (code(*v).to_string(), label(*v, lang).to_string())).collect()
+}
+
+/// Compounds of a community, with their buildings: (code, name, [(code, name)]).
+async fn places(state: &AppState, community: &region::Model) -> Result<Vec<(String, String, Options)>, AppError> {
+    let all = registry::descendants(&state.db.read, community, None).await?;
+    let mut out = Vec::new();
+    for c in all.iter().filter(|r| r.kind == RegionKind::Compound.as_str()) {
+        let buildings = all
+            .iter()
+            .filter(|b| b.parent_id == Some(c.id) && b.kind == RegionKind::Building.as_str())
+            .map(|b| (b.code.clone(), b.name.clone()))
+            .collect();
+        out.push((c.code.clone(), c.name.clone(), buildings));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// The public form
+
+#[derive(Template)]
+#[template(path = "duty_form.html")]
+struct DutyFormPage {
+    ctx: PageCtx,
+    community: region::Model,
+    places: Vec<(String, String, Options)>,
+    kinds: Options,
+    skills: Options,
+    parts: Options,
+    posts: Options,
+    errors: Vec<String>,
+    done: Option<String>,
+    form: DutyFormValues,
+}
+
+#[derive(Default)]
+struct DutyFormValues {
+    name: String,
+    phone: String,
+    compound: String,
+    building: String,
+    kind: String,
+    work_unit: String,
+    party_org: String,
+    skills: Vec<String>,
+    availability: Vec<String>,
+    posts: Vec<String>,
+    experienced: bool,
+    note: String,
+}
+
+impl DutyFormPage {
+    fn has(list: &[String], code: &str) -> bool {
+        list.iter().any(|c| c == code)
+    }
+}
+
+async fn public_community(state: &AppState, code: &str) -> Result<region::Model, AppError> {
+    let not_found = || AppError::NotFound { zh: "找不到该社区".into(), en: "community not found".into() };
+    let code = shouwang_domain::RegionCode::parse(code).map_err(|_| not_found())?;
+    registry::community_by_code(&state.db.read, &code).await.map_err(|_| not_found())
+}
+
+async fn duty_form_page(
+    state: &AppState,
+    lang: Lang,
+    community: region::Model,
+    form: DutyFormValues,
+    errors: Vec<String>,
+    done: Option<String>,
+) -> Result<Response, AppError> {
+    let failed = !errors.is_empty();
+    let mut res = render(&DutyFormPage {
+        ctx: PageCtx::new(None, lang, &format!("/duty/{}", community.code)),
+        places: places(state, &community).await?,
+        community,
+        kinds: options(VolunteerKind::ALL, VolunteerKind::code, VolunteerKind::label, lang),
+        skills: options(Skill::ALL, Skill::code, Skill::label, lang),
+        parts: options(DayPart::ALL, DayPart::code, DayPart::label, lang),
+        posts: options(GroupFunction::ALL, GroupFunction::code, GroupFunction::label, lang),
+        errors,
+        done,
+        form,
+    })?;
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Ok(res)
+}
+
+pub async fn duty_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let lang = i18n::from_headers(&headers);
+    let community = public_community(&state, &code).await?;
+    duty_form_page(&state, lang, community, DutyFormValues::default(), Vec::new(), None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct DutyFormBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    compound: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    work_unit: String,
+    #[serde(default)]
+    party_org: String,
+    #[serde(default)]
+    skills: Vec<String>,
+    #[serde(default)]
+    availability: Vec<String>,
+    #[serde(default)]
+    posts: Vec<String>,
+    #[serde(default)]
+    experienced: Option<String>,
+    #[serde(default)]
+    note: String,
+    /// Left empty by people; filled by form-spamming robots.
+    #[serde(default)]
+    website: String,
+}
+
+pub async fn submit_duty_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(body): Form<DutyFormBody>,
+) -> Result<Response, AppError> {
+    let lang = i18n::from_headers(&headers);
+    let community = public_community(&state, &code).await?;
+    if let Some(ip) = peer.0
+        && !state.report_limiter.allow(ip)
+    {
+        return Err(AppError::TooManyRequests);
+    }
+    let values = DutyFormValues {
+        name: body.name.clone(),
+        phone: body.phone.clone(),
+        compound: body.compound.clone(),
+        building: body.building.clone(),
+        kind: body.kind.clone(),
+        work_unit: body.work_unit.clone(),
+        party_org: body.party_org.clone(),
+        skills: body.skills.clone(),
+        availability: body.availability.clone(),
+        posts: body.posts.clone(),
+        experienced: body.experienced.is_some(),
+        note: body.note.clone(),
+    };
+    let input = DutyReportInput {
+        name: body.name,
+        phone: body.phone,
+        compound: Some(body.compound),
+        building: Some(body.building),
+        kind: body.kind,
+        work_unit: Some(body.work_unit),
+        party_org: Some(body.party_org),
+        skills: body.skills,
+        availability: body.availability,
+        preferred_posts: body.posts,
+        experienced: values.experienced,
+        exempt: None,
+        note: Some(body.note),
+    };
+    let report = match mobilise::parse_duty_report(&state, &community, &input, "form").await {
+        Ok(r) => r,
+        Err(errors) => {
+            let msgs = errors.iter().map(|e| e.message(lang).to_string()).collect();
+            return duty_form_page(&state, lang, community, values, msgs, None).await;
+        }
+    };
+    if !body.website.is_empty() {
+        // A robot: answer as if accepted, store nothing.
+        return duty_form_page(&state, lang, community, DutyFormValues::default(), Vec::new(), Some(String::new()))
+            .await;
+    }
+    let e = mobilise::entry(None, "duty_report", "volunteer", None, &community, peer.text());
+    let outcome = mob::report_for_duty(&state.db, community.id, &report, e).await?;
+    let done = match outcome {
+        mob::ReportOutcome::Created(_) => i18n::t(lang, "duty.thanks"),
+        mob::ReportOutcome::Merged(_) => i18n::t(lang, "duty.thanks_again"),
+    };
+    duty_form_page(&state, lang, community, DutyFormValues::default(), Vec::new(), Some(done)).await
+}
+
+#[derive(Template)]
+#[template(path = "duty_poster.html")]
+struct PosterPage {
+    ctx: PageCtx,
+    community: region::Model,
+    url: String,
+    qr: String,
+}
+
+/// A printable poster with the community's report-for-duty QR code, to post
+/// in the resident WeChat groups or on the notice board.
+pub async fn duty_poster(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Read).await?;
+    let url = format!("{}/duty/{}", super::links::base_url(&state, &headers), community.code);
+    let qr = super::links::qr_svg(&url)?;
+    render(&PosterPage { ctx: PageCtx::for_user(&user, &format!("/c/{code}/duty-poster")), community, url, qr })
+}
+
+// ---------------------------------------------------------------------------
+// The committee's list
+
+pub struct VolunteerLine {
+    pub id: Uuid,
+    pub name: String,
+    pub phone: String,
+    pub kind: String,
+    pub home: String,
+    pub skills: String,
+    pub status: String,
+    pub status_code: String,
+    pub health: String,
+    pub unwell: bool,
+    pub group: Option<String>,
+    pub note: String,
+    pub reported_at: String,
+}
+
+fn line(
+    v: &volunteer::Model,
+    group: Option<&(Uuid, i32, String)>,
+    names: &std::collections::HashMap<Uuid, String>,
+    lang: Lang,
+) -> VolunteerLine {
+    let health = HealthStatus::from_code(&v.health).unwrap_or(HealthStatus::Active);
+    let mut status = DutyStatus::from_code(&v.status).map_or(v.status.clone(), |s| s.label(lang).to_string());
+    if let Some(r) = v.exempt_reason.as_deref().and_then(ExemptReason::from_code) {
+        status = format!("{status}（{}）", r.label(lang));
+    }
+    if let Some(r) = &v.reject_reason {
+        status = format!("{status}（{r}）");
+    }
+    let home = match (v.home_compound_id.and_then(|c| names.get(&c)), v.home_building_id.and_then(|b| names.get(&b))) {
+        (Some(c), Some(b)) => format!("{c} {b}"),
+        (Some(c), None) => c.clone(),
+        _ => i18n::t(lang, "vol.lives_elsewhere"),
+    };
+    VolunteerLine {
+        id: v.id,
+        name: v.name.clone(),
+        phone: mask_phone(&v.phone),
+        kind: VolunteerKind::from_code(&v.kind).map_or(v.kind.clone(), |k| k.label(lang).to_string()),
+        home,
+        skills: SkillSet::from_codes(&v.skills).labels(lang),
+        status,
+        status_code: v.status.clone(),
+        health: health.label(lang).to_string(),
+        unwell: !health.can_serve(),
+        group: group.map(|g| g.2.clone()),
+        note: v.note.clone().unwrap_or_default(),
+        reported_at: v.reported_at.to_offset(time::macros::offset!(+8)).date().to_string(),
+    }
+}
+
+/// Names of the community's compounds and buildings by id.
+async fn place_names(
+    state: &AppState,
+    community: &region::Model,
+) -> Result<std::collections::HashMap<Uuid, String>, AppError> {
+    Ok(registry::descendants(&state.db.read, community, None).await?.into_iter().map(|r| (r.id, r.name)).collect())
+}
+
+#[derive(Template)]
+#[template(path = "volunteers.html")]
+struct VolunteersPage {
+    ctx: PageCtx,
+    community: region::Model,
+    lines: Vec<VolunteerLine>,
+    counts: mob::MobilisationCounts,
+    filter: ListQuery,
+    statuses: Options,
+    kinds: Options,
+    skills: Options,
+    healths: Options,
+    exempt_reasons: Options,
+    can_write: bool,
+    flash: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub skill: String,
+    #[serde(default)]
+    pub health: String,
+    #[serde(default)]
+    pub grouped: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub done: String,
+}
+
+pub async fn volunteers_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Read).await?;
+    let lang = user.lang;
+    let filter = VolunteerFilter {
+        status: DutyStatus::from_code(&query.status),
+        kind: VolunteerKind::from_code(&query.kind),
+        skill: Skill::from_code(&query.skill),
+        health: HealthStatus::from_code(&query.health),
+        grouped: match query.grouped.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+        q: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
+    };
+    let rows = mob::list_volunteers(&state.db.read, community.id, &filter).await?;
+    let names = place_names(&state, &community).await?;
+    let lines = rows.iter().map(|r| line(&r.volunteer, r.group.as_ref(), &names, lang)).collect();
+    let counts = mob::counts_by_community(&state.db.read).await?.get(&community.id).copied().unwrap_or_default();
+    let flash = (!query.done.is_empty()).then(|| format!("{} {}", i18n::t(lang, "vol.done"), query.done));
+    render(&VolunteersPage {
+        ctx: PageCtx::for_user(&user, &format!("/c/{code}/volunteers")),
+        can_write: user.can(Resource::Volunteer, Action::Write, &community.path),
+        community,
+        lines,
+        counts,
+        filter: query,
+        statuses: options(DutyStatus::ALL, DutyStatus::code, DutyStatus::label, lang),
+        kinds: options(VolunteerKind::ALL, VolunteerKind::code, VolunteerKind::label, lang),
+        skills: options(Skill::ALL, Skill::code, Skill::label, lang),
+        healths: options(HealthStatus::ALL, HealthStatus::code, HealthStatus::label, lang),
+        exempt_reasons: options(ExemptReason::ALL, ExemptReason::code, ExemptReason::label, lang),
+        flash,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    ids: Vec<Uuid>,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    exempt_reason: String,
+    /// Where to go back to (the filtered list).
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<ReviewForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    if form.ids.is_empty() {
+        return Err(bad("请先勾选要处理的志愿者", "tick the volunteers to act on first"));
+    }
+    let decision = match form.decision.as_str() {
+        "verify" => Review::Verify,
+        "reject" => {
+            let reason = shouwang_domain::text::normalize(&form.reason);
+            if reason.is_empty() {
+                return Err(bad("不通过时请填写原因", "give a reason when rejecting"));
+            }
+            Review::Reject(reason.chars().take(200).collect())
+        }
+        "exempt" => Review::Exempt(
+            ExemptReason::from_code(&form.exempt_reason)
+                .ok_or_else(|| bad("请选择免编原因", "choose why they are exempt"))?,
+        ),
+        _ => return Err(bad("未知的操作", "unknown action")),
+    };
+    let e = mobilise::entry(Some(&user), "duty_review", "volunteer", None, &community, peer.text());
+    let n = mob::review(&state.db, community.id, &form.ids, &decision, Some(user.id), e).await?;
+    let back = super::safe_next(&form.back);
+    let back = if back == "/" { format!("/c/{code}/volunteers") } else { back };
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!("{back}{sep}done={n}")).into_response())
+}
+
+// ---------------------------------------------------------------------------
+// One volunteer
+
+#[derive(Template)]
+#[template(path = "volunteer.html")]
+struct VolunteerPage {
+    ctx: PageCtx,
+    community: region::Model,
+    v: VolunteerLine,
+    work_unit: String,
+    party_org: String,
+    availability: String,
+    posts: String,
+    experienced: bool,
+    health_code: String,
+    healths: Options,
+    groups: Options,
+    current_group: String,
+    can_write: bool,
+    can_reveal: bool,
+    revealed: Option<String>,
+    handovers: Vec<String>,
+}
+
+async fn volunteer_view(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    revealed: Option<String>,
+    handovers: Vec<String>,
+) -> Result<Response, AppError> {
+    let not_found = || AppError::NotFound { zh: "找不到该志愿者".into(), en: "volunteer not found".into() };
+    let v = mob::volunteer_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&state.db.read, v.community_id).await?.ok_or_else(not_found)?;
+    user.require(Resource::Volunteer, Action::Read, &community.path)?;
+    let lang = user.lang;
+    let names = place_names(state, &community).await?;
+    let groups = mob::groups_of_community(&state.db.read, community.id).await?;
+    let current = mob::group_of(&state.db.read, v.id).await?;
+    let group =
+        groups.iter().find(|g| Some(g.group.id) == current).map(|g| (g.group.id, g.group.number, g.group.name.clone()));
+    render(&VolunteerPage {
+        ctx: PageCtx::for_user(user, &format!("/volunteers/{id}")),
+        v: line(&v, group.as_ref(), &names, lang),
+        work_unit: v.work_unit.clone().unwrap_or_default(),
+        party_org: v.party_org.clone().unwrap_or_default(),
+        availability: Availability::from_codes(&v.availability).labels(lang),
+        posts: GroupFunctionSet::from_codes(&v.preferred_posts).labels(lang),
+        experienced: v.experienced,
+        health_code: v.health.clone(),
+        healths: options(HealthStatus::ALL, HealthStatus::code, HealthStatus::label, lang),
+        groups: groups.iter().map(|g| (g.group.id.to_string(), g.group.name.clone())).collect(),
+        current_group: current.map(|g| g.to_string()).unwrap_or_default(),
+        can_write: user.can(Resource::Volunteer, Action::Write, &community.path),
+        can_reveal: user.can(Resource::Volunteer, Action::Reveal, &community.path),
+        community,
+        revealed,
+        handovers,
+    })
+}
+
+pub async fn volunteer_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    volunteer_view(&state, &user, id, None, Vec::new()).await
+}
+
+async fn volunteer_community(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    action: Action,
+) -> Result<(volunteer::Model, region::Model), AppError> {
+    let not_found = || AppError::NotFound { zh: "找不到该志愿者".into(), en: "volunteer not found".into() };
+    let v = mob::volunteer_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&state.db.read, v.community_id).await?.ok_or_else(not_found)?;
+    user.require(Resource::Volunteer, action, &community.path)?;
+    Ok((v, community))
+}
+
+#[derive(Deserialize)]
+pub struct HealthForm {
+    health: String,
+}
+
+/// Records a health change; when the volunteer can no longer serve, their
+/// roles pass to their backups and the page lists what moved.
+pub async fn set_health(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<HealthForm>,
+) -> Result<Response, AppError> {
+    let (v, community) = volunteer_community(&state, &user, id, Action::Write).await?;
+    let health = HealthStatus::from_code(&form.health).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
+    let e =
+        mobilise::entry(Some(&user), "volunteer_health", "volunteer", Some(id.to_string()), &community, peer.text());
+    let changes = mob::set_health(&state.db, community.id, v.id, health, Some(user.id), e).await?;
+    let names = mobilise::names_of(&state, community.id).await?;
+    let lines = describe_handovers(&changes, &names, user.lang);
+    volunteer_view(&state, &user, id, None, lines).await
+}
+
+/// "组长 → 李四（B角接任）" lines for hand-overs just made.
+pub fn describe_handovers(
+    changes: &[mob::Handover],
+    names: &std::collections::BTreeMap<Uuid, String>,
+    lang: Lang,
+) -> Vec<String> {
+    let name = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned());
+    changes
+        .iter()
+        .map(|h| {
+            let role = shouwang_domain::KeyRoleKind::from_code(&h.kind).map_or(h.kind.as_str(), |k| k.label(lang));
+            match (h.backup_lost, name(h.to)) {
+                (true, _) => match lang {
+                    Lang::Zh => format!("{role}：不再担任B角，请重新指定B角"),
+                    Lang::En => format!("{role}: no longer the backup; appoint a new backup"),
+                },
+                (false, Some(to)) => match lang {
+                    Lang::Zh => format!("{role}：已由B角 {to} 接任"),
+                    Lang::En => format!("{role}: handed over to the backup, {to}"),
+                },
+                (false, None) => match lang {
+                    Lang::Zh => format!("{role}：无B角可接任，现空缺，请尽快指定"),
+                    Lang::En => format!("{role}: no backup could take over; the role is vacant, appoint someone"),
+                },
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    group: String,
+}
+
+pub async fn move_group(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let (v, community) = volunteer_community(&state, &user, id, Action::Read).await?;
+    user.require(Resource::Group, Action::Write, &community.path)?;
+    let group = match form.group.trim() {
+        "" => None,
+        g => Some(Uuid::parse_str(g).map_err(|_| bad("未知的小组", "unknown group"))?),
+    };
+    let e = mobilise::entry(Some(&user), "group_move", "volunteer", Some(id.to_string()), &community, peer.text());
+    mob::move_to_group(&state.db, community.id, v.id, group, Some(user.id), e).await?;
+    Ok(Redirect::to(&format!("/volunteers/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RevealForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Shows a volunteer's phone once, logging who asked and why.
+pub async fn reveal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<RevealForm>,
+) -> Result<Response, AppError> {
+    let (v, community) = volunteer_community(&state, &user, id, Action::Reveal).await?;
+    let reason = shouwang_domain::text::normalize(&form.reason);
+    if reason.is_empty() {
+        return Err(bad("查看完整手机号需填写原因", "give a reason to see the full phone number"));
+    }
+    let mut e =
+        mobilise::entry(Some(&user), "volunteer_reveal", "volunteer", Some(id.to_string()), &community, peer.text());
+    e.detail = serde_json::json!({ "field": "phone", "reason": reason });
+    shouwang_db::audit::append(&state.db.write, e).await?;
+    volunteer_view(&state, &user, id, Some(v.phone.clone()), Vec::new()).await
+}
