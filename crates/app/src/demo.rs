@@ -10,6 +10,8 @@
 //! - 方舟园居民区 (Shanghai, 松江区岳阳街道): 4 compounds and a commercial plaza,
 //!   4 grids, 6,531 residents.
 
+mod mobilisation;
+
 use anyhow::Context;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
@@ -118,6 +120,7 @@ pub async fn create(db: &Db, hasher: &IdHasher, lang: Lang) -> anyhow::Result<()
         }
     }
     print_summary(db, lang).await?;
+    mobilisation::create(db, lang).await?;
     demo_account(db, lang).await
 }
 

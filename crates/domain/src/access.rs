@@ -193,6 +193,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Household, Read | Write)
                 | (Resident, Read | Write | Reveal)
                 | (HouseholdLink, Read | Write)
+                | (Group, Read)
         ),
         // Their own tasks, shifts and sheets (later issues); nothing of the registry.
         Role::Volunteer => false,

@@ -631,6 +631,7 @@ mod tests {
         raw.experienced = t("有，曾任3号楼楼组长");
         let r = parse(&raw).expect("valid");
         assert!(r.experienced);
+        // Full-width punctuation is normalised, as in every cell.
         assert_eq!(r.note.as_deref(), Some("带队经验：有,曾任3号楼楼组长"));
         raw.experienced = t("不清楚");
         assert_eq!(parse(&raw), Err(VolunteerRejectReason::InvalidExperienced("不清楚".into())));

@@ -58,8 +58,9 @@
 //!    compound the group covers; then lowest key. The first leads, the second is
 //!    the deputy (B角).
 //!
-//! Every step is O(V·G + C²·max_compounds) or better per community, with
-//! small constants: a whole city runs in well under a second.
+//! Cost per community: O(V log V + V·G) for the people and O(C³) at worst
+//! for the merging (C is at most a few dozen), with small constants: a whole
+//! city of 300,000 volunteers runs in about a tenth of a second.
 //!
 //! Every placement carries its reasons ([`Reason`]), and the committee can edit
 //! the proposal by hand before confirming it ([`Proposal::move_member`] and
@@ -1359,16 +1360,64 @@ pub fn propose(compounds: &[CompoundIn], volunteers: &[VolunteerIn], params: Gro
         return proposal;
     }
 
+    // Steps 2-4: distances, how many groups, and their territories.
     let n = sites.len();
     let geo = Geometry::new(&sites);
+    let (weight, homes) = compound_weights(&sites, &people);
+    let shape = choose_shape(people.len(), n, norm, &mut notices);
+    proposal.applied = shape.applied;
+    let mut covered: Vec<usize> = (0..n).collect();
+    if shape.covered < n {
+        // Too few groups for every compound: the heaviest are covered.
+        covered.sort_by(|&a, &b| weight[b].total_cmp(&weight[a]).then(a.cmp(&b)));
+        let uncovered: BTreeSet<usize> = covered.split_off(shape.covered).into_iter().collect();
+        covered.sort_unstable();
+        notices.push(Notice::CompoundsUncovered { compounds: uncovered.iter().map(|&i| sites[i].key).collect() });
+    }
+    let clusters =
+        form_clusters(&covered, shape.groups, usize::from(shape.applied.max_compounds), &geo, &weight, &homes);
+    let mut drafts = drafts_from(clusters, &sites, &mut notices);
+
+    // Step 5: seats.
+    let lo = usize::from(shape.applied.min_members) + 1;
+    let hi = usize::from(shape.applied.max_members) + 1;
+    let placed = people.len().min(drafts.len().saturating_mul(hi));
+    allocate_seats(&mut drafts, placed, lo, hi);
+
+    // Steps 6-8.
+    let reach = Reach::new(&geo, &drafts);
+    let mut reserve = fill_groups(&people, &mut drafts, &reach);
+    let moved_for_skill = spread_skills(&people, &mut drafts, &mut reserve, &reach, &mut notices);
+    proposal.groups =
+        drafts.iter().enumerate().map(|(j, d)| finish_group(j, d, &people, &sites, &geo, &moved_for_skill)).collect();
+    proposal.reserve = reserve
+        .into_iter()
+        .map(|(i, why)| {
+            let p = &people[i];
+            let home = match p.home {
+                Some(h) => Reason::Home { compound: sites[h].key },
+                None => Reason::NoHomeInCommunity,
+            };
+            Placement { volunteer: p.key, role: GroupRole::Member, reasons: vec![why, home] }
+        })
+        .collect();
+    proposal.reserve.sort_by_key(|p| p.volunteer);
+    proposal.notices = notices;
+    proposal.refresh_stats();
+    proposal
+}
+
+/// Each compound's weight (its share of residents plus its share of the
+/// eligible volunteers living there) and that count of volunteers.
+fn compound_weights(sites: &[Site], people: &[Person]) -> (Vec<f64>, Vec<usize>) {
+    let n = sites.len();
     let mut homes = vec![0usize; n];
     for h in people.iter().filter_map(|p| p.home) {
         homes[h] += 1;
     }
-    // A compound's weight: its share of residents plus its share of volunteers.
     let total_residents: f64 = sites.iter().map(|s| f64::from(s.residents)).sum();
     let total_homes = homes.iter().sum::<usize>() as f64;
-    let weight: Vec<f64> = sites
+    let weight = sites
         .iter()
         .zip(&homes)
         .map(|(s, &h)| {
@@ -1382,22 +1431,13 @@ pub fn propose(compounds: &[CompoundIn], volunteers: &[VolunteerIn], params: Gro
             if total_residents == 0.0 && total_homes == 0.0 { 1.0 / n as f64 } else { w }
         })
         .collect();
+    (weight, homes)
+}
 
-    let shape = choose_shape(people.len(), n, norm, &mut notices);
-    proposal.applied = shape.applied;
-    let mut covered: Vec<usize> = (0..n).collect();
-    if shape.covered < n {
-        covered.sort_by(|&a, &b| weight[b].total_cmp(&weight[a]).then(a.cmp(&b)));
-        let uncovered: BTreeSet<usize> = covered.split_off(shape.covered).into_iter().collect();
-        covered.sort_unstable();
-        notices.push(Notice::CompoundsUncovered { compounds: uncovered.iter().map(|&i| sites[i].key).collect() });
-    }
-
-    let mut clusters =
-        form_clusters(&covered, shape.groups, usize::from(shape.applied.max_compounds), &geo, &weight, &homes);
+/// One draft group per group of each cluster, numbered by first compound.
+fn drafts_from(mut clusters: Vec<Cluster>, sites: &[Site], notices: &mut Vec<Notice>) -> Vec<Draft> {
     clusters.sort_by_key(|c| c.sites.first().copied());
-
-    let mut drafts: Vec<Draft> = Vec::with_capacity(shape.groups);
+    let mut drafts: Vec<Draft> = Vec::with_capacity(clusters.iter().map(|c| c.groups).sum());
     for c in &clusters {
         let total: u64 = c.sites.iter().map(|&s| u64::from(sites[s].residents)).sum();
         let k = c.groups.max(1) as u64;
@@ -1420,34 +1460,54 @@ pub fn propose(compounds: &[CompoundIn], volunteers: &[VolunteerIn], params: Gro
             notices.push(Notice::SharedCompound { compound: sites[s].key, groups: numbers });
         }
     }
-    let g = drafts.len();
-    let lo = usize::from(shape.applied.min_members) + 1;
-    let hi = usize::from(shape.applied.max_members) + 1;
-    let placed = people.len().min(g.saturating_mul(hi));
-    allocate_seats(&mut drafts, placed, lo, hi);
+    drafts
+}
 
-    // Cost from each home (and "no home", the last row) to each group.
-    let mut gcost = vec![NO_HOME_COST; (n + 1) * g];
-    for h in 0..n {
-        for (j, d) in drafts.iter().enumerate() {
-            gcost[h * g + j] = d.sites.iter().map(|&s| geo.cost(h, s)).min().unwrap_or(UNKNOWN_COST);
+/// Cost from each home compound (and "no home", the last row) to each group:
+/// the distance to the nearest compound the group covers.
+struct Reach {
+    n: usize,
+    g: usize,
+    cost: Vec<u64>,
+}
+
+impl Reach {
+    fn new(geo: &Geometry, drafts: &[Draft]) -> Reach {
+        let (n, g) = (geo.n, drafts.len());
+        let mut cost = vec![NO_HOME_COST; (n + 1) * g];
+        for h in 0..n {
+            for (j, d) in drafts.iter().enumerate() {
+                cost[h * g + j] = d.sites.iter().map(|&s| geo.cost(h, s)).min().unwrap_or(UNKNOWN_COST);
+            }
         }
+        Reach { n, g, cost }
     }
-    let source = |p: &Person| p.home.unwrap_or(n);
-    let pcost = |p: &Person, j: usize| gcost[source(p) * g + j];
 
-    // Step 6: how many from each home go to each group, nearest pairs first.
+    fn source(&self, p: &Person) -> usize {
+        p.home.unwrap_or(self.n)
+    }
+
+    fn of(&self, p: &Person, group: usize) -> i64 {
+        i64::try_from(self.cost[self.source(p) * self.g + group]).unwrap_or(i64::MAX / 4)
+    }
+}
+
+/// Step 6: fills the seats, nearest (home, group) pairs first, and returns
+/// the people left over (indices into `people`) for the reserve.
+fn fill_groups(people: &[Person], drafts: &mut [Draft], reach: &Reach) -> Vec<(usize, Reason)> {
+    let (n, g) = (reach.n, reach.g);
     let mut by_source: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
     for (i, p) in people.iter().enumerate() {
-        by_source[source(p)].push(i);
+        by_source[reach.source(p)].push(i);
     }
     for list in &mut by_source {
         list.sort_by_key(|&i| people[i].deal_rank());
     }
+    // How many from each home go to each group: a greedy transport.
     let mut pairs: Vec<(u64, usize, usize)> = Vec::new();
     for (h, list) in by_source.iter().enumerate() {
         if !list.is_empty() {
-            pairs.extend((0..g).map(|j| (gcost[h * g + j], h, j)));
+            pairs.extend((0..g).map(|j| (reach.cost[h * g + j], h, j)));
         }
     }
     pairs.sort_unstable();
@@ -1463,9 +1523,10 @@ pub fn propose(compounds: &[CompoundIn], volunteers: &[VolunteerIn], params: Gro
         }
     }
 
-    // Deal each home's people across its groups, best leaders spread first.
+    // Deal each home's people across its groups in proportion, so that the
+    // best leaders and the key skills spread.
     let mut holders = vec![0usize; g];
-    let mut reserve: Vec<(usize, Reason)> = Vec::new();
+    let mut reserve = Vec::new();
     for (h, list) in by_source.iter().enumerate() {
         let quota = &flow[h * g..(h + 1) * g];
         let sent: usize = quota.iter().sum();
@@ -1489,35 +1550,46 @@ pub fn propose(compounds: &[CompoundIn], volunteers: &[VolunteerIn], params: Gro
         }
         reserve.extend(list[sent..].iter().map(|&i| (i, Reason::Surplus)));
     }
+    reserve
+}
 
-    // Step 7: a holder of a key skill for every group, where the pool allows.
-    let mut moved_for_skill: BTreeMap<usize, Skill> = BTreeMap::new();
+/// Step 7: gives every group a holder of a key skill where the pool allows,
+/// by the swap that moves people least far from home. Returns who was moved
+/// for which skill.
+fn spread_skills(
+    people: &[Person],
+    drafts: &mut [Draft],
+    reserve: &mut [(usize, Reason)],
+    reach: &Reach,
+    notices: &mut Vec<Notice>,
+) -> BTreeMap<usize, Skill> {
+    let g = drafts.len();
+    let skilled = |i: usize| people[i].key_skill().is_some();
+    let mut holders: Vec<usize> = drafts.iter().map(|d| d.members.iter().filter(|&&i| skilled(i)).count()).collect();
+    let mut moved = BTreeMap::new();
     for j in 0..g {
         if holders[j] > 0 || drafts[j].members.is_empty() {
             continue;
         }
-        // The swap that moves people least far from home; ties prefer
-        // another group's holder over one from the reserve.
+        // Ties prefer another group's holder over one from the reserve.
         let mut best: Option<(i64, Donor, usize)> = None;
         let mut consider = |change: i64, donor: Donor, wi: usize| {
             if best.is_none_or(|(c, d, _)| (change, donor.is_reserve()) < (c, d.is_reserve())) {
                 best = Some((change, donor, wi));
             }
         };
-        let signed = |c: u64| i64::try_from(c).unwrap_or(i64::MAX / 4);
         for a in (0..g).filter(|&a| a != j && holders[a] >= 2) {
-            for (ui, &u) in drafts[a].members.iter().enumerate().filter(|(_, u)| people[**u].key_skill().is_some()) {
+            for (ui, &u) in drafts[a].members.iter().enumerate().filter(|(_, u)| skilled(**u)) {
                 for (wi, &w) in drafts[j].members.iter().enumerate() {
                     let (pu, pw) = (&people[u], &people[w]);
-                    let change =
-                        signed(pcost(pu, j)) + signed(pcost(pw, a)) - signed(pcost(pu, a)) - signed(pcost(pw, j));
+                    let change = reach.of(pu, j) + reach.of(pw, a) - reach.of(pu, a) - reach.of(pw, j);
                     consider(change, Donor::Group(a, ui), wi);
                 }
             }
         }
-        for (ri, &(u, _)) in reserve.iter().enumerate().filter(|(_, (u, _))| people[*u].key_skill().is_some()) {
+        for (ri, &(u, _)) in reserve.iter().enumerate().filter(|(_, (u, _))| skilled(*u)) {
             for (wi, &w) in drafts[j].members.iter().enumerate() {
-                consider(signed(pcost(&people[u], j)) - signed(pcost(&people[w], j)), Donor::Reserve(ri), wi);
+                consider(reach.of(&people[u], j) - reach.of(&people[w], j), Donor::Reserve(ri), wi);
             }
         }
         let Some((_, donor, wi)) = best else { continue };
@@ -1537,7 +1609,7 @@ pub fn propose(compounds: &[CompoundIn], volunteers: &[VolunteerIn], params: Gro
             }
         };
         drafts[j].members[wi] = u;
-        moved_for_skill.insert(u, people[u].key_skill().unwrap_or(Skill::Medical));
+        moved.insert(u, people[u].key_skill().unwrap_or(Skill::Medical));
         holders[j] += 1;
     }
     let lacking: Vec<u32> = (0..g).filter(|&j| holders[j] == 0).map(|j| count32(j + 1)).collect();
@@ -1545,71 +1617,64 @@ pub fn propose(compounds: &[CompoundIn], volunteers: &[VolunteerIn], params: Gro
         let total = people.iter().filter(|p| p.key_skill().is_some()).count();
         notices.push(Notice::SkillLacking { groups: lacking, holders: count32(total) });
     }
+    moved
+}
 
-    // Step 8 and the reasons.
-    for (j, d) in drafts.iter().enumerate() {
-        let lives_in = |p: &Person| p.home.is_some_and(|h| d.sites.contains(&h));
-        let mut ranked: Vec<usize> = d.members.clone();
-        ranked.sort_by_key(|&i| people[i].leader_rank(lives_in(&people[i])));
-        let mut members = Vec::with_capacity(ranked.len());
-        for (pos, &i) in ranked.iter().enumerate() {
-            let p = &people[i];
-            let mut reasons = vec![location_reason(p, &d.sites, &sites, &geo)];
-            if let Some(&skill) = moved_for_skill.get(&i) {
-                reasons.push(Reason::SkillSpread { skill });
-            }
-            let role = match pos {
-                0 => {
-                    let before = reasons.len();
-                    if p.experienced {
-                        reasons.push(Reason::LeaderExperienced);
-                    }
-                    if kind_rank(p.kind) <= 2 {
-                        reasons.push(Reason::LeaderByKind { volunteer_kind: p.kind });
-                    }
-                    if p.party {
-                        reasons.push(Reason::LeaderPartyMember);
-                    }
-                    if lives_in(p) {
-                        reasons.push(Reason::LeaderLivesInArea);
-                    }
-                    if reasons.len() == before {
-                        reasons.push(Reason::LeaderByOrder);
-                    }
-                    GroupRole::Leader
-                }
-                1 => {
-                    reasons.push(Reason::DeputyNext);
-                    GroupRole::Deputy
-                }
-                _ => GroupRole::Member,
-            };
-            members.push(Placement { volunteer: p.key, role, reasons });
+/// Step 8: picks the leader and deputy and writes every member's reasons.
+fn finish_group(
+    j: usize,
+    d: &Draft,
+    people: &[Person],
+    sites: &[Site],
+    geo: &Geometry,
+    moved_for_skill: &BTreeMap<usize, Skill>,
+) -> ProposedGroup {
+    let lives_in = |p: &Person| p.home.is_some_and(|h| d.sites.contains(&h));
+    let mut ranked: Vec<usize> = d.members.clone();
+    ranked.sort_by_key(|&i| people[i].leader_rank(lives_in(&people[i])));
+    let mut members = Vec::with_capacity(ranked.len());
+    for (pos, &i) in ranked.iter().enumerate() {
+        let p = &people[i];
+        let mut reasons = vec![location_reason(p, &d.sites, sites, geo)];
+        if let Some(&skill) = moved_for_skill.get(&i) {
+            reasons.push(Reason::SkillSpread { skill });
         }
-        let mut group = ProposedGroup {
-            number: count32(j + 1),
-            compounds: d.sites.iter().map(|&s| sites[s].key).collect(),
-            members,
-            residents: d.residents,
+        let role = match pos {
+            0 => {
+                let before = reasons.len();
+                if p.experienced {
+                    reasons.push(Reason::LeaderExperienced);
+                }
+                if kind_rank(p.kind) <= 2 {
+                    reasons.push(Reason::LeaderByKind { volunteer_kind: p.kind });
+                }
+                if p.party {
+                    reasons.push(Reason::LeaderPartyMember);
+                }
+                if lives_in(p) {
+                    reasons.push(Reason::LeaderLivesInArea);
+                }
+                if reasons.len() == before {
+                    reasons.push(Reason::LeaderByOrder);
+                }
+                GroupRole::Leader
+            }
+            1 => {
+                reasons.push(Reason::DeputyNext);
+                GroupRole::Deputy
+            }
+            _ => GroupRole::Member,
         };
-        normalize_group(&mut group);
-        proposal.groups.push(group);
+        members.push(Placement { volunteer: p.key, role, reasons });
     }
-    proposal.reserve = reserve
-        .into_iter()
-        .map(|(i, why)| {
-            let p = &people[i];
-            let home = match p.home {
-                Some(h) => Reason::Home { compound: sites[h].key },
-                None => Reason::NoHomeInCommunity,
-            };
-            Placement { volunteer: p.key, role: GroupRole::Member, reasons: vec![why, home] }
-        })
-        .collect();
-    proposal.reserve.sort_by_key(|p| p.volunteer);
-    proposal.notices = notices;
-    proposal.refresh_stats();
-    proposal
+    let mut group = ProposedGroup {
+        number: count32(j + 1),
+        compounds: d.sites.iter().map(|&s| sites[s].key).collect(),
+        members,
+        residents: d.residents,
+    };
+    normalize_group(&mut group);
+    group
 }
 
 /// Where a key-skill holder comes from in a swap: (group, position) or a reserve position.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use shouwang_db::entity::{region, volunteer};
 use shouwang_db::mobilisation::{self as mob, CompoundInfo, DutyReport, GroupSpec, MobilisationCounts};
-use shouwang_db::{audit, registry};
+use shouwang_db::{Db, audit, registry};
 use shouwang_domain::grouping::{self, CompoundIn, GroupRole, GroupingParams, Proposal, VolunteerIn};
 use shouwang_domain::{
     Availability, DutyStatus, ExemptReason, GroupFunctionSet, HealthStatus, Lang, PhoneNumber, RegionKind, SkillSet,
@@ -296,13 +296,13 @@ fn compounds_in(compounds: &[DraftCompound]) -> Vec<CompoundIn> {
 /// covers yet (all compounds when every one is covered already, so that new
 /// groups share the load).
 pub async fn propose(
-    state: &AppState,
+    db: &Db,
     community: &region::Model,
     params: GroupingParams,
     by: Option<Uuid>,
 ) -> Result<Draft, AppError> {
-    let compounds = mob::compounds_of_community(&state.db.read, community).await?;
-    let groups = mob::groups_of_community(&state.db.read, community.id).await?;
+    let compounds = mob::compounds_of_community(&db.read, community).await?;
+    let groups = mob::groups_of_community(&db.read, community.id).await?;
     let covered: HashSet<Uuid> = groups.iter().flat_map(|g| g.compounds.iter().map(|c| c.0)).collect();
     let grouped: HashSet<Uuid> = groups.iter().flat_map(|g| g.members.iter().map(|m| m.id)).collect();
     let mut open: Vec<&CompoundInfo> = compounds.iter().filter(|c| !covered.contains(&c.id)).collect();
@@ -321,7 +321,7 @@ pub async fn propose(
             neighbours: c.neighbours.iter().filter_map(|n| index.get(n).copied()).collect(),
         })
         .collect();
-    let people: Vec<volunteer::Model> = mob::list_volunteers(&state.db.read, community.id, &Default::default())
+    let people: Vec<volunteer::Model> = mob::list_volunteers(&db.read, community.id, &Default::default())
         .await?
         .into_iter()
         .map(|r| r.volunteer)
@@ -357,27 +357,24 @@ pub async fn propose(
     let proposal = grouping::propose(&compounds_in(&draft_compounds), &inputs, params);
     let draft =
         Draft { proposal, volunteers: draft_volunteers, compounds: draft_compounds, existing_groups: groups.len() };
-    save(state, community, &draft, by).await?;
+    save(db, community, &draft, by).await?;
     Ok(draft)
 }
 
-async fn save(state: &AppState, community: &region::Model, draft: &Draft, by: Option<Uuid>) -> Result<(), AppError> {
+async fn save(db: &Db, community: &region::Model, draft: &Draft, by: Option<Uuid>) -> Result<(), AppError> {
     let body = serde_json::to_string(draft).map_err(|e| AppError::Internal(format!("draft: {e}")))?;
-    mob::save_draft(&state.db, community.id, &body, by).await?;
+    mob::save_draft(db, community.id, &body, by).await?;
     Ok(())
 }
 
 /// The stored proposal and when it was last changed.
-pub async fn load_draft(
-    state: &AppState,
-    community: &region::Model,
-) -> Result<Option<(Draft, time::OffsetDateTime)>, AppError> {
-    let Some(row) = mob::load_draft(&state.db.read, community.id).await? else { return Ok(None) };
+pub async fn load_draft(db: &Db, community: &region::Model) -> Result<Option<(Draft, time::OffsetDateTime)>, AppError> {
+    let Some(row) = mob::load_draft(&db.read, community.id).await? else { return Ok(None) };
     // A draft from an older version of the program is dropped, not misread.
     match serde_json::from_str::<Draft>(&row.body) {
         Ok(d) => Ok(Some((d, row.updated_at))),
         Err(_) => {
-            mob::delete_draft(&state.db, community.id).await?;
+            mob::delete_draft(db, community.id).await?;
             Ok(None)
         }
     }
@@ -413,7 +410,7 @@ pub async fn edit_draft(
     by: Option<Uuid>,
     lang: Lang,
 ) -> Result<Draft, AppError> {
-    let (mut draft, _) = load_draft(state, community)
+    let (mut draft, _) = load_draft(&state.db, community)
         .await?
         .ok_or_else(|| bad("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
     let key = |id: Uuid| -> Result<u32, AppError> {
@@ -448,7 +445,7 @@ pub async fn edit_draft(
     };
     result.map_err(|e| bad(e.describe(Lang::Zh), e.describe(Lang::En)))?;
     let _ = lang;
-    save(state, community, &draft, by).await?;
+    save(&state.db, community, &draft, by).await?;
     Ok(draft)
 }
 
@@ -460,7 +457,7 @@ pub async fn confirm(
     branch: Option<Uuid>,
     peer: Option<String>,
 ) -> Result<Vec<Uuid>, AppError> {
-    let (draft, updated_at) = load_draft(state, community)
+    let (draft, updated_at) = load_draft(&state.db, community)
         .await?
         .ok_or_else(|| bad("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
     if let Some(b) = branch {
@@ -477,7 +474,8 @@ pub async fn confirm(
     Ok(mob::confirm_draft(&state.db, community.id, updated_at, &specs, Some(user.id), e).await?)
 }
 
-fn specs_of(draft: &Draft, branch: Option<Uuid>) -> Vec<GroupSpec> {
+/// The groups a proposal stands for, ready to store.
+pub fn specs_of(draft: &Draft, branch: Option<Uuid>) -> Vec<GroupSpec> {
     let id = |k: u32| draft.volunteer(k).map(|v| v.id);
     draft
         .proposal

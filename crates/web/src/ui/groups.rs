@@ -510,7 +510,7 @@ async fn grouping_view(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let draft = mobilise::load_draft(state, &community).await?.map(|d| d.0);
+    let draft = mobilise::load_draft(&state.db, &community).await?.map(|d| d.0);
     let branches = mob::branches_of_community(&state.db.read, community.id)
         .await?
         .into_iter()
@@ -647,7 +647,7 @@ pub async fn propose(
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
     let params = checked_params(form.min_members, form.max_members, form.max_compounds)?;
-    mobilise::propose(&state, &community, params, Some(user.id)).await?;
+    mobilise::propose(&state.db, &community, params, Some(user.id)).await?;
     Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response())
 }
 
