@@ -60,6 +60,9 @@ pub enum Command {
     ParseRoster {
         #[arg(long)]
         kind: String,
+        /// "residents" (default) or "volunteers".
+        #[arg(long, default_value = "residents")]
+        list: String,
     },
 }
 

@@ -21,8 +21,8 @@ use crate::config::{Config, FileConfig};
 pub const MAX_IMPORT_BYTES: u64 = 50 * 1024 * 1024;
 
 pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
-    if let Command::ParseRoster { kind } = &cli.command {
-        return parse_roster(kind);
+    if let Command::ParseRoster { kind, list } = &cli.command {
+        return parse_roster(kind, list);
     }
     let file = FileConfig::load(cli.config.as_deref())?;
     let listen_flag = match &cli.command {
@@ -68,14 +68,16 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
 
 /// The server's child reader of uploads: spreadsheet bytes on stdin, the
 /// rows (or why the file cannot be read) as JSON on stdout. No database.
-fn parse_roster(kind: &str) -> anyhow::Result<ExitCode> {
+fn parse_roster(kind: &str, list: &str) -> anyhow::Result<ExitCode> {
     use std::io::Read;
     let kind = FileKind::parse(kind).ok_or_else(|| anyhow!("kind must be xlsx, xls or csv"))?;
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes)?;
-    let result = shouwang_io::read_residents(&bytes, kind);
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, &result)?;
+    match list {
+        "volunteers" => serde_json::to_writer(&mut out, &shouwang_io::read_volunteers(&bytes, kind))?,
+        _ => serde_json::to_writer(&mut out, &shouwang_io::read_residents(&bytes, kind))?,
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

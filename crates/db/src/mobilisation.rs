@@ -842,7 +842,8 @@ async fn put_key_role(
             m
         }
     };
-    if role.holder_id != holder {
+    // A first appointment is not a hand-over; a change of holder is.
+    if role.holder_id.is_some() && role.holder_id != holder {
         log_handover(conn, &role, role.holder_id, holder, cause, by).await?;
     }
     Ok(())

@@ -231,6 +231,18 @@ async fn place_in_any(state: &AppState, code: &str) -> Option<(Uuid, String)> {
 // ---------------------------------------------------------------------------
 // Grouping proposal
 
+/// The grouping parameters a committee may ask for (pages and API); anything
+/// else is a typing slip.
+pub fn checked_params(min: u16, max: u16, compounds: u16) -> Result<GroupingParams, AppError> {
+    if !(1..=50).contains(&min) || max < min || max > 50 || !(1..=10).contains(&compounds) {
+        return Err(bad(
+            "组员人数应在1到50之间，且最少不大于最多；每组负责1到10个小区",
+            "members per group must be 1-50 with the minimum not above the maximum; 1-10 compounds per group",
+        ));
+    }
+    Ok(GroupingParams { min_members: min, max_members: max, max_compounds: compounds })
+}
+
 /// Who a proposal's volunteer key stands for.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DraftVolunteer {
@@ -546,4 +558,112 @@ pub async fn names_of(state: &AppState, community_id: Uuid) -> Result<BTreeMap<U
         .into_iter()
         .map(|r| (r.volunteer.id, r.volunteer.name))
         .collect())
+}
+
+// ---------------------------------------------------------------------------
+// A work unit's list
+
+/// What a volunteer list would do, before (or after) it is applied.
+#[derive(Debug, Clone)]
+pub struct VolunteerFileReport {
+    pub sheet_name: String,
+    pub header_row: u32,
+    pub rows_read: usize,
+    pub reports: Vec<DutyReport>,
+    /// (row, message in zh, message in en)
+    pub rejected: Vec<(u32, String, String)>,
+    pub merged: Vec<(String, String)>,
+    /// Rows whose 小区/楼号 is not in the community: filed as living elsewhere.
+    pub unknown_places: Vec<(u32, String)>,
+    /// How many phones have reported here before (they merge, not double).
+    pub already_reported: usize,
+}
+
+/// Reads a work unit's list (in a child process when `parser` is set) and
+/// matches its compounds and buildings against the community's.
+pub async fn read_volunteer_file(
+    db: &Db,
+    community: &region::Model,
+    bytes: &[u8],
+    kind: shouwang_io::FileKind,
+    default_kind: VolunteerKind,
+    parser: Option<&std::path::Path>,
+) -> Result<VolunteerFileReport, shouwang_io::ReadError> {
+    let sheet: shouwang_io::VolunteerSheet = match parser {
+        Some(exe) => crate::service::read_in_child(exe, bytes, kind, "volunteers").await?,
+        None => {
+            let bytes = bytes.to_vec();
+            tokio::task::spawn_blocking(move || shouwang_io::read_volunteers(&bytes, kind))
+                .await
+                .map_err(|e| shouwang_io::ReadError::Unreadable(e.to_string()))??
+        }
+    };
+    let parsed = shouwang_domain::parse_volunteer_rows(&sheet.rows, default_kind);
+    let places = registry::descendants(&db.read, community, None)
+        .await
+        .map_err(|e| shouwang_io::ReadError::Unreadable(e.to_string()))?;
+    let key = shouwang_domain::text::name_key;
+    let compounds: HashMap<String, &region::Model> =
+        places.iter().filter(|r| r.kind == RegionKind::Compound.as_str()).map(|r| (key(&r.name), r)).collect();
+    let mut reports = Vec::new();
+    let mut unknown_places = Vec::new();
+    for r in &parsed.records {
+        let compound = r.compound.as_deref().map(|c| (c, compounds.get(&key(c)).copied()));
+        let (home_compound, home_building) = match compound {
+            None => (None, None),
+            Some((text, None)) => {
+                unknown_places.push((r.row, text.to_string()));
+                (None, None)
+            }
+            Some((_, Some(c))) => {
+                let building = r.building.as_deref().and_then(|b| {
+                    let bk = shouwang_domain::text::building_key(b);
+                    places
+                        .iter()
+                        .find(|x| x.parent_id == Some(c.id) && shouwang_domain::text::building_key(&x.name) == bk)
+                        .map(|x| x.id)
+                });
+                if let (Some(text), None) = (r.building.as_deref(), building) {
+                    unknown_places.push((r.row, format!("{} {text}", c.name)));
+                }
+                (Some(c.id), building)
+            }
+        };
+        reports.push(DutyReport {
+            name: r.name.clone(),
+            phone: r.phone.expose().to_string(),
+            home_compound_id: home_compound,
+            home_building_id: home_building,
+            kind: r.kind,
+            work_unit: r.work_unit.clone(),
+            party_org: r.party_org.clone(),
+            skills: r.skills,
+            availability: r.availability,
+            preferred_posts: r.preferred_posts,
+            experienced: r.experienced,
+            exempt: r.exempt,
+            note: r.note.clone(),
+            source: "import",
+        });
+    }
+    let known: HashSet<String> = mob::list_volunteers(&db.read, community.id, &Default::default())
+        .await
+        .map_err(|e| shouwang_io::ReadError::Unreadable(e.to_string()))?
+        .into_iter()
+        .map(|v| v.volunteer.phone)
+        .collect();
+    Ok(VolunteerFileReport {
+        sheet_name: sheet.sheet_name,
+        header_row: sheet.header_row,
+        rows_read: sheet.rows.len(),
+        already_reported: reports.iter().filter(|r| known.contains(&r.phone)).count(),
+        reports,
+        rejected: parsed
+            .rejected
+            .iter()
+            .map(|r| (r.row, r.reason.message(Lang::Zh), r.reason.message(Lang::En)))
+            .collect(),
+        merged: parsed.merged.iter().map(|m| (m.message(Lang::Zh), m.message(Lang::En))).collect(),
+        unknown_places,
+    })
 }

@@ -60,7 +60,7 @@ pub async fn import_resident_file(
     parser: Option<&std::path::Path>,
 ) -> Result<ImportOutcome, ImportFileError> {
     let sheet = match parser {
-        Some(exe) => read_in_child(exe, bytes, kind).await,
+        Some(exe) => read_in_child(exe, bytes, kind, "residents").await,
         None => {
             // Parsing is CPU work over a whole file: keep it off the async workers.
             let bytes = bytes.to_vec();
@@ -89,11 +89,17 @@ pub async fn import_resident_file(
 /// How long a child parser may take before it is killed.
 const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
-async fn read_in_child(exe: &std::path::Path, bytes: &[u8], kind: FileKind) -> Result<ResidentSheet, ReadError> {
+/// Reads a spreadsheet in a child process (`list`: "residents" or "volunteers").
+pub(crate) async fn read_in_child<T: serde::de::DeserializeOwned>(
+    exe: &std::path::Path,
+    bytes: &[u8],
+    kind: FileKind,
+    list: &str,
+) -> Result<T, ReadError> {
     use tokio::io::AsyncWriteExt;
     let failed = |what: &str| ReadError::Unreadable(format!("roster parser: {what}"));
     let mut child = tokio::process::Command::new(exe)
-        .args(["parse-roster", "--kind", kind.as_str()])
+        .args(["parse-roster", "--kind", kind.as_str(), "--list", list])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -114,8 +120,7 @@ async fn read_in_child(exe: &std::path::Path, bytes: &[u8], kind: FileKind) -> R
         tracing::warn!(status = ?output.status, "roster parser failed; the file is refused");
         return Err(failed("crashed on this file"));
     }
-    let result: Result<ResidentSheet, ReadError> =
-        serde_json::from_slice(&output.stdout).map_err(|e| failed(&e.to_string()))?;
+    let result: Result<T, ReadError> = serde_json::from_slice(&output.stdout).map_err(|e| failed(&e.to_string()))?;
     result
 }
 

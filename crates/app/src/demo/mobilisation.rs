@@ -295,9 +295,25 @@ async fn shangyi(db: &Db) -> anyhow::Result<()> {
     let member_ids = file(db, &c, &members).await?;
     let cadre_ids = file(db, &c, &cadres).await?;
     file(db, &c, &inbox).await?;
-    let verified: Vec<Uuid> = member_ids.iter().chain(cadre_ids.iter().take(18)).copied().collect();
-    mob::review(db, c.id, &verified, &Review::Verify, None, entry("duty_review", &c)).await?;
+    mob::review(db, c.id, &member_ids, &Review::Verify, None, entry("duty_review", &c)).await?;
 
+    // 第二临时党支部: the 90 members, grouped by the auto-grouping.
+    let second = mob::create_branch(
+        db,
+        c.id,
+        "第二临时党支部（就近报到党员）",
+        BranchKind::NearbyMembers,
+        date!(2022 - 03 - 05),
+        &member_ids,
+        Some(member_ids[first_in_yunfei]),
+        Some(member_ids[first_in_yunfei + 1]),
+        None,
+        entry("branch_create", &c),
+    )
+    .await?;
+    let groups = auto_group(db, &c, second).await?;
+    // The cadres are verified after the members are grouped, so the proposal is the members' alone.
+    mob::review(db, c.id, &cadre_ids[..18], &Review::Verify, None, entry("duty_review", &c)).await?;
     // 第一临时党支部: 18 cadres keeping the compounds sealed, in two patrol groups.
     let first = mob::create_branch(
         db,
@@ -328,25 +344,14 @@ async fn shangyi(db: &Db) -> anyhow::Result<()> {
         .collect();
     mob::create_groups(db, c.id, &patrols, None, entry("group_create", &c)).await?;
 
-    // 第二临时党支部: the 90 members, grouped by the auto-grouping.
-    let second = mob::create_branch(
-        db,
-        c.id,
-        "第二临时党支部（就近报到党员）",
-        BranchKind::NearbyMembers,
-        date!(2022 - 03 - 05),
-        &member_ids,
-        Some(member_ids[first_in_yunfei]),
-        Some(member_ids[first_in_yunfei + 1]),
-        None,
-        entry("branch_create", &c),
-    )
-    .await?;
-    let groups = auto_group(db, &c, second).await?;
-    // One leader has been taken to isolation; the deputy (B角) has taken over.
+    // One leader (not the secretary) has been taken to isolation; the deputy (B角) has taken over.
     let views = mob::groups_of_community(&db.read, c.id).await?;
-    if let Some(view) = groups.first().and_then(|id| views.iter().find(|v| v.group.id == *id))
-        && let Some(leader) = view.leader_id()
+    let secretary = member_ids[first_in_yunfei];
+    if let Some(leader) = groups
+        .iter()
+        .rev()
+        .filter_map(|id| views.iter().find(|v| v.group.id == *id)?.leader_id())
+        .find(|l| *l != secretary)
     {
         mob::set_health(db, c.id, leader, HealthStatus::Isolated, None, entry("volunteer_health", &c)).await?;
     }

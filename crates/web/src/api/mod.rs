@@ -5,6 +5,7 @@
 //! document at `/api/v1/openapi.json` is collected from the same handlers the
 //! router serves and cannot drift from it.
 
+mod mobilisation;
 mod registry;
 
 use utoipa::OpenApi;
@@ -21,10 +22,13 @@ pub use registry::{
 #[openapi(
     info(
         title = "Shouwang (守望) API",
-        description = "社区应急动员平台 · community emergency mobilisation. Read-only registry API; phone and ID numbers are masked.",
+        description = "社区应急动员平台 · community emergency mobilisation. Registry (read-only) and mobilisation API; phone and ID numbers are masked.",
         version = "1"
     ),
-    tags((name = "registry", description = "区域、户、居民 · regions, households, residents"))
+    tags(
+        (name = "registry", description = "区域、户、居民 · regions, households, residents"),
+        (name = "mobilisation", description = "双报到、志愿者、支部与小组、自动分组、汇总 · duty reports, volunteers, branches and groups, auto-grouping, roll-up")
+    )
 )]
 struct ApiDoc;
 
@@ -35,4 +39,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(registry::building_households))
         .routes(routes!(registry::get_household))
         .routes(routes!(registry::community_residents))
+        .routes(routes!(mobilisation::list_volunteers))
+        .routes(routes!(mobilisation::create_duty_report))
+        .routes(routes!(mobilisation::review_volunteers))
+        .routes(routes!(mobilisation::set_health))
+        .routes(routes!(mobilisation::list_branches))
+        .routes(routes!(mobilisation::list_groups))
+        .routes(routes!(mobilisation::propose, mobilisation::get_proposal))
+        .routes(routes!(mobilisation::edit_proposal))
+        .routes(routes!(mobilisation::confirm_proposal))
+        .routes(routes!(mobilisation::rollup))
 }

@@ -69,6 +69,8 @@ pub struct GroupCard {
     pub name: String,
     pub branch: String,
     pub compounds: String,
+    /// What a functional group does ("巡逻值守"), empty for a territorial one.
+    pub functions: String,
     pub leader: RoleLine,
     pub deputy: RoleLine,
     pub members: Vec<Person>,
@@ -84,6 +86,7 @@ fn group_card(g: &GroupView, branches: &HashMap<Uuid, String>, lang: Lang) -> Gr
         name: g.group.name.clone(),
         branch: g.group.branch_id.and_then(|b| branches.get(&b).cloned()).unwrap_or_default(),
         compounds: g.compounds.iter().map(|c| c.1.clone()).collect::<Vec<_>>().join(sep),
+        functions: shouwang_domain::GroupFunctionSet::from_codes(&g.group.functions).labels(lang),
         leader: role_line(KeyRoleKind::GroupLeader, g.leader.as_ref(), lang),
         deputy: role_line(KeyRoleKind::GroupDeputy, g.deputy.as_ref(), lang),
         members: g
@@ -630,13 +633,7 @@ pub struct ParamsForm {
 
 /// The bounds a committee may ask for; anything else is a typing slip.
 pub fn checked_params(min: u16, max: u16, compounds: u16) -> Result<GroupingParams, AppError> {
-    if !(1..=50).contains(&min) || max < min || max > 50 || !(1..=10).contains(&compounds) {
-        return Err(bad(
-            "组员人数应在1到50之间，且最少不大于最多；每组负责1到10个小区",
-            "members per group must be 1-50 with the minimum not above the maximum; 1-10 compounds per group",
-        ));
-    }
-    Ok(GroupingParams { min_members: min, max_members: max, max_compounds: compounds })
+    mobilise::checked_params(min, max, compounds)
 }
 
 pub async fn propose(

@@ -59,6 +59,13 @@ pub fn router() -> Router<AppState> {
         .route("/c/{code}/duty-poster", get(volunteers::duty_poster))
         .route("/c/{code}/volunteers", get(volunteers::volunteers_page))
         .route("/c/{code}/volunteers/review", post(volunteers::review))
+        .route(
+            "/c/{code}/volunteers/import",
+            get(volunteers::import_page)
+                .post(volunteers::import_preview)
+                .layer(axum::extract::DefaultBodyLimit::max(admin::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .route("/c/{code}/volunteers/import/apply", post(volunteers::import_apply))
         .route("/volunteers/{id}", get(volunteers::volunteer_page))
         .route("/volunteers/{id}/health", post(volunteers::set_health))
         .route("/volunteers/{id}/group", post(volunteers::move_group))

@@ -356,6 +356,15 @@ pub async fn volunteers_page(
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Read).await?;
     let lang = user.lang;
+    let counts = mob::counts_by_community(&state.db.read).await?.get(&community.id).copied().unwrap_or_default();
+    let mut query = query;
+    // The list opens on the inbox while reports wait for review; "all" shows everyone.
+    let untouched = [&query.status, &query.kind, &query.skill, &query.health, &query.grouped, &query.q]
+        .iter()
+        .all(|f| f.is_empty());
+    if untouched && counts.reported > counts.verified + counts.exempt + counts.rejected {
+        query.status = DutyStatus::Reported.code().to_string();
+    }
     let filter = VolunteerFilter {
         status: DutyStatus::from_code(&query.status),
         kind: VolunteerKind::from_code(&query.kind),
@@ -371,7 +380,6 @@ pub async fn volunteers_page(
     let rows = mob::list_volunteers(&state.db.read, community.id, &filter).await?;
     let names = place_names(&state, &community).await?;
     let lines = rows.iter().map(|r| line(&r.volunteer, r.group.as_ref(), &names, lang)).collect();
-    let counts = mob::counts_by_community(&state.db.read).await?.get(&community.id).copied().unwrap_or_default();
     let flash = (!query.done.is_empty()).then(|| format!("{} {}", i18n::t(lang, "vol.done"), query.done));
     render(&VolunteersPage {
         ctx: PageCtx::for_user(&user, &format!("/c/{code}/volunteers")),
@@ -620,4 +628,183 @@ pub async fn reveal(
     e.detail = serde_json::json!({ "field": "phone", "reason": reason });
     shouwang_db::audit::append(&state.db.write, e).await?;
     volunteer_view(&state, &user, id, Some(v.phone.clone()), Vec::new()).await
+}
+
+// ---------------------------------------------------------------------------
+// A work unit's list: upload, preview, apply
+
+#[derive(Template)]
+#[template(path = "volunteer_import.html")]
+struct ImportPage {
+    ctx: PageCtx,
+    community: region::Model,
+    kinds: Options,
+    default_kind: String,
+    error: Option<String>,
+    preview: Option<ImportPreview>,
+}
+
+struct ImportPreview {
+    upload: Uuid,
+    file_name: String,
+    sheet: String,
+    rows_read: usize,
+    valid: usize,
+    new: usize,
+    merging: usize,
+    exempt: usize,
+    rejected: Vec<(u32, String)>,
+    merged: Vec<String>,
+    unknown_places: Vec<(u32, String)>,
+}
+
+async fn import_view(
+    state: &AppState,
+    user: &CurrentUser,
+    community: region::Model,
+    default_kind: VolunteerKind,
+    error: Option<String>,
+    preview: Option<ImportPreview>,
+) -> Result<Response, AppError> {
+    let lang = user.lang;
+    let _ = state;
+    let failed = error.is_some();
+    let mut res = render(&ImportPage {
+        ctx: PageCtx::for_user(user, &format!("/c/{}/volunteers/import", community.code)),
+        community,
+        kinds: options(VolunteerKind::ALL, VolunteerKind::code, VolunteerKind::label, lang),
+        default_kind: default_kind.code().to_string(),
+        error,
+        preview,
+    })?;
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Ok(res)
+}
+
+pub async fn import_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    import_view(&state, &user, community, VolunteerKind::DeployedCadre, None, None).await
+}
+
+/// Step 1: read the file, keep it, and show what it would do.
+pub async fn import_preview(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let lang = user.lang;
+    let mut default_kind = VolunteerKind::DeployedCadre;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("default_kind") => {
+                if let Some(k) = field.text().await.ok().as_deref().and_then(VolunteerKind::from_code) {
+                    default_kind = k;
+                }
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(_) => return Err(AppError::PayloadTooLarge),
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return import_view(&state, &user, community, default_kind, Some(i18n::t(lang, "import.file")), None).await;
+    };
+    if bytes.len() > super::admin::MAX_UPLOAD_BYTES {
+        return import_view(&state, &user, community, default_kind, Some(i18n::t(lang, "import.too_large")), None)
+            .await;
+    }
+    let Some(kind) = shouwang_io::FileKind::from_path(std::path::Path::new(&name)) else {
+        let msg =
+            lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported").to_string();
+        return import_view(&state, &user, community, default_kind, Some(msg), None).await;
+    };
+    let report = match mobilise::read_volunteer_file(
+        &state.db,
+        &community,
+        &bytes,
+        kind,
+        default_kind,
+        state.config.roster_parser.as_deref(),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return import_view(&state, &user, community, default_kind, Some(e.message(lang)), None).await,
+    };
+    let upload = shouwang_db::uploads::store(&state.db, user.id, &community.code, &name, bytes).await?;
+    let preview = ImportPreview {
+        upload,
+        file_name: name,
+        sheet: report.sheet_name.clone(),
+        rows_read: report.rows_read,
+        valid: report.reports.len(),
+        new: report.reports.len() - report.already_reported,
+        merging: report.already_reported,
+        exempt: report.reports.iter().filter(|r| r.exempt.is_some()).count(),
+        rejected: report.rejected.iter().map(|(row, zh, en)| (*row, lang.pick(zh, en).to_string())).collect(),
+        merged: report.merged.iter().map(|(zh, en)| lang.pick(zh, en).to_string()).collect(),
+        unknown_places: report.unknown_places.clone(),
+    };
+    import_view(&state, &user, community, default_kind, None, Some(preview)).await
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    upload: Uuid,
+    default_kind: String,
+}
+
+/// Step 2: the kept file goes in, all valid rows in one transaction.
+pub async fn import_apply(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<ApplyForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let lang = user.lang;
+    let default_kind = VolunteerKind::from_code(&form.default_kind).unwrap_or(VolunteerKind::DeployedCadre);
+    let Some(upload) = shouwang_db::uploads::take(&state.db, form.upload, user.id).await? else {
+        return import_view(&state, &user, community, default_kind, Some(i18n::t(lang, "import.expired")), None).await;
+    };
+    if upload.community_code != community.code {
+        return Err(AppError::Forbidden);
+    }
+    let kind = shouwang_io::FileKind::from_path(std::path::Path::new(&upload.file_name))
+        .ok_or_else(|| bad("文件类型不支持", "unsupported file type"))?;
+    let report = match mobilise::read_volunteer_file(
+        &state.db,
+        &community,
+        &upload.bytes,
+        kind,
+        default_kind,
+        state.config.roster_parser.as_deref(),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return import_view(&state, &user, community, default_kind, Some(e.message(lang)), None).await,
+    };
+    let mut e =
+        mobilise::entry(Some(&user), "duty_import", "community", Some(community.code.clone()), &community, peer.text());
+    e.detail = serde_json::json!({ "file": upload.file_name, "rejected": report.rejected.len() });
+    let counts = mob::import_duty_reports(&state.db, community.id, &report.reports, e).await?;
+    shouwang_db::uploads::delete(&state.db, upload.id).await?;
+    Ok(Redirect::to(&format!("/c/{code}/volunteers?status=reported&done={}", counts.created + counts.merged))
+        .into_response())
 }

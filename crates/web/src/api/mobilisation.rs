@@ -1,0 +1,919 @@
+//! Duty reports, volunteers, branches, groups, the grouping proposal and the
+//! roll-up (SPEC §4.2–4.3). Every handler goes through the services of
+//! `crate::mobilise` and `shouwang_db::mobilisation`, which the pages use too;
+//! this module only checks access, reads the request and shapes the answer.
+//! A volunteer's phone only ever leaves the server masked.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use shouwang_db::entity::{region, volunteer};
+use shouwang_db::mobilisation::{self as mob, Review, VolunteerFilter};
+use shouwang_db::registry;
+use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::grouping::{GroupRole, GroupingParams, Placement};
+use shouwang_domain::phone::mask_phone;
+use shouwang_domain::{
+    DutyStatus, ExemptReason, GroupFunctionSet, HealthStatus, KeyRoleKind, Lang, RegionCode, RegionKind, Skill,
+    SkillSet, VolunteerKind,
+};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, ErrorBody};
+use crate::mobilise::{self, Draft, DraftEdit, DutyReportInput, FieldError, RollupRow, bad};
+use crate::security::ClientIp;
+
+// ---------------------------------------------------------------------------
+// Shared shapes
+
+/// A text in both languages.
+#[derive(Serialize, ToSchema)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Text {
+    fn of(say: impl Fn(Lang) -> String) -> Text {
+        Text { zh: say(Lang::Zh), en: say(Lang::En) }
+    }
+}
+
+/// A JSON body that failed to parse is answered like every other error.
+fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    json.map(|Json(t)| t).map_err(|e| {
+        let detail = e.body_text();
+        bad(format!("请求内容不正确：{detail}"), format!("malformed request body: {detail}"))
+    })
+}
+
+fn time_text(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// A compound (or building) by id and name.
+#[derive(Serialize, ToSchema)]
+pub struct PlaceRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A volunteer of a community, as lists show them.
+#[derive(Serialize, ToSchema)]
+pub struct VolunteerDto {
+    pub id: Uuid,
+    pub name: String,
+    /// Masked, e.g. `139****1111`.
+    pub phone: String,
+    /// deployed_cadre, nearby_member, converted_staff, deputy, resident_volunteer or social_worker.
+    pub kind: String,
+    /// reported, verified, rejected or exempt.
+    pub status: String,
+    /// Why the report was rejected.
+    pub reject_reason: Option<String>,
+    /// on_duty_police, on_duty_medical, on_duty_social_worker or not_eligible.
+    pub exempt_reason: Option<String>,
+    /// active, isolated, infected or recovered.
+    pub health: String,
+    pub home_compound: Option<PlaceRef>,
+    pub home_building: Option<PlaceRef>,
+    /// Skill codes: medical, driving, it, electrician, counselling, translation, heavy_lifting.
+    pub skills: Vec<String>,
+    pub experienced: bool,
+    pub work_unit: Option<String>,
+    pub party_org: Option<String>,
+    pub group_id: Option<Uuid>,
+    pub group_number: Option<i32>,
+    pub group_name: Option<String>,
+    /// RFC 3339.
+    pub reported_at: String,
+}
+
+fn codes<T: Copy>(items: impl Iterator<Item = T>, code: fn(T) -> &'static str) -> Vec<String> {
+    items.map(|t| code(t).to_string()).collect()
+}
+
+fn volunteer_dto(
+    v: &volunteer::Model,
+    group: Option<&(Uuid, i32, String)>,
+    places: &HashMap<Uuid, String>,
+) -> VolunteerDto {
+    let place = |id: Option<Uuid>| id.map(|id| PlaceRef { id, name: places.get(&id).cloned().unwrap_or_default() });
+    VolunteerDto {
+        id: v.id,
+        name: v.name.clone(),
+        phone: mask_phone(&v.phone),
+        kind: v.kind.clone(),
+        status: v.status.clone(),
+        reject_reason: v.reject_reason.clone(),
+        exempt_reason: v.exempt_reason.clone(),
+        health: v.health.clone(),
+        home_compound: place(v.home_compound_id),
+        home_building: place(v.home_building_id),
+        skills: codes(SkillSet::from_codes(&v.skills).iter(), Skill::code),
+        experienced: v.experienced,
+        work_unit: v.work_unit.clone(),
+        party_org: v.party_org.clone(),
+        group_id: group.map(|g| g.0),
+        group_number: group.map(|g| g.1),
+        group_name: group.map(|g| g.2.clone()),
+        reported_at: time_text(v.reported_at),
+    }
+}
+
+/// Names of a community's compounds and buildings by id.
+async fn place_names(state: &AppState, community: &region::Model) -> Result<HashMap<Uuid, String>, AppError> {
+    Ok(registry::descendants(&state.db.read, community, None)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == RegionKind::Compound.as_str() || r.kind == RegionKind::Building.as_str())
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+fn code_param<T>(value: Option<&str>, field: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
+    match value.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse(s).map(Some).ok_or_else(|| {
+            bad(format!("筛选条件 {field} 的值无法识别：{s}"), format!("unknown value for {field}: {s}"))
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Volunteers and duty reports
+
+#[derive(Deserialize, IntoParams)]
+pub struct VolunteerQuery {
+    /// reported, verified, rejected or exempt.
+    pub status: Option<String>,
+    /// A volunteer kind code, e.g. nearby_member.
+    pub kind: Option<String>,
+    /// A skill code, e.g. medical.
+    pub skill: Option<String>,
+    /// active, isolated, infected or recovered.
+    pub health: Option<String>,
+    /// `true` for those in a group, `false` for those in none.
+    pub grouped: Option<String>,
+    /// Part of the name, or the last 4+ digits of the phone.
+    pub q: Option<String>,
+}
+
+/// A community's volunteers, filtered (phones masked).
+#[utoipa::path(get, path = "/api/v1/communities/{code}/volunteers", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code"), VolunteerQuery),
+    responses((status = 200, body = Vec<VolunteerDto>), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_volunteers(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(q): Query<VolunteerQuery>,
+) -> Result<Json<Vec<VolunteerDto>>, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Read).await?;
+    let filter = VolunteerFilter {
+        status: code_param(q.status.as_deref(), "status", DutyStatus::from_code)?,
+        kind: code_param(q.kind.as_deref(), "kind", VolunteerKind::from_code)?,
+        skill: code_param(q.skill.as_deref(), "skill", Skill::from_code)?,
+        health: code_param(q.health.as_deref(), "health", HealthStatus::from_code)?,
+        grouped: code_param(q.grouped.as_deref(), "grouped", |s| match s {
+            "true" | "yes" | "1" => Some(true),
+            "false" | "no" | "0" => Some(false),
+            _ => None,
+        })?,
+        q: q.q.filter(|t| !t.trim().is_empty()),
+    };
+    let rows = mob::list_volunteers(&state.db.read, community.id, &filter).await?;
+    let places = place_names(&state, &community).await?;
+    Ok(Json(rows.iter().map(|r| volunteer_dto(&r.volunteer, r.group.as_ref(), &places)).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DutyReportCreated {
+    pub id: Uuid,
+    /// The phone had already reported to this community; the new details were merged in.
+    pub merged: bool,
+}
+
+/// A field of a duty report that failed, in both languages.
+#[derive(Serialize, ToSchema)]
+pub struct FieldErrorDto {
+    /// name, phone, kind, compound, building or exempt.
+    pub field: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+/// A duty report that failed: the usual error body plus one line per field.
+#[derive(Serialize, ToSchema)]
+pub struct FieldErrorsBody {
+    pub status: u16,
+    pub message: String,
+    pub message_en: String,
+    pub fields: Vec<FieldErrorDto>,
+}
+
+fn field_errors(errors: Vec<FieldError>) -> Response {
+    let body = FieldErrorsBody {
+        status: 400,
+        message: "报到信息有误，请修改后重新提交".into(),
+        message_en: "the duty report has errors; correct them and submit again".into(),
+        fields: errors
+            .into_iter()
+            .map(|e| FieldErrorDto { field: e.field.to_string(), message: e.zh, message_en: e.en })
+            .collect(),
+    };
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+/// Files a duty report for someone (a committee member typing it in); a second
+/// report from the same phone merges into the first.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/duty-reports", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code")),
+    request_body = DutyReportInput,
+    responses((status = 201, body = DutyReportCreated), (status = 400, body = FieldErrorsBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_duty_report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    input: Result<Json<DutyReportInput>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let input = body(input)?;
+    let report = match mobilise::parse_duty_report(&state, &community, &input, "manual").await {
+        Ok(r) => r,
+        Err(errors) => return Ok(field_errors(errors)),
+    };
+    let e = mobilise::entry(Some(&user), "duty_report", "volunteer", None, &community, peer.text());
+    let outcome = mob::report_for_duty(&state.db, community.id, &report, e).await?;
+    let created = DutyReportCreated { id: outcome.id(), merged: matches!(outcome, mob::ReportOutcome::Merged(_)) };
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Verify,
+    Reject,
+    Exempt,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewRequest {
+    pub ids: Vec<Uuid>,
+    pub decision: Decision,
+    /// Required when rejecting.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Required when exempting: on_duty_police, on_duty_medical, on_duty_social_worker or not_eligible.
+    #[serde(default)]
+    pub exempt_reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewResult {
+    /// Volunteers of this community that the decision applied to.
+    pub changed: u64,
+}
+
+/// Verifies, rejects (with a reason) or exempts several volunteers at once.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/volunteers/review", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code")),
+    request_body = ReviewRequest,
+    responses((status = 200, body = ReviewResult), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn review_volunteers(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    req: Result<Json<ReviewRequest>, JsonRejection>,
+) -> Result<Json<ReviewResult>, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let req = body(req)?;
+    if req.ids.is_empty() {
+        return Err(bad("请先选择要处理的志愿者", "give the volunteers to act on"));
+    }
+    let decision = match req.decision {
+        Decision::Verify => Review::Verify,
+        Decision::Reject => {
+            let reason = shouwang_domain::text::normalize(req.reason.as_deref().unwrap_or(""));
+            if reason.is_empty() {
+                return Err(bad("不通过时请填写原因", "give a reason when rejecting"));
+            }
+            Review::Reject(reason.chars().take(200).collect())
+        }
+        Decision::Exempt => Review::Exempt(
+            req.exempt_reason
+                .as_deref()
+                .and_then(|r| ExemptReason::from_code(r.trim()))
+                .ok_or_else(|| bad("请选择免编原因", "choose why they are exempt"))?,
+        ),
+    };
+    let e = mobilise::entry(Some(&user), "duty_review", "volunteer", None, &community, peer.text());
+    let changed = mob::review(&state.db, community.id, &req.ids, &decision, Some(user.id), e).await?;
+    Ok(Json(ReviewResult { changed }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HealthRequest {
+    /// active, isolated, infected or recovered.
+    pub health: String,
+}
+
+/// A key role that changed hands because of a health change.
+#[derive(Serialize, ToSchema)]
+pub struct HandoverDto {
+    /// branch_secretary, group_leader, group_deputy, building_leader or medicine_runner.
+    pub role: String,
+    pub role_label: Text,
+    /// The branch or group the role is of.
+    pub subject_id: Uuid,
+    pub from: Option<Uuid>,
+    pub from_name: Option<String>,
+    /// Who holds the role now; none when nobody could take it over.
+    pub to: Option<Uuid>,
+    pub to_name: Option<String>,
+    /// The volunteer was the backup (B角) and the role now has none.
+    pub backup_lost: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthResult {
+    pub handovers: Vec<HandoverDto>,
+}
+
+/// Records a volunteer's health; when they can no longer serve (isolated,
+/// infected), their key roles pass to the backups, as listed in the answer.
+#[utoipa::path(post, path = "/api/v1/volunteers/{id}/health", tag = "mobilisation",
+    params(("id" = Uuid, Path, description = "volunteer id")),
+    request_body = HealthRequest,
+    responses((status = 200, body = HealthResult), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_health(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+    req: Result<Json<HealthRequest>, JsonRejection>,
+) -> Result<Json<HealthResult>, AppError> {
+    let not_found = || AppError::NotFound { zh: "找不到该志愿者".into(), en: "volunteer not found".into() };
+    let v = mob::volunteer_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&state.db.read, v.community_id).await?.ok_or_else(not_found)?;
+    user.require(Resource::Volunteer, Action::Write, &community.path)?;
+    let req = body(req)?;
+    let health =
+        HealthStatus::from_code(req.health.trim()).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
+    let e =
+        mobilise::entry(Some(&user), "volunteer_health", "volunteer", Some(id.to_string()), &community, peer.text());
+    let changes = mob::set_health(&state.db, community.id, v.id, health, Some(user.id), e).await?;
+    let names = if changes.is_empty() { Default::default() } else { mobilise::names_of(&state, community.id).await? };
+    let name = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned());
+    Ok(Json(HealthResult {
+        handovers: changes
+            .iter()
+            .map(|h| HandoverDto {
+                role: h.kind.clone(),
+                role_label: Text::of(|l| KeyRoleKind::from_code(&h.kind).map_or(h.kind.clone(), |k| k.label(l).into())),
+                subject_id: h.subject_id,
+                from: h.from,
+                from_name: name(h.from),
+                to: h.to,
+                to_name: name(h.to),
+                backup_lost: h.backup_lost,
+            })
+            .collect(),
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// Branches and groups
+
+/// A member of a branch or group (phone masked).
+#[derive(Serialize, ToSchema)]
+pub struct MemberDto {
+    pub id: Uuid,
+    pub name: String,
+    /// Masked, e.g. `139****1111`.
+    pub phone: String,
+    pub kind: String,
+    pub skills: Vec<String>,
+    pub health: String,
+    /// `leader` or `deputy` for a group's leader and deputy; none otherwise.
+    pub role: Option<String>,
+}
+
+fn member_dto(v: &volunteer::Model, role: Option<&str>) -> MemberDto {
+    MemberDto {
+        id: v.id,
+        name: v.name.clone(),
+        phone: mask_phone(&v.phone),
+        kind: v.kind.clone(),
+        skills: codes(SkillSet::from_codes(&v.skills).iter(), Skill::code),
+        health: v.health.clone(),
+        role: role.map(str::to_string),
+    }
+}
+
+/// A key role with its holder and backup (B角).
+#[derive(Serialize, ToSchema)]
+pub struct RoleDto {
+    pub id: Uuid,
+    /// branch_secretary, group_leader, group_deputy, …
+    pub kind: String,
+    pub holder_id: Option<Uuid>,
+    pub holder_name: Option<String>,
+    pub backup_id: Option<Uuid>,
+    pub backup_name: Option<String>,
+}
+
+fn role_dto(r: &mob::RoleView) -> RoleDto {
+    RoleDto {
+        id: r.id,
+        kind: r.kind.code().to_string(),
+        holder_id: r.holder.as_ref().map(|v| v.id),
+        holder_name: r.holder.as_ref().map(|v| v.name.clone()),
+        backup_id: r.backup.as_ref().map(|v| v.id),
+        backup_name: r.backup.as_ref().map(|v| v.name.clone()),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BranchDto {
+    pub id: Uuid,
+    pub name: String,
+    /// deployed_cadres, nearby_members, sealed_area or mixed.
+    pub kind: String,
+    /// `YYYY-MM-DD`.
+    pub founded_on: String,
+    pub dissolved_on: Option<String>,
+    pub secretary: Option<RoleDto>,
+    pub members: Vec<MemberDto>,
+    /// Groups under this branch.
+    pub groups: u64,
+}
+
+/// A community's temporary branches with their secretaries and members.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/branches", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code")),
+    responses((status = 200, body = Vec<BranchDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_branches(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<BranchDto>>, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let branches = mob::branches_of_community(&state.db.read, community.id).await?;
+    Ok(Json(
+        branches
+            .iter()
+            .map(|b| BranchDto {
+                id: b.branch.id,
+                name: b.branch.name.clone(),
+                kind: b.branch.kind.clone(),
+                founded_on: b.branch.founded_on.to_string(),
+                dissolved_on: b.branch.dissolved_on.map(|d| d.to_string()),
+                secretary: b.secretary.as_ref().map(role_dto),
+                members: b.members.iter().map(|m| member_dto(m, None)).collect(),
+                groups: b.groups as u64,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupDto {
+    pub id: Uuid,
+    pub number: i32,
+    pub name: String,
+    pub branch_id: Option<Uuid>,
+    /// Group function codes (testing, disinfection, medicine, …); empty for a territorial group.
+    pub functions: Vec<String>,
+    pub compounds: Vec<PlaceRef>,
+    /// The leader's role, with the backup (B角) who takes over.
+    pub leader: Option<RoleDto>,
+    pub deputy: Option<RoleDto>,
+    /// Leader first, then the deputy, then by name.
+    pub members: Vec<MemberDto>,
+}
+
+/// A community's groups with the compounds they cover, their members
+/// (phones masked), and who leads them with which backup.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/groups", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code")),
+    responses((status = 200, body = Vec<GroupDto>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_groups(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<GroupDto>>, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let groups = mob::groups_of_community(&state.db.read, community.id).await?;
+    Ok(Json(
+        groups
+            .iter()
+            .map(|g| {
+                let leader = g.leader_id();
+                let deputy = g.deputy.as_ref().and_then(|r| r.holder.as_ref()).map(|v| v.id);
+                GroupDto {
+                    id: g.group.id,
+                    number: g.group.number,
+                    name: g.group.name.clone(),
+                    branch_id: g.group.branch_id,
+                    functions: codes(
+                        GroupFunctionSet::from_codes(&g.group.functions).iter(),
+                        shouwang_domain::GroupFunction::code,
+                    ),
+                    compounds: g.compounds.iter().map(|(id, name)| PlaceRef { id: *id, name: name.clone() }).collect(),
+                    leader: g.leader.as_ref().map(role_dto),
+                    deputy: g.deputy.as_ref().map(role_dto),
+                    members: g
+                        .members
+                        .iter()
+                        .map(|m| {
+                            let role = if Some(m.id) == leader {
+                                Some("leader")
+                            } else if Some(m.id) == deputy {
+                                Some("deputy")
+                            } else {
+                                None
+                            };
+                            member_dto(m, role)
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// The grouping proposal
+
+#[derive(Serialize, ToSchema)]
+pub struct ParamsDto {
+    /// Members per group, not counting the leader.
+    pub min_members: u16,
+    pub max_members: u16,
+    /// Compounds one group may cover.
+    pub max_compounds: u16,
+}
+
+impl From<GroupingParams> for ParamsDto {
+    fn from(p: GroupingParams) -> ParamsDto {
+        ParamsDto { min_members: p.min_members, max_members: p.max_members, max_compounds: p.max_compounds }
+    }
+}
+
+/// A volunteer's place in the proposal, and why.
+#[derive(Serialize, ToSchema)]
+pub struct ProposedMemberDto {
+    pub volunteer_id: Uuid,
+    pub name: String,
+    /// leader, deputy or member.
+    pub role: String,
+    pub kind: String,
+    pub skills: Vec<String>,
+    pub home_compound: Option<String>,
+    /// Why this person is here (never empty).
+    pub reasons: Vec<Text>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProposedGroupDto {
+    pub number: u32,
+    pub compounds: Vec<PlaceRef>,
+    /// Residents this group looks after.
+    pub residents: u32,
+    /// Leader first, then the deputy, then members.
+    pub members: Vec<ProposedMemberDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExcludedDto {
+    pub volunteer_id: Uuid,
+    pub name: String,
+    /// not_verified, rejected, exempt or cannot_serve.
+    pub why: String,
+    pub why_text: Text,
+}
+
+/// A notice about the proposal as a whole, or a problem to fix before confirming.
+#[derive(Serialize, ToSchema)]
+pub struct NoticeDto {
+    /// e.g. pool_too_small, shared_compound, group_too_small.
+    pub kind: String,
+    /// The hard constraints could not all be met as asked.
+    pub blocking: bool,
+    pub text: Text,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatsDto {
+    pub eligible: u32,
+    /// People in groups, leaders included.
+    pub placed: u32,
+    pub in_home_compound: u32,
+    pub near_home: u32,
+    pub without_home: u32,
+    pub residents_per_volunteer_min: f64,
+    pub residents_per_volunteer_max: f64,
+    pub residents_per_volunteer_mean: f64,
+}
+
+/// The stored grouping proposal, with its reasons in Chinese and English.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalDto {
+    pub requested: ParamsDto,
+    /// What was used (differs when the request was inconsistent or infeasible).
+    pub applied: ParamsDto,
+    /// Groups the community had already; confirming adds to them.
+    pub existing_groups: u64,
+    pub groups: Vec<ProposedGroupDto>,
+    /// Eligible but not placed, each with a reason.
+    pub reserve: Vec<ProposedMemberDto>,
+    /// Not eligible, with why.
+    pub excluded: Vec<ExcludedDto>,
+    pub notices: Vec<NoticeDto>,
+    /// What a committee should fix (or accept knowingly) before confirming.
+    pub problems: Vec<NoticeDto>,
+    pub stats: StatsDto,
+}
+
+/// The `kind` tag of a serde-tagged enum, e.g. `pool_too_small`.
+fn kind_of(v: &impl Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn role_code(r: GroupRole) -> &'static str {
+    match r {
+        GroupRole::Leader => "leader",
+        GroupRole::Deputy => "deputy",
+        GroupRole::Member => "member",
+    }
+}
+
+fn proposed_member(d: &Draft, p: &Placement) -> ProposedMemberDto {
+    let v = d.volunteer(p.volunteer);
+    let name_of = |k: u32| d.compound_name(k);
+    ProposedMemberDto {
+        volunteer_id: v.map_or(Uuid::nil(), |v| v.id),
+        name: v.map_or_else(|| format!("#{}", p.volunteer), |v| v.name.clone()),
+        role: role_code(p.role).to_string(),
+        kind: v.map_or_else(String::new, |v| v.kind.code().to_string()),
+        skills: v.map_or_else(Vec::new, |v| codes(v.skills.iter(), Skill::code)),
+        home_compound: v.and_then(|v| v.home).map(name_of),
+        reasons: p.reasons.iter().map(|r| Text::of(|l| r.describe(l, &name_of))).collect(),
+    }
+}
+
+fn proposal_dto(d: &Draft) -> ProposalDto {
+    let p = &d.proposal;
+    let name_of = |k: u32| d.compound_name(k);
+    let s = &p.stats;
+    ProposalDto {
+        requested: p.requested.into(),
+        applied: p.applied.into(),
+        existing_groups: d.existing_groups as u64,
+        groups: p
+            .groups
+            .iter()
+            .map(|g| ProposedGroupDto {
+                number: g.number,
+                compounds: g
+                    .compounds
+                    .iter()
+                    .map(|k| PlaceRef {
+                        id: d.compounds.get(*k as usize).map_or(Uuid::nil(), |c| c.id),
+                        name: name_of(*k),
+                    })
+                    .collect(),
+                residents: g.residents,
+                members: g.members.iter().map(|m| proposed_member(d, m)).collect(),
+            })
+            .collect(),
+        reserve: p.reserve.iter().map(|m| proposed_member(d, m)).collect(),
+        excluded: p
+            .excluded
+            .iter()
+            .map(|x| ExcludedDto {
+                volunteer_id: d.volunteer(x.volunteer).map_or(Uuid::nil(), |v| v.id),
+                name: d.volunteer(x.volunteer).map_or_else(String::new, |v| v.name.clone()),
+                why: serde_json::to_value(x.why).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                why_text: Text::of(|l| x.why.describe(l).to_string()),
+            })
+            .collect(),
+        notices: p
+            .notices
+            .iter()
+            .map(|n| NoticeDto {
+                kind: kind_of(n),
+                blocking: n.is_infeasibility(),
+                text: Text::of(|l| n.describe(l, &name_of)),
+            })
+            .collect(),
+        problems: p
+            .check(&d.compounds_in())
+            .iter()
+            .map(|x| NoticeDto { kind: kind_of(x), blocking: true, text: Text::of(|l| x.describe(l, &name_of)) })
+            .collect(),
+        stats: StatsDto {
+            eligible: s.eligible,
+            placed: s.placed,
+            in_home_compound: s.in_home_compound,
+            near_home: s.near_home,
+            without_home: s.without_home,
+            residents_per_volunteer_min: s.residents_per_volunteer_min,
+            residents_per_volunteer_max: s.residents_per_volunteer_max,
+            residents_per_volunteer_mean: s.residents_per_volunteer_mean,
+        },
+    }
+}
+
+/// Grouping parameters; each defaults to 8, 10 and 2.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ProposalRequest {
+    /// Members per group, not counting the leader (1 to 50; default 8).
+    pub min_members: Option<u16>,
+    /// At least `min_members`, at most 50 (default 10).
+    pub max_members: Option<u16>,
+    /// Compounds one group may cover (1 to 10; default 2).
+    pub max_compounds: Option<u16>,
+}
+
+/// Proposes groups from the verified volunteers not yet grouped and the
+/// compounds no group covers, and stores the proposal as the community's draft
+/// (replacing any earlier one).
+#[utoipa::path(post, path = "/api/v1/communities/{code}/grouping/proposal", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code")),
+    request_body = ProposalRequest,
+    responses((status = 200, body = ProposalDto), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn propose(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    req: Result<Json<ProposalRequest>, JsonRejection>,
+) -> Result<Json<ProposalDto>, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let req = body(req)?;
+    let d = GroupingParams::default();
+    let params = mobilise::checked_params(
+        req.min_members.unwrap_or(d.min_members),
+        req.max_members.unwrap_or(d.max_members),
+        req.max_compounds.unwrap_or(d.max_compounds),
+    )?;
+    let draft = mobilise::propose(&state.db, &community, params, Some(user.id)).await?;
+    Ok(Json(proposal_dto(&draft)))
+}
+
+/// The stored proposal, if there is one.
+#[utoipa::path(get, path = "/api/v1/communities/{code}/grouping/proposal", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code")),
+    responses((status = 200, body = ProposalDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_proposal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<ProposalDto>, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let (draft, _) = mobilise::load_draft(&state.db, &community).await?.ok_or_else(|| AppError::NotFound {
+        zh: "还没有分组方案，请先生成".into(),
+        en: "there is no proposal yet; make one first".into(),
+    })?;
+    Ok(Json(proposal_dto(&draft)))
+}
+
+/// One hand edit of the stored proposal: move (group 0 = reserve), swap, set
+/// the leader or the deputy. Answers the edited proposal.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/grouping/edit", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code")),
+    request_body = DraftEdit,
+    responses((status = 200, body = ProposalDto), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn edit_proposal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    req: Result<Json<DraftEdit>, JsonRejection>,
+) -> Result<Json<ProposalDto>, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let edit = body(req)?;
+    let draft = mobilise::edit_draft(&state, &community, &edit, Some(user.id), user.lang).await?;
+    Ok(Json(proposal_dto(&draft)))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ConfirmRequest {
+    /// Put the new groups (and their members) in this branch of the community.
+    #[serde(default)]
+    pub branch: Option<Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConfirmResult {
+    /// The groups created, in order.
+    pub groups: Vec<Uuid>,
+}
+
+/// Turns the stored proposal into groups, all or nothing; the proposal is then
+/// gone, so a second confirmation is refused.
+#[utoipa::path(post, path = "/api/v1/communities/{code}/grouping/confirm", tag = "mobilisation",
+    params(("code" = String, Path, description = "community code")),
+    request_body = ConfirmRequest,
+    responses((status = 200, body = ConfirmResult), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn confirm_proposal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    req: Result<Json<ConfirmRequest>, JsonRejection>,
+) -> Result<Json<ConfirmResult>, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let req = body(req)?;
+    let groups = mobilise::confirm(&state, &user, &community, req.branch, peer.text()).await?;
+    Ok(Json(ConfirmResult { groups }))
+}
+
+// ---------------------------------------------------------------------------
+// Roll-up
+
+/// The duty-report funnel of SPEC §4.2.
+#[derive(Serialize, ToSchema)]
+pub struct CountsDto {
+    pub reported: u64,
+    pub verified: u64,
+    pub exempt: u64,
+    pub rejected: u64,
+    pub grouped: u64,
+    pub groups: u64,
+    /// Volunteers isolated or infected right now.
+    pub unwell: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RollupRowDto {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub counts: CountsDto,
+}
+
+impl From<RollupRow> for RollupRowDto {
+    fn from(r: RollupRow) -> RollupRowDto {
+        let c = r.counts;
+        RollupRowDto {
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            counts: CountsDto {
+                reported: c.reported,
+                verified: c.verified,
+                exempt: c.exempt,
+                rejected: c.rejected,
+                grouped: c.grouped,
+                groups: c.groups,
+                unwell: c.unwell,
+            },
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RollupDto {
+    /// The region's own totals (the sum of its communities).
+    pub region: RollupRowDto,
+    /// One row per child region.
+    pub children: Vec<RollupRowDto>,
+}
+
+/// Mobilisation counts of a region and of each of its children.
+#[utoipa::path(get, path = "/api/v1/regions/{code}/mobilisation", tag = "mobilisation",
+    params(("code" = String, Path, description = "region code (city down to community)")),
+    responses((status = 200, body = RollupDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn rollup(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<RollupDto>, AppError> {
+    let not_found = || AppError::NotFound { zh: "找不到该区域".into(), en: "region not found".into() };
+    let code = RegionCode::parse(&code).map_err(|_| not_found())?;
+    let region = registry::find_region(&state.db.read, &code).await?.ok_or_else(not_found)?;
+    user.require(Resource::Group, Action::Read, &region.path)?;
+    let (own, children) = mobilise::rollup(&state, &region).await?;
+    Ok(Json(RollupDto { region: own.into(), children: children.into_iter().map(RollupRowDto::from).collect() }))
+}
