@@ -251,6 +251,12 @@ async fn a_bad_duty_report_answers_field_errors_in_both_languages() {
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
     assert!(body["message_en"].as_str().unwrap().contains("malformed"));
+    // A phone sent as a number is refused without being quoted back in full.
+    let body = json!({ "name": "甲", "phone": 13900001111_u64, "kind": "nearby_member" });
+    let r = app.post_as(&app.admin, "/api/v1/communities/sy/duty-reports", &body).await;
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("13900001111"), "{text}");
     assert!(app.get("/api/v1/communities/sy/volunteers").await.as_array().unwrap().is_empty());
 }
 

@@ -47,12 +47,33 @@ impl Text {
     }
 }
 
-/// A JSON body that failed to parse is answered like every other error.
+/// A JSON body that failed to parse is answered like every other error. The
+/// parser's message may quote the body, so long digit runs (a phone number
+/// sent as a number) are masked.
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     json.map(|Json(t)| t).map_err(|e| {
-        let detail = e.body_text();
+        let detail = mask_digit_runs(&e.body_text());
         bad(format!("请求内容不正确：{detail}"), format!("malformed request body: {detail}"))
     })
+}
+
+fn mask_digit_runs(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        out.push_str(&if run.len() >= 7 { mask_phone(run) } else { run.clone() });
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 fn time_text(t: time::OffsetDateTime) -> String {

@@ -1,0 +1,366 @@
+//! The mobilisation pages through HTTP: the public report-for-duty form, the
+//! committee's inbox and bulk review, the grouping proposal from "propose" to
+//! "confirm", a leader's hand-over, the roll-up, and who may see what.
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+
+use shouwang_db::accounts::{NewUser, create_user};
+use shouwang_db::mobilisation as mob;
+use shouwang_db::registry::{add_region, community_by_code};
+use shouwang_db::testing::TestDb;
+use shouwang_domain::{IdHasher, RegionCode, RegionKind, Role};
+use shouwang_web::{AppState, Application, WebConfig};
+
+const PASSWORD: &str = "a-long-password-2022";
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+struct App {
+    base: String,
+    db: shouwang_db::Db,
+    _t: TestDb,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn spawn() -> App {
+    let t = TestDb::new().await;
+    let db = t.db.clone();
+    for (kind, c, name, parent) in [
+        (RegionKind::City, "wh", "武汉市", None),
+        (RegionKind::District, "wh-jh", "江汉区", Some("wh")),
+        (RegionKind::Subdistrict, "wh-jh-ws", "万松街道", Some("wh-jh")),
+        (RegionKind::Community, "sy", "商务区第一社区", Some("wh-jh-ws")),
+        (RegionKind::Community, "other", "另一个社区", Some("wh-jh-ws")),
+        (RegionKind::Compound, "sy-yf", "云飞雅苑", Some("sy")),
+        (RegionKind::Compound, "sy-lt", "蓝天花园", Some("sy")),
+        (RegionKind::Compound, "sy-xb", "西北湖花园", Some("sy")),
+        (RegionKind::Building, "sy-yf-1", "1号楼", Some("sy-yf")),
+        (RegionKind::Building, "sy-lt-1", "1号楼", Some("sy-lt")),
+    ] {
+        add_region(&db, kind, &code(c), name, parent.map(code).as_ref()).await.unwrap();
+    }
+    for (name, role, scope) in [
+        ("admin", Role::CommunityAdmin, "sy"),
+        ("outsider", Role::CommunityAdmin, "other"),
+        ("vol", Role::Volunteer, "sy"),
+        ("district", Role::DistrictStaff, "wh-jh"),
+    ] {
+        create_user(
+            &db,
+            NewUser {
+                username: name,
+                display_name: name,
+                password_hash: shouwang_web::auth::hash_password(PASSWORD).unwrap(),
+                role,
+                scope: &code(scope),
+                personal_grant: false,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let config = WebConfig { cookie_secure: false, ..Default::default() };
+    let state = AppState::new(db.clone(), config, IdHasher::new(b"test key of some length"));
+    let app = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state).await.unwrap();
+    let addr = app.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    App { base: format!("http://{addr}"), db, _t: t, _stop: stop }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+impl App {
+    /// A logged-in browser and its CSRF token.
+    async fn login(&self, name: &str) -> (reqwest::Client, String) {
+        let client = browser();
+        let r = client
+            .post(format!("{}/login", self.base))
+            .form(&[("username", name), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "login of {name}");
+        let (_, home) = self.page(&client, "/").await;
+        (client, csrf_of(&home))
+    }
+
+    async fn page(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn post(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let r = client.post(format!("{}{path}", self.base)).form(form).send().await.unwrap();
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        (status, location, r.text().await.unwrap())
+    }
+
+    async fn community(&self) -> shouwang_db::entity::region::Model {
+        community_by_code(&self.db.read, &code("sy")).await.unwrap()
+    }
+}
+
+fn duty_form<'a>(name: &'a str, phone: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("phone", phone),
+        ("kind", "nearby_member"),
+        ("compound", "sy-yf"),
+        ("building", "sy-yf-1"),
+        ("skills", "medical"),
+        ("skills", "driving"),
+        ("availability", "evening"),
+        ("party_org", "市财政局机关党支部"),
+    ]
+}
+
+#[tokio::test]
+async fn anyone_can_report_for_duty_on_the_public_form_and_a_retry_merges() {
+    let app = spawn().await;
+    let anon = browser();
+    let (status, html) = app.page(&anon, "/duty/sy").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("商务区第一社区") && html.contains("云飞雅苑") && html.contains("1号楼"));
+
+    let (status, _, html) = app.post(&anon, "/duty/sy", &duty_form("王中理", "1390000")).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("请填写11位手机号"), "the error is in Chinese");
+    assert!(html.contains("value=\"王中理\""), "what was typed is kept");
+
+    let (status, _, html) = app.post(&anon, "/duty/sy", &duty_form("王中理", "139 0000 1111")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("报到成功"), "{html}");
+    let (_, _, html) = app.post(&anon, "/duty/sy", &duty_form("王中理", "13900001111")).await;
+    assert!(html.contains("已合并"));
+
+    // A robot filling the hidden field is answered politely and stores nothing.
+    let mut robot = duty_form("机器人", "13900002222");
+    robot.push(("website", "http://spam.example"));
+    let (status, _, _) = app.post(&anon, "/duty/sy", &robot).await;
+    assert_eq!(status, 200);
+    // A cross-site post is refused.
+    let r = anon
+        .post(format!("{}/duty/sy", app.base))
+        .header("origin", "https://evil.example")
+        .form(&duty_form("冒名", "13900003333"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let c = app.community().await;
+    let all = mob::list_volunteers(&app.db.read, c.id, &Default::default()).await.unwrap();
+    assert_eq!(all.len(), 1, "one person, merged; no robot, no forgery");
+    let v = &all[0].volunteer;
+    assert_eq!((v.phone.as_str(), v.status.as_str(), v.source.as_str()), ("13900001111", "reported", "form"));
+    assert_eq!(v.skills, "medical,driving");
+    // The audit log has the report, without the phone number.
+    let (entries, _) = shouwang_db::audit::search(&app.db.read, "/", &Default::default(), 0, 50).await.unwrap();
+    assert!(entries.iter().any(|e| e.action == "duty_report"));
+    assert!(entries.iter().all(|e| !e.detail.contains("13900001111")));
+}
+
+#[tokio::test]
+async fn the_committee_reviews_the_inbox_in_bulk_and_others_cannot() {
+    let app = spawn().await;
+    let anon = browser();
+    for (name, phone) in [("甲", "13900000001"), ("乙", "13900000002"), ("丙", "13900000003")] {
+        let (status, _, _) = app.post(&anon, "/duty/sy", &duty_form(name, phone)).await;
+        assert_eq!(status, 200);
+    }
+    let (admin, csrf) = app.login("admin").await;
+    let (status, html) = app.page(&admin, "/c/sy/volunteers").await;
+    assert_eq!(status, 200);
+    assert_eq!(html.matches("data-testid=\"volunteer-row\"").count(), 3, "the list opens on the inbox");
+    assert!(html.contains("139****0001"), "phones are masked");
+    assert!(!html.contains("13900000001"));
+
+    let c = app.community().await;
+    let ids: Vec<String> = mob::list_volunteers(&app.db.read, c.id, &Default::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.volunteer.id.to_string())
+        .collect();
+    let (status, _, html) = app
+        .post(&admin, "/c/sy/volunteers/review", &[("_csrf", &csrf), ("ids", &ids[0]), ("decision", "reject")])
+        .await;
+    assert_eq!(status, 400, "a rejection needs a reason");
+    assert!(html.contains("原因"));
+    let form = [("_csrf", csrf.as_str()), ("ids", &ids[0]), ("ids", &ids[1]), ("decision", "verify"), ("back", "")];
+    let (status, location, _) = app.post(&admin, "/c/sy/volunteers/review", &form).await;
+    assert_eq!(status, 303);
+    assert!(location.contains("done=2"), "{location}");
+    let form =
+        [("_csrf", csrf.as_str()), ("ids", &ids[2]), ("decision", "exempt"), ("exempt_reason", "on_duty_medical")];
+    app.post(&admin, "/c/sy/volunteers/review", &form).await;
+    let counts = mob::counts_by_community(&app.db.read).await.unwrap()[&c.id];
+    assert_eq!((counts.reported, counts.verified, counts.exempt), (3, 2, 1));
+
+    // Another community's admin and a plain volunteer see nothing of it.
+    let (outsider, csrf_o) = app.login("outsider").await;
+    assert_eq!(app.page(&outsider, "/c/sy/volunteers").await.0, 403);
+    let form = [("_csrf", csrf_o.as_str()), ("ids", &ids[2]), ("decision", "verify")];
+    assert_eq!(app.post(&outsider, "/c/sy/volunteers/review", &form).await.0, 403);
+    let (vol, _) = app.login("vol").await;
+    assert_eq!(app.page(&vol, "/c/sy/volunteers").await.0, 403);
+    assert_eq!(app.page(&vol, &format!("/volunteers/{}", ids[0])).await.0, 403);
+}
+
+/// `n` verified volunteers living in the community's compounds, straight through storage.
+async fn verified(app: &App, n: usize) -> Vec<uuid::Uuid> {
+    let c = app.community().await;
+    let compounds = mob::compounds_of_community(&app.db.read, &c).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let report = mob::DutyReport {
+            name: format!("党员{i:02}"),
+            phone: format!("1380000{i:04}"),
+            home_compound_id: Some(compounds[i % compounds.len()].id),
+            home_building_id: None,
+            kind: shouwang_domain::VolunteerKind::NearbyMember,
+            work_unit: None,
+            party_org: None,
+            skills: if i % 5 == 0 {
+                [shouwang_domain::Skill::Driving].into_iter().collect()
+            } else {
+                Default::default()
+            },
+            availability: Default::default(),
+            preferred_posts: Default::default(),
+            experienced: i < 3,
+            exempt: None,
+            note: None,
+            source: "manual",
+        };
+        let entry = shouwang_db::audit::Entry {
+            user_id: None,
+            username: "test".into(),
+            action: "duty_report",
+            target_kind: "volunteer",
+            target_id: None,
+            region_path: None,
+            detail: serde_json::json!({}),
+            peer: None,
+        };
+        ids.push(mob::report_for_duty(&app.db, c.id, &report, entry.clone()).await.unwrap().id());
+        mob::review(&app.db, c.id, &[*ids.last().unwrap()], &mob::Review::Verify, None, entry).await.unwrap();
+    }
+    ids
+}
+
+#[tokio::test]
+async fn a_proposal_goes_from_propose_to_confirmed_groups_once() {
+    let app = spawn().await;
+    verified(&app, 20).await;
+    let (admin, csrf) = app.login("admin").await;
+    let (_, html) = app.page(&admin, "/c/sy/groups").await;
+    assert!(html.contains("data-testid=\"uncovered\""), "three compounds, no group yet");
+
+    let params = [("_csrf", csrf.as_str()), ("min_members", "5"), ("max_members", "6"), ("max_compounds", "2")];
+    let (status, location, _) = app.post(&admin, "/c/sy/grouping/propose", &params).await;
+    assert_eq!((status, location.as_str()), (303, "/c/sy/grouping"));
+    let (_, html) = app.page(&admin, "/c/sy/grouping").await;
+    let groups = html.matches("data-testid=\"proposed-group\"").count();
+    assert_eq!(groups, 3, "20 people in groups of a leader and 5-6 members");
+    assert!(html.contains("住在"), "placements carry their reasons in Chinese");
+    assert!(html.contains("组长"));
+
+    // Bad bounds are refused with a message, not stored.
+    let bad = [("_csrf", csrf.as_str()), ("min_members", "9"), ("max_members", "3"), ("max_compounds", "2")];
+    let (status, _, html) = app.post(&admin, "/c/sy/grouping/propose", &bad).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("组员人数"));
+
+    // A hand edit: make someone else the leader of group 1.
+    let c = app.community().await;
+    let (draft, _) = shouwang_web::mobilise::load_draft(&app.db, &c).await.unwrap().unwrap();
+    let g1 = &draft.proposal.groups[0];
+    let member = draft.volunteer(g1.members.last().unwrap().volunteer).unwrap().id.to_string();
+    let edit = [("_csrf", csrf.as_str()), ("op", "leader"), ("volunteer", &member), ("group", "1")];
+    assert_eq!(app.post(&admin, "/c/sy/grouping/edit", &edit).await.0, 303);
+
+    let (status, location, _) = app.post(&admin, "/c/sy/grouping/confirm", &[("_csrf", &csrf)]).await;
+    assert_eq!((status, location.as_str()), (303, "/c/sy/groups"));
+    let views = mob::groups_of_community(&app.db.read, c.id).await.unwrap();
+    assert_eq!(views.len(), 3);
+    assert_eq!(views[0].leader_id().map(|id| id.to_string()), Some(member), "the hand edit stands");
+    assert_eq!(views.iter().map(|g| g.members.len()).sum::<usize>(), 20);
+    let (_, html) = app.page(&admin, "/c/sy/groups").await;
+    assert!(!html.contains("data-testid=\"uncovered\""), "every compound has a group now");
+    assert_eq!(html.matches("data-testid=\"group\"").count(), 3);
+
+    // Confirming twice does nothing more.
+    let (status, _, html) = app.post(&admin, "/c/sy/grouping/confirm", &[("_csrf", &csrf)]).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("还没有分组方案"));
+    assert_eq!(mob::groups_of_community(&app.db.read, c.id).await.unwrap().len(), 3);
+
+    // The printable list and the district's roll-up.
+    let (status, html) = app.page(&admin, "/c/sy/groups/print").await;
+    assert_eq!(status, 200);
+    assert_eq!(html.matches("data-testid=\"print-group\"").count(), 3);
+    let (district, _) = app.login("district").await;
+    let (status, html) = app.page(&district, "/mobilisation/wh-jh").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("商务区第一社区") || html.contains("万松街道"));
+    assert!(html.contains("<b>20</b>"), "the district sees 20 reported and 20 grouped");
+    assert_eq!(app.page(&district, "/c/sy/volunteers").await.0, 403, "but not the people");
+}
+
+#[tokio::test]
+async fn an_isolated_leader_is_replaced_by_the_backup_on_the_page() {
+    let app = spawn().await;
+    let ids = verified(&app, 4).await;
+    let c = app.community().await;
+    let yf = mob::compounds_of_community(&app.db.read, &c).await.unwrap()[0].id;
+    let entry = shouwang_db::audit::Entry {
+        user_id: None,
+        username: "test".into(),
+        action: "group_create",
+        target_kind: "group",
+        target_id: None,
+        region_path: None,
+        detail: serde_json::json!({}),
+        peer: None,
+    };
+    let spec = mob::GroupSpec {
+        compounds: vec![yf],
+        members: ids.clone(),
+        leader: Some(ids[0]),
+        deputy: Some(ids[1]),
+        ..Default::default()
+    };
+    mob::create_groups(&app.db, c.id, &[spec], None, entry).await.unwrap();
+    let (admin, csrf) = app.login("admin").await;
+    let (status, html, _) = {
+        let r = admin
+            .post(format!("{}/volunteers/{}/health", app.base, ids[0]))
+            .form(&[("_csrf", csrf.as_str()), ("health", "isolated")])
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap(), ())
+    };
+    assert_eq!(status, 200);
+    assert!(html.contains("已由B角 党员01 接任"), "{html}");
+    let (_, html) = app.page(&admin, "/c/sy/groups").await;
+    assert!(html.contains("党员00 → 党员01"), "the hand-over is logged and shown");
+    assert!(html.contains("没有B角"), "the new leader has no backup yet: a warning");
+}
