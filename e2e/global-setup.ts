@@ -1,17 +1,22 @@
 // Global setup: the accounts of the suite, added with the real CLI
 // (`shouwang user add`) to the fresh database that prepare-db.mjs made right
-// before the webServer started (Playwright starts the webServer first).
+// before the webServer started (Playwright starts the webServer first), and
+// the small community of the grouping journey (`shouwang region add`).
 //
-// A failed `user add` is reported loudly but does not abort the run: the tests
+// A failed `user add` or `region add` is reported loudly but does not abort the run: the tests
 // that need no account (the server answers, the login page renders) still run,
 // and those that need the account fail at their login.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ADMIN, BIN, FRESH_PASSWORD_FILE, LANG, SHOUWANG_ENV, TMP_DIR, VOL } from './shared';
+import { ADMIN, BIN, DISTRICT, FRESH_PASSWORD_FILE, LANG, MOB_ADMIN, MOB_COMMUNITY, SHOUWANG_ENV, TMP_DIR, VOL } from './shared';
 
 function userAdd(args: string[], stdin?: string) {
-  const r = spawnSync(BIN, ['user', 'add', ...args], {
+  return cli(['user', 'add', ...args], stdin);
+}
+
+function cli(args: string[], stdin?: string) {
+  const r = spawnSync(BIN, args, {
     cwd: TMP_DIR,
     env: { ...process.env, ...SHOUWANG_ENV, RUST_LOG: 'warn' },
     input: stdin,
@@ -39,6 +44,29 @@ export default async function globalSetup() {
   for (const [account, role] of withPassword) {
     const r = userAdd(
       ['--username', account.username, '--role', role, '--scope', 'sy', '--password-stdin'],
+      `${account.password}\n`,
+    );
+    if (!r.ok) errors.push(`user add ${account.username} (exit ${r.status}): ${r.err.trim() || r.out.trim()}`);
+  }
+
+  // The grouping journey's own community (shared.ts, MOB_COMMUNITY), then its admin.
+  const c = MOB_COMMUNITY;
+  const regions: string[][] = [['community', c.code, c.name, c.parent]];
+  for (const compound of c.compounds) {
+    regions.push(['compound', compound.code, compound.name, c.code]);
+    c.buildings.forEach((b, i) => regions.push(['building', `${compound.code}.b${i + 1}`, b, compound.code]));
+  }
+  for (const [kind, code, name, parent] of regions) {
+    const r = cli(['region', 'add', '--kind', kind, '--code', code, '--name', name, '--parent', parent]);
+    if (!r.ok) errors.push(`region add ${code} (exit ${r.status}): ${r.err.trim() || r.out.trim()}`);
+  }
+  const scoped: Array<[{ username: string; password: string }, string, string]> = [
+    [MOB_ADMIN, 'community_admin', c.code],
+    [DISTRICT, 'district_staff', 'wh-jh'],
+  ];
+  for (const [account, role, scope] of scoped) {
+    const r = userAdd(
+      ['--username', account.username, '--role', role, '--scope', scope, '--password-stdin'],
       `${account.password}\n`,
     );
     if (!r.ok) errors.push(`user add ${account.username} (exit ${r.status}): ${r.err.trim() || r.out.trim()}`);

@@ -41,6 +41,30 @@ export const ADMIN = { username: 'admin', password: 'Admin-pass-2022' };
 export const VOL = { username: 'vol', password: 'Vol-pass-2022' };
 /** Only the language test uses it, so that its remembered language touches no other test. */
 export const LANG = { username: 'lang', password: 'Lang-pass-2022' };
+/** District staff of 江汉区 (wh-jh, above 商务区第一社区): sees the mobilisation roll-up. */
+export const DISTRICT = { username: 'district', password: 'District-pass-2022' };
+
+/**
+ * A small community that only the grouping journey (tests/mobilisation.spec.ts)
+ * uses, so that it can group everyone without touching the demo's communities:
+ * global-setup.ts adds it under 万松街道 with three compounds of two buildings
+ * each, and no residents. `e2e/fixtures/mobilisation-volunteers.csv` lists 18
+ * people living there.
+ */
+export const MOB_COMMUNITY = {
+  code: 'e2e-jt',
+  name: '江滩社区',
+  parent: 'wh-jh-ws',
+  compounds: [
+    { code: 'e2e-jt.dy', name: '东苑' },
+    { code: 'e2e-jt.xy', name: '西苑' },
+    { code: 'e2e-jt.ny', name: '南苑' },
+  ],
+  buildings: ['1栋', '2栋'],
+};
+/** community_admin of MOB_COMMUNITY. */
+export const MOB_ADMIN = { username: 'jtadmin', password: 'Jtadmin-pass-2022' };
+export const MOB_VOLUNTEERS = path.join(E2E_DIR, 'fixtures', 'mobilisation-volunteers.csv');
 
 export function freshPassword(): string {
   if (!fs.existsSync(FRESH_PASSWORD_FILE)) {

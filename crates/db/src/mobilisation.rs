@@ -552,7 +552,8 @@ pub async fn compounds_of_community(
     conn: &impl ConnectionTrait,
     community: &region::Model,
 ) -> Result<Vec<CompoundInfo>, DbError> {
-    let compounds: Vec<(Uuid, String, String, Option<f64>, Option<f64>)> = region::Entity::find()
+    type Row = (Uuid, String, String, Option<f64>, Option<f64>);
+    let compounds: Vec<Row> = region::Entity::find()
         .select_only()
         .column(region::Column::Id)
         .column(region::Column::Code)
@@ -1107,11 +1108,10 @@ pub(crate) async fn create_groups_in(
         .one(conn)
         .await?
         .flatten();
-    let mut number = next.unwrap_or(0);
+    let first = next.unwrap_or(0) + 1;
     let mut ids = Vec::new();
     let at = now();
-    for s in specs {
-        number += 1;
+    for (number, s) in (first..).zip(specs) {
         let id = Uuid::now_v7();
         let name = s
             .name

@@ -70,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/volunteers/{id}/health", post(volunteers::set_health))
         .route("/volunteers/{id}/group", post(volunteers::move_group))
         .route("/volunteers/{id}/reveal", post(volunteers::reveal))
+        .route("/volunteers/{id}/account", post(volunteers::create_account))
         .route("/c/{code}/groups", get(groups::groups_page))
         .route("/c/{code}/groups/print", get(groups::print_groups))
         .route("/c/{code}/branches", post(groups::create_branch))

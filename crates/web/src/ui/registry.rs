@@ -35,6 +35,12 @@ struct HomePage {
     role_label: &'static str,
     is_volunteer: bool,
     totals: Vec<TotalsRow>,
+    /// The group of the volunteer this account belongs to: (id, name).
+    my_group: Option<(Uuid, String)>,
+    /// Duty reports waiting for this committee: (community code, how many).
+    inbox: Option<(String, u64)>,
+    /// Key roles of this community with nobody holding them.
+    vacant_roles: usize,
 }
 
 /// Home by role: who I am, where I work, what needs me, and my area's totals.
@@ -54,10 +60,38 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
             }
         }
     }
+    let mut my_group = None;
+    if let Some(v) = shouwang_db::mobilisation::volunteer_by_user(&state.db.read, user.id).await?
+        && let Some(g) = shouwang_db::mobilisation::group_of(&state.db.read, v.id).await?
+        && let Some(group) = shouwang_db::mobilisation::group_by_id(&state.db.read, g).await?
+    {
+        my_group = Some((group.id, group.name));
+    }
+    let (mut inbox, mut vacant_roles) = (None, 0);
+    if user.scope_kind == RegionKind::Community.as_str()
+        && user.can(Resource::Volunteer, Action::Write, &user.scope_path)
+    {
+        let community = registry::region_by_code(&state.db.read, &parse_code(&user.scope_code)?).await?;
+        let n = shouwang_db::mobilisation::counts_by_community(&state.db.read)
+            .await?
+            .get(&community.id)
+            .copied()
+            .unwrap_or_default();
+        let waiting = n.reported - n.verified - n.exempt - n.rejected;
+        inbox = (waiting > 0).then(|| (community.code.clone(), waiting));
+        vacant_roles = shouwang_db::mobilisation::roles_needing_people(&state.db.read, community.id)
+            .await?
+            .iter()
+            .filter(|r| r.holder_id.is_none())
+            .count();
+    }
     render(&HomePage {
         role_label: user.role.label(user.lang),
         is_volunteer: user.role == Role::Volunteer,
         totals,
+        my_group,
+        inbox,
+        vacant_roles,
         ctx: PageCtx::for_user(&user, "/"),
     })
 }

@@ -467,6 +467,12 @@ struct VolunteerPage {
     can_reveal: bool,
     revealed: Option<String>,
     handovers: Vec<String>,
+    /// The login this volunteer has, if any.
+    account: Option<String>,
+    /// Roles the viewer may give this volunteer a login with (none: no form).
+    account_roles: Options,
+    /// A login just created: (username, first password), shown once.
+    created: Option<(String, String)>,
 }
 
 async fn volunteer_view(
@@ -475,6 +481,17 @@ async fn volunteer_view(
     id: Uuid,
     revealed: Option<String>,
     handovers: Vec<String>,
+) -> Result<Response, AppError> {
+    volunteer_view_with(state, user, id, revealed, handovers, None).await
+}
+
+async fn volunteer_view_with(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    revealed: Option<String>,
+    handovers: Vec<String>,
+    created: Option<(String, String)>,
 ) -> Result<Response, AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该志愿者".into(), en: "volunteer not found".into() };
     let v = mob::volunteer_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
@@ -486,8 +503,27 @@ async fn volunteer_view(
     let current = mob::group_of(&state.db.read, v.id).await?;
     let group =
         groups.iter().find(|g| Some(g.group.id) == current).map(|g| (g.group.id, g.group.number, g.group.name.clone()));
+    let account = match v.user_id {
+        Some(u) => shouwang_db::accounts::find_by_id(&state.db.read, u).await?.map(|a| a.user.username),
+        None => None,
+    };
+    let account_roles = if account.is_none()
+        && v.status == DutyStatus::Verified.code()
+        && user.can(Resource::Users, Action::Write, &community.path)
+    {
+        [shouwang_domain::Role::Volunteer, shouwang_domain::Role::GroupLeader, shouwang_domain::Role::BranchSecretary]
+            .into_iter()
+            .filter(|r| user.role.may_appoint(*r))
+            .map(|r| (r.code().to_string(), r.label(lang).to_string()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&VolunteerPage {
         ctx: PageCtx::for_user(user, &format!("/volunteers/{id}")),
+        account,
+        account_roles,
+        created,
         v: line(&v, group.as_ref(), &names, lang),
         work_unit: v.work_unit.clone().unwrap_or_default(),
         party_org: v.party_org.clone().unwrap_or_default(),
@@ -807,4 +843,62 @@ pub async fn import_apply(
     shouwang_db::uploads::delete(&state.db, upload.id).await?;
     Ok(Redirect::to(&format!("/c/{code}/volunteers?status=reported&done={}", counts.created + counts.merged))
         .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AccountForm {
+    username: String,
+    role: String,
+}
+
+/// Gives a verified volunteer a login (a group leader needs one to see their
+/// group), with a first password shown once.
+pub async fn create_account(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, AppError> {
+    let (v, community) = volunteer_community(&state, &user, id, Action::Read).await?;
+    user.require(Resource::Users, Action::Write, &community.path)?;
+    let role = shouwang_domain::Role::parse(&form.role)
+        .filter(|r| {
+            matches!(
+                r,
+                shouwang_domain::Role::Volunteer
+                    | shouwang_domain::Role::GroupLeader
+                    | shouwang_domain::Role::BranchSecretary
+            )
+        })
+        .filter(|r| user.role.may_appoint(*r))
+        .ok_or(AppError::Forbidden)?;
+    if v.user_id.is_some() {
+        return Err(bad("此人已有登录账号", "this volunteer already has a login"));
+    }
+    if v.status != DutyStatus::Verified.code() {
+        return Err(bad("审核通过后才能开通账号", "verify the volunteer before giving them a login"));
+    }
+    let password = crate::auth::generated_password();
+    let hash = state.passwords.hash(&password).await?;
+    let scope = shouwang_domain::RegionCode::parse(&community.code).map_err(|_| AppError::Forbidden)?;
+    let created = shouwang_db::accounts::create_user(
+        &state.db,
+        shouwang_db::accounts::NewUser {
+            username: &form.username,
+            display_name: &v.name,
+            password_hash: hash,
+            role,
+            scope: &scope,
+            personal_grant: false,
+            must_change_password: true,
+        },
+    )
+    .await?;
+    mob::link_user(&state.db, v.id, Some(created.id)).await?;
+    let mut e =
+        mobilise::entry(Some(&user), "user_create", "user", Some(created.id.to_string()), &community, peer.text());
+    e.detail = serde_json::json!({ "username": created.username, "role": role.code(), "volunteer": v.id.to_string() });
+    shouwang_db::audit::append(&state.db.write, e).await?;
+    volunteer_view_with(&state, &user, id, None, Vec::new(), Some((created.username, password))).await
 }
