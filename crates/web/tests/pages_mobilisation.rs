@@ -306,6 +306,21 @@ async fn a_proposal_goes_from_propose_to_confirmed_groups_once() {
     assert!(!html.contains("data-testid=\"uncovered\""), "every compound has a group now");
     assert_eq!(html.matches("data-testid=\"group\"").count(), 3);
 
+    // The committee enters where compounds lie; adjacency is kept both ways.
+    let (_, html) = app.page(&admin, "/c/sy/compounds").await;
+    assert_eq!(html.matches("data-testid=\"place\"").count(), 3);
+    let compounds = mob::compounds_of_community(&app.db.read, &c).await.unwrap();
+    let (a, b) = (compounds[0].id.to_string(), compounds[1].id.to_string());
+    let place = [("_csrf", csrf.as_str()), ("compound", &a), ("x", "120"), ("y", "80"), ("neighbours", &b)];
+    assert_eq!(app.post(&admin, "/c/sy/compounds", &place).await.0, 303);
+    let half = [("_csrf", csrf.as_str()), ("compound", &a), ("x", "120"), ("y", "")];
+    let (status, _, html) = app.post(&admin, "/c/sy/compounds", &half).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("都要填"));
+    let compounds = mob::compounds_of_community(&app.db.read, &c).await.unwrap();
+    assert_eq!(compounds[0].position, Some((120.0, 80.0)));
+    assert_eq!(compounds[1].neighbours, vec![compounds[0].id]);
+
     // Confirming twice does nothing more.
     let (status, _, html) = app.post(&admin, "/c/sy/grouping/confirm", &[("_csrf", &csrf)]).await;
     assert_eq!(status, 400);

@@ -247,6 +247,13 @@ async fn shangyi(db: &Db) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut g = Generator::new(11);
+    // Rough positions on the committee's plan (metres east/north of the service centre),
+    // so that people whose own compound's groups are full land in the nearest one.
+    for (i, compound) in mob::compounds_of_community(&db.read, &c).await?.iter().enumerate() {
+        let (col, row) = ((i % 4) as f64, (i / 4) as f64);
+        let position = Some((col * 320.0 + row * 40.0, row * 280.0));
+        mob::set_compound_place(db, compound.id, position, &[], entry("compound_place", &c)).await?;
+    }
     let compounds = mob::compounds_of_community(&db.read, &c).await?;
     let yunfei = compounds.iter().position(|x| x.name == "云飞雅苑").unwrap_or(0);
     // The 90 nearby members; 夏双喜 and 王中理 both live in 云飞雅苑.

@@ -799,3 +799,110 @@ pub fn mobilisation_link(user: &CurrentUser) -> Option<String> {
         format!("/mobilisation/{}", user.scope_code)
     })
 }
+
+// ---------------------------------------------------------------------------
+// Where compounds lie
+
+pub struct PlaceRow {
+    pub id: Uuid,
+    pub name: String,
+    pub residents: u32,
+    pub x: String,
+    pub y: String,
+    /// (id, name, adjacent?) for every other compound.
+    pub others: Vec<(Uuid, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "compound_places.html")]
+struct PlacesPage {
+    ctx: PageCtx,
+    community: region::Model,
+    rows: Vec<PlaceRow>,
+    can_write: bool,
+}
+
+/// Positions and neighbours of compounds, which auto-grouping uses to put
+/// people near home when their own compound's groups are full.
+pub async fn places_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let compounds = mob::compounds_of_community(&state.db.read, &community).await?;
+    let fmt = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_default();
+    let rows = compounds
+        .iter()
+        .map(|c| PlaceRow {
+            id: c.id,
+            name: c.name.clone(),
+            residents: c.residents,
+            x: fmt(c.position.map(|p| p.0)),
+            y: fmt(c.position.map(|p| p.1)),
+            others: compounds
+                .iter()
+                .filter(|o| o.id != c.id)
+                .map(|o| (o.id, o.name.clone(), c.neighbours.contains(&o.id)))
+                .collect(),
+        })
+        .collect();
+    render(&PlacesPage {
+        ctx: PageCtx::for_user(&user, &format!("/c/{code}/compounds")),
+        can_write: user.can(Resource::Group, Action::Write, &community.path),
+        community,
+        rows,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PlaceForm {
+    compound: Uuid,
+    #[serde(default)]
+    x: String,
+    #[serde(default)]
+    y: String,
+    #[serde(default)]
+    neighbours: Vec<Uuid>,
+}
+
+pub async fn save_place(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<PlaceForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let inside: HashSet<Uuid> =
+        mob::compounds_of_community(&state.db.read, &community).await?.iter().map(|c| c.id).collect();
+    if !inside.contains(&form.compound) || form.neighbours.iter().any(|n| !inside.contains(n)) {
+        return Err(bad("所选小区不在本社区", "a chosen compound is not in this community"));
+    }
+    let number = |s: &str| -> Result<Option<f64>, AppError> {
+        match s.trim() {
+            "" => Ok(None),
+            t => t
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && v.abs() <= 100_000.0)
+                .map(Some)
+                .ok_or_else(|| bad("位置请填写米数，例如 350", "enter positions in metres, e.g. 350")),
+        }
+    };
+    let position = match (number(&form.x)?, number(&form.y)?) {
+        (Some(x), Some(y)) => Some((x, y)),
+        (None, None) => None,
+        _ => return Err(bad("东西和南北两个数都要填，或都不填", "enter both east and north, or neither")),
+    };
+    let e = mobilise::entry(
+        Some(&user),
+        "compound_place",
+        "region",
+        Some(form.compound.to_string()),
+        &community,
+        peer.text(),
+    );
+    mob::set_compound_place(&state.db, form.compound, position, &form.neighbours, e).await?;
+    Ok(Redirect::to(&format!("/c/{code}/compounds")).into_response())
+}

@@ -73,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/volunteers/{id}/account", post(volunteers::create_account))
         .route("/c/{code}/groups", get(groups::groups_page))
         .route("/c/{code}/groups/print", get(groups::print_groups))
+        .route("/c/{code}/compounds", get(groups::places_page).post(groups::save_place))
         .route("/c/{code}/branches", post(groups::create_branch))
         .route("/groups/{id}", get(groups::group_page))
         .route("/groups/{id}/roles", post(groups::set_roles))
