@@ -1383,6 +1383,35 @@ pub async fn handovers(
         .await?)
 }
 
+/// One key role with its people, if it was ever set.
+pub async fn key_role_of(
+    conn: &impl ConnectionTrait,
+    kind: KeyRoleKind,
+    subject_id: Uuid,
+) -> Result<Option<RoleView>, DbError> {
+    let Some(r) = key_role::Entity::find()
+        .filter(key_role::Column::Kind.eq(kind.code()))
+        .filter(key_role::Column::SubjectId.eq(subject_id))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let person = |id: Option<Uuid>| async move {
+        match id {
+            Some(id) => volunteer::Entity::find_by_id(id).one(conn).await,
+            None => Ok(None),
+        }
+    };
+    Ok(Some(RoleView {
+        id: r.id,
+        kind,
+        subject_id,
+        holder: person(r.holder_id).await?,
+        backup: person(r.backup_id).await?,
+    }))
+}
+
 pub async fn key_role_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<key_role::Model>, DbError> {
     Ok(key_role::Entity::find_by_id(id).one(conn).await?)
 }

@@ -379,3 +379,73 @@ async fn an_isolated_leader_is_replaced_by_the_backup_on_the_page() {
     assert!(html.contains("党员00 → 党员01"), "the hand-over is logged and shown");
     assert!(html.contains("没有B角"), "the new leader has no backup yet: a warning");
 }
+
+#[tokio::test]
+async fn the_committee_appoints_building_leaders_and_forms_groups_and_branches_by_hand() {
+    let app = spawn().await;
+    let ids = verified(&app, 3).await;
+    let (a, b) = (ids[0].to_string(), ids[1].to_string());
+    let (admin, csrf) = app.login("admin").await;
+    let c = app.community().await;
+
+    // A building leader with a backup, on the building's page.
+    let building = shouwang_db::registry::region_by_code(&app.db.read, &code("sy-yf-1")).await.unwrap();
+    let (_, html) = app.page(&admin, "/regions/sy-yf-1").await;
+    assert!(html.contains("data-testid=\"building-leader\"") && html.contains("空缺"));
+    let subject = building.id.to_string();
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("kind", "building_leader"),
+        ("subject", &subject),
+        ("holder", &a),
+        ("backup", &b),
+        ("back", "/regions/sy-yf-1"),
+    ];
+    let (status, location, _) = app.post(&admin, "/c/sy/roles", &form).await;
+    assert_eq!((status, location.as_str()), (303, "/regions/sy-yf-1"));
+    let (_, html) = app.page(&admin, "/regions/sy-yf-1").await;
+    assert!(html.contains("<b>党员00</b>") && html.contains("党员01"));
+    // A building of another community cannot be given a leader from here.
+    add_region(&app.db, RegionKind::Compound, &code("other-c"), "别处", Some(&code("other"))).await.unwrap();
+    let far =
+        add_region(&app.db, RegionKind::Building, &code("other-c-1"), "1号楼", Some(&code("other-c"))).await.unwrap();
+    let far = far.id.to_string();
+    let form = [("_csrf", csrf.as_str()), ("kind", "building_leader"), ("subject", &far), ("holder", &a)];
+    assert_eq!(app.post(&admin, "/c/sy/roles", &form).await.0, 400);
+
+    // A functional group by hand, then a member moved into it from their page.
+    let form = [("_csrf", csrf.as_str()), ("name", "物资保障工作一队"), ("functions", "supplies")];
+    let (status, location, _) = app.post(&admin, "/c/sy/groups/new", &form).await;
+    assert_eq!(status, 303);
+    let group = location.trim_start_matches("/groups/").to_string();
+    let (status, _, _) =
+        app.post(&admin, &format!("/volunteers/{a}/group"), &[("_csrf", csrf.as_str()), ("group", &group)]).await;
+    assert_eq!(status, 303);
+    let (_, html) = app.page(&admin, &format!("/groups/{group}")).await;
+    assert!(html.contains("物资保障工作一队") && html.contains("物资保障") && html.contains("党员00"));
+    let empty = [("_csrf", csrf.as_str()), ("name", "空组")];
+    assert_eq!(app.post(&admin, "/c/sy/groups/new", &empty).await.0, 400, "a group needs compounds or functions");
+
+    // A branch, its secretary changed, and its hand-over date.
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("name", "第二临时党支部"),
+        ("kind", "nearby_members"),
+        ("founded_on", "2022-03-05"),
+        ("secretary", &a),
+    ];
+    assert_eq!(app.post(&admin, "/c/sy/branches", &form).await.0, 303);
+    let branch = mob::branches_of_community(&app.db.read, c.id).await.unwrap()[0].branch.id.to_string();
+    let form =
+        [("_csrf", csrf.as_str()), ("kind", "branch_secretary"), ("subject", &branch), ("holder", &b), ("backup", &a)];
+    assert_eq!(app.post(&admin, "/c/sy/roles", &form).await.0, 303);
+    let form = [("_csrf", csrf.as_str()), ("branch", &branch), ("on", "2022-05-31")];
+    assert_eq!(app.post(&admin, "/c/sy/branches/dissolve", &form).await.0, 303);
+    let views = mob::branches_of_community(&app.db.read, c.id).await.unwrap();
+    let secretary = views[0].secretary.as_ref().unwrap();
+    assert_eq!(secretary.holder.as_ref().map(|v| v.id), Some(ids[1]));
+    assert_eq!(secretary.backup.as_ref().map(|v| v.id), Some(ids[0]));
+    assert_eq!(views[0].branch.dissolved_on.map(|d| d.to_string()), Some("2022-05-31".into()));
+    let (_, html) = app.page(&admin, "/c/sy/groups").await;
+    assert!(html.contains("党员00 → 党员01"), "the change of secretary is in the hand-over log");
+}

@@ -108,6 +108,9 @@ fn group_card(g: &GroupView, branches: &HashMap<Uuid, String>, lang: Lang) -> Gr
 }
 
 pub struct BranchCard {
+    pub id: Uuid,
+    pub secretary_id: String,
+    pub backup_id: String,
     pub name: String,
     pub kind: String,
     pub founded_on: String,
@@ -129,6 +132,8 @@ struct GroupsPage {
     handovers: Vec<String>,
     branch_kinds: Vec<(String, String)>,
     verified: Vec<(String, String)>,
+    functions: Vec<(String, String)>,
+    compounds: Vec<(String, String)>,
     can_write: bool,
     has_draft: bool,
     today: String,
@@ -186,6 +191,19 @@ pub async fn groups_page(
         branches: branches
             .iter()
             .map(|b| BranchCard {
+                id: b.branch.id,
+                secretary_id: b
+                    .secretary
+                    .as_ref()
+                    .and_then(|r| r.holder.as_ref())
+                    .map(|v| v.id.to_string())
+                    .unwrap_or_default(),
+                backup_id: b
+                    .secretary
+                    .as_ref()
+                    .and_then(|r| r.backup.as_ref())
+                    .map(|v| v.id.to_string())
+                    .unwrap_or_default(),
                 name: b.branch.name.clone(),
                 kind: BranchKind::from_code(&b.branch.kind).map_or(String::new(), |k| k.label(lang).to_string()),
                 founded_on: b.branch.founded_on.to_string(),
@@ -201,6 +219,11 @@ pub async fn groups_page(
         handovers,
         branch_kinds: BranchKind::ALL.iter().map(|k| (k.code().to_string(), k.label(lang).to_string())).collect(),
         verified,
+        functions: shouwang_domain::GroupFunction::ALL
+            .iter()
+            .map(|f| (f.code().to_string(), f.label(lang).to_string()))
+            .collect(),
+        compounds: compounds.iter().map(|c| (c.id.to_string(), c.name.clone())).collect(),
         today: time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).date().to_string(),
         community,
     })
@@ -905,4 +928,149 @@ pub async fn save_place(
     );
     mob::set_compound_place(&state.db, form.compound, position, &form.neighbours, e).await?;
     Ok(Redirect::to(&format!("/c/{code}/compounds")).into_response())
+}
+
+// ---------------------------------------------------------------------------
+// Key roles, branches and groups by hand
+
+#[derive(Deserialize)]
+pub struct KeyRoleForm {
+    kind: String,
+    subject: Uuid,
+    #[serde(default)]
+    holder: String,
+    #[serde(default)]
+    backup: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Sets the holder and backup of a branch secretary or building leader role
+/// (group roles are set on the group's page).
+pub async fn set_key_role(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<KeyRoleForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let kind = KeyRoleKind::from_code(&form.kind)
+        .filter(|k| matches!(k, KeyRoleKind::BranchSecretary | KeyRoleKind::BuildingLeader))
+        .ok_or_else(|| bad("未知的职务", "unknown role"))?;
+    // The subject must be this community's branch, or a building inside it.
+    let ok = match kind {
+        KeyRoleKind::BranchSecretary => {
+            mob::branches_of_community(&state.db.read, community.id).await?.iter().any(|b| b.branch.id == form.subject)
+        }
+        _ => registry::region_by_id(&state.db.read, form.subject)
+            .await?
+            .is_some_and(|b| b.kind == RegionKind::Building.as_str() && b.path.starts_with(&community.path)),
+    };
+    if !ok {
+        return Err(bad("该职务不属于本社区", "that role is not in this community"));
+    }
+    let e =
+        mobilise::entry(Some(&user), "key_role", "key_role", Some(form.subject.to_string()), &community, peer.text());
+    mob::set_key_role(
+        &state.db,
+        community.id,
+        kind,
+        form.subject,
+        opt_uuid(&form.holder)?,
+        opt_uuid(&form.backup)?,
+        Some(user.id),
+        e,
+    )
+    .await?;
+    let back = super::safe_next(&form.back);
+    Ok(Redirect::to(if back == "/" { format!("/c/{code}/groups") } else { back }.as_str()).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DissolveForm {
+    branch: Uuid,
+    #[serde(default)]
+    on: String,
+}
+
+/// Records the day a branch was handed over or dissolved (empty: still active).
+pub async fn dissolve_branch(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<DissolveForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    if !mob::branches_of_community(&state.db.read, community.id).await?.iter().any(|b| b.branch.id == form.branch) {
+        return Err(bad("该支部不属于本社区", "that branch is not in this community"));
+    }
+    let on = match form.on.trim() {
+        "" => None,
+        d => Some(
+            time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| bad("日期格式应为 2022-05-31", "the date should look like 2022-05-31"))?,
+        ),
+    };
+    let e = mobilise::entry(
+        Some(&user),
+        "branch_dissolve",
+        "branch",
+        Some(form.branch.to_string()),
+        &community,
+        peer.text(),
+    );
+    mob::dissolve_branch(&state.db, form.branch, on, e).await?;
+    Ok(Redirect::to(&format!("/c/{code}/groups")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewGroupForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    branch: String,
+    #[serde(default)]
+    functions: Vec<String>,
+    #[serde(default)]
+    compounds: Vec<Uuid>,
+}
+
+/// A group by hand: territorial (compounds), functional (functions) or both;
+/// members are moved in from their pages or by the next proposal.
+pub async fn create_group(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<NewGroupForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let functions: shouwang_domain::GroupFunctionSet =
+        form.functions.iter().filter_map(|f| shouwang_domain::GroupFunction::from_code(f)).collect();
+    if functions.is_empty() && form.compounds.is_empty() {
+        return Err(bad("请选择小组负责的小区或职能", "choose the compounds or the functions of the group"));
+    }
+    let inside: HashSet<Uuid> =
+        mob::compounds_of_community(&state.db.read, &community).await?.iter().map(|c| c.id).collect();
+    if form.compounds.iter().any(|c| !inside.contains(c)) {
+        return Err(bad("所选小区不在本社区", "a chosen compound is not in this community"));
+    }
+    let branch = opt_uuid(&form.branch)?;
+    if let Some(b) = branch
+        && !mob::branches_of_community(&state.db.read, community.id).await?.iter().any(|x| x.branch.id == b)
+    {
+        return Err(bad("该支部不属于本社区", "that branch is not in this community"));
+    }
+    let spec = mob::GroupSpec {
+        name: Some(form.name).filter(|n| !n.trim().is_empty()),
+        branch_id: branch,
+        functions,
+        compounds: form.compounds,
+        ..Default::default()
+    };
+    let e = mobilise::entry(Some(&user), "group_create", "group", None, &community, peer.text());
+    let ids = mob::create_groups(&state.db, community.id, &[spec], Some(user.id), e).await?;
+    Ok(Redirect::to(&format!("/groups/{}", ids[0])).into_response())
 }

@@ -124,6 +124,17 @@ struct RegionPage {
     households: Vec<HouseholdRow>,
     can_print: bool,
     code: String,
+    /// A building's leader (楼组长) and backup, with who may be appointed.
+    building_role: Option<BuildingRole>,
+}
+
+pub struct BuildingRole {
+    pub community: String,
+    pub subject: Uuid,
+    pub holder: Option<(String, String)>,
+    pub backup: Option<(String, String)>,
+    /// Verified volunteers of the community (id, name), when the viewer may appoint.
+    pub candidates: Vec<(String, String)>,
 }
 
 fn parse_code(code: &str) -> Result<RegionCode, AppError> {
@@ -206,7 +217,9 @@ pub async fn region_page(
             });
         }
     }
+    let building_role = if is_building { building_role(&state, &user, &r).await? } else { None };
     let page = RegionPage {
+        building_role,
         crumbs: crumbs(&state, &user, &r).await?,
         kind_label: kind_label(&r.kind, lang),
         name: r.name,
@@ -386,4 +399,54 @@ pub async fn search(
             .collect()
     };
     render(&SearchPage { ctx: PageCtx::for_user(&user, "/search"), q, results })
+}
+
+/// The building leader role of a building, for the building page.
+async fn building_role(
+    state: &AppState,
+    user: &CurrentUser,
+    building: &shouwang_db::entity::region::Model,
+) -> Result<Option<BuildingRole>, AppError> {
+    if !user.can(Resource::Group, Action::Read, &building.path) {
+        return Ok(None);
+    }
+    // The community is the element of the building's path that is a community.
+    let mut community = None;
+    for c in building.path.trim_matches('/').split('/') {
+        let Ok(rc) = RegionCode::parse(c) else { continue };
+        if let Some(r) = registry::find_region(&state.db.read, &rc).await?
+            && r.kind == RegionKind::Community.as_str()
+        {
+            community = Some(r);
+        }
+    }
+    let Some(community) = community else { return Ok(None) };
+    let role = shouwang_db::mobilisation::key_role_of(
+        &state.db.read,
+        shouwang_domain::KeyRoleKind::BuildingLeader,
+        building.id,
+    )
+    .await?;
+    let person = |v: Option<shouwang_db::entity::volunteer::Model>| v.map(|v| (v.id.to_string(), v.name));
+    let (holder, backup) = match role {
+        Some(r) => (person(r.holder), person(r.backup)),
+        None => (None, None),
+    };
+    let candidates = if user.can(Resource::Group, Action::Write, &community.path) {
+        shouwang_db::mobilisation::list_volunteers(
+            &state.db.read,
+            community.id,
+            &shouwang_db::mobilisation::VolunteerFilter {
+                status: Some(shouwang_domain::DutyStatus::Verified),
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .map(|r| (r.volunteer.id.to_string(), r.volunteer.name))
+        .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Some(BuildingRole { community: community.code, subject: building.id, holder, backup, candidates }))
 }
