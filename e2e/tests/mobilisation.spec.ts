@@ -86,7 +86,7 @@ test('report for duty on a phone, report again, a bad phone; the admin verifies 
     form.locator('[data-testid=duty-submit]').click(),
   ]);
   expect(answer.status()).toBe(400);
-  await expect(page.locator('.flash-error')).toContainText('手机号格式不正确');
+  await expect(page.locator('.flash-error')).toContainText(/11位.*手机号|手机号.*11位/);
   await expect(page.locator('[data-testid=duty-done]')).toHaveCount(0);
   await expect(form.locator('input[name=name]')).toHaveValue(name);
   await expect(form.locator('input[name=phone]')).toHaveValue('8555010');
@@ -146,8 +146,9 @@ test('import a list, verify everyone, adjust the proposed groups by hand and con
   await expect(page).toHaveURL(u => new URL(u).pathname === `/c/${c.code}/volunteers`);
   await expect(page.locator('[data-testid=volunteer-row]')).toHaveCount(18);
 
-  // Everyone verified in one go.
-  await page.locator('[data-testid=select-all]').check();
+  // Everyone verified in one go. (Ticked one by one: 全选本页 does nothing, see
+  // the test "全选本页 ticks every row" below.)
+  for (const box of await page.locator('[data-testid=volunteer-row] input[name=ids]').all()) await box.check();
   await page.locator('[data-testid=bulk-verify]').click();
   await expect(page.locator('[data-testid=flash]')).toContainText('18');
   expect(await funnel(page, '?status=reported')).toBe(0);
@@ -230,6 +231,25 @@ test('import a list, verify everyone, adjust the proposed groups by hand and con
   expect(await funnel(page, '?status=verified&grouped=yes')).toBe(placed);
   await expect(page.locator('[data-testid=volunteer-row]')).toHaveCount(placed);
   await stale.close();
+});
+
+// Known bug: the checkbox's inline onclick handler is blocked by the
+// Content-Security-Policy (script-src 'self', crates/web/src/security.rs), so
+// it ticks nothing. Marked as failing until the handler moves to a script
+// file; Playwright reports it as soon as it passes.
+test('全选本页 ticks every row of the inbox', async ({ page }) => {
+  test.fail(true, 'inline onclick of [data-testid=select-all] in volunteers.html is blocked by the CSP');
+  const blocked: string[] = [];
+  page.on('console', m => {
+    if (m.type() === 'error' && /inline event handler/i.test(m.text())) blocked.push(m.text());
+  });
+  await login(page, ADMIN);
+  await page.goto('/c/sy/volunteers?status=all');
+  const boxes = page.locator('[data-testid=volunteer-row] input[name=ids]');
+  await expect(boxes.first()).toBeVisible();
+  await page.locator('[data-testid=select-all]').check();
+  expect(blocked, 'CSP violations').toEqual([]);
+  for (const box of await boxes.all()) await expect(box).toBeChecked({ timeout: 1_000 });
 });
 
 test('a group leader goes into isolation: the backup takes over, and the groups page logs it', async ({ page }) => {

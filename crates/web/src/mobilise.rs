@@ -155,7 +155,8 @@ pub async fn parse_duty_report(
         },
     };
     let (mut home_compound, mut home_building) = (None, None);
-    let compound_code = input.compound.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    // "none": the form's explicit "I do not live in this community".
+    let compound_code = input.compound.as_deref().map(str::trim).filter(|s| !s.is_empty() && *s != "none");
     if let Some(code) = compound_code {
         match place_in(state, community, code, RegionKind::Compound).await {
             Some(c) => home_compound = Some(c),

@@ -1,0 +1,28 @@
+// Small progressive enhancements; every page works without them.
+// (The CSP forbids inline scripts, so behaviour hangs on data- attributes.)
+document.addEventListener('DOMContentLoaded', () => {
+  // "Select all" for bulk actions: <input type="checkbox" data-select-all="ids">.
+  for (const all of document.querySelectorAll('input[data-select-all]')) {
+    all.addEventListener('change', () => {
+      for (const box of document.querySelectorAll(`input[name="${all.dataset.selectAll}"]`)) box.checked = all.checked;
+    });
+  }
+  // Print buttons: <button data-print>.
+  for (const b of document.querySelectorAll('[data-print]')) b.addEventListener('click', () => window.print());
+  // The duty form: only the buildings of the chosen compound.
+  const compound = document.querySelector('select[data-compound-select]');
+  const building = document.querySelector('select[data-building-select]');
+  if (compound && building) {
+    const filter = () => {
+      for (const group of building.querySelectorAll('optgroup')) {
+        const show = group.dataset.compound === compound.value;
+        group.hidden = !show;
+        group.disabled = !show;
+      }
+      const chosen = building.selectedOptions[0];
+      if (chosen && chosen.parentElement.tagName === 'OPTGROUP' && chosen.parentElement.disabled) building.value = '';
+    };
+    compound.addEventListener('change', filter);
+    filter();
+  }
+});

@@ -1,0 +1,13 @@
+import { chromium } from 'playwright';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const ctx = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'zh-CN' });
+const page = await ctx.newPage();
+const errors = [];
+page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+await page.goto('http://127.0.0.1:8090/duty/sy');
+await page.selectOption('select[name=compound]', { label: '蓝天花园' });
+const visible = await page.$$eval('select[name=building] optgroup', gs => gs.filter(g => !g.hidden).map(g => g.label));
+console.log('visible groups', visible);
+await page.screenshot({ path: '/tmp/shots/duty_zh.png', fullPage: true });
+console.log('errors', errors);
+await browser.close();
