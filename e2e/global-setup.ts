@@ -3,9 +3,9 @@
 // before the webServer started (Playwright starts the webServer first), and
 // the small community of the grouping journey (`shouwang region add`).
 //
-// A failed `user add` or `region add` is reported loudly but does not abort the run: the tests
-// that need no account (the server answers, the login page renders) still run,
-// and those that need the account fail at their login.
+// A failed `user add` or `region add` is reported loudly but does not abort
+// the run: the tests that need no account (the server answers, the login page
+// renders) still run, and those that need the account fail at their login.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
