@@ -474,10 +474,7 @@ pub async fn confirm(
         .await?
         .ok_or_else(|| bad("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
     if let Some(b) = branch {
-        let ok = mob::branches_of_community(&state.db.read, community.id).await?.iter().any(|v| v.branch.id == b);
-        if !ok {
-            return Err(bad("所选支部不在本社区", "that branch is not in this community"));
-        }
+        require_branch_in(&state.db, community, b).await?;
     }
     let specs = specs_of(&draft, branch);
     if specs.is_empty() {
@@ -667,4 +664,23 @@ pub async fn read_volunteer_file(
         merged: parsed.merged.iter().map(|m| (m.message(Lang::Zh), m.message(Lang::En))).collect(),
         unknown_places,
     })
+}
+
+/// Refuses a branch that is not the community's.
+pub async fn require_branch_in(db: &Db, community: &region::Model, branch: Uuid) -> Result<(), AppError> {
+    if mob::branches_of_community(&db.read, community.id).await?.iter().any(|b| b.branch.id == branch) {
+        Ok(())
+    } else {
+        Err(bad("该支部不属于本社区", "that branch is not in this community"))
+    }
+}
+
+/// Refuses compounds that are not the community's.
+pub async fn require_compounds_in(db: &Db, community: &region::Model, compounds: &[Uuid]) -> Result<(), AppError> {
+    let inside: HashSet<Uuid> = mob::compounds_of_community(&db.read, community).await?.iter().map(|c| c.id).collect();
+    if compounds.iter().all(|c| inside.contains(c)) {
+        Ok(())
+    } else {
+        Err(bad("所选小区不在本社区", "a chosen compound is not in this community"))
+    }
 }

@@ -437,14 +437,7 @@ pub async fn set_compounds(
 ) -> Result<Response, AppError> {
     let (_, community, _) = group_and_community(&state, &user, id).await?;
     user.require(Resource::Group, Action::Write, &community.path)?;
-    let inside: HashSet<Uuid> = registry::descendants(&state.db.read, &community, Some(RegionKind::Compound))
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    if form.compounds.iter().any(|c| !inside.contains(c)) {
-        return Err(bad("所选小区不在本社区", "a chosen compound is not in this community"));
-    }
+    mobilise::require_compounds_in(&state.db, &community, &form.compounds).await?;
     let e = mobilise::entry(Some(&user), "group_compounds", "group", Some(id.to_string()), &community, peer.text());
     mob::set_group_compounds(&state.db, id, &form.compounds, e).await?;
     Ok(Redirect::to(&format!("/groups/{id}")).into_response())
@@ -897,11 +890,9 @@ pub async fn save_place(
     Form(form): Form<PlaceForm>,
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
-    let inside: HashSet<Uuid> =
-        mob::compounds_of_community(&state.db.read, &community).await?.iter().map(|c| c.id).collect();
-    if !inside.contains(&form.compound) || form.neighbours.iter().any(|n| !inside.contains(n)) {
-        return Err(bad("所选小区不在本社区", "a chosen compound is not in this community"));
-    }
+    let mut named = form.neighbours.clone();
+    named.push(form.compound);
+    mobilise::require_compounds_in(&state.db, &community, &named).await?;
     let number = |s: &str| -> Result<Option<f64>, AppError> {
         match s.trim() {
             "" => Ok(None),
@@ -1003,9 +994,7 @@ pub async fn dissolve_branch(
     Form(form): Form<DissolveForm>,
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
-    if !mob::branches_of_community(&state.db.read, community.id).await?.iter().any(|b| b.branch.id == form.branch) {
-        return Err(bad("该支部不属于本社区", "that branch is not in this community"));
-    }
+    mobilise::require_branch_in(&state.db, &community, form.branch).await?;
     let on = match form.on.trim() {
         "" => None,
         d => Some(
@@ -1052,16 +1041,10 @@ pub async fn create_group(
     if functions.is_empty() && form.compounds.is_empty() {
         return Err(bad("请选择小组负责的小区或职能", "choose the compounds or the functions of the group"));
     }
-    let inside: HashSet<Uuid> =
-        mob::compounds_of_community(&state.db.read, &community).await?.iter().map(|c| c.id).collect();
-    if form.compounds.iter().any(|c| !inside.contains(c)) {
-        return Err(bad("所选小区不在本社区", "a chosen compound is not in this community"));
-    }
+    mobilise::require_compounds_in(&state.db, &community, &form.compounds).await?;
     let branch = opt_uuid(&form.branch)?;
-    if let Some(b) = branch
-        && !mob::branches_of_community(&state.db.read, community.id).await?.iter().any(|x| x.branch.id == b)
-    {
-        return Err(bad("该支部不属于本社区", "that branch is not in this community"));
+    if let Some(b) = branch {
+        mobilise::require_branch_in(&state.db, &community, b).await?;
     }
     let spec = mob::GroupSpec {
         name: Some(form.name).filter(|n| !n.trim().is_empty()),
