@@ -158,8 +158,9 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
     use Resource::*;
     match role {
         Role::CityStaff | Role::DistrictStaff | Role::SubdistrictStaff => match (resource, action) {
-            (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) | (Group, Read) => true,
-            (Household | Resident | Volunteer, Read | Reveal) | (Export, Read) => personal_grant,
+            (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) => true,
+            // Group lists name people: like residents, only with the explicit grant.
+            (Household | Resident | Volunteer, Read | Reveal) | (Export | Group, Read) => personal_grant,
             _ => false,
         },
         Role::CommunityAdmin => true,

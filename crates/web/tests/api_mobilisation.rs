@@ -423,7 +423,11 @@ async fn the_district_roll_up_shows_the_community_counts() {
     assert_eq!(app.get_as(&app.district, "/api/v1/regions/nowhere/mobilisation").await.status(), 404);
     // Upper levels see counts, not people.
     assert_eq!(app.get_as(&app.district, "/api/v1/communities/sy/volunteers").await.status(), 403);
-    assert_eq!(app.get_as(&app.district, "/api/v1/communities/sy/groups").await.status(), 200);
+    assert_eq!(
+        app.get_as(&app.district, "/api/v1/communities/sy/groups").await.status(),
+        403,
+        "group lists name people: upper levels need the personal-data grant"
+    );
 }
 
 #[tokio::test]

@@ -337,6 +337,8 @@ async fn a_proposal_goes_from_propose_to_confirmed_groups_once() {
     assert!(html.contains("商务区第一社区") || html.contains("万松街道"));
     assert!(html.contains("<b>20</b>"), "the district sees 20 reported and 20 grouped");
     assert_eq!(app.page(&district, "/c/sy/volunteers").await.0, 403, "but not the people");
+    assert_eq!(app.page(&district, "/c/sy/groups").await.0, 403, "group lists name people too");
+    assert_eq!(app.page(&admin, "/mobilisation/wh-jh").await.0, 403, "a community does not count its neighbours");
 }
 
 #[tokio::test]

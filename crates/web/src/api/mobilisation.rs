@@ -934,7 +934,12 @@ pub async fn rollup(
     let not_found = || AppError::NotFound { zh: "找不到该区域".into(), en: "region not found".into() };
     let code = RegionCode::parse(&code).map_err(|_| not_found())?;
     let region = registry::find_region(&state.db.read, &code).await?.ok_or_else(not_found)?;
-    user.require(Resource::Group, Action::Read, &region.path)?;
+    // Counts only, no people: anyone who may read the registry here, inside
+    // their own area (the ancestors they may navigate are not theirs to count).
+    user.require(Resource::Registry, Action::Read, &region.path)?;
+    if !region.path.starts_with(&user.scope_path) {
+        return Err(AppError::Forbidden);
+    }
     let (own, children) = mobilise::rollup(&state, &region).await?;
     Ok(Json(RollupDto { region: own.into(), children: children.into_iter().map(RollupRowDto::from).collect() }))
 }

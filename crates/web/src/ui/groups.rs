@@ -777,6 +777,8 @@ struct RollupPage {
     rows: Vec<mobilise::RollupRow>,
     kind_label: String,
     parent: Option<(String, String)>,
+    /// Whether community rows may link to their groups pages (which name people).
+    can_groups: bool,
 }
 
 pub async fn rollup_page(
@@ -787,7 +789,12 @@ pub async fn rollup_page(
     let not_found = || AppError::NotFound { zh: "找不到该区域".into(), en: "region not found".into() };
     let rc = shouwang_domain::RegionCode::parse(&code).map_err(|_| not_found())?;
     let region = registry::find_region(&state.db.read, &rc).await?.ok_or_else(not_found)?;
-    user.require(Resource::Group, Action::Read, &region.path)?;
+    // Counts only, no people: anyone who may read the registry here, inside
+    // their own area (the ancestors they may navigate are not theirs to count).
+    user.require(Resource::Registry, Action::Read, &region.path)?;
+    if !region.path.starts_with(&user.scope_path) {
+        return Err(AppError::Forbidden);
+    }
     let (own, rows) = mobilise::rollup(&state, &region).await?;
     let parent = match region.parent_id {
         Some(p) if region.path.starts_with(&user.scope_path) && region.path != user.scope_path => {
@@ -796,6 +803,7 @@ pub async fn rollup_page(
         _ => None,
     };
     render(&RollupPage {
+        can_groups: user.can(Resource::Group, Action::Read, &region.path),
         ctx: PageCtx::for_user(&user, &format!("/mobilisation/{code}")),
         kind_label: RegionKind::parse(&region.kind).map_or("", |k| k.label(user.lang)).to_string(),
         own,
@@ -806,10 +814,11 @@ pub async fn rollup_page(
 
 /// The link on the home page: the roll-up for upper levels, the groups page for a community.
 pub fn mobilisation_link(user: &CurrentUser) -> Option<String> {
-    if !user.can(Resource::Group, Action::Read, &user.scope_path) {
+    let groups = user.can(Resource::Group, Action::Read, &user.scope_path);
+    if !groups && !(user.role.is_upper_level() && user.can(Resource::Registry, Action::Read, &user.scope_path)) {
         return None;
     }
-    Some(if user.scope_kind == RegionKind::Community.as_str() {
+    Some(if groups && user.scope_kind == RegionKind::Community.as_str() {
         format!("/c/{}/groups", user.scope_code)
     } else {
         format!("/mobilisation/{}", user.scope_code)
