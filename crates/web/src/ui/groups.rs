@@ -815,7 +815,8 @@ pub async fn rollup_page(
 /// The link on the home page: the roll-up for upper levels, the groups page for a community.
 pub fn mobilisation_link(user: &CurrentUser) -> Option<String> {
     let groups = user.can(Resource::Group, Action::Read, &user.scope_path);
-    if !groups && !(user.role.is_upper_level() && user.can(Resource::Registry, Action::Read, &user.scope_path)) {
+    let counts = user.role.is_upper_level() && user.can(Resource::Registry, Action::Read, &user.scope_path);
+    if !(groups || counts) {
         return None;
     }
     Some(if groups && user.scope_kind == RegionKind::Community.as_str() {
