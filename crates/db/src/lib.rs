@@ -15,6 +15,7 @@ pub mod import;
 pub mod links;
 pub mod mobilisation;
 pub mod registry;
+pub mod signup;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod uploads;

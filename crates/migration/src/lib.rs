@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_registry;
 mod m20261124_000002_accounts;
 mod m20261124_000003_mobilisation;
+mod m20261124_000004_signup;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_registry::Migration),
             Box::new(m20261124_000002_accounts::Migration),
             Box::new(m20261124_000003_mobilisation::Migration),
+            Box::new(m20261124_000004_signup::Migration),
         ]
     }
 }

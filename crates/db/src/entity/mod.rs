@@ -21,6 +21,8 @@ pub mod region;
 pub mod resident;
 pub mod role_handover;
 pub mod session;
+pub mod signup_entry;
+pub mod signup_sheet;
 pub mod user_account;
 pub mod volunteer;
 pub mod volunteer_group;

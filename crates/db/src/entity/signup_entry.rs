@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// One person on a sheet, numbered in order of arrival.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "signup_entry")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub sheet_id: Uuid,
+    pub volunteer_id: Uuid,
+    pub seq: i32,
+    pub quantity: i32,
+    /// `EntryStatus` code.
+    pub status: String,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub updated_at: TimeDateTimeWithTimeZone,
+    /// Set when a withdrawal moved this person up from the waiting list.
+    pub promoted_at: Option<TimeDateTimeWithTimeZone>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
