@@ -36,6 +36,13 @@ impl TestDb {
         t
     }
 
+    /// A migrated database on the PostgreSQL server at `admin_url` (benchmarks compare both).
+    pub async fn new_postgres(admin_url: &str) -> TestDb {
+        let t = Self::postgres(admin_url).await;
+        t.db.migrate().await.expect("migrate test database");
+        t
+    }
+
     async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());

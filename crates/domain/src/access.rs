@@ -45,6 +45,9 @@ pub enum Resource {
     Volunteer,
     /// Branches, groups, key roles and the grouping proposal.
     Group,
+    /// Tasks, sign-up sheets and rosters (Write: open and run them; a
+    /// volunteer joins with Read, on their own behalf).
+    Work,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -173,6 +176,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (HouseholdLink, Read | Write)
                 | (Volunteer, Read | Write | Reveal)
                 | (Group, Read | Write)
+                | (Work, Read | Write)
         ),
         // A branch secretary runs their branch's groups; a group leader sees
         // the community's groups and calls their own members.
@@ -183,10 +187,16 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Resident, Read)
                 | (Volunteer, Read | Reveal)
                 | (Group, Read | Write)
+                | (Work, Read | Write)
         ),
         Role::GroupLeader => matches!(
             (resource, action),
-            (Registry, Read) | (Household, Read) | (Resident, Read) | (Volunteer, Read | Reveal) | (Group, Read)
+            (Registry, Read)
+                | (Household, Read)
+                | (Resident, Read)
+                | (Volunteer, Read | Reveal)
+                | (Group, Read)
+                | (Work, Read | Write)
         ),
         Role::GridChief | Role::BuildingLeader => matches!(
             (resource, action),
@@ -195,9 +205,10 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Resident, Read | Write | Reveal)
                 | (HouseholdLink, Read | Write)
                 | (Group, Read)
+                | (Work, Read)
         ),
         // Their own tasks, shifts and sheets (later issues); nothing of the registry.
-        Role::Volunteer => false,
+        Role::Volunteer => matches!((resource, action), (Work, Read)),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod lang;
 pub mod phone;
 pub mod region;
 pub mod resident;
+pub mod roster;
 pub mod signup;
 pub mod text;
 pub mod volunteer;

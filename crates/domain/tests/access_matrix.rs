@@ -4,7 +4,7 @@
 
 use shouwang_domain::access::{Action, Resource, Role, decide, decide_permission};
 
-const RESOURCES: [Resource; 10] = [
+const RESOURCES: [Resource; 11] = [
     Resource::Registry,
     Resource::Household,
     Resource::Resident,
@@ -15,6 +15,7 @@ const RESOURCES: [Resource; 10] = [
     Resource::HouseholdLink,
     Resource::Volunteer,
     Resource::Group,
+    Resource::Work,
 ];
 const ACTIONS: [Action; 3] = [Action::Read, Action::Write, Action::Reveal];
 
@@ -76,6 +77,8 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::SocialWorker, false, Volunteer, V),
     (Role::SocialWorker, false, Group, R),
     (Role::SocialWorker, false, Group, W),
+    (Role::SocialWorker, false, Work, R),
+    (Role::SocialWorker, false, Work, W),
     // Branch secretary and group leader: see their part, masked.
     (Role::BranchSecretary, false, Registry, R),
     (Role::BranchSecretary, false, Household, R),
@@ -84,12 +87,16 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::BranchSecretary, false, Volunteer, V),
     (Role::BranchSecretary, false, Group, R),
     (Role::BranchSecretary, false, Group, W),
+    (Role::BranchSecretary, false, Work, R),
+    (Role::BranchSecretary, false, Work, W),
     (Role::GroupLeader, false, Registry, R),
     (Role::GroupLeader, false, Household, R),
     (Role::GroupLeader, false, Resident, R),
     (Role::GroupLeader, false, Volunteer, R),
     (Role::GroupLeader, false, Volunteer, V),
     (Role::GroupLeader, false, Group, R),
+    (Role::GroupLeader, false, Work, R),
+    (Role::GroupLeader, false, Work, W),
     // Grid chief and building leader: their residents, with reveal, and the door slips.
     (Role::GridChief, false, Registry, R),
     (Role::GridChief, false, Household, R),
@@ -100,6 +107,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::GridChief, false, HouseholdLink, R),
     (Role::GridChief, false, HouseholdLink, W),
     (Role::GridChief, false, Group, R),
+    (Role::GridChief, false, Work, R),
     (Role::BuildingLeader, false, Registry, R),
     (Role::BuildingLeader, false, Household, R),
     (Role::BuildingLeader, false, Household, W),
@@ -109,6 +117,9 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::BuildingLeader, false, HouseholdLink, R),
     (Role::BuildingLeader, false, HouseholdLink, W),
     (Role::BuildingLeader, false, Group, R),
+    (Role::BuildingLeader, false, Work, R),
+    // Volunteers: their own work (tasks, sheets, shifts), nothing of the registry.
+    (Role::Volunteer, false, Work, R),
 ];
 
 fn expected(role: Role, grant: bool, resource: Resource, action: Action) -> bool {
@@ -134,12 +145,12 @@ fn every_cell_of_the_matrix() {
             }
         }
     }
-    assert_eq!(checked, 10 * 2 * 10 * 3);
+    assert_eq!(checked, 10 * 2 * 11 * 3);
 }
 
 #[test]
 fn a_volunteer_sees_nothing_of_the_registry() {
-    for resource in RESOURCES {
+    for resource in RESOURCES.into_iter().filter(|r| *r != Resource::Work) {
         for action in ACTIONS {
             assert!(!decide(Role::Volunteer, true, "/sh/", resource, action, "/sh/x/"), "{resource:?} {action:?}");
         }

@@ -15,6 +15,7 @@ pub mod mobilise;
 pub mod security;
 pub mod service;
 pub mod ui;
+pub mod work;
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 

@@ -7,6 +7,7 @@
 
 mod mobilisation;
 mod registry;
+mod signup;
 
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -27,7 +28,8 @@ pub use registry::{
     ),
     tags(
         (name = "registry", description = "区域、户、居民 · regions, households, residents"),
-        (name = "mobilisation", description = "双报到、志愿者、支部与小组、自动分组、汇总 · duty reports, volunteers, branches and groups, auto-grouping, roll-up")
+        (name = "mobilisation", description = "双报到、志愿者、支部与小组、自动分组、汇总 · duty reports, volunteers, branches and groups, auto-grouping, roll-up"),
+        (name = "work", description = "接龙 · sign-up sheets")
     )
 )]
 struct ApiDoc;
@@ -49,4 +51,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mobilisation::edit_proposal))
         .routes(routes!(mobilisation::confirm_proposal))
         .routes(routes!(mobilisation::rollup))
+        .routes(routes!(signup::open_sheet))
+        .routes(routes!(signup::get_sheet))
+        .routes(routes!(signup::join))
+        .routes(routes!(signup::withdraw))
 }
