@@ -8,7 +8,7 @@
 //!
 //! Every instant is a whole number of minutes since 1970-01-01 00:00 *local
 //! wall-clock time* (for Asia/Shanghai: unix seconds + 8 h, divided by 60;
-//! [`minutes_of`] converts a `PrimitiveDateTime`). A day is
+//! [`local_minutes`] converts a `PrimitiveDateTime`). A day is
 //! `minutes.div_euclid(1440)` ([`day_of`], [`date_of_day`]), so days begin at
 //! local midnight. A shift is the half-open interval `[start, end)`; one that
 //! crosses midnight counts its minutes in each day it touches. The day parts
@@ -44,18 +44,26 @@
 //!    people by key. A repeated key keeps its first occurrence and raises a
 //!    warning. A shift that does not end after it starts (or spans over a
 //!    year) cannot be staffed and becomes a gap.
-//! 2. **Greedy, in time order.** For each shift, every person is tested
-//!    against the rules in a fixed order: can serve, not stood down, skill,
-//!    availability, not already on it, no overlap, the day's maximum, rest,
-//!    the weekly maximum. Those who fit are ranked: members of the group on
-//!    duty for the post first ([`ShiftIn::group`]), then fewest minutes so far
-//!    (minutes on this roster plus minutes held already inside the period,
-//!    see [`PersonHours`]), then lowest key; the first `needed` take it.
-//! 3. **Gaps.** A place nobody could take becomes a [`Gap`] whose reason is
+//! 2. **Scarcest shift first.** Shifts are filled in order of their pool,
+//!    the people who could ever take them (can serve, not stood down, have
+//!    the skill, are available then), smallest first, and in time order
+//!    within the same pool size. So a medic is not spent on a gate while a
+//!    testing point that needs one is still open, and the night is staffed
+//!    before the day spends the people who can also do nights.
+//! 3. **Greedy, one shift at a time.** Every person is tested against the
+//!    rules in a fixed order: can serve, not stood down, skill, availability,
+//!    not already on it, no overlap, the day's maximum, rest, the weekly
+//!    maximum. Every duty counts, earlier or later in time, so filling out of
+//!    time order never breaks a rule. Those who fit are ranked: members of
+//!    the group on duty for the post first ([`ShiftIn::group`]), then fewest
+//!    minutes so far (minutes on this roster plus minutes held already inside
+//!    the period, see [`PersonHours`]), then lowest key; the first `needed`
+//!    take it.
+//! 4. **Gaps.** A place nobody could take becomes a [`Gap`] whose reason is
 //!    the stage where the pool ran dry: nobody can serve, nobody has the skill,
 //!    nobody with it is available, or everyone left is held back by a limit
 //!    (with how many by each).
-//! 4. **Summary.** Long days are warned and every person's minutes counted.
+//! 5. **Summary.** Long days are warned and every person's minutes counted.
 //!
 //! Fewest-minutes-first spreads the load: with enough interchangeable people,
 //! the most and the least loaded differ by at most one shift.
@@ -73,6 +81,7 @@
 //! and leaves every existing assignment where it is. [`check`] re-validates
 //! any roster, including one edited by hand or stored and read back.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -107,7 +116,7 @@ const EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
 /// Minutes since 1970-01-01 00:00 of a local wall-clock date-time (seconds
 /// dropped).
-pub fn minutes_of(local: PrimitiveDateTime) -> i64 {
+pub fn local_minutes(local: PrimitiveDateTime) -> i64 {
     local.assume_utc().unix_timestamp().div_euclid(60)
 }
 
@@ -710,18 +719,20 @@ impl<'a> Input<'a> {
         let mut duplicates = Vec::new();
         let mut shift_by_key: BTreeMap<u32, &ShiftIn> = BTreeMap::new();
         for s in shifts {
-            if shift_by_key.contains_key(&s.key) {
-                duplicates.push(Warning::DuplicateShift { shift: s.key });
-            } else {
-                shift_by_key.insert(s.key, s);
+            match shift_by_key.entry(s.key) {
+                Entry::Vacant(e) => {
+                    e.insert(s);
+                }
+                Entry::Occupied(_) => duplicates.push(Warning::DuplicateShift { shift: s.key }),
             }
         }
         let mut person_by_key: BTreeMap<u32, &PersonIn> = BTreeMap::new();
         for p in people {
-            if person_by_key.contains_key(&p.key) {
-                duplicates.push(Warning::DuplicatePerson { person: p.key });
-            } else {
-                person_by_key.insert(p.key, p);
+            match person_by_key.entry(p.key) {
+                Entry::Vacant(e) => {
+                    e.insert(p);
+                }
+                Entry::Occupied(_) => duplicates.push(Warning::DuplicatePerson { person: p.key }),
             }
         }
         duplicates.sort();
@@ -1064,9 +1075,30 @@ fn fill(base: &Roster, shifts: &[ShiftIn], people: &[PersonIn], limits: &Fatigue
         })
         .collect();
 
+    // Scarcest first: by how many people could ever take the shift, then in
+    // time order (`input.shifts` is in time order and the sort is stable).
+    let mut order: Vec<(usize, &ShiftIn)> = input
+        .shifts
+        .iter()
+        .map(|&s| {
+            let pool = input
+                .people
+                .iter()
+                .filter(|p| {
+                    p.can_serve
+                        && !stood_down.contains(&p.key)
+                        && s.required_skill.is_none_or(|k| p.skills.contains(k))
+                        && covers(p.availability, s.start, s.end)
+                })
+                .count();
+            (pool, s)
+        })
+        .collect();
+    order.sort_by_key(|(pool, _)| *pool);
+
     let mut assignments = base.assignments.clone();
     let mut gaps = Vec::new();
-    for &shift in &input.shifts {
+    for (_, shift) in order {
         let needed = u32::from(shift.needed);
         let mut missing = needed.saturating_sub(have.get(&shift.key).copied().unwrap_or(0));
         if missing == 0 {

@@ -7,6 +7,16 @@ document.addEventListener('DOMContentLoaded', () => {
       for (const box of document.querySelectorAll(`input[name="${all.dataset.selectAll}"]`)) box.checked = all.checked;
     });
   }
+  // Copy a text (the 接龙 list) for pasting into a group chat: <button data-copy="id">.
+  for (const b of document.querySelectorAll('[data-copy]')) {
+    b.addEventListener('click', async () => {
+      const el = document.getElementById(b.dataset.copy);
+      if (!el) return;
+      el.select();
+      try { await navigator.clipboard.writeText(el.value); } catch { document.execCommand('copy'); }
+      b.textContent = b.dataset.copied || '✓';
+    });
+  }
   // Print buttons: <button data-print>.
   for (const b of document.querySelectorAll('[data-print]')) b.addEventListener('click', () => window.print());
   // The duty form: only the buildings of the chosen compound.

@@ -451,3 +451,93 @@ async fn the_committee_appoints_building_leaders_and_forms_groups_and_branches_b
     let (_, html) = app.page(&admin, "/c/sy/groups").await;
     assert!(html.contains("党员00 → 党员01"), "the change of secretary is in the hand-over log");
 }
+
+/// A login for a volunteer, linked to their duty report.
+async fn volunteer_login(app: &App, name: &str, volunteer: uuid::Uuid) {
+    let user = create_user(
+        &app.db,
+        NewUser {
+            username: name,
+            display_name: name,
+            password_hash: shouwang_web::auth::hash_password(PASSWORD).unwrap(),
+            role: Role::Volunteer,
+            scope: &code("sy"),
+            personal_grant: false,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    mob::link_user(&app.db, volunteer, Some(user.id)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_leader_opens_a_sheet_volunteers_join_from_their_phones_and_a_withdrawal_promotes() {
+    let app = spawn().await;
+    let ids = verified(&app, 3).await;
+    for (i, id) in ids.iter().enumerate() {
+        volunteer_login(&app, &format!("p{i}"), *id).await;
+    }
+    let (admin, csrf) = app.login("admin").await;
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("title", "今晚10点 蔬菜包卸货分发"),
+        ("capacity", "2"),
+        ("unit", "箱"),
+        ("quantity_max", "3"),
+    ];
+    let (status, location, _) = app.post(&admin, "/c/sy/sheets", &form).await;
+    assert_eq!(status, 303);
+    let sheet = location.clone();
+
+    let mut phones = Vec::new();
+    for i in 0..3 {
+        let (p, csrf) = app.login(&format!("p{i}")).await;
+        let (_, html) = app.page(&p, "/").await;
+        assert!(html.contains("蔬菜包卸货分发"), "the open sheet is on the volunteer's home");
+        let r = p
+            .post(format!("{}{sheet}/join", app.base))
+            .form(&[("_csrf", csrf.as_str()), ("quantity", "2")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        if i < 2 {
+            assert!(html.contains("报名成功"), "{html}");
+        } else {
+            assert!(html.contains("候补"));
+        }
+        phones.push((p, csrf));
+    }
+    // A double tap changes nothing.
+    let (p0, csrf0) = &phones[0];
+    p0.post(format!("{}{sheet}/join", app.base)).form(&[("_csrf", csrf0.as_str())]).send().await.unwrap();
+    let (_, html) = app.page(&admin, &sheet).await;
+    assert!(html.contains("#接龙\n今晚10点 蔬菜包卸货分发"), "the WeChat text is there to copy");
+    assert!(html.contains("1. 党员00 2箱\n2. 党员01 2箱\n\n候补：\n1. 党员02 2箱"), "{html}");
+    // The first withdraws: the waiting one moves up.
+    let r = p0.post(format!("{}{sheet}/withdraw", app.base)).form(&[("_csrf", csrf0.as_str())]).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("已退出"));
+    let (_, html) = app.page(&admin, &sheet).await;
+    assert!(html.contains("1. 党员01 2箱\n2. 党员02 2箱\n"), "{html}");
+    // Too many boxes for one person is refused with the reason.
+    let (p2, csrf2) = &phones[2];
+    let r = p2.post(format!("{}{sheet}/withdraw", app.base)).form(&[("_csrf", csrf2.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = p2
+        .post(format!("{}{sheet}/join", app.base))
+        .form(&[("_csrf", csrf2.as_str()), ("quantity", "5")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("每人最多3箱"));
+    // The share link leads to the sheet; another community cannot open it.
+    let token = shouwang_db::signup::sheets_of_community(&app.db.read, app.community().await.id).await.unwrap()[0]
+        .share_token
+        .clone();
+    let r = admin.get(format!("{}/s/{token}", app.base)).send().await.unwrap();
+    assert_eq!(r.headers()["location"].to_str().unwrap(), sheet);
+    let (outsider, _) = app.login("outsider").await;
+    assert_eq!(app.page(&outsider, &sheet).await.0, 403);
+}

@@ -10,6 +10,7 @@ mod registry;
 mod session;
 mod users;
 mod volunteers;
+mod work;
 
 use askama::Template;
 use axum::Router;
@@ -88,6 +89,11 @@ pub fn router() -> Router<AppState> {
         .route("/c/{code}/grouping/discard", post(groups::discard))
         .route("/mobilisation/{code}", get(groups::rollup_page))
         .route("/my/group", get(groups::my_group))
+        .route("/c/{code}/sheets", get(work::sheets_page).post(work::open_sheet))
+        .route("/sheets/{id}", get(work::sheet_page))
+        .route("/sheets/{id}/join", post(work::join))
+        .route("/sheets/{id}/withdraw", post(work::withdraw))
+        .route("/s/{token}", get(work::share_link))
         .route("/static/{*path}", get(asset))
 }
 

@@ -41,6 +41,9 @@ struct HomePage {
     inbox: Option<(String, u64)>,
     /// Key roles of this community with nobody holding them.
     vacant_roles: usize,
+    /// Open sign-up sheets of my community: (id, title, confirmed, capacity).
+    open_sheets: Vec<(Uuid, String, i32, i32)>,
+    sheets_link: Option<String>,
 }
 
 /// Home by role: who I am, where I work, what needs me, and my area's totals.
@@ -61,6 +64,19 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
         }
     }
     let mut my_group = None;
+    let mut open_sheets = Vec::new();
+    let sheets_link = (user.scope_kind == RegionKind::Community.as_str()
+        && user.can(Resource::Work, Action::Read, &user.scope_path))
+    .then(|| format!("/c/{}/sheets", user.scope_code));
+    if sheets_link.is_some() {
+        let community = registry::region_by_code(&state.db.read, &parse_code(&user.scope_code)?).await?;
+        let now = time::OffsetDateTime::now_utc();
+        for s in shouwang_db::signup::sheets_of_community(&state.db.read, community.id).await? {
+            if s.closed_at.is_none() && s.deadline.is_none_or(|d| d > now) && open_sheets.len() < 5 {
+                open_sheets.push((s.id, s.title, s.confirmed, s.capacity));
+            }
+        }
+    }
     if let Some(v) = shouwang_db::mobilisation::volunteer_by_user(&state.db.read, user.id).await?
         && let Some(g) = shouwang_db::mobilisation::group_of(&state.db.read, v.id).await?
         && let Some(group) = shouwang_db::mobilisation::group_by_id(&state.db.read, g).await?
@@ -92,6 +108,8 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
         my_group,
         inbox,
         vacant_roles,
+        open_sheets,
+        sheets_link,
         ctx: PageCtx::for_user(&user, "/"),
     })
 }

@@ -1,0 +1,269 @@
+//! Sign-up sheets (接龙) on a phone: the community's sheets and a form to
+//! open one; a sheet with its numbered list, one-tap join and withdraw, the
+//! WeChat text to copy, and its share link (`/s/{token}`) with a QR code.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use shouwang_db::entity::{region, signup_sheet};
+use shouwang_db::{mobilisation as mob, signup};
+use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::{Skill, VolunteerKind};
+use uuid::Uuid;
+
+use super::{PageCtx, render};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::mobilise;
+use crate::security::ClientIp;
+use crate::work::{self, EntryLine, SheetInput};
+
+pub struct SheetRow {
+    pub id: Uuid,
+    pub title: String,
+    pub confirmed: i32,
+    pub capacity: i32,
+    pub deadline: String,
+    pub closed: bool,
+}
+
+fn deadline_text(d: Option<time::OffsetDateTime>) -> String {
+    d.map(|d| {
+        let d = d.to_offset(time::macros::offset!(+8));
+        format!("{} {:02}:{:02}", d.date(), d.hour(), d.minute())
+    })
+    .unwrap_or_default()
+}
+
+fn closed(s: &signup_sheet::Model) -> bool {
+    s.closed_at.is_some() || s.deadline.is_some_and(|d| d <= time::OffsetDateTime::now_utc())
+}
+
+#[derive(Template)]
+#[template(path = "sheets.html")]
+struct SheetsPage {
+    ctx: PageCtx,
+    community: region::Model,
+    sheets: Vec<SheetRow>,
+    can_write: bool,
+    skills: Vec<(String, String)>,
+    kinds: Vec<(String, String)>,
+    groups: Vec<(String, String)>,
+}
+
+pub async fn sheets_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
+    let lang = user.lang;
+    let sheets = signup::sheets_of_community(&state.db.read, community.id)
+        .await?
+        .iter()
+        .map(|s| SheetRow {
+            id: s.id,
+            title: s.title.clone(),
+            confirmed: s.confirmed,
+            capacity: s.capacity,
+            deadline: deadline_text(s.deadline),
+            closed: closed(s),
+        })
+        .collect();
+    let groups = mob::groups_of_community(&state.db.read, community.id)
+        .await?
+        .into_iter()
+        .map(|g| (g.group.id.to_string(), g.group.name))
+        .collect();
+    render(&SheetsPage {
+        ctx: PageCtx::for_user(&user, &format!("/c/{code}/sheets")),
+        can_write: user.can(Resource::Work, Action::Write, &community.path),
+        community,
+        sheets,
+        skills: Skill::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
+        kinds: VolunteerKind::ALL.iter().map(|k| (k.code().to_string(), k.label(lang).to_string())).collect(),
+        groups,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SheetForm {
+    title: String,
+    capacity: i32,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    quantity_max: String,
+    #[serde(default)]
+    quantity_total: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    skill: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    group: String,
+}
+
+fn opt_int(s: &str) -> Result<Option<i32>, AppError> {
+    match s.trim() {
+        "" => Ok(None),
+        t => t.parse().map(Some).map_err(|_| crate::mobilise::bad("数量请填写整数", "quantities are whole numbers")),
+    }
+}
+
+pub async fn open_sheet(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(code): Path<String>,
+    Form(form): Form<SheetForm>,
+) -> Result<Response, AppError> {
+    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+    let input = SheetInput {
+        title: form.title,
+        note: some(form.note),
+        unit: some(form.unit),
+        capacity: form.capacity,
+        quantity_max: opt_int(&form.quantity_max)?,
+        quantity_total: opt_int(&form.quantity_total)?,
+        deadline: some(form.deadline),
+        skill: some(form.skill),
+        kind: some(form.kind),
+        group: match form.group.trim() {
+            "" => None,
+            g => Some(Uuid::parse_str(g).map_err(|_| crate::mobilise::bad("未知的小组", "unknown group"))?),
+        },
+    };
+    let sheet = work::open_sheet(&state, &user, &community, &input, peer.text()).await?;
+    Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "sheet.html")]
+struct SheetPage {
+    ctx: PageCtx,
+    community: region::Model,
+    sheet: signup_sheet::Model,
+    deadline: String,
+    closed: bool,
+    confirmed: Vec<EntryLine>,
+    waiting: Vec<EntryLine>,
+    mine: Option<EntryLine>,
+    can_join: bool,
+    text: String,
+    share_url: String,
+    qr: String,
+    notice: Option<String>,
+}
+
+async fn sheet_view(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    id: Uuid,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let (sheet, community) = work::sheet_for(state, user, id, Action::Read).await?;
+    let me = mob::volunteer_by_user(&state.db.read, user.id).await?.filter(|v| v.community_id == community.id);
+    let (lines, text) = work::sheet_lines(state, &sheet, me.as_ref().map(|v| v.id), user.lang).await?;
+    let share_url = format!("{}/s/{}", super::links::base_url(state, headers), sheet.share_token);
+    let qr = super::links::qr_svg(&share_url)?;
+    render(&SheetPage {
+        ctx: PageCtx::for_user(user, &format!("/sheets/{id}")),
+        deadline: deadline_text(sheet.deadline),
+        closed: closed(&sheet),
+        mine: lines.iter().find(|l| l.mine).cloned(),
+        confirmed: lines.iter().filter(|l| l.status == "confirmed").cloned().collect(),
+        waiting: lines.iter().filter(|l| l.status == "waiting").cloned().collect(),
+        can_join: me.is_some(),
+        text,
+        share_url,
+        qr,
+        notice,
+        community,
+        sheet,
+    })
+}
+
+pub async fn sheet_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    sheet_view(&state, &user, &headers, id, None).await
+}
+
+/// The share link pasted into a group chat: log in if needed, then the sheet.
+pub async fn share_link(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let sheet = signup::sheet_by_token(&state.db.read, &token)
+        .await?
+        .ok_or_else(|| AppError::NotFound {
+            zh: "接龙链接无效".into(), en: "this sign-up link is not valid".into()
+        })?;
+    let _ = work::sheet_for(&state, &user, sheet.id, Action::Read).await?;
+    Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    quantity: String,
+}
+
+pub async fn join(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Form(form): Form<JoinForm>,
+) -> Result<Response, AppError> {
+    let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
+    let quantity = opt_int(&form.quantity)?.unwrap_or(1);
+    let lang = user.lang;
+    let notice = match work::join_as(&state, &user, &sheet, quantity).await {
+        Ok(j) => match (j.status, lang) {
+            (shouwang_domain::signup::EntryStatus::Confirmed, _) => {
+                format!("{}{}", lang.pick("报名成功，第", "You are in, number "), j.seq)
+            }
+            (_, _) => lang
+                .pick(
+                    "名额已满，已排入候补，有人退出时按顺序递补",
+                    "full: you are on the waiting list and move up in order",
+                )
+                .to_string(),
+        },
+        Err(AppError::BadRequest { zh, en }) => lang.pick(&zh, &en).to_string(),
+        Err(e) => return Err(e),
+    };
+    sheet_view(&state, &user, &headers, id, Some(notice)).await
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
+    let lang = user.lang;
+    let notice = match work::withdraw_as(&state, &user, &sheet).await {
+        Ok(_) => lang.pick("已退出接龙", "you have left the sheet").to_string(),
+        Err(AppError::BadRequest { zh, en }) => lang.pick(&zh, &en).to_string(),
+        Err(e) => return Err(e),
+    };
+    sheet_view(&state, &user, &headers, id, Some(notice)).await
+}
