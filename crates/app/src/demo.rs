@@ -11,6 +11,7 @@
 //!   4 grids, 6,531 residents.
 
 mod mobilisation;
+mod work;
 
 use anyhow::Context;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -121,6 +122,7 @@ pub async fn create(db: &Db, hasher: &IdHasher, lang: Lang) -> anyhow::Result<()
     }
     print_summary(db, lang).await?;
     mobilisation::create(db, lang).await?;
+    work::create(db).await?;
     demo_account(db, lang).await
 }
 

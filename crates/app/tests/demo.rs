@@ -65,6 +65,14 @@ async fn shangyi_is_organised_as_in_the_seed_article_and_a_second_run_changes_no
         assert_eq!((all[&c.id].reported, all[&c.id].groups), (reported, groups), "{code}");
     }
 
+    // The seed night: 30 members signed up for the 500 boxes, a few more wait.
+    let sheets = shouwang_db::signup::sheets_of_community(&db.read, sy.id).await.unwrap();
+    assert_eq!(sheets.len(), 1);
+    assert_eq!((sheets[0].capacity, sheets[0].confirmed, sheets[0].arrivals), (30, 30, 34));
+    assert!(sheets[0].quantity_confirmed <= 500);
+
     shouwang::demo::create(db, &hasher, Lang::Zh).await.unwrap();
     assert_eq!(mob::counts_by_community(&db.read).await.unwrap(), all, "the demo is idempotent");
+    let again = shouwang_db::signup::sheets_of_community(&db.read, sy.id).await.unwrap();
+    assert_eq!((again.len(), again[0].arrivals), (1, 34));
 }
