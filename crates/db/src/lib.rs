@@ -15,7 +15,9 @@ pub mod import;
 pub mod links;
 pub mod mobilisation;
 pub mod registry;
+pub mod rosters;
 pub mod signup;
+pub mod tasks;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod uploads;

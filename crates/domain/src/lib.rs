@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod duty_report;
+pub mod groupbuy;
 pub mod grouping;
 pub mod id_card;
 pub mod import;
@@ -15,6 +16,7 @@ pub mod region;
 pub mod resident;
 pub mod roster;
 pub mod signup;
+pub mod task;
 pub mod text;
 pub mod volunteer;
 

@@ -11,6 +11,8 @@ mod m20261124_000001_registry;
 mod m20261124_000002_accounts;
 mod m20261124_000003_mobilisation;
 mod m20261124_000004_signup;
+mod m20261124_000005_tasks;
+mod m20261124_000006_rosters;
 
 pub struct Migrator;
 
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_accounts::Migration),
             Box::new(m20261124_000003_mobilisation::Migration),
             Box::new(m20261124_000004_signup::Migration),
+            Box::new(m20261124_000005_tasks::Migration),
+            Box::new(m20261124_000006_rosters::Migration),
         ]
     }
 }

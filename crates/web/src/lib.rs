@@ -12,8 +12,10 @@ pub mod health;
 pub mod i18n;
 pub mod metrics;
 pub mod mobilise;
+pub mod rosters;
 pub mod security;
 pub mod service;
+pub mod tasks;
 pub mod ui;
 pub mod work;
 

@@ -398,6 +398,9 @@ pub async fn set_health(
     let e =
         mobilise::entry(Some(&user), "volunteer_health", "volunteer", Some(id.to_string()), &community, peer.text());
     let changes = mob::set_health(&state.db, community.id, v.id, health, Some(user.id), e).await?;
+    if !health.can_serve() {
+        crate::rosters::stand_down_volunteer(&state.db, v.id).await?;
+    }
     let names = if changes.is_empty() { Default::default() } else { mobilise::names_of(&state, community.id).await? };
     let name = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned());
     Ok(Json(HealthResult {

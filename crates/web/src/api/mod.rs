@@ -7,7 +7,9 @@
 
 mod mobilisation;
 mod registry;
+mod rosters;
 mod signup;
+mod tasks;
 
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -55,4 +57,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(signup::get_sheet))
         .routes(routes!(signup::join))
         .routes(routes!(signup::withdraw))
+        .routes(routes!(tasks::create_task))
+        .routes(routes!(tasks::get_task))
+        .routes(routes!(tasks::dispatch))
+        .routes(routes!(tasks::assign))
+        .routes(routes!(tasks::transition))
+        .routes(routes!(tasks::claim))
+        .routes(routes!(tasks::extend_claim))
+        .routes(routes!(tasks::release_claim))
+        .routes(routes!(tasks::hand_over))
+        .routes(routes!(rosters::get_roster, rosters::generate_roster))
+        .routes(routes!(rosters::swap))
+        .routes(routes!(rosters::my_shifts))
+        .routes(routes!(rosters::get_timetable, rosters::generate_timetable))
 }

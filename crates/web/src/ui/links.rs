@@ -131,6 +131,8 @@ struct PublicHousehold {
     room: String,
     size: i32,
     contact: Option<String>,
+    /// The compound's next group-buy pickup slot, when a timetable exists.
+    next_groupbuy: Option<String>,
 }
 
 /// What a slip opens: the household's own page, no login, no names.
@@ -154,7 +156,12 @@ pub async fn public_household(
         None => None,
     };
     let community = community_of(&state, &building.path).await?;
+    let next_groupbuy = match &compound {
+        Some(c) => crate::rosters::next_slot_text(&state.db, c.id).await?,
+        None => None,
+    };
     render(&PublicHousehold {
+        next_groupbuy,
         ctx: PageCtx::new(None, lang, &format!("/h/{token}")),
         community_name: community.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
         contact: community.and_then(|c| c.contact_phone),

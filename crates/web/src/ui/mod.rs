@@ -7,7 +7,9 @@ mod edit;
 mod groups;
 mod links;
 mod registry;
+mod rosters;
 mod session;
+mod tasks;
 mod users;
 mod volunteers;
 mod work;
@@ -94,6 +96,26 @@ pub fn router() -> Router<AppState> {
         .route("/sheets/{id}/join", post(work::join))
         .route("/sheets/{id}/withdraw", post(work::withdraw))
         .route("/s/{token}", get(work::share_link))
+        .route("/c/{code}/tasks", get(tasks::tasks_page).post(tasks::create_task))
+        .route("/tasks/{id}", get(tasks::task_page))
+        .route("/tasks/{id}/dispatch", post(tasks::dispatch))
+        .route("/tasks/{id}/assign", post(tasks::assign))
+        .route("/tasks/{id}/state", post(tasks::change_state))
+        .route("/tasks/{id}/claim", post(tasks::claim))
+        .route("/claims/{id}/extend", post(tasks::extend_claim))
+        .route("/claims/{id}/release", post(tasks::release_claim))
+        .route("/claims/{id}/hand-over", post(tasks::hand_over))
+        .route("/my/tasks", get(tasks::my_tasks))
+        .route("/c/{code}/rosters", get(rosters::rosters_page))
+        .route("/c/{code}/rosters/settings", post(rosters::save_settings))
+        .route("/c/{code}/rosters/posts", post(rosters::create_post))
+        .route("/c/{code}/rosters/generate", post(rosters::generate))
+        .route("/c/{code}/rosters/swap", post(rosters::swap))
+        .route("/c/{code}/rosters/print", get(rosters::print))
+        .route("/my/shifts", get(rosters::my_shifts))
+        .route("/c/{code}/groupbuy", get(rosters::groupbuy_page).post(rosters::groupbuy_generate))
+        .route("/c/{code}/groupbuy/print", get(rosters::groupbuy_print))
+        .route("/c/{code}/groupbuy/organisers", post(rosters::add_organiser))
         .route("/static/{*path}", get(asset))
 }
 

@@ -582,6 +582,9 @@ pub async fn set_health(
     let e =
         mobilise::entry(Some(&user), "volunteer_health", "volunteer", Some(id.to_string()), &community, peer.text());
     let changes = mob::set_health(&state.db, community.id, v.id, health, Some(user.id), e).await?;
+    if !health.can_serve() {
+        crate::rosters::stand_down_volunteer(&state.db, v.id).await?;
+    }
     let names = mobilise::names_of(&state, community.id).await?;
     let lines = describe_handovers(&changes, &names, user.lang);
     volunteer_view(&state, &user, id, None, lines).await
