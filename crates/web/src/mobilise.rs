@@ -421,7 +421,6 @@ pub async fn edit_draft(
     community: &region::Model,
     edit: &DraftEdit,
     by: Option<Uuid>,
-    lang: Lang,
 ) -> Result<Draft, AppError> {
     let (mut draft, _) = load_draft(&state.db, community)
         .await?
@@ -457,7 +456,6 @@ pub async fn edit_draft(
         }
     };
     result.map_err(|e| bad(e.describe(Lang::Zh), e.describe(Lang::En)))?;
-    let _ = lang;
     save(&state.db, community, &draft, by).await?;
     Ok(draft)
 }

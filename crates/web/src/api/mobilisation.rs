@@ -836,7 +836,7 @@ pub async fn edit_proposal(
 ) -> Result<Json<ProposalDto>, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
     let edit = body(req)?;
-    let draft = mobilise::edit_draft(&state, &community, &edit, Some(user.id), user.lang).await?;
+    let draft = mobilise::edit_draft(&state, &community, &edit, Some(user.id)).await?;
     Ok(Json(proposal_dto(&draft)))
 }
 

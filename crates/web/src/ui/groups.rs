@@ -688,7 +688,7 @@ pub async fn edit(
         ("swap", Some(other)) => DraftEdit::Swap { a: form.volunteer, b: other },
         _ => return Err(bad("未知的操作", "unknown edit")),
     };
-    match mobilise::edit_draft(&state, &community, &edit, Some(user.id), user.lang).await {
+    match mobilise::edit_draft(&state, &community, &edit, Some(user.id)).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response()),
         Err(AppError::BadRequest { zh, en }) => {
             grouping_view(&state, &user, community, Some(user.lang.pick(&zh, &en).to_string())).await

@@ -698,7 +698,6 @@ struct ImportPreview {
 }
 
 async fn import_view(
-    state: &AppState,
     user: &CurrentUser,
     community: region::Model,
     default_kind: VolunteerKind,
@@ -706,7 +705,6 @@ async fn import_view(
     preview: Option<ImportPreview>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let _ = state;
     let failed = error.is_some();
     let mut res = render(&ImportPage {
         ctx: PageCtx::for_user(user, &format!("/c/{}/volunteers/import", community.code)),
@@ -728,7 +726,7 @@ pub async fn import_page(
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
-    import_view(&state, &user, community, VolunteerKind::DeployedCadre, None, None).await
+    import_view(&user, community, VolunteerKind::DeployedCadre, None, None).await
 }
 
 /// Step 1: read the file, keep it, and show what it would do.
@@ -760,16 +758,15 @@ pub async fn import_preview(
         }
     }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return import_view(&state, &user, community, default_kind, Some(i18n::t(lang, "import.file")), None).await;
+        return import_view(&user, community, default_kind, Some(i18n::t(lang, "import.file")), None).await;
     };
     if bytes.len() > super::admin::MAX_UPLOAD_BYTES {
-        return import_view(&state, &user, community, default_kind, Some(i18n::t(lang, "import.too_large")), None)
-            .await;
+        return import_view(&user, community, default_kind, Some(i18n::t(lang, "import.too_large")), None).await;
     }
     let Some(kind) = shouwang_io::FileKind::from_path(std::path::Path::new(&name)) else {
         let msg =
             lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported").to_string();
-        return import_view(&state, &user, community, default_kind, Some(msg), None).await;
+        return import_view(&user, community, default_kind, Some(msg), None).await;
     };
     let report = match mobilise::read_volunteer_file(
         &state.db,
@@ -782,7 +779,7 @@ pub async fn import_preview(
     .await
     {
         Ok(r) => r,
-        Err(e) => return import_view(&state, &user, community, default_kind, Some(e.message(lang)), None).await,
+        Err(e) => return import_view(&user, community, default_kind, Some(e.message(lang)), None).await,
     };
     let upload = shouwang_db::uploads::store(&state.db, user.id, &community.code, &name, bytes).await?;
     let preview = ImportPreview {
@@ -798,7 +795,7 @@ pub async fn import_preview(
         merged: report.merged.iter().map(|(zh, en)| lang.pick(zh, en).to_string()).collect(),
         unknown_places: report.unknown_places.clone(),
     };
-    import_view(&state, &user, community, default_kind, None, Some(preview)).await
+    import_view(&user, community, default_kind, None, Some(preview)).await
 }
 
 #[derive(Deserialize)]
@@ -819,7 +816,7 @@ pub async fn import_apply(
     let lang = user.lang;
     let default_kind = VolunteerKind::from_code(&form.default_kind).unwrap_or(VolunteerKind::DeployedCadre);
     let Some(upload) = shouwang_db::uploads::take(&state.db, form.upload, user.id).await? else {
-        return import_view(&state, &user, community, default_kind, Some(i18n::t(lang, "import.expired")), None).await;
+        return import_view(&user, community, default_kind, Some(i18n::t(lang, "import.expired")), None).await;
     };
     if upload.community_code != community.code {
         return Err(AppError::Forbidden);
@@ -837,7 +834,7 @@ pub async fn import_apply(
     .await
     {
         Ok(r) => r,
-        Err(e) => return import_view(&state, &user, community, default_kind, Some(e.message(lang)), None).await,
+        Err(e) => return import_view(&user, community, default_kind, Some(e.message(lang)), None).await,
     };
     let mut e =
         mobilise::entry(Some(&user), "duty_import", "community", Some(community.code.clone()), &community, peer.text());
