@@ -11,7 +11,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
+};
 use shouwang_domain::{
     Availability, DutyStatus, ExemptReason, GroupFunctionSet, HealthStatus, KeyRoleKind, SkillSet, VolunteerKind,
 };
@@ -1514,12 +1516,25 @@ impl std::ops::AddAssign for MobilisationCounts {
 
 /// Counts per community, in a few grouped queries (not one per community).
 pub async fn counts_by_community(conn: &impl ConnectionTrait) -> Result<BTreeMap<Uuid, MobilisationCounts>, DbError> {
+    counts(conn, None).await
+}
+
+/// One community's counts, without counting every other community.
+pub async fn counts_of(conn: &impl ConnectionTrait, community_id: Uuid) -> Result<MobilisationCounts, DbError> {
+    Ok(counts(conn, Some(community_id)).await?.remove(&community_id).unwrap_or_default())
+}
+
+async fn counts(
+    conn: &impl ConnectionTrait,
+    only: Option<Uuid>,
+) -> Result<BTreeMap<Uuid, MobilisationCounts>, DbError> {
     let mut out: BTreeMap<Uuid, MobilisationCounts> = BTreeMap::new();
     let by_status: Vec<(Uuid, String, i64)> = volunteer::Entity::find()
         .select_only()
         .column(volunteer::Column::CommunityId)
         .column(volunteer::Column::Status)
         .column_as(volunteer::Column::Id.count(), "n")
+        .apply_if(only, |q, c| q.filter(volunteer::Column::CommunityId.eq(c)))
         .group_by(volunteer::Column::CommunityId)
         .group_by(volunteer::Column::Status)
         .into_tuple()
@@ -1541,6 +1556,7 @@ pub async fn counts_by_community(conn: &impl ConnectionTrait) -> Result<BTreeMap
         .column(volunteer::Column::CommunityId)
         .column_as(volunteer::Column::Id.count(), "n")
         .filter(volunteer::Column::Health.is_in(["isolated", "infected"]))
+        .apply_if(only, |q, c| q.filter(volunteer::Column::CommunityId.eq(c)))
         .group_by(volunteer::Column::CommunityId)
         .into_tuple()
         .all(conn)
@@ -1552,6 +1568,7 @@ pub async fn counts_by_community(conn: &impl ConnectionTrait) -> Result<BTreeMap
         .select_only()
         .column(volunteer_group::Column::CommunityId)
         .column_as(volunteer_group::Column::Id.count(), "n")
+        .apply_if(only, |q, c| q.filter(volunteer_group::Column::CommunityId.eq(c)))
         .group_by(volunteer_group::Column::CommunityId)
         .into_tuple()
         .all(conn)
@@ -1564,6 +1581,7 @@ pub async fn counts_by_community(conn: &impl ConnectionTrait) -> Result<BTreeMap
         .column(volunteer_group::Column::CommunityId)
         .column_as(group_member::Column::VolunteerId.count(), "n")
         .join(sea_orm::JoinType::InnerJoin, group_member::Relation::Group.def())
+        .apply_if(only, |q, c| q.filter(volunteer_group::Column::CommunityId.eq(c)))
         .group_by(volunteer_group::Column::CommunityId)
         .into_tuple()
         .all(conn)

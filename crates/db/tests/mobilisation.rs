@@ -116,6 +116,7 @@ async fn review_verifies_rejects_and_exempts_and_counts_roll_up() {
     .await
     .unwrap();
     let counts = counts_by_community(&db.read).await.unwrap()[&sy];
+    assert_eq!(counts_of(&db.read, sy).await.unwrap(), counts, "one community's counts alone are the same");
     assert_eq!(
         counts,
         MobilisationCounts { reported: 5, verified: 2, exempt: 1, rejected: 1, grouped: 2, groups: 1, unwell: 0 }

@@ -208,7 +208,7 @@ pub async fn create(db: &Db, lang: Lang) -> anyhow::Result<()> {
     fangzhouyuan(db).await?;
     for code in ["sy", "js", "ye", "fzy"] {
         let c = community(db, code).await?;
-        let n = mob::counts_by_community(&db.read).await?.get(&c.id).copied().unwrap_or_default();
+        let n = mob::counts_of(&db.read, c.id).await?;
         match lang {
             Lang::Zh => println!(
                 "  {}：报到 {} 人，审核通过 {} 人，免编 {} 人，已编组 {} 人，{} 个小组",
@@ -224,7 +224,7 @@ pub async fn create(db: &Db, lang: Lang) -> anyhow::Result<()> {
 }
 
 async fn has_volunteers(db: &Db, c: &region::Model) -> anyhow::Result<bool> {
-    Ok(mob::counts_by_community(&db.read).await?.get(&c.id).is_some_and(|n| n.reported > 0))
+    Ok(mob::counts_of(&db.read, c.id).await?.reported > 0)
 }
 
 /// Proposes groups for everyone verified and not yet grouped, and confirms

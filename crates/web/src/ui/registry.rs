@@ -88,11 +88,7 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
         && user.can(Resource::Volunteer, Action::Write, &user.scope_path)
     {
         let community = registry::region_by_code(&state.db.read, &parse_code(&user.scope_code)?).await?;
-        let n = shouwang_db::mobilisation::counts_by_community(&state.db.read)
-            .await?
-            .get(&community.id)
-            .copied()
-            .unwrap_or_default();
+        let n = shouwang_db::mobilisation::counts_of(&state.db.read, community.id).await?;
         let waiting = n.reported - n.verified - n.exempt - n.rejected;
         inbox = (waiting > 0).then(|| (community.code.clone(), waiting));
         vacant_roles = shouwang_db::mobilisation::roles_needing_people(&state.db.read, community.id)

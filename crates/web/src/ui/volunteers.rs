@@ -356,7 +356,7 @@ pub async fn volunteers_page(
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Read).await?;
     let lang = user.lang;
-    let counts = mob::counts_by_community(&state.db.read).await?.get(&community.id).copied().unwrap_or_default();
+    let counts = mob::counts_of(&state.db.read, community.id).await?;
     let mut query = query;
     // The list opens on the inbox while reports wait for review; "all" shows everyone.
     let untouched = [&query.status, &query.kind, &query.skill, &query.health, &query.grouped, &query.q]
