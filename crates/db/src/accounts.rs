@@ -1,7 +1,7 @@
 //! Accounts, login failures and lockout, sessions and API tokens. Password
 //! hashing happens in the web layer; this stores and finds.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use shouwang_domain::{RegionCode, Role};
 use time::{Duration, OffsetDateTime};
@@ -91,9 +91,22 @@ pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<user_account::Mode
     Ok(model)
 }
 
+/// An account with its scope, read in one query (it runs on every request).
+async fn account_where(conn: &impl ConnectionTrait, filter: sea_orm::Condition) -> Result<Option<Account>, DbError> {
+    // `.all()`: the filter names one user, and a bound LIMIT costs a re-prepare (see `crate::unique`).
+    let found = user_account::Entity::find().filter(filter).find_also_related(region::Entity).all(conn).await?;
+    let Some((user, Some(scope))) = found.into_iter().next() else {
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&user.role) else { return Ok(None) };
+    Ok(Some(Account { user, role, scope }))
+}
+
 async fn account_of(conn: &impl ConnectionTrait, user: user_account::Model) -> Result<Option<Account>, DbError> {
     let Some(role) = Role::parse(&user.role) else { return Ok(None) };
-    let Some(scope) = region::Entity::find_by_id(user.scope_region_id).one(conn).await? else { return Ok(None) };
+    let Some(scope) = crate::unique(region::Entity::find_by_id(user.scope_region_id), conn).await? else {
+        return Ok(None);
+    };
     Ok(Some(Account { user, role, scope }))
 }
 
@@ -109,10 +122,7 @@ pub async fn find_by_username(conn: &impl ConnectionTrait, username: &str) -> Re
 }
 
 pub async fn find_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Account>, DbError> {
-    match user_account::Entity::find_by_id(id).one(conn).await? {
-        Some(u) => account_of(conn, u).await,
-        None => Ok(None),
-    }
+    account_where(conn, sea_orm::Condition::all().add(user_account::Column::Id.eq(id))).await
 }
 
 /// Counts a failed login; the fifth in a row locks the account for a while.
@@ -217,7 +227,9 @@ pub async fn create_session(db: &Db, token_hash: &str, user_id: Uuid, csrf_token
 
 /// A live session and its account; expired or idle sessions count as none.
 pub async fn session_account(db: &Db, token_hash: &str) -> Result<Option<(session::Model, Account)>, DbError> {
-    let Some(s) = session::Entity::find_by_id(token_hash.to_string()).one(&db.read).await? else { return Ok(None) };
+    let Some(s) = crate::unique(session::Entity::find_by_id(token_hash.to_string()), &db.read).await? else {
+        return Ok(None);
+    };
     let at = now();
     if s.expires_at <= at || s.last_seen_at + SESSION_IDLE <= at {
         return Ok(None);
@@ -277,14 +289,14 @@ pub async fn create_api_token(db: &Db, user_id: Uuid, name: &str, token_hash: &s
 }
 
 pub async fn api_token_account(db: &Db, token_hash: &str) -> Result<Option<Account>, DbError> {
-    let Some(t) = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(token_hash))
-        .filter(api_token::Column::RevokedAt.is_null())
-        .one(&db.read)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let account = find_by_id(&db.read, t.user_id).await?.filter(|a| !a.user.disabled);
-    Ok(account)
+    // One query: the token's user (through a subquery) and their scope.
+    let token = Query::select()
+        .column(api_token::Column::UserId)
+        .from(api_token::Entity)
+        .and_where(Expr::col(api_token::Column::TokenHash).eq(token_hash))
+        .and_where(Expr::col(api_token::Column::RevokedAt).is_null())
+        .to_owned();
+    let found =
+        account_where(&db.read, sea_orm::Condition::all().add(user_account::Column::Id.in_subquery(token))).await?;
+    Ok(found.filter(|a| !a.user.disabled))
 }

@@ -13,7 +13,7 @@ const FINGERPRINT_KEY: &str = "id_hash_key_fingerprint";
 
 pub async fn check_id_key(db: &Db, hasher: &IdHasher) -> Result<(), DbError> {
     let fingerprint = hasher.fingerprint();
-    match app_meta::Entity::find_by_id(FINGERPRINT_KEY.to_string()).one(&db.write).await? {
+    match crate::unique(app_meta::Entity::find_by_id(FINGERPRINT_KEY.to_string()), &db.write).await? {
         Some(row) if row.value == fingerprint => Ok(()),
         Some(_) => Err(DbError::invalid(
             "身份证号加密密钥与本数据库创建时使用的不一致：请使用原来的密钥（id_hash_key）",

@@ -53,5 +53,5 @@ pub async fn household_by_token(conn: &impl ConnectionTrait, token: &str) -> Res
     else {
         return Ok(None);
     };
-    Ok(household::Entity::find_by_id(link.household_id).one(conn).await?)
+    Ok(crate::unique(household::Entity::find_by_id(link.household_id), conn).await?)
 }

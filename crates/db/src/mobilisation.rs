@@ -329,7 +329,7 @@ async fn hand_over_roles_of(
     for role in held {
         if role.holder_id == Some(volunteer_id) {
             let backup_ok = match role.backup_id {
-                Some(b) => volunteer::Entity::find_by_id(b).one(conn).await?.is_some_and(|v| {
+                Some(b) => crate::unique(volunteer::Entity::find_by_id(b), conn).await?.is_some_and(|v| {
                     HealthStatus::from_code(&v.health).is_some_and(HealthStatus::can_serve) && v.status == "verified"
                 }),
                 None => false,
@@ -435,7 +435,7 @@ pub async fn set_health(
 }
 
 pub async fn volunteer_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<volunteer::Model>, DbError> {
-    Ok(volunteer::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(volunteer::Entity::find_by_id(id), conn).await?)
 }
 
 pub async fn volunteer_by_user(
@@ -1182,7 +1182,7 @@ pub async fn move_to_group(
         .one(&tx)
         .await?
         .ok_or_else(|| DbError::NotFound { what: "volunteer", key: volunteer_id.to_string() })?;
-    let current = group_member::Entity::find_by_id(volunteer_id).one(&tx).await?;
+    let current = crate::unique(group_member::Entity::find_by_id(volunteer_id), &tx).await?;
     if current.as_ref().map(|m| m.group_id) == group_id {
         return Ok(());
     }
@@ -1348,12 +1348,12 @@ pub async fn groups_of_community(conn: &impl ConnectionTrait, community_id: Uuid
 }
 
 pub async fn group_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<volunteer_group::Model>, DbError> {
-    Ok(volunteer_group::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(volunteer_group::Entity::find_by_id(id), conn).await?)
 }
 
 /// The group a volunteer is in, if any.
 pub async fn group_of(conn: &impl ConnectionTrait, volunteer_id: Uuid) -> Result<Option<Uuid>, DbError> {
-    Ok(group_member::Entity::find_by_id(volunteer_id).one(conn).await?.map(|m| m.group_id))
+    Ok(crate::unique(group_member::Entity::find_by_id(volunteer_id), conn).await?.map(|m| m.group_id))
 }
 
 /// Every key role of a community that has no holder or no backup, for the
@@ -1401,7 +1401,7 @@ pub async fn key_role_of(
     };
     let person = |id: Option<Uuid>| async move {
         match id {
-            Some(id) => volunteer::Entity::find_by_id(id).one(conn).await,
+            Some(id) => crate::unique(volunteer::Entity::find_by_id(id), conn).await,
             None => Ok(None),
         }
     };
@@ -1415,7 +1415,7 @@ pub async fn key_role_of(
 }
 
 pub async fn key_role_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<key_role::Model>, DbError> {
-    Ok(key_role::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(key_role::Entity::find_by_id(id), conn).await?)
 }
 
 // ---------------------------------------------------------------------------
@@ -1443,7 +1443,7 @@ pub async fn load_draft(
     conn: &impl ConnectionTrait,
     community_id: Uuid,
 ) -> Result<Option<grouping_draft::Model>, DbError> {
-    Ok(grouping_draft::Entity::find_by_id(community_id).one(conn).await?)
+    Ok(crate::unique(grouping_draft::Entity::find_by_id(community_id), conn).await?)
 }
 
 /// Confirms a draft: creates its groups and removes the draft, in one

@@ -91,7 +91,7 @@ pub(crate) fn child_path(parent_path: Option<&str>, code: &str) -> String {
 }
 
 pub async fn find_region(conn: &impl ConnectionTrait, code: &RegionCode) -> Result<Option<region::Model>, DbError> {
-    Ok(region::Entity::find().filter(region::Column::Code.eq(code.as_str())).one(conn).await?)
+    Ok(crate::unique(region::Entity::find().filter(region::Column::Code.eq(code.as_str())), conn).await?)
 }
 
 pub async fn region_by_code(conn: &impl ConnectionTrait, code: &RegionCode) -> Result<region::Model, DbError> {
@@ -115,7 +115,7 @@ pub async fn community_by_code(conn: &impl ConnectionTrait, code: &RegionCode) -
 }
 
 pub async fn region_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<region::Model>, DbError> {
-    Ok(region::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(region::Entity::find_by_id(id), conn).await?)
 }
 
 /// Top-level regions (cities).
@@ -198,7 +198,7 @@ pub async fn households_of_building(
 }
 
 pub async fn household_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<household::Model>, DbError> {
-    Ok(household::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(household::Entity::find_by_id(id), conn).await?)
 }
 
 pub async fn residents_of_household(
@@ -392,7 +392,7 @@ pub async fn upper_tree(conn: &impl ConnectionTrait) -> Result<Vec<region::Model
 }
 
 pub async fn resident_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<resident::Model>, DbError> {
-    Ok(resident::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(resident::Entity::find_by_id(id), conn).await?)
 }
 
 /// Residents living under `scope_path` whose name contains `q`, whose room

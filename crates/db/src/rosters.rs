@@ -32,14 +32,15 @@ fn to_u32(n: i32) -> u32 {
 
 /// The community's fatigue limits, or the defaults.
 pub async fn settings(conn: &impl ConnectionTrait, community_id: Uuid) -> Result<FatigueLimits, DbError> {
-    Ok(roster_settings::Entity::find_by_id(community_id).one(conn).await?.map_or_else(FatigueLimits::default, |s| {
-        FatigueLimits {
+    Ok(crate::unique(roster_settings::Entity::find_by_id(community_id), conn).await?.map_or_else(
+        FatigueLimits::default,
+        |s| FatigueLimits {
             warn_day_minutes: to_u32(s.warn_day_minutes),
             max_day_minutes: to_u32(s.max_day_minutes),
             min_rest_minutes: to_u32(s.min_rest_minutes),
             max_week_minutes: to_u32(s.max_week_minutes),
-        }
-    }))
+        },
+    ))
 }
 
 pub async fn save_settings(
@@ -150,7 +151,7 @@ pub async fn shifts_between(
 }
 
 pub async fn shift_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<shift::Model>, DbError> {
-    Ok(shift::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(shift::Entity::find_by_id(id), conn).await?)
 }
 
 /// The assignments on these shifts.

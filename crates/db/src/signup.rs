@@ -1,23 +1,28 @@
 //! Sign-up sheets (接龙): never oversold, nobody twice, strict order of arrival.
 //!
-//! A join runs in one write transaction of three statements on the sheet's
-//! row and one insert: take an arrival number (`arrivals + 1`), then try to
-//! take a place with a single conditional UPDATE (`confirmed < capacity`, the
-//! quantity still fits, nobody is waiting ahead), then insert the entry.
-//! The first UPDATE locks the sheet's row on PostgreSQL until commit, and
-//! SQLite runs one write transaction at a time, so on both backends and
-//! across any number of app instances the joins to one sheet are serialised
-//! at the row, never checked-then-inserted. The unique (sheet, volunteer)
+//! Joins are written in batches ([`join_many`], fed by the per-instance
+//! [`Joiner`] queue), one write transaction per batch: lock the sheet's row,
+//! read who is on it, decide each join in order of arrival, then move the
+//! counters (`arrivals`, `confirmed`, `quantity_confirmed`) in one conditional
+//! UPDATE that cannot pass capacity and insert the entries. The lock on the
+//! sheet's row (PostgreSQL; SQLite runs one write transaction at a time)
+//! serialises batches from any number of app instances, so nothing is ever
+//! checked-then-inserted across transactions. The unique (sheet, volunteer)
 //! index makes a retried join return the first one; a CHECK keeps
 //! `confirmed <= capacity` in the database itself.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use shouwang_domain::signup::EntryStatus;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::entity::{signup_entry, signup_sheet, volunteer};
+use crate::entity::{group_member, region, signup_entry, signup_sheet, volunteer};
 use crate::{Db, DbError, now};
 
 /// A new sheet.
@@ -82,11 +87,11 @@ pub async fn create_sheet(
 }
 
 pub async fn sheet_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<signup_sheet::Model>, DbError> {
-    Ok(signup_sheet::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(signup_sheet::Entity::find_by_id(id), conn).await?)
 }
 
 pub async fn sheet_by_token(conn: &impl ConnectionTrait, token: &str) -> Result<Option<signup_sheet::Model>, DbError> {
-    Ok(signup_sheet::Entity::find().filter(signup_sheet::Column::ShareToken.eq(token)).one(conn).await?)
+    Ok(crate::unique(signup_sheet::Entity::find().filter(signup_sheet::Column::ShareToken.eq(token)), conn).await?)
 }
 
 pub async fn sheets_of_community(
@@ -118,94 +123,132 @@ fn closed_error() -> DbError {
 /// Adds a volunteer to a sheet: confirmed while places remain, else on the
 /// waiting list, in order of arrival. A repeated join returns the first.
 pub async fn join(db: &Db, sheet_id: Uuid, volunteer_id: Uuid, quantity: i32) -> Result<Joined, DbError> {
-    if quantity < 1 {
-        return Err(DbError::invalid("数量至少为1", "the quantity is at least 1"));
-    }
-    // A retry of a join that went through: answer without taking a number.
-    if let Some(e) = entry_of(&db.read, sheet_id, volunteer_id).await?
-        && e.status != EntryStatus::Withdrawn.code()
-    {
-        return Ok(existing(&e));
-    }
+    join_many(db, sheet_id, &[(volunteer_id, quantity)]).await?.pop().unwrap_or_else(|| Err(closed_error()))
+}
+
+/// Joins several volunteers to one sheet in one write transaction, in the
+/// order given (their order of arrival); one answer per join, in that order.
+/// The rules are the same as for one join; [`Joiner`] batches go through the
+/// same steps ([`lock_open_sheet`], then [`apply_joins`]).
+pub async fn join_many(
+    db: &Db,
+    sheet_id: Uuid,
+    joins: &[(Uuid, i32)],
+) -> Result<Vec<Result<Joined, DbError>>, DbError> {
     let tx = db.begin_write().await?;
     let at = now();
-    // 1. An arrival number; this UPDATE also locks the sheet's row (PostgreSQL).
+    let sheet = lock_open_sheet(&tx, sheet_id, at).await?;
+    let answers = apply_joins(&tx, &sheet, joins, at).await?;
+    tx.commit().await?;
+    Ok(answers)
+}
+
+/// Locks the sheet's row (PostgreSQL; SQLite's write transaction is already
+/// exclusive) and checks it is open, in one statement, then reads it.
+async fn lock_open_sheet(
+    tx: &DatabaseTransaction,
+    sheet_id: Uuid,
+    at: OffsetDateTime,
+) -> Result<signup_sheet::Model, DbError> {
     let open = signup_sheet::Entity::update_many()
-        .col_expr(signup_sheet::Column::Arrivals, Expr::col(signup_sheet::Column::Arrivals).add(1))
+        .col_expr(signup_sheet::Column::Arrivals, Expr::col(signup_sheet::Column::Arrivals))
         .filter(signup_sheet::Column::Id.eq(sheet_id))
         .filter(signup_sheet::Column::ClosedAt.is_null())
         .filter(signup_sheet::Column::Deadline.is_null().or(signup_sheet::Column::Deadline.gt(at)))
-        .exec(&tx)
+        .exec(tx)
         .await?;
-    if open.rows_affected == 0 {
-        return Err(match sheet_by_id(&tx, sheet_id).await? {
-            None => DbError::NotFound { what: "sheet", key: sheet_id.to_string() },
-            Some(_) => closed_error(),
-        });
+    let sheet = sheet_by_id(tx, sheet_id).await?;
+    match sheet {
+        None => Err(DbError::NotFound { what: "sheet", key: sheet_id.to_string() }),
+        Some(_) if open.rows_affected == 0 => Err(closed_error()),
+        Some(sheet) => Ok(sheet),
     }
-    let sheet = sheet_by_id(&tx, sheet_id)
-        .await?
-        .ok_or_else(|| DbError::NotFound { what: "sheet", key: sheet_id.to_string() })?;
-    if sheet.quantity_max.is_some_and(|m| quantity > m) {
-        return Err(DbError::invalid(
-            format!("每人最多{}{}", sheet.quantity_max.unwrap_or(1), sheet.unit.as_deref().unwrap_or("")),
-            format!("at most {} per person", sheet.quantity_max.unwrap_or(1)),
-        ));
+}
+
+/// Decides each join on a locked sheet in order, exactly as one join at a
+/// time would, then writes them: the counters in one conditional UPDATE that
+/// cannot take more places than are free (a CHECK backs it), the entries in
+/// multi-row inserts.
+async fn apply_joins(
+    tx: &DatabaseTransaction,
+    sheet: &signup_sheet::Model,
+    joins: &[(Uuid, i32)],
+    at: OffsetDateTime,
+) -> Result<Vec<Result<Joined, DbError>>, DbError> {
+    let sheet_id = sheet.id;
+    let mut answers: Vec<Option<Result<Joined, DbError>>> = joins
+        .iter()
+        .map(|(_, q)| (*q < 1).then(|| Err(DbError::invalid("数量至少为1", "the quantity is at least 1"))))
+        .collect();
+    let mut prior: HashMap<Uuid, signup_entry::Model> = HashMap::new();
+    for chunk in joins.chunks(256) {
+        let found = signup_entry::Entity::find()
+            .filter(signup_entry::Column::SheetId.eq(sheet_id))
+            .filter(signup_entry::Column::VolunteerId.is_in(in_list(chunk.iter().map(|(v, _)| *v))))
+            .all(tx)
+            .await?;
+        prior.extend(found.into_iter().map(|e| (e.volunteer_id, e)));
     }
-    // The row is ours now: within this transaction nobody else moves it.
-    if let Some(e) = entry_of(&tx, sheet_id, volunteer_id).await?
-        && e.status != EntryStatus::Withdrawn.code()
-    {
-        return Ok(existing(&e));
-    }
-    let seq = sheet.arrivals;
-    // 2. A place, if one is free and nobody waits ahead: one conditional UPDATE.
-    let took = signup_sheet::Entity::update_many()
-        .col_expr(signup_sheet::Column::Confirmed, Expr::col(signup_sheet::Column::Confirmed).add(1))
-        .col_expr(
-            signup_sheet::Column::QuantityConfirmed,
-            Expr::col(signup_sheet::Column::QuantityConfirmed).add(quantity),
-        )
-        .filter(signup_sheet::Column::Id.eq(sheet_id))
-        .filter(Expr::col(signup_sheet::Column::Confirmed).lt(Expr::col(signup_sheet::Column::Capacity)))
-        .filter(
-            signup_sheet::Column::QuantityTotal.is_null().or(Expr::col(signup_sheet::Column::QuantityConfirmed)
-                .add(quantity)
-                .lte(Expr::col(signup_sheet::Column::QuantityTotal))),
-        )
-        .filter(
-            Expr::exists(
-                Query::select()
-                    .expr(Expr::val(1))
-                    .from(signup_entry::Entity)
-                    .and_where(Expr::col(signup_entry::Column::SheetId).eq(sheet_id))
-                    .and_where(Expr::col(signup_entry::Column::Status).eq(EntryStatus::Waiting.code()))
-                    .to_owned(),
-            )
-            .not(),
-        )
-        .exec(&tx)
+    let waiting = signup_entry::Entity::find()
+        .filter(signup_entry::Column::SheetId.eq(sheet_id))
+        .filter(signup_entry::Column::Status.eq(EntryStatus::Waiting.code()))
+        .count(tx)
         .await?;
-    let status = if took.rows_affected == 1 { EntryStatus::Confirmed } else { EntryStatus::Waiting };
-    // 3. The entry: a fresh row, or the old row of someone who withdrew and came back.
-    let prior = entry_of(&tx, sheet_id, volunteer_id).await?;
-    let entry_id = match prior {
-        Some(old) => {
-            signup_entry::Entity::update_many()
-                .col_expr(signup_entry::Column::Seq, Expr::value(seq))
-                .col_expr(signup_entry::Column::Quantity, Expr::value(quantity))
-                .col_expr(signup_entry::Column::Status, Expr::value(status.code()))
-                .col_expr(signup_entry::Column::UpdatedAt, Expr::value(at))
-                .col_expr(signup_entry::Column::PromotedAt, Expr::value(Option::<OffsetDateTime>::None))
-                .filter(signup_entry::Column::Id.eq(old.id))
-                .exec(&tx)
-                .await?;
-            old.id
+    // 3. Decide each join in order, exactly as one join at a time would.
+    let mut seq = sheet.arrivals;
+    let (mut confirmed, mut quantity_confirmed) = (sheet.confirmed, sheet.quantity_confirmed);
+    let mut someone_waits = waiting > 0;
+    let mut fresh: Vec<signup_entry::Model> = Vec::new();
+    let mut rejoined: Vec<signup_entry::Model> = Vec::new();
+    let mut taken: HashMap<Uuid, usize> = HashMap::new();
+    for (i, (volunteer_id, quantity)) in joins.iter().copied().enumerate() {
+        if answers[i].is_some() {
+            continue;
         }
-        None => {
-            let id = Uuid::now_v7();
-            signup_entry::Entity::insert(signup_entry::ActiveModel::from(signup_entry::Model {
-                id,
+        if let Some(m) = sheet.quantity_max.filter(|m| quantity > *m) {
+            answers[i] = Some(Err(DbError::invalid(
+                format!("每人最多{m}{}", sheet.unit.as_deref().unwrap_or("")),
+                format!("at most {m} per person"),
+            )));
+            continue;
+        }
+        // A retry, or a double tap inside this batch: the first join stands.
+        if let Some(e) = prior.get(&volunteer_id).filter(|e| e.status != EntryStatus::Withdrawn.code()) {
+            answers[i] = Some(Ok(existing(e)));
+            continue;
+        }
+        if let Some(&first) = taken.get(&volunteer_id) {
+            answers[i] = answers[first].as_ref().map(|a| match a {
+                Ok(j) => Ok(Joined { repeated: true, ..*j }),
+                Err(e) => Err(e.replicate()),
+            });
+            continue;
+        }
+        seq += 1;
+        let fits = confirmed < sheet.capacity
+            && sheet.quantity_total.is_none_or(|t| quantity_confirmed + quantity <= t)
+            && !someone_waits;
+        let status = if fits {
+            confirmed += 1;
+            quantity_confirmed += quantity;
+            EntryStatus::Confirmed
+        } else {
+            // Strict order: once one waits, everyone after waits too.
+            someone_waits = true;
+            EntryStatus::Waiting
+        };
+        let entry = match prior.get(&volunteer_id) {
+            // Someone who withdrew and came back keeps their row, with a new number.
+            Some(old) => signup_entry::Model {
+                seq,
+                quantity,
+                status: status.code().to_string(),
+                updated_at: at,
+                promoted_at: None,
+                ..old.clone()
+            },
+            None => signup_entry::Model {
+                id: Uuid::now_v7(),
                 sheet_id,
                 volunteer_id,
                 seq,
@@ -214,14 +257,247 @@ pub async fn join(db: &Db, sheet_id: Uuid, volunteer_id: Uuid, quantity: i32) ->
                 created_at: at,
                 updated_at: at,
                 promoted_at: None,
-            }))
-            .exec_without_returning(&tx)
+            },
+        };
+        answers[i] = Some(Ok(Joined { entry_id: entry.id, status, seq, repeated: false }));
+        taken.insert(volunteer_id, i);
+        if prior.contains_key(&volunteer_id) { rejoined.push(entry) } else { fresh.push(entry) }
+    }
+    let added = seq - sheet.arrivals;
+    if added > 0 {
+        // 4. The counters in one conditional UPDATE: it cannot take more places than are free.
+        let (places, amount) = (confirmed - sheet.confirmed, quantity_confirmed - sheet.quantity_confirmed);
+        let moved = signup_sheet::Entity::update_many()
+            .col_expr(signup_sheet::Column::Arrivals, Expr::col(signup_sheet::Column::Arrivals).add(added))
+            .col_expr(signup_sheet::Column::Confirmed, Expr::col(signup_sheet::Column::Confirmed).add(places))
+            .col_expr(
+                signup_sheet::Column::QuantityConfirmed,
+                Expr::col(signup_sheet::Column::QuantityConfirmed).add(amount),
+            )
+            .filter(signup_sheet::Column::Id.eq(sheet_id))
+            .filter(signup_sheet::Column::Arrivals.eq(sheet.arrivals))
+            .filter(
+                Expr::col(signup_sheet::Column::Confirmed).add(places).lte(Expr::col(signup_sheet::Column::Capacity)),
+            )
+            .filter(
+                signup_sheet::Column::QuantityTotal.is_null().or(Expr::col(signup_sheet::Column::QuantityConfirmed)
+                    .add(amount)
+                    .lte(Expr::col(signup_sheet::Column::QuantityTotal))),
+            )
+            .exec(tx)
             .await?;
-            id
+        if moved.rows_affected != 1 {
+            // The row moved under us, which the lock rules out: change nothing.
+            return Err(DbError::invalid("接龙正忙，请重试", "the sheet is busy; try again"));
         }
-    };
+        // 5. The entries: new rows in multi-row inserts, returning people's rows one by one.
+        for chunk in pow2_runs(&fresh) {
+            signup_entry::Entity::insert_many(chunk.iter().cloned().map(signup_entry::ActiveModel::from))
+                .exec_without_returning(tx)
+                .await?;
+        }
+        for e in &rejoined {
+            signup_entry::Entity::update_many()
+                .col_expr(signup_entry::Column::Seq, Expr::value(e.seq))
+                .col_expr(signup_entry::Column::Quantity, Expr::value(e.quantity))
+                .col_expr(signup_entry::Column::Status, Expr::value(e.status.clone()))
+                .col_expr(signup_entry::Column::UpdatedAt, Expr::value(at))
+                .col_expr(signup_entry::Column::PromotedAt, Expr::value(Option::<OffsetDateTime>::None))
+                .filter(signup_entry::Column::Id.eq(e.id))
+                .exec(tx)
+                .await?;
+        }
+    }
+    Ok(answers.into_iter().map(|a| a.unwrap_or_else(|| Err(closed_error()))).collect())
+}
+
+/// What a join is checked against before it is written: the sheet, its
+/// community, and the caller's volunteer record there (with their group).
+pub struct JoinContext<'a> {
+    pub sheet: &'a signup_sheet::Model,
+    pub community: &'a region::Model,
+    /// The volunteer linked to the caller's account in the sheet's community.
+    pub volunteer: Option<&'a volunteer::Model>,
+    pub group: Option<Uuid>,
+}
+
+/// The caller's checks (access, eligibility), run by the [`Joiner`] once the
+/// batch's context is loaded; an error refuses this join alone.
+pub type Gate = Box<dyn FnOnce(&JoinContext<'_>) -> Result<(), DbError> + Send>;
+
+/// Group commit for sign-ups on one app instance: joins that arrive while a
+/// batch is being written wait in a queue and go into the next batch
+/// together, per sheet and in order of arrival. A batch loads its context
+/// once (the sheet, its community, the callers' volunteer records) and is
+/// written by [`join_many`] in one transaction. Nothing waits on a timer, so
+/// a lone join is written at once; under a burst the queue fills while the
+/// previous batch commits, and reads and writes are shared.
+#[derive(Clone)]
+pub struct Joiner {
+    queue: tokio::sync::mpsc::Sender<Pending>,
+}
+
+struct Pending {
+    sheet_id: Uuid,
+    user_id: Uuid,
+    quantity: i32,
+    gate: Gate,
+    reply: tokio::sync::oneshot::Sender<Result<Joined, DbError>>,
+}
+
+/// Most joins taken into one batch.
+const BATCH: usize = 1000;
+
+impl Joiner {
+    /// Starts the batch writer (call inside the tokio runtime).
+    pub fn start(db: Db) -> Joiner {
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<Pending>(16 * BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let mut sheets: Vec<(Uuid, Vec<Pending>)> = Vec::new();
+                for p in batch {
+                    match sheets.iter_mut().find(|(s, _)| *s == p.sheet_id) {
+                        Some((_, ps)) => ps.push(p),
+                        None => sheets.push((p.sheet_id, vec![p])),
+                    }
+                }
+                for (sheet_id, pending) in sheets {
+                    write_batch(&db, sheet_id, pending).await;
+                }
+            }
+        });
+        Joiner { queue }
+    }
+
+    /// Joins the caller's volunteer to a sheet through the queue, once `gate`
+    /// passes; the same answer as [`join`].
+    pub async fn join(&self, sheet_id: Uuid, user_id: Uuid, quantity: i32, gate: Gate) -> Result<Joined, DbError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let busy = || DbError::invalid("系统繁忙，请重试", "the server is busy; try again");
+        self.queue.send(Pending { sheet_id, user_id, quantity, gate, reply }).await.map_err(|_| busy())?;
+        answer.await.map_err(|_| busy())?
+    }
+}
+
+/// One sheet's share of a batch, in one write transaction: lock the sheet,
+/// load the callers' context on the same connection (so it does not queue
+/// behind the read pool in a burst), run each gate, then [`apply_joins`].
+async fn write_batch(db: &Db, sheet_id: Uuid, pending: Vec<Pending>) {
+    let mut replies = Vec::with_capacity(pending.len());
+    let mut asks = Vec::with_capacity(pending.len());
+    for p in pending {
+        replies.push(p.reply);
+        asks.push((p.user_id, p.quantity, p.gate));
+    }
+    let n = asks.len();
+    match run_batch(db, sheet_id, asks).await {
+        Ok(answers) => {
+            for (reply, a) in replies.into_iter().zip(answers) {
+                let _ = reply.send(a);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(sheet = %sheet_id, joins = n, error = %e, "sign-up batch not written");
+            for reply in replies {
+                let _ = reply.send(Err(e.replicate()));
+            }
+        }
+    }
+}
+
+async fn run_batch(
+    db: &Db,
+    sheet_id: Uuid,
+    asks: Vec<(Uuid, i32, Gate)>,
+) -> Result<Vec<Result<Joined, DbError>>, DbError> {
+    let tx = db.begin_write().await?;
+    let at = now();
+    let sheet = lock_open_sheet(&tx, sheet_id, at).await?;
+    let community = region::Entity::find_by_id(sheet.community_id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| DbError::NotFound { what: "sheet", key: sheet_id.to_string() })?;
+    let users: Vec<Uuid> = asks.iter().map(|(u, _, _)| *u).collect();
+    let mut volunteers = HashMap::new();
+    for chunk in users.chunks(256) {
+        let found = volunteer::Entity::find()
+            .filter(volunteer::Column::CommunityId.eq(sheet.community_id))
+            .filter(volunteer::Column::UserId.is_in(in_list(chunk.iter().copied())))
+            .all(&tx)
+            .await?;
+        volunteers.extend(found.into_iter().filter_map(|v| v.user_id.map(|u| (u, v))));
+    }
+    let mut groups = HashMap::new();
+    let ids: Vec<Uuid> = volunteers.values().map(|v| v.id).collect();
+    for chunk in ids.chunks(256) {
+        let found = group_member::Entity::find()
+            .filter(group_member::Column::VolunteerId.is_in(in_list(chunk.iter().copied())))
+            .all(&tx)
+            .await?;
+        groups.extend(found.into_iter().map(|m| (m.volunteer_id, m.group_id)));
+    }
+    let mut answers: Vec<Option<Result<Joined, DbError>>> = Vec::with_capacity(asks.len());
+    let (mut joins, mut admitted) = (Vec::new(), Vec::new());
+    for (i, (user_id, quantity, gate)) in asks.into_iter().enumerate() {
+        let volunteer = volunteers.get(&user_id);
+        let group = volunteer.and_then(|v| groups.get(&v.id).copied());
+        let verdict = gate(&JoinContext { sheet: &sheet, community: &community, volunteer, group });
+        answers.push(match (verdict, volunteer) {
+            (Err(e), _) => Some(Err(e)),
+            (Ok(()), None) => Some(Err(not_linked())),
+            (Ok(()), Some(v)) => {
+                joins.push((v.id, quantity));
+                admitted.push(i);
+                None
+            }
+        });
+    }
+    let applied = apply_joins(&tx, &sheet, &joins, at).await?;
     tx.commit().await?;
-    Ok(Joined { entry_id, status, seq, repeated: false })
+    for (i, a) in admitted.into_iter().zip(applied) {
+        answers[i] = Some(a);
+    }
+    Ok(answers.into_iter().map(|a| a.unwrap_or_else(|| Err(closed_error()))).collect())
+}
+
+/// An IN list padded to a power of two (at least 8) by repeating its last
+/// value, which changes no answer. Batches come in every size; padded, their
+/// statements come in a few shapes that stay in each connection's prepared
+/// statement cache instead of being parsed anew for every batch.
+fn in_list(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut v: Vec<Uuid> = ids.collect();
+    if let Some(&last) = v.last() {
+        v.resize(v.len().next_power_of_two().max(8), last);
+    }
+    v
+}
+
+/// Rows cut into runs of power-of-two lengths, at most 64 (100 = 64 + 32 + 4),
+/// so that multi-row inserts, too, come in a few statement shapes.
+fn pow2_runs<T>(rows: &[T]) -> Vec<&[T]> {
+    let mut runs = Vec::new();
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = if rest.len() >= 64 { 64 } else { 1 << (usize::BITS - 1 - rest.len().leading_zeros()) };
+        let (run, tail) = rest.split_at(n);
+        runs.push(run);
+        rest = tail;
+    }
+    runs
+}
+
+fn not_linked() -> DbError {
+    DbError::invalid(
+        "你的账号没有关联本社区的志愿者报到记录，请联系社区",
+        "your account is not linked to a volunteer of this community; ask the committee",
+    )
 }
 
 fn existing(e: &signup_entry::Model) -> Joined {

@@ -127,7 +127,7 @@ pub async fn create_task(
 }
 
 pub async fn task_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<task::Model>, DbError> {
-    Ok(task::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(task::Entity::find_by_id(id), conn).await?)
 }
 
 /// A community's tasks, newest first, optionally in one state.
@@ -317,7 +317,7 @@ pub async fn assign(
 }
 
 pub async fn is_assigned(conn: &impl ConnectionTrait, task_id: Uuid, volunteer_id: Uuid) -> Result<bool, DbError> {
-    Ok(task_assignee::Entity::find_by_id((task_id, volunteer_id)).one(conn).await?.is_some())
+    Ok(crate::unique(task_assignee::Entity::find_by_id((task_id, volunteer_id)), conn).await?.is_some())
 }
 
 /// The outcome of a state change.
@@ -472,7 +472,7 @@ pub async fn claims_of_volunteer(
 }
 
 pub async fn claim_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<claim::Model>, DbError> {
-    Ok(claim::Entity::find_by_id(id).one(conn).await?)
+    Ok(crate::unique(claim::Entity::find_by_id(id), conn).await?)
 }
 
 async fn task_event_for(

@@ -133,3 +133,86 @@ async fn a_withdrawal_promotes_the_first_waiting_and_quantities_hold() {
     let e = signup::join(db, sheet_id, ids[4], 0).await.unwrap_err();
     assert!(e.message(shouwang_domain::Lang::Zh).contains("至少"));
 }
+
+#[tokio::test]
+async fn a_batch_is_decided_in_order_exactly_as_single_joins_would_be() {
+    let t = with_community().await;
+    let db = &t.db;
+    let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
+    let ids = people(db, sy, 4).await;
+    let sheet_id = sheet(db, sy, 2, None).await;
+    // a, b, a again (a double tap inside one batch), c, and d with a bad quantity.
+    let answers = signup::join_many(db, sheet_id, &[(ids[0], 2), (ids[1], 1), (ids[0], 1), (ids[2], 1), (ids[3], 0)])
+        .await
+        .unwrap();
+    let ok: Vec<_> = answers.iter().take(4).map(|a| *a.as_ref().unwrap()).collect();
+    assert_eq!((ok[0].status, ok[0].seq, ok[0].repeated), (EntryStatus::Confirmed, 1, false));
+    assert_eq!((ok[1].status, ok[1].seq, ok[1].repeated), (EntryStatus::Confirmed, 2, false));
+    assert_eq!((ok[2].entry_id, ok[2].seq, ok[2].repeated), (ok[0].entry_id, 1, true));
+    assert_eq!((ok[3].status, ok[3].seq), (EntryStatus::Waiting, 3));
+    assert!(answers[4].is_err(), "a quantity of 0 is refused alone");
+    let s = signup::sheet_by_id(&db.read, sheet_id).await.unwrap().unwrap();
+    assert_eq!((s.arrivals, s.confirmed, s.quantity_confirmed), (3, 2, 3));
+    // A later batch sees the waiting list: nobody overtakes c.
+    let more = signup::join_many(db, sheet_id, &[(ids[3], 1)]).await.unwrap();
+    assert_eq!(more[0].as_ref().unwrap().status, EntryStatus::Waiting);
+    assert_eq!(signup::entries(&db.read, sheet_id).await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn the_joiner_checks_each_caller_and_batches_a_burst_without_overselling() {
+    use shouwang_db::accounts::{NewUser, create_user};
+    use shouwang_domain::Role;
+    let t = with_community().await;
+    let db = &t.db;
+    let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
+    let ids = people(db, sy, 40).await;
+    let mut users = Vec::new();
+    for (i, v) in ids.iter().enumerate() {
+        let user = create_user(
+            db,
+            NewUser {
+                username: &format!("j{i:03}"),
+                display_name: "j",
+                password_hash: "-".into(),
+                role: Role::Volunteer,
+                scope: &code("sy"),
+                personal_grant: false,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        // The last one keeps no link: they are not a volunteer of this community.
+        if i + 1 < ids.len() {
+            mob::link_user(db, *v, Some(user.id)).await.unwrap();
+        }
+        users.push(user.id);
+    }
+    let sheet_id = sheet(db, sy, 5, None).await;
+    let joiner = signup::Joiner::start(db.clone());
+    let refused = users[0];
+    let mut tasks = Vec::new();
+    for u in users.iter().copied() {
+        let joiner = joiner.clone();
+        let gate: signup::Gate = Box::new(move |c: &signup::JoinContext<'_>| {
+            assert_eq!(c.sheet.id, sheet_id);
+            if u == refused { Err(shouwang_db::DbError::Forbidden) } else { Ok(()) }
+        });
+        tasks.push(tokio::spawn(async move { joiner.join(sheet_id, u, 1, gate).await }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert!(matches!(answers[0], Err(shouwang_db::DbError::Forbidden)), "the gate refused the first caller");
+    assert!(matches!(answers.last().unwrap(), Err(shouwang_db::DbError::Invalid { .. })), "an unlinked account");
+    let joined: Vec<_> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+    assert_eq!(joined.len(), 38);
+    assert_eq!(joined.iter().filter(|j| j.status == EntryStatus::Confirmed).count(), 5);
+    let mut seqs: Vec<i32> = joined.iter().map(|j| j.seq).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=38).collect::<Vec<_>>(), "one arrival number each, no gap, no repeat");
+    let s = signup::sheet_by_id(&db.read, sheet_id).await.unwrap().unwrap();
+    assert_eq!((s.arrivals, s.confirmed), (38, 5));
+}

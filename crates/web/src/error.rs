@@ -130,6 +130,7 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> AppError {
         match &e {
             DbError::NotFound { .. } => AppError::NotFound { zh: e.message(Lang::Zh), en: e.message(Lang::En) },
+            DbError::Forbidden => AppError::Forbidden,
             DbError::Invalid { .. } | DbError::UnsupportedUrl => {
                 AppError::BadRequest { zh: e.message(Lang::Zh), en: e.message(Lang::En) }
             }

@@ -79,11 +79,14 @@ pub struct AppState {
     pub login_limiter: Arc<security::RateLimiter>,
     /// Public duty reports per client address: 20 per 10 minutes on each instance.
     pub report_limiter: Arc<security::RateLimiter>,
+    /// Group commit of sign-up sheet joins on this instance.
+    pub joiner: shouwang_db::signup::Joiner,
 }
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig, hasher: shouwang_domain::IdHasher) -> AppState {
         AppState {
+            joiner: shouwang_db::signup::Joiner::start(db.clone()),
             db,
             metrics: metrics::install(),
             config: Arc::new(config),
@@ -132,6 +135,9 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
+/// Connections waiting to be accepted (the kernel caps it at `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 4096;
+
 /// A bound, not yet running server.
 pub struct Application {
     listener: TcpListener,
@@ -140,7 +146,13 @@ pub struct Application {
 
 impl Application {
     pub async fn build(listen: SocketAddr, state: AppState) -> std::io::Result<Application> {
-        let listener = TcpListener::bind(listen).await?;
+        let socket = if listen.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        socket.bind(listen)?;
+        // A long accept queue: a 接龙 posted to a WeChat group brings a
+        // thousand phones within a second, and a connection that finds the
+        // queue full waits a whole second for its SYN to be resent.
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         Ok(Application { listener, router: router(state) })
     }
 

@@ -118,39 +118,36 @@ pub async fn sheet_for(
     Ok((sheet, community))
 }
 
-/// Joins the sheet as the volunteer this account belongs to.
-pub async fn join_as(
-    state: &AppState,
-    user: &CurrentUser,
-    sheet: &signup_sheet::Model,
-    quantity: i32,
-) -> Result<Joined, AppError> {
-    let me = mob::volunteer_by_user(&state.db.read, user.id)
-        .await?
-        .filter(|v| v.community_id == sheet.community_id)
-        .ok_or_else(|| {
-            bad(
-                "你的账号没有关联本社区的志愿者报到记录，请联系社区",
-                "your account is not linked to a volunteer of this community; ask the committee",
-            )
-        })?;
-    let group = mob::group_of(&state.db.read, me.id).await?.map(|g| g.to_string());
-    let rule = Eligibility {
-        skill: sheet.skill.as_deref().and_then(Skill::from_code),
-        kind: sheet.kind.as_deref().and_then(VolunteerKind::from_code),
-        group: sheet.group_id.map(|g| g.to_string()),
-    };
-    let applicant = Applicant {
-        kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
-        skills: SkillSet::from_codes(&me.skills),
-        group: group.as_deref(),
-        verified: me.status == DutyStatus::Verified.code(),
-        can_serve: HealthStatus::from_code(&me.health).is_some_and(HealthStatus::can_serve),
-    };
-    if let Some(why) = rule.check(&applicant) {
-        return Err(bad(why.message(Lang::Zh), why.message(Lang::En)));
-    }
-    Ok(signup::join(&state.db, sheet.id, me.id, quantity).await?)
+/// Joins a sheet as the volunteer this account belongs to. The access and
+/// eligibility checks run inside the instance's batch writer (see
+/// [`signup::Joiner`]), against the sheet and volunteer records it loads once
+/// per batch, so a burst of joins costs the database little per person.
+pub async fn join_as(state: &AppState, user: &CurrentUser, sheet_id: Uuid, quantity: i32) -> Result<Joined, AppError> {
+    let caller = user.clone();
+    let gate: signup::Gate = Box::new(move |c: &signup::JoinContext<'_>| {
+        if !caller.can(Resource::Work, Action::Read, &c.community.path) {
+            return Err(shouwang_db::DbError::Forbidden);
+        }
+        let Some(me) = c.volunteer else { return Ok(()) };
+        let rule = Eligibility {
+            skill: c.sheet.skill.as_deref().and_then(Skill::from_code),
+            kind: c.sheet.kind.as_deref().and_then(VolunteerKind::from_code),
+            group: c.sheet.group_id.map(|g| g.to_string()),
+        };
+        let group = c.group.map(|g| g.to_string());
+        let applicant = Applicant {
+            kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
+            skills: SkillSet::from_codes(&me.skills),
+            group: group.as_deref(),
+            verified: me.status == DutyStatus::Verified.code(),
+            can_serve: HealthStatus::from_code(&me.health).is_some_and(HealthStatus::can_serve),
+        };
+        match rule.check(&applicant) {
+            Some(why) => Err(shouwang_db::DbError::invalid(why.message(Lang::Zh), why.message(Lang::En))),
+            None => Ok(()),
+        }
+    });
+    Ok(state.joiner.join(sheet_id, user.id, quantity, gate).await?)
 }
 
 /// Withdraws the account's volunteer; returns how many moved up from the waiting list.

@@ -29,4 +29,10 @@ pub enum Relation {
     Scope,
 }
 
+impl Related<super::region::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Scope.def()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

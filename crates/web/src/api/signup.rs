@@ -125,9 +125,8 @@ pub async fn join(
     Path(id): Path<Uuid>,
     req: Option<Json<JoinRequest>>,
 ) -> Result<Json<JoinResult>, AppError> {
-    let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
     let quantity = req.and_then(|Json(r)| r.quantity).unwrap_or(1);
-    let j = work::join_as(&state, &user, &sheet, quantity).await?;
+    let j = work::join_as(&state, &user, id, quantity).await?;
     Ok(Json(JoinResult { status: j.status.code().to_string(), seq: j.seq, repeated: j.repeated }))
 }
 

@@ -234,7 +234,7 @@ pub async fn join(
     let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
     let quantity = opt_int(&form.quantity)?.unwrap_or(1);
     let lang = user.lang;
-    let notice = match work::join_as(&state, &user, &sheet, quantity).await {
+    let notice = match work::join_as(&state, &user, sheet.id, quantity).await {
         Ok(j) => match (j.status, lang) {
             (shouwang_domain::signup::EntryStatus::Confirmed, _) => {
                 format!("{}{}", lang.pick("报名成功，第", "You are in, number "), j.seq)

@@ -134,6 +134,38 @@ pub async fn setup(t: TestDb, n: usize, capacity: i32, instances: usize) -> Burs
     Burst { t, bases, sheet, tokens, _stops: stops }
 }
 
+/// Another sheet of `capacity` in the burst's community.
+pub async fn new_sheet(b: &Burst, title: &str, capacity: i32) -> Uuid {
+    let sy = community_by_code(&b.t.db.read, &code("sy")).await.unwrap().id;
+    signup::create_sheet(
+        &b.t.db,
+        sy,
+        NewSheet { title: title.into(), capacity, ..Default::default() },
+        shouwang_web::auth::random_token(),
+        None,
+        entry(),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+/// Warms each instance as a live server is warm (connections open,
+/// statements prepared): 50 of the volunteers join another sheet first.
+pub async fn warm_up(b: &Burst) {
+    let other = new_sheet(b, "预热", 10).await;
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for (i, token) in b.tokens.iter().take(50).enumerate() {
+        let url = format!("{}/api/v1/signup-sheets/{other}/join", b.bases[i % b.bases.len()]);
+        let (client, token) = (client.clone(), token.clone());
+        tasks.push(tokio::spawn(async move { client.post(url).bearer_auth(token).send().await.unwrap().status() }));
+    }
+    for t in tasks {
+        assert!(t.await.unwrap().is_success());
+    }
+}
+
 /// What one join got back.
 pub struct Answer {
     pub status: u16,
@@ -141,15 +173,20 @@ pub struct Answer {
     pub latency: Duration,
 }
 
-/// Every volunteer joins at once (spread over the instances); returns the
-/// answers and the wall time of the whole burst.
+/// Every volunteer joins the burst's sheet at once (spread over the
+/// instances); returns the answers and the wall time of the whole burst.
 pub async fn fire(b: &Burst) -> (Vec<Answer>, Duration) {
+    fire_at(b, b.sheet).await
+}
+
+/// [`fire`] at another sheet.
+pub async fn fire_at(b: &Burst, sheet: Uuid) -> (Vec<Answer>, Duration) {
     let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     let start_line = std::sync::Arc::new(tokio::sync::Barrier::new(b.tokens.len()));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (i, token) in b.tokens.iter().enumerate() {
-        let url = format!("{}/api/v1/signup-sheets/{}/join", b.bases[i % b.bases.len()], b.sheet);
+        let url = format!("{}/api/v1/signup-sheets/{sheet}/join", b.bases[i % b.bases.len()]);
         let (client, token, start_line) = (client.clone(), token.clone(), start_line.clone());
         tasks.push(tokio::spawn(async move {
             start_line.wait().await;
