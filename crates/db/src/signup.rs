@@ -48,6 +48,20 @@ pub async fn create_sheet(
     by: Option<Uuid>,
     entry: crate::audit::Entry,
 ) -> Result<signup_sheet::Model, DbError> {
+    create_sheet_for(db, community_id, new, share_token, by, entry, None).await
+}
+
+/// [`create_sheet`], and when `for_task` is given, the task's sheet in the
+/// same transaction (the task must be live and have no sheet yet).
+pub async fn create_sheet_for(
+    db: &Db,
+    community_id: Uuid,
+    new: NewSheet,
+    share_token: String,
+    by: Option<Uuid>,
+    entry: crate::audit::Entry,
+    for_task: Option<(Uuid, crate::tasks::Actor)>,
+) -> Result<signup_sheet::Model, DbError> {
     let title = shouwang_domain::text::normalize(&new.title);
     if title.is_empty() || title.chars().count() > 200 {
         return Err(DbError::invalid("接龙标题不能为空，最多200字", "a sheet needs a title of at most 200 characters"));
@@ -82,6 +96,9 @@ pub async fn create_sheet(
     let tx = db.begin_write().await?;
     signup_sheet::Entity::insert(signup_sheet::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
     crate::audit::append(&tx, crate::audit::Entry { target_id: Some(model.id.to_string()), ..entry }).await?;
+    if let Some((task_id, actor)) = for_task {
+        crate::tasks::link_sheet(&tx, task_id, model.id, &actor).await?;
+    }
     tx.commit().await?;
     Ok(model)
 }

@@ -75,6 +75,34 @@ async fn event(
     Ok(())
 }
 
+/// Makes `sheet_id` the task's sign-up sheet (inside the caller's
+/// transaction): one conditional UPDATE, so a task gets one sheet however many
+/// leaders tap at once, and only while it is neither finished nor cancelled.
+pub async fn link_sheet(
+    tx: &sea_orm::DatabaseTransaction,
+    task_id: Uuid,
+    sheet_id: Uuid,
+    by: &Actor,
+) -> Result<(), DbError> {
+    let live: Vec<&str> =
+        [TaskState::Open, TaskState::Assigned, TaskState::InProgress].iter().map(|s| s.code()).collect();
+    let linked = task::Entity::update_many()
+        .col_expr(task::Column::SignupSheetId, Expr::value(sheet_id))
+        .col_expr(task::Column::UpdatedAt, Expr::value(now()))
+        .filter(task::Column::Id.eq(task_id))
+        .filter(task::Column::SignupSheetId.is_null())
+        .filter(task::Column::State.is_in(live))
+        .exec(tx)
+        .await?;
+    if linked.rows_affected == 0 {
+        return Err(DbError::invalid(
+            "该任务已有接龙，或已结束",
+            "the task already has a sign-up sheet, or it has ended",
+        ));
+    }
+    event(tx, task_id, by, None, None, "sheet_opened", None).await
+}
+
 pub async fn create_task(
     db: &Db,
     community_id: Uuid,

@@ -136,6 +136,32 @@ pub async fn create_task(
 }
 
 /// A task and its community, checked against the user's access.
+/// Opens the task's sign-up sheet, filled in from the task: its title, its
+/// headcount as the places, its group (if dispatched to one) as who may join,
+/// its first required skill, and its start as the deadline. One sheet per task.
+pub async fn open_sheet_for_task(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    peer: Option<String>,
+) -> Result<shouwang_db::entity::signup_sheet::Model, AppError> {
+    let (t, community) = task_for(state, user, id, Action::Write).await?;
+    let deadline = t.starts_at.filter(|s| *s > time::OffsetDateTime::now_utc() + time::Duration::minutes(5));
+    let input = crate::work::SheetInput {
+        title: t.title.clone(),
+        note: t.place_text.clone(),
+        unit: None,
+        capacity: t.headcount,
+        quantity_max: None,
+        quantity_total: None,
+        deadline: deadline.map(|d| d.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
+        skill: t.skills.split(',').map(str::trim).find(|s| !s.is_empty()).map(str::to_string),
+        kind: None,
+        group: t.group_id,
+    };
+    crate::work::open_sheet_for(state, user, &community, &input, peer, Some((t.id, actor(user)))).await
+}
+
 pub async fn task_for(
     state: &AppState,
     user: &CurrentUser,
@@ -389,6 +415,7 @@ fn event_text(what: &str, from: Option<&str>, to: Option<&str>, detail: Option<&
         ("extend", Lang::Zh) => format!("延长认领至 {d}"),
         ("extend", Lang::En) => format!("extended the claim to {d}"),
         ("release", _) => lang.pick("放弃认领", "released the claim").to_string(),
+        ("sheet_opened", _) => lang.pick("开了接龙", "opened a sign-up sheet").to_string(),
         ("hand_over", Lang::Zh) => format!("转交给 {d}"),
         ("hand_over", Lang::En) => format!("handed over to {d}"),
         (other, _) => format!("{other} {d}"),

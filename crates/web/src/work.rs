@@ -68,6 +68,18 @@ pub async fn open_sheet(
     input: &SheetInput,
     peer: Option<String>,
 ) -> Result<signup_sheet::Model, AppError> {
+    open_sheet_for(state, user, community, input, peer, None).await
+}
+
+/// [`open_sheet`], as a task's sheet when `for_task` is given.
+pub async fn open_sheet_for(
+    state: &AppState,
+    user: &CurrentUser,
+    community: &region::Model,
+    input: &SheetInput,
+    peer: Option<String>,
+    for_task: Option<(Uuid, shouwang_db::tasks::Actor)>,
+) -> Result<signup_sheet::Model, AppError> {
     let skill = match clean(&input.skill) {
         None => None,
         Some(s) => Some(Skill::from_code(&s).ok_or_else(|| bad("未知的特长", "unknown skill"))?.code().to_string()),
@@ -101,7 +113,8 @@ pub async fn open_sheet(
         group_id: input.group,
     };
     let e = crate::mobilise::entry(Some(user), "signup_sheet_open", "signup_sheet", None, community, peer);
-    Ok(signup::create_sheet(&state.db, community.id, new, crate::auth::random_token(), Some(user.id), e).await?)
+    Ok(signup::create_sheet_for(&state.db, community.id, new, crate::auth::random_token(), Some(user.id), e, for_task)
+        .await?)
 }
 
 /// A sheet and its community, checked against the user's access.

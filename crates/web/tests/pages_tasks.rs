@@ -179,3 +179,70 @@ async fn the_api_creates_reads_and_moves_a_task() {
         admin.get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     assert!(doc["paths"]["/api/v1/tasks/{id}/transition"].is_object());
 }
+
+#[tokio::test]
+async fn a_leader_opens_the_tasks_sign_up_sheet_for_its_group_once() {
+    let app = spawn().await;
+    let ids = verified(&app, 5).await;
+    for (i, id) in ids.iter().enumerate() {
+        volunteer_login(&app, &format!("p{i}"), *id).await;
+    }
+    let c = app.community().await;
+    let entry = shouwang_db::audit::Entry {
+        user_id: None,
+        username: "test".into(),
+        action: "group_create",
+        target_kind: "group",
+        target_id: None,
+        region_path: None,
+        detail: serde_json::json!({}),
+        peer: None,
+    };
+    // Four of the five are the group; the fifth is not.
+    let spec = mob::GroupSpec { members: ids[..4].to_vec(), leader: Some(ids[0]), ..Default::default() };
+    let group = mob::create_groups(&app.db, c.id, &[spec], None, entry).await.unwrap()[0];
+    let (leader, csrf) = app.login("leader").await;
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("title", "蔬菜包卸车分发到户"),
+        ("kind", "supply_delivery"),
+        ("place", "sy-yf"),
+        ("headcount", "3"),
+        ("priority", "urgent"),
+        ("starts_at", "2099-12-01T22:00"),
+    ];
+    let (_, path, _) = app.post(&leader, "/c/sy/tasks", &form).await;
+    let g = group.to_string();
+    app.post(&leader, &format!("{path}/dispatch"), &[("_csrf", &csrf), ("group", &g)]).await;
+    let (_, html) = app.page(&leader, &path).await;
+    assert!(html.contains("task-open-sheet"), "a live task offers a sheet: {html}");
+
+    let (status, sheet_path, _) = app.post(&leader, &format!("{path}/sheet"), &[("_csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    assert!(sheet_path.starts_with("/sheets/"), "{sheet_path}");
+    let sheet_id: uuid::Uuid = sheet_path.trim_start_matches("/sheets/").parse().unwrap();
+    let sheet = shouwang_db::signup::sheet_by_id(&app.db.read, sheet_id).await.unwrap().unwrap();
+    assert_eq!((sheet.title.as_str(), sheet.capacity, sheet.group_id), ("蔬菜包卸车分发到户", 3, Some(group)));
+    assert!(sheet.deadline.is_some(), "the task's start closes the sheet");
+    // The task links it and says so; a second tap opens no second sheet.
+    let (_, html) = app.page(&leader, &path).await;
+    assert!(html.contains(&sheet_path) && html.contains("开了接龙") && !html.contains("task-open-sheet"), "{html}");
+    let (status, _, html) = app.post(&leader, &format!("{path}/sheet"), &[("_csrf", &csrf)]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("该任务已有接龙"), "{html}");
+    assert_eq!(shouwang_db::signup::sheets_of_community(&app.db.read, c.id).await.unwrap().len(), 1);
+
+    // The group's members may join; the fifth volunteer is not of the group.
+    let (p1, csrf1) = app.login("p1").await;
+    let (status, _, html) = app.post(&p1, &format!("{sheet_path}/join"), &[("_csrf", &csrf1)]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("sheet-notice"), "{html}");
+    let (p4, csrf4) = app.login("p4").await;
+    let (_, _, html) = app.post(&p4, &format!("{sheet_path}/join"), &[("_csrf", &csrf4)]).await;
+    assert!(html.contains("此接龙仅限本小组成员"), "only the task's group may join: {html}");
+    let s = shouwang_db::signup::sheet_by_id(&app.db.read, sheet_id).await.unwrap().unwrap();
+    assert_eq!(s.confirmed, 1);
+    // A volunteer may not open a task's sheet.
+    let (status, _, _) = app.post(&p1, &format!("{path}/sheet"), &[("_csrf", &csrf1)]).await;
+    assert_eq!(status, 403);
+}

@@ -66,6 +66,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::extend_claim))
         .routes(routes!(tasks::release_claim))
         .routes(routes!(tasks::hand_over))
+        .routes(routes!(signup::open_task_sheet))
         .routes(routes!(rosters::get_roster, rosters::generate_roster))
         .routes(routes!(rosters::swap))
         .routes(routes!(rosters::my_shifts))

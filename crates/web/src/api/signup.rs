@@ -85,6 +85,20 @@ pub async fn open_sheet(
     Ok((StatusCode::CREATED, Json(dto(&state, &user, sheet).await?)).into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/signup-sheet", tag = "work",
+    params(("id" = Uuid, Path, description = "task id")),
+    responses((status = 201, body = SheetDto, description = "the task's sheet, filled in from the task"),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn open_task_sheet(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let sheet = crate::tasks::open_sheet_for_task(&state, &user, id, peer.text()).await?;
+    Ok((StatusCode::CREATED, Json(dto(&state, &user, sheet).await?)).into_response())
+}
+
 #[utoipa::path(get, path = "/api/v1/signup-sheets/{id}", tag = "work",
     params(("id" = Uuid, Path, description = "sheet id")),
     responses((status = 200, body = SheetDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

@@ -100,6 +100,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}", get(tasks::task_page))
         .route("/tasks/{id}/dispatch", post(tasks::dispatch))
         .route("/tasks/{id}/assign", post(tasks::assign))
+        .route("/tasks/{id}/sheet", post(tasks::open_sheet))
         .route("/tasks/{id}/state", post(tasks::change_state))
         .route("/tasks/{id}/claim", post(tasks::claim))
         .route("/claims/{id}/extend", post(tasks::extend_claim))

@@ -291,6 +291,22 @@ pub async fn dispatch(
     task_view(&state, &user, id, Some(notice)).await
 }
 
+/// "Open a sign-up sheet for this task": the sheet comes filled in from the task.
+pub async fn open_sheet(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    peer: ClientIp,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    match svc::open_sheet_for_task(&state, &user, id, peer.text()).await {
+        Ok(sheet) => Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response()),
+        Err(AppError::BadRequest { zh, en }) => {
+            task_view(&state, &user, id, Some(user.lang.pick(&zh, &en).to_string())).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct AssignForm {
     #[serde(default)]
