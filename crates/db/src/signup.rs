@@ -619,6 +619,20 @@ pub async fn withdraw(db: &Db, sheet_id: Uuid, volunteer_id: Uuid) -> Result<Vec
     Ok(promoted)
 }
 
+/// A volunteer's places on sheets (withdrawn ones too), with the sheets, newest first.
+pub async fn entries_of_volunteer(
+    conn: &impl ConnectionTrait,
+    volunteer_id: Uuid,
+) -> Result<Vec<(signup_entry::Model, signup_sheet::Model)>, DbError> {
+    let rows = signup_entry::Entity::find()
+        .filter(signup_entry::Column::VolunteerId.eq(volunteer_id))
+        .find_also_related(signup_sheet::Entity)
+        .order_by_desc(signup_entry::Column::UpdatedAt)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(e, s)| s.map(|s| (e, s))).collect())
+}
+
 /// The sheet's people in order of arrival, with their names.
 pub async fn entries(
     conn: &impl ConnectionTrait,

@@ -17,6 +17,21 @@ document.addEventListener('DOMContentLoaded', () => {
       b.textContent = b.dataset.copied || '✓';
     });
   }
+  // Live countdowns to a claim's expiry: <b data-countdown="RFC 3339" data-expired="text">.
+  const countdowns = document.querySelectorAll('[data-countdown]');
+  if (countdowns.length) {
+    const tick = () => {
+      for (const el of countdowns) {
+        const left = Math.floor((Date.parse(el.dataset.countdown) - Date.now()) / 1000);
+        if (Number.isNaN(left)) continue;
+        if (left <= 0) { el.textContent = el.dataset.expired || '0:00'; continue; }
+        const h = Math.floor(left / 3600), m = Math.floor(left / 60) % 60, s = left % 60;
+        el.textContent = `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+      }
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
   // Print buttons: <button data-print>.
   for (const b of document.querySelectorAll('[data-print]')) b.addEventListener('click', () => window.print());
   // The duty form: only the buildings of the chosen compound.

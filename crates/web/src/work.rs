@@ -221,3 +221,205 @@ pub async fn sheet_lines(
     let text = jielong_text(&sheet.title, &details, sheet.unit.as_deref(), &confirmed, &waiting, lang);
     Ok((lines, text))
 }
+
+// ---------------------------------------------------------------------------
+// "My work": a volunteer's phone view of everything they are on.
+
+/// A sheet as the volunteer's own list shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MySheet {
+    pub id: Uuid,
+    pub title: String,
+    /// confirmed / waiting, or empty for a sheet one may join.
+    pub status: String,
+    /// Arrival number on the sheet, 0 when not on it.
+    pub seq: i32,
+    pub confirmed: i32,
+    pub capacity: i32,
+    /// Local deadline, empty when none.
+    pub deadline: String,
+}
+
+/// A live task the volunteer is assigned to or holds.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyTaskLine {
+    pub id: Uuid,
+    pub title: String,
+    pub state: String,
+    pub when: String,
+}
+
+/// A live claim, with its expiry for the countdown.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyClaim {
+    pub id: Uuid,
+    /// What is claimed: a task's title or a building's name.
+    pub subject: String,
+    /// The task's page, for a task.
+    pub task: Option<Uuid>,
+    /// RFC 3339, for the countdown.
+    pub expires_at: String,
+    /// Local time, for reading without scripts.
+    pub expires_local: String,
+}
+
+/// Everything on one volunteer's plate.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyWork {
+    pub name: String,
+    /// Moved up from a waiting list in the last three days: the in-app notice.
+    pub promoted: Vec<MySheet>,
+    pub tasks: Vec<MyTaskLine>,
+    pub claims: Vec<MyClaim>,
+    /// The next shifts (at most five) and how many more follow.
+    pub shifts: Vec<crate::rosters::MyShift>,
+    pub more_shifts: usize,
+    /// Hours on duty this week (Monday to Sunday, Beijing time), and the community's weekly cap.
+    pub week_hours: String,
+    pub week_cap_hours: u32,
+    /// Open sheets one is on.
+    pub my_sheets: Vec<MySheet>,
+    /// Open sheets one may join.
+    pub open_sheets: Vec<MySheet>,
+}
+
+fn local_deadline(d: Option<time::OffsetDateTime>) -> String {
+    d.map(crate::tasks::local_text).unwrap_or_default()
+}
+
+fn my_sheet(sheet: &signup_sheet::Model, status: &str, seq: i32) -> MySheet {
+    MySheet {
+        id: sheet.id,
+        title: sheet.title.clone(),
+        status: status.to_string(),
+        seq,
+        confirmed: sheet.confirmed,
+        capacity: sheet.capacity,
+        deadline: local_deadline(sheet.deadline),
+    }
+}
+
+/// The account's "my work", or `None` when it is not linked to a volunteer.
+pub async fn my_work(state: &AppState, user: &CurrentUser) -> Result<Option<MyWork>, AppError> {
+    use shouwang_db::{rosters as roster_store, tasks as task_store};
+    use shouwang_domain::roster::{MINUTES_PER_DAY, date_of_day, day_of};
+    use shouwang_domain::task::{TaskState, WorkKind};
+
+    let read = &state.db.read;
+    let Some(me) = mob::volunteer_by_user(read, user.id).await? else { return Ok(None) };
+    let community = registry::region_by_id(read, me.community_id).await?;
+    if let Some(c) = &community {
+        user.require(Resource::Work, Action::Read, &c.path)?;
+    }
+    let lang = user.lang;
+    let now = time::OffsetDateTime::now_utc();
+
+    // Tasks and claims.
+    let tasks = task_store::tasks_of_volunteer(read, me.id).await?;
+    let live_tasks: Vec<MyTaskLine> = tasks
+        .iter()
+        .filter(|t| TaskState::from_code(&t.state).is_some_and(|s| !s.is_final()))
+        .map(|t| MyTaskLine {
+            id: t.id,
+            title: t.title.clone(),
+            state: TaskState::from_code(&t.state).map(|s| s.label(lang)).unwrap_or("").to_string(),
+            when: t.starts_at.map(crate::tasks::local_text).unwrap_or_default(),
+        })
+        .collect();
+    let mut claims = Vec::new();
+    for c in task_store::claims_of_volunteer(read, me.id, now).await? {
+        let (subject, task) = match WorkKind::from_code(&c.work_kind) {
+            Some(WorkKind::Task) => match tasks.iter().find(|t| t.id == c.subject_id) {
+                Some(t) => (t.title.clone(), Some(t.id)),
+                None => (
+                    task_store::task_by_id(read, c.subject_id).await?.map(|t| t.title).unwrap_or_default(),
+                    Some(c.subject_id),
+                ),
+            },
+            _ => (
+                registry::region_by_id(read, c.subject_id)
+                    .await?
+                    .map(|b| format!("{}{}", lang.pick("楼栋配送：", "building run: "), b.name))
+                    .unwrap_or_default(),
+                None,
+            ),
+        };
+        claims.push(MyClaim {
+            id: c.id,
+            subject,
+            task,
+            expires_at: c.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            expires_local: crate::tasks::local_text(c.expires_at),
+        });
+    }
+
+    // Shifts: the next few, and this week's hours.
+    let mut shifts = crate::rosters::my_shifts(&state.db, me.id, me.community_id).await?;
+    let more_shifts = shifts.len().saturating_sub(5);
+    shifts.truncate(5);
+    let today = day_of(crate::rosters::now_minutes());
+    let monday = today - date_of_day(today).map_or(0, |d| i64::from(d.weekday().number_days_from_monday()));
+    let (week_start, week_end) = (monday * MINUTES_PER_DAY, (monday + 7) * MINUTES_PER_DAY);
+    let week_minutes: i64 = roster_store::shifts_of_volunteer(read, me.id, week_start)
+        .await?
+        .iter()
+        .filter(|s| s.start_min < week_end)
+        .map(|s| s.end_min.min(week_end) - s.start_min.max(week_start))
+        .sum();
+    let limits = roster_store::settings(read, me.community_id).await?;
+
+    // Sheets: the open ones one is on, the ones one may join, and promotions.
+    let open = |s: &signup_sheet::Model| s.closed_at.is_none() && s.deadline.is_none_or(|d| d > now);
+    let mine = signup::entries_of_volunteer(read, me.id).await?;
+    let status_label = |code: &str| match EntryStatus::from_code(code) {
+        Some(EntryStatus::Confirmed) => lang.pick("已报上", "confirmed"),
+        Some(EntryStatus::Waiting) => lang.pick("候补", "waiting"),
+        _ => "",
+    };
+    let promoted = mine
+        .iter()
+        .filter(|(e, _)| e.status == EntryStatus::Confirmed.code())
+        .filter(|(e, _)| e.promoted_at.is_some_and(|p| p > now - time::Duration::days(3)))
+        .map(|(e, s)| my_sheet(s, status_label(&e.status), e.seq))
+        .collect();
+    let my_sheets: Vec<MySheet> = mine
+        .iter()
+        .filter(|(e, s)| e.status != EntryStatus::Withdrawn.code() && open(s))
+        .map(|(e, s)| my_sheet(s, status_label(&e.status), e.seq))
+        .collect();
+    let group = mob::group_of(read, me.id).await?.map(|g| g.to_string());
+    let applicant = Applicant {
+        kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
+        skills: SkillSet::from_codes(&me.skills),
+        group: group.as_deref(),
+        verified: me.status == DutyStatus::Verified.code(),
+        can_serve: HealthStatus::from_code(&me.health).is_some_and(HealthStatus::can_serve),
+    };
+    let open_sheets = signup::sheets_of_community(read, me.community_id)
+        .await?
+        .iter()
+        .filter(|s| open(s) && !my_sheets.iter().any(|m| m.id == s.id))
+        .filter(|s| {
+            let rule = Eligibility {
+                skill: s.skill.as_deref().and_then(Skill::from_code),
+                kind: s.kind.as_deref().and_then(VolunteerKind::from_code),
+                group: s.group_id.map(|g| g.to_string()),
+            };
+            rule.check(&applicant).is_none()
+        })
+        .map(|s| my_sheet(s, "", 0))
+        .collect();
+
+    Ok(Some(MyWork {
+        name: me.name,
+        promoted,
+        tasks: live_tasks,
+        claims,
+        shifts,
+        more_shifts,
+        week_hours: crate::rosters::hours(u32::try_from(week_minutes.max(0)).unwrap_or(0)),
+        week_cap_hours: limits.max_week_minutes / 60,
+        my_sheets,
+        open_sheets,
+    }))
+}

@@ -101,7 +101,7 @@ async fn an_isolated_volunteer_is_stood_down_and_the_shifts_are_refilled() {
     // The volunteer's own phone view.
     volunteer_login(&app, "vol0", ids[0]).await;
     let (vol, _) = app.login("vol0").await;
-    let (status, html) = app.page(&vol, "/my/shifts").await;
+    let (status, html) = app.page(&vol, "/my/work").await;
     assert_eq!(status, 200);
     assert!(html.contains("data-testid=\"my-shift\"") && html.contains("云飞雅苑东门"), "{html}");
 
@@ -121,7 +121,7 @@ async fn an_isolated_volunteer_is_stood_down_and_the_shifts_are_refilled() {
     let (_, html) = app.page(&admin, &format!("/c/sy/rosters?from={}&days=1", tomorrow())).await;
     assert!(html.contains("data-testid=\"roster-reopened\"") && html.contains("停岗空出：党员00"), "{html}");
     assert!(html.contains("已有人补位"));
-    let (_, html) = app.page(&vol, "/my/shifts").await;
+    let (_, html) = app.page(&vol, "/my/work").await;
     assert!(html.contains("my-shifts-none"));
     let (t0, t1) = period();
     let broken = shouwang_web::rosters::check_stored(&app.db, c.id, t0, t1, shouwang_domain::Lang::Zh).await.unwrap();

@@ -63,7 +63,7 @@ async fn a_leader_dispatches_a_task_to_a_group_members_do_it_and_another_checks_
 
     // A member marks it done; a double tap answers the same state, no new line.
     let (p1, csrf1) = app.login("p1").await;
-    let (_, html) = app.page(&p1, "/my/tasks").await;
+    let (_, html) = app.page(&p1, "/my/work").await;
     assert!(html.contains("蔬菜包卸货分发"), "the task is on the member's own list");
     let done = [("_csrf", csrf1.as_str()), ("action", "done")];
     let (status, _, html) = app.post(&p1, &format!("{path}/state"), &done).await;
@@ -117,8 +117,11 @@ async fn could_not_complete_needs_a_reason_and_a_claim_shows_its_expiry() {
     let (p0, csrf0) = app.login("p0").await;
     let (_, _, html) = app.post(&p0, &format!("{path}/claim"), &[("_csrf", &csrf0)]).await;
     assert!(html.contains("已认领") && html.contains("data-testid=\"claim-expiry\""), "{html}");
-    let (_, html) = app.page(&p0, "/my/tasks").await;
-    assert!(html.contains("3号楼消杀") && html.contains("my-claim-expiry"), "{html}");
+    let (_, html) = app.page(&p0, "/my/work").await;
+    assert!(
+        html.contains("3号楼消杀") && html.contains("my-claim-expiry") && html.contains("data-countdown="),
+        "{html}"
+    );
     let (p1, csrf1) = app.login("p1").await;
     let (_, _, html) = app.post(&p1, &format!("{path}/claim"), &[("_csrf", &csrf1)]).await;
     assert!(html.contains("已被他人认领"), "{html}");
@@ -135,7 +138,7 @@ async fn could_not_complete_needs_a_reason_and_a_claim_shows_its_expiry() {
     let (status, _, html) = app.post(&p0, &format!("/claims/{}/hand-over", c.id), &form).await;
     assert_eq!(status, 200);
     assert!(html.contains("已转交") && html.contains("转交给 党员01"), "{html}");
-    let (_, html) = app.page(&p1, "/my/tasks").await;
+    let (_, html) = app.page(&p1, "/my/work").await;
     assert!(html.contains("3号楼消杀"), "the claim moved to the other volunteer");
 
     let fail = [("_csrf", csrf.as_str()), ("action", "could_not_complete"), ("reason", "楼栋封控进不去")];
@@ -178,6 +181,26 @@ async fn the_api_creates_reads_and_moves_a_task() {
     let doc: serde_json::Value =
         admin.get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     assert!(doc["paths"]["/api/v1/tasks/{id}/transition"].is_object());
+    // The task's sheet through the API, once.
+    let r = admin
+        .post(format!("{}/api/v1/tasks/{id}/signup-sheet", app.base))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let sheet: serde_json::Value = r.json().await.unwrap();
+    assert_eq!((sheet["title"].as_str(), sheet["capacity"].as_i64()), (Some("核酸采样点秩序维护"), Some(4)));
+    let r = admin
+        .post(format!("{}/api/v1/tasks/{id}/signup-sheet", app.base))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(doc["paths"]["/api/v1/tasks/{id}/signup-sheet"].is_object() && doc["paths"]["/api/v1/me/work"].is_object());
+    // "My work" needs a volunteer behind the account.
+    assert_eq!(admin.get(format!("{}/api/v1/me/work", app.base)).send().await.unwrap().status(), 404);
 }
 
 #[tokio::test]
@@ -245,4 +268,56 @@ async fn a_leader_opens_the_tasks_sign_up_sheet_for_its_group_once() {
     // A volunteer may not open a task's sheet.
     let (status, _, _) = app.post(&p1, &format!("{path}/sheet"), &[("_csrf", &csrf1)]).await;
     assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn my_work_shows_sheets_to_join_and_tells_who_moved_up_from_the_waiting_list() {
+    let app = spawn().await;
+    let ids = verified(&app, 3).await;
+    for (i, id) in ids.iter().enumerate() {
+        volunteer_login(&app, &format!("p{i}"), *id).await;
+    }
+    let c = app.community().await;
+    let entry = shouwang_db::audit::Entry {
+        user_id: None,
+        username: "test".into(),
+        action: "signup_sheet_open",
+        target_kind: "signup_sheet",
+        target_id: None,
+        region_path: None,
+        detail: serde_json::json!({}),
+        peer: None,
+    };
+    let new = shouwang_db::signup::NewSheet { title: "药品配送跑腿".into(), capacity: 1, ..Default::default() };
+    let sheet = shouwang_db::signup::create_sheet(&app.db, c.id, new, "t-my-work".into(), None, entry).await.unwrap();
+    let sheet_path = format!("/sheets/{}", sheet.id);
+
+    // p0 joins from "my work" with one tap; p1 joins too and waits.
+    let (p0, csrf0) = app.login("p0").await;
+    let (_, html) = app.page(&p0, "/my/work").await;
+    assert!(html.contains("data-testid=\"open-sheet\"") && html.contains("药品配送跑腿"), "{html}");
+    let (status, _, _) = app.post(&p0, &format!("{sheet_path}/join"), &[("_csrf", &csrf0)]).await;
+    assert_eq!(status, 200);
+    let (p1, csrf1) = app.login("p1").await;
+    app.post(&p1, &format!("{sheet_path}/join"), &[("_csrf", &csrf1)]).await;
+    let (_, html) = app.page(&p1, "/my/work").await;
+    assert!(html.contains("data-testid=\"my-sheet\"") && html.contains("候补"), "{html}");
+    assert!(!html.contains("my-promoted"));
+
+    // p0 withdraws: p1 moves up and is told so on their own page.
+    app.post(&p0, &format!("{sheet_path}/withdraw"), &[("_csrf", &csrf0)]).await;
+    let (_, html) = app.page(&p1, "/my/work").await;
+    assert!(html.contains("data-testid=\"my-promoted\"") && html.contains("你已从候补转为正式"), "{html}");
+    assert!(html.contains("已报上"), "{html}");
+    let api: serde_json::Value =
+        p1.get(format!("{}/api/v1/me/work", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(api["promoted"][0]["title"], "药品配送跑腿", "{api}");
+    let (_, html) = app.page(&p0, "/my/work").await;
+    assert!(!html.contains("my-promoted"), "only the promoted person is told");
+
+    // The week's hours and the old addresses.
+    assert!(html.contains("data-testid=\"my-week\""));
+    let r = p0.get(format!("{}/my/tasks", app.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/my/work#tasks");
 }

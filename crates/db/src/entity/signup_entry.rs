@@ -19,6 +19,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::signup_sheet::Entity",
+        from = "Column::SheetId",
+        to = "super::signup_sheet::Column::Id"
+    )]
+    Sheet,
+}
+
+impl Related<super::signup_sheet::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Sheet.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -67,6 +67,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::release_claim))
         .routes(routes!(tasks::hand_over))
         .routes(routes!(signup::open_task_sheet))
+        .routes(routes!(signup::my_work))
         .routes(routes!(rosters::get_roster, rosters::generate_roster))
         .routes(routes!(rosters::swap))
         .routes(routes!(rosters::my_shifts))

@@ -162,3 +162,13 @@ pub async fn withdraw(
     let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
     Ok(Json(WithdrawResult { promoted: work::withdraw_as(&state, &user, &sheet).await? }))
 }
+
+#[utoipa::path(get, path = "/api/v1/me/work", tag = "work",
+    responses((status = 200, body = work::MyWork, description = "the caller's tasks, claims, next shifts, hours this week and sheets"),
+        (status = 404, body = ErrorBody, description = "the account is not linked to a volunteer")))]
+pub async fn my_work(State(state): State<AppState>, user: CurrentUser) -> Result<Json<work::MyWork>, AppError> {
+    work::my_work(&state, &user).await?.map(Json).ok_or_else(|| AppError::NotFound {
+        zh: "你的账号没有关联志愿者报到记录".into(),
+        en: "this account is not linked to a volunteer".into(),
+    })
+}

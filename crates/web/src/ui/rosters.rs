@@ -379,26 +379,6 @@ pub async fn print(
     })
 }
 
-#[derive(Template)]
-#[template(path = "roster_mine.html")]
-struct MinePage {
-    ctx: PageCtx,
-    shifts: Vec<svc::MyShift>,
-    linked: bool,
-}
-
-pub async fn my_shifts(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let shifts = match mob::volunteer_by_user(&state.db.read, user.id).await? {
-        Some(v) => Some(svc::my_shifts(&state.db, v.id, v.community_id).await?),
-        None => None,
-    };
-    render(&MinePage {
-        ctx: PageCtx::for_user(&user, "/my/shifts"),
-        linked: shifts.is_some(),
-        shifts: shifts.unwrap_or_default(),
-    })
-}
-
 // ---------------------------------------------------------------------------
 // Group-buy timetable
 

@@ -1,7 +1,7 @@
 //! Tasks on a phone: a community's tasks with a state filter and a form to
 //! create one; a task's page (dispatch to a branch or group, assign members,
 //! one-tap state buttons, claim with its expiry, history); a volunteer's own
-//! tasks (`/my/tasks`). Every button is a plain POST answered by the page,
+//! tasks (on `/my/work`). Every button is a plain POST answered by the page,
 //! so a repeated tap shows the current state and records nothing new.
 
 use askama::Template;
@@ -424,45 +424,4 @@ pub async fn hand_over(
     let r = svc::hand_over(&state, &user, id, form.to).await;
     let notice = notice_of(r, lang, |_| lang.pick("已转交", "handed over").to_string())?;
     task_view(&state, &user, form.task, Some(notice)).await
-}
-
-pub struct MyTask {
-    pub id: Uuid,
-    pub title: String,
-    pub state: String,
-    pub when: String,
-    pub claim: String,
-}
-
-#[derive(Template)]
-#[template(path = "tasks_mine.html")]
-struct MyTasksPage {
-    ctx: PageCtx,
-    tasks: Vec<MyTask>,
-}
-
-pub async fn my_tasks(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let lang = user.lang;
-    let me = mob::volunteer_by_user(&state.db.read, user.id).await?;
-    let mut tasks = Vec::new();
-    if let Some(me) = me {
-        let community = shouwang_db::registry::region_by_id(&state.db.read, me.community_id).await?;
-        if let Some(c) = community {
-            user.require(Resource::Work, Action::Read, &c.path)?;
-        }
-        let now = time::OffsetDateTime::now_utc();
-        let claims = store::claims_of_volunteer(&state.db.read, me.id, now).await?;
-        for t in store::tasks_of_volunteer(&state.db.read, me.id).await? {
-            let claim = claims.iter().find(|c| c.subject_id == t.id).map(|c| local_text(c.expires_at));
-            let r = row(&t, lang);
-            tasks.push(MyTask {
-                id: t.id,
-                title: t.title,
-                state: r.state,
-                when: r.when,
-                claim: claim.unwrap_or_default(),
-            });
-        }
-    }
-    render(&MyTasksPage { ctx: PageCtx::for_user(&user, "/my/tasks"), tasks })
 }

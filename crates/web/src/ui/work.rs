@@ -267,3 +267,17 @@ pub async fn withdraw(
     };
     sheet_view(&state, &user, &headers, id, Some(notice)).await
 }
+
+#[derive(Template)]
+#[template(path = "my_work.html")]
+struct MyWorkPage {
+    ctx: PageCtx,
+    work: Option<work::MyWork>,
+}
+
+/// "My work" (`/my/work`): a volunteer's tasks, claims with live countdowns,
+/// next shifts, hours this week and sheets, on one phone screen.
+pub async fn my_work(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    let work = work::my_work(&state, &user).await?;
+    render(&MyWorkPage { ctx: PageCtx::for_user(&user, "/my/work"), work })
+}
