@@ -536,6 +536,44 @@ async fn group_of_volunteers(
         .collect())
 }
 
+/// Buildings whose delivery run a volunteer may claim: those of their group's
+/// compounds, or every building of the community when the group covers none
+/// (a functional group) or they have no group. "Compound building" names, in
+/// code order.
+pub async fn buildings_for_runs(
+    conn: &impl ConnectionTrait,
+    community: &region::Model,
+    group: Option<Uuid>,
+) -> Result<Vec<(Uuid, String)>, DbError> {
+    let covered: Vec<Uuid> = match group {
+        Some(g) => group_compound::Entity::find()
+            .filter(group_compound::Column::GroupId.eq(g))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| c.compound_id)
+            .collect(),
+        None => Vec::new(),
+    };
+    let places = region::Entity::find()
+        .filter(region::Column::Path.starts_with(community.path.as_str()))
+        .filter(region::Column::Kind.is_in(["compound", "building"]))
+        .order_by_asc(region::Column::Code)
+        .all(conn)
+        .await?;
+    let names: HashMap<Uuid, &str> =
+        places.iter().filter(|r| r.kind == "compound").map(|r| (r.id, r.name.as_str())).collect();
+    Ok(places
+        .iter()
+        .filter(|r| r.kind == "building")
+        .filter(|r| covered.is_empty() || r.parent_id.is_some_and(|p| covered.contains(&p)))
+        .map(|r| {
+            let compound = r.parent_id.and_then(|p| names.get(&p).copied()).unwrap_or("");
+            (r.id, format!("{compound}{}", r.name))
+        })
+        .collect())
+}
+
 /// A compound of a community with what grouping needs to know about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompoundInfo {

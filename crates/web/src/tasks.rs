@@ -311,6 +311,24 @@ pub async fn claim_task(state: &AppState, user: &CurrentUser, t: &task::Model) -
     Ok(store::claim(&state.db, t.community_id, WorkKind::Task, t.id, me.id, hold, &actor(user)).await?)
 }
 
+/// Claims a building's delivery run for the account's volunteer: a building
+/// of their own community, held like a task's claim (one holder at a time).
+pub async fn claim_building(state: &AppState, user: &CurrentUser, building: Uuid) -> Result<ClaimOutcome, AppError> {
+    let not_found = || AppError::NotFound { zh: "找不到该楼栋".into(), en: "building not found".into() };
+    let b = registry::region_by_id(&state.db.read, building)
+        .await?
+        .filter(|b| b.kind == "building")
+        .ok_or_else(not_found)?;
+    let me = mob::volunteer_by_user(&state.db.read, user.id).await?.ok_or_else(not_linked)?;
+    let community = registry::region_by_id(&state.db.read, me.community_id).await?.ok_or_else(not_linked)?;
+    if !b.path.starts_with(&community.path) {
+        return Err(bad("该楼栋不在你的社区", "that building is not in your community"));
+    }
+    user.require(Resource::Work, Action::Read, &community.path)?;
+    let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
+    Ok(store::claim(&state.db, me.community_id, WorkKind::BuildingRun, b.id, me.id, hold, &actor(user)).await?)
+}
+
 /// A claim the account's volunteer holds.
 async fn my_claim(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<(claim::Model, Uuid), AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该认领".into(), en: "claim not found".into() };

@@ -281,6 +281,8 @@ pub struct MyWork {
     pub my_sheets: Vec<MySheet>,
     /// Open sheets one may join.
     pub open_sheets: Vec<MySheet>,
+    /// Buildings whose delivery run one may claim (id, "compound building").
+    pub buildings: Vec<(Uuid, String)>,
 }
 
 fn local_deadline(d: Option<time::OffsetDateTime>) -> String {
@@ -387,7 +389,12 @@ pub async fn my_work(state: &AppState, user: &CurrentUser) -> Result<Option<MyWo
         .filter(|(e, s)| e.status != EntryStatus::Withdrawn.code() && open(s))
         .map(|(e, s)| my_sheet(s, status_label(&e.status), e.seq))
         .collect();
-    let group = mob::group_of(read, me.id).await?.map(|g| g.to_string());
+    let group_id = mob::group_of(read, me.id).await?;
+    let buildings = match &community {
+        Some(c) => mob::buildings_for_runs(read, c, group_id).await?,
+        None => Vec::new(),
+    };
+    let group = group_id.map(|g| g.to_string());
     let applicant = Applicant {
         kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
         skills: SkillSet::from_codes(&me.skills),
@@ -421,5 +428,6 @@ pub async fn my_work(state: &AppState, user: &CurrentUser) -> Result<Option<MyWo
         week_cap_hours: limits.max_week_minutes / 60,
         my_sheets,
         open_sheets,
+        buildings,
     }))
 }

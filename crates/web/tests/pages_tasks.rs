@@ -315,6 +315,30 @@ async fn my_work_shows_sheets_to_join_and_tells_who_moved_up_from_the_waiting_li
     let (_, html) = app.page(&p0, "/my/work").await;
     assert!(!html.contains("my-promoted"), "only the promoted person is told");
 
+    // A building's delivery run: one holder at a time, released from "my work".
+    let building = mob::buildings_for_runs(&app.db.read, &c, None).await.unwrap()[0].0.to_string();
+    let (_, html) = app.page(&p0, "/my/work").await;
+    assert!(html.contains("data-testid=\"claim-building\"") && html.contains(&building), "{html}");
+    let form = [("_csrf", csrf0.as_str()), ("building", building.as_str())];
+    let (status, _, html) = app.post(&p0, "/my/work/claim-building", &form).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("已认领，至") && html.contains("data-testid=\"my-claim\"") && html.contains("楼栋配送："),
+        "{html}"
+    );
+    let form1 = [("_csrf", csrf1.as_str()), ("building", building.as_str())];
+    let (_, _, html) = app.post(&p1, "/my/work/claim-building", &form1).await;
+    assert!(html.contains("已被他人认领"), "{html}");
+    let held = shouwang_db::tasks::claims_of_volunteer(&app.db.read, ids[0], time::OffsetDateTime::now_utc())
+        .await
+        .unwrap()
+        .remove(0);
+    let (status, _, html) = app.post(&p0, &format!("/claims/{}/release", held.id), &[("_csrf", &csrf0)]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("已放弃认领") && !html.contains("data-testid=\"my-claim\""), "{html}");
+    let (_, _, html) = app.post(&p1, "/my/work/claim-building", &form1).await;
+    assert!(html.contains("已认领，至"), "free again once released: {html}");
+
     // The week's hours and the old addresses.
     assert!(html.contains("data-testid=\"my-week\""));
     let r = p0.get(format!("{}/my/tasks", app.base)).send().await.unwrap();

@@ -107,6 +107,7 @@ pub fn router() -> Router<AppState> {
         .route("/claims/{id}/release", post(tasks::release_claim))
         .route("/claims/{id}/hand-over", post(tasks::hand_over))
         .route("/my/work", get(work::my_work))
+        .route("/my/work/claim-building", post(work::claim_building))
         // The older separate lists live on as parts of "my work".
         .route("/my/tasks", get(|| async { Redirect::to("/my/work#tasks") }))
         .route("/c/{code}/rosters", get(rosters::rosters_page))

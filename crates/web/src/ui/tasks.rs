@@ -367,7 +367,7 @@ pub async fn claim(
     task_view(&state, &user, id, Some(notice)).await
 }
 
-fn claim_text(o: &store::ClaimOutcome, lang: Lang) -> String {
+pub(crate) fn claim_text(o: &store::ClaimOutcome, lang: Lang) -> String {
     match o {
         store::ClaimOutcome::Held { claim, .. } => {
             format!("{}{}", lang.pick("已认领，至 ", "claimed until "), local_text(claim.expires_at))
@@ -380,7 +380,22 @@ fn claim_text(o: &store::ClaimOutcome, lang: Lang) -> String {
 
 #[derive(Deserialize)]
 pub struct ClaimForm {
-    task: Uuid,
+    /// The task page to answer with; "my work" when absent (a building run).
+    #[serde(default)]
+    task: Option<Uuid>,
+}
+
+/// The page a claim button answers with.
+async fn claim_answer(
+    state: &AppState,
+    user: &CurrentUser,
+    task: Option<Uuid>,
+    notice: String,
+) -> Result<Response, AppError> {
+    match task {
+        Some(id) => task_view(state, user, id, Some(notice)).await,
+        None => super::work::my_work_view(state, user, Some(notice)).await,
+    }
 }
 
 pub async fn extend_claim(
@@ -393,7 +408,7 @@ pub async fn extend_claim(
     let r = svc::extend_claim(&state, &user, id).await;
     let notice =
         notice_of(r, lang, |c| format!("{}{}", lang.pick("已延长至 ", "extended to "), local_text(c.expires_at)))?;
-    task_view(&state, &user, form.task, Some(notice)).await
+    claim_answer(&state, &user, form.task, notice).await
 }
 
 pub async fn release_claim(
@@ -405,12 +420,13 @@ pub async fn release_claim(
     let lang = user.lang;
     let r = svc::release_claim(&state, &user, id).await;
     let notice = notice_of(r, lang, |_| lang.pick("已放弃认领", "claim released").to_string())?;
-    task_view(&state, &user, form.task, Some(notice)).await
+    claim_answer(&state, &user, form.task, notice).await
 }
 
 #[derive(Deserialize)]
 pub struct HandOverForm {
-    task: Uuid,
+    #[serde(default)]
+    task: Option<Uuid>,
     to: Uuid,
 }
 
@@ -423,5 +439,5 @@ pub async fn hand_over(
     let lang = user.lang;
     let r = svc::hand_over(&state, &user, id, form.to).await;
     let notice = notice_of(r, lang, |_| lang.pick("已转交", "handed over").to_string())?;
-    task_view(&state, &user, form.task, Some(notice)).await
+    claim_answer(&state, &user, form.task, notice).await
 }

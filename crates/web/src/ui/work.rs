@@ -273,11 +273,41 @@ pub async fn withdraw(
 struct MyWorkPage {
     ctx: PageCtx,
     work: Option<work::MyWork>,
+    notice: Option<String>,
 }
 
-/// "My work" (`/my/work`): a volunteer's tasks, claims with live countdowns,
-/// next shifts, hours this week and sheets, on one phone screen.
+/// "My work" (`/my/work`): a volunteer's tasks, claims with live countdowns
+/// (extend, release), next shifts, hours this week, sheets, and building runs
+/// to claim, on one phone screen.
 pub async fn my_work(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let work = work::my_work(&state, &user).await?;
-    render(&MyWorkPage { ctx: PageCtx::for_user(&user, "/my/work"), work })
+    my_work_view(&state, &user, None).await
+}
+
+pub(crate) async fn my_work_view(
+    state: &AppState,
+    user: &CurrentUser,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let work = work::my_work(state, user).await?;
+    render(&MyWorkPage { ctx: PageCtx::for_user(user, "/my/work"), work, notice })
+}
+
+#[derive(Deserialize)]
+pub struct BuildingClaimForm {
+    building: Uuid,
+}
+
+/// Claims a building's delivery run from "my work".
+pub async fn claim_building(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<BuildingClaimForm>,
+) -> Result<Response, AppError> {
+    let lang = user.lang;
+    let notice = match crate::tasks::claim_building(&state, &user, form.building).await {
+        Ok(o) => super::tasks::claim_text(&o, lang),
+        Err(AppError::BadRequest { zh, en }) => lang.pick(&zh, &en).to_string(),
+        Err(e) => return Err(e),
+    };
+    my_work_view(&state, &user, Some(notice)).await
 }
