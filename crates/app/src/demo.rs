@@ -11,6 +11,7 @@
 //!   4 grids, 6,531 residents.
 
 mod mobilisation;
+mod rosters;
 mod work;
 
 use anyhow::Context;

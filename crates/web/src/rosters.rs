@@ -785,11 +785,14 @@ pub async fn generate_timetable(
     if compounds.is_empty() {
         return Err(bad("本社区还没有小区", "this community has no compounds yet"));
     }
-    let group_of: HashMap<Uuid, Uuid> = mob::groups_of_community(&db.read, community.id)
-        .await?
-        .iter()
-        .flat_map(|g| g.compounds.iter().map(move |(c, _)| (*c, g.group.id)))
-        .collect();
+    // Every group covering a compound, in group order: a compound two groups
+    // share is served by them in turn, day by day, so every group gets duty.
+    let mut groups_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for g in mob::groups_of_community(&db.read, community.id).await? {
+        for (c, _) in &g.compounds {
+            groups_of.entry(*c).or_default().push(g.group.id);
+        }
+    }
     let slots_per_day = points.len() * input.windows as usize;
     let first_day = roster::day_of(day_start(first));
     let turns = shouwang_domain::groupbuy::rotate(compounds.len(), slots_per_day, first_day, input.days);
@@ -807,7 +810,10 @@ pub async fn generate_timetable(
                 starts: clock(start),
                 ends: clock(start + i64::from(input.window_minutes)),
                 compound_id: c.id,
-                group_id: group_of.get(&c.id).copied(),
+                group_id: groups_of
+                    .get(&c.id)
+                    .filter(|gs| !gs.is_empty())
+                    .map(|gs| gs[usize::try_from(t.day.rem_euclid(gs.len() as i64)).unwrap_or(0)]),
             })
         })
         .collect();
