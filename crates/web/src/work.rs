@@ -131,6 +131,26 @@ pub async fn sheet_for(
     Ok((sheet, community))
 }
 
+/// Who may join a sheet.
+fn rule_of(sheet: &signup_sheet::Model) -> Eligibility {
+    Eligibility {
+        skill: sheet.skill.as_deref().and_then(Skill::from_code),
+        kind: sheet.kind.as_deref().and_then(VolunteerKind::from_code),
+        group: sheet.group_id.map(|g| g.to_string()),
+    }
+}
+
+/// A volunteer as the eligibility rules see them.
+fn applicant_of<'a>(me: &shouwang_db::entity::volunteer::Model, group: Option<&'a str>) -> Applicant<'a> {
+    Applicant {
+        kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
+        skills: SkillSet::from_codes(&me.skills),
+        group,
+        verified: me.status == DutyStatus::Verified.code(),
+        can_serve: HealthStatus::from_code(&me.health).is_some_and(HealthStatus::can_serve),
+    }
+}
+
 /// Joins a sheet as the volunteer this account belongs to. The access and
 /// eligibility checks run inside the instance's batch writer (see
 /// [`signup::Joiner`]), against the sheet and volunteer records it loads once
@@ -142,20 +162,8 @@ pub async fn join_as(state: &AppState, user: &CurrentUser, sheet_id: Uuid, quant
             return Err(shouwang_db::DbError::Forbidden);
         }
         let Some(me) = c.volunteer else { return Ok(()) };
-        let rule = Eligibility {
-            skill: c.sheet.skill.as_deref().and_then(Skill::from_code),
-            kind: c.sheet.kind.as_deref().and_then(VolunteerKind::from_code),
-            group: c.sheet.group_id.map(|g| g.to_string()),
-        };
         let group = c.group.map(|g| g.to_string());
-        let applicant = Applicant {
-            kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
-            skills: SkillSet::from_codes(&me.skills),
-            group: group.as_deref(),
-            verified: me.status == DutyStatus::Verified.code(),
-            can_serve: HealthStatus::from_code(&me.health).is_some_and(HealthStatus::can_serve),
-        };
-        match rule.check(&applicant) {
+        match rule_of(c.sheet).check(&applicant_of(me, group.as_deref())) {
             Some(why) => Err(shouwang_db::DbError::invalid(why.message(Lang::Zh), why.message(Lang::En))),
             None => Ok(()),
         }
@@ -395,25 +403,12 @@ pub async fn my_work(state: &AppState, user: &CurrentUser) -> Result<Option<MyWo
         None => Vec::new(),
     };
     let group = group_id.map(|g| g.to_string());
-    let applicant = Applicant {
-        kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
-        skills: SkillSet::from_codes(&me.skills),
-        group: group.as_deref(),
-        verified: me.status == DutyStatus::Verified.code(),
-        can_serve: HealthStatus::from_code(&me.health).is_some_and(HealthStatus::can_serve),
-    };
+    let applicant = applicant_of(&me, group.as_deref());
     let open_sheets = signup::sheets_of_community(read, me.community_id)
         .await?
         .iter()
         .filter(|s| open(s) && !my_sheets.iter().any(|m| m.id == s.id))
-        .filter(|s| {
-            let rule = Eligibility {
-                skill: s.skill.as_deref().and_then(Skill::from_code),
-                kind: s.kind.as_deref().and_then(VolunteerKind::from_code),
-                group: s.group_id.map(|g| g.to_string()),
-            };
-            rule.check(&applicant).is_none()
-        })
+        .filter(|s| rule_of(s).check(&applicant).is_none())
         .map(|s| my_sheet(s, "", 0))
         .collect();
 

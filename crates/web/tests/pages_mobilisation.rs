@@ -196,16 +196,7 @@ async fn an_isolated_leader_is_replaced_by_the_backup_on_the_page() {
     let ids = verified(&app, 4).await;
     let c = app.community().await;
     let yf = mob::compounds_of_community(&app.db.read, &c).await.unwrap()[0].id;
-    let entry = shouwang_db::audit::Entry {
-        user_id: None,
-        username: "test".into(),
-        action: "group_create",
-        target_kind: "group",
-        target_id: None,
-        region_path: None,
-        detail: serde_json::json!({}),
-        peer: None,
-    };
+    let entry = setup_entry("group_create", "group");
     let spec = mob::GroupSpec {
         compounds: vec![yf],
         members: ids.clone(),

@@ -20,16 +20,7 @@ async fn a_leader_dispatches_a_task_to_a_group_members_do_it_and_another_checks_
         volunteer_login(&app, &format!("p{i}"), *id).await;
     }
     let c = app.community().await;
-    let entry = shouwang_db::audit::Entry {
-        user_id: None,
-        username: "test".into(),
-        action: "group_create",
-        target_kind: "group",
-        target_id: None,
-        region_path: None,
-        detail: serde_json::json!({}),
-        peer: None,
-    };
+    let entry = setup_entry("group_create", "group");
     let spec = mob::GroupSpec { members: ids.clone(), leader: Some(ids[0]), ..Default::default() };
     let group = mob::create_groups(&app.db, c.id, &[spec], None, entry).await.unwrap()[0];
     let group_name = mob::group_by_id(&app.db.read, group).await.unwrap().unwrap().name;
@@ -211,16 +202,7 @@ async fn a_leader_opens_the_tasks_sign_up_sheet_for_its_group_once() {
         volunteer_login(&app, &format!("p{i}"), *id).await;
     }
     let c = app.community().await;
-    let entry = shouwang_db::audit::Entry {
-        user_id: None,
-        username: "test".into(),
-        action: "group_create",
-        target_kind: "group",
-        target_id: None,
-        region_path: None,
-        detail: serde_json::json!({}),
-        peer: None,
-    };
+    let entry = setup_entry("group_create", "group");
     // Four of the five are the group; the fifth is not.
     let spec = mob::GroupSpec { members: ids[..4].to_vec(), leader: Some(ids[0]), ..Default::default() };
     let group = mob::create_groups(&app.db, c.id, &[spec], None, entry).await.unwrap()[0];
@@ -278,16 +260,7 @@ async fn my_work_shows_sheets_to_join_and_tells_who_moved_up_from_the_waiting_li
         volunteer_login(&app, &format!("p{i}"), *id).await;
     }
     let c = app.community().await;
-    let entry = shouwang_db::audit::Entry {
-        user_id: None,
-        username: "test".into(),
-        action: "signup_sheet_open",
-        target_kind: "signup_sheet",
-        target_id: None,
-        region_path: None,
-        detail: serde_json::json!({}),
-        peer: None,
-    };
+    let entry = setup_entry("signup_sheet_open", "signup_sheet");
     let new = shouwang_db::signup::NewSheet { title: "药品配送跑腿".into(), capacity: 1, ..Default::default() };
     let sheet = shouwang_db::signup::create_sheet(&app.db, c.id, new, "t-my-work".into(), None, entry).await.unwrap();
     let sheet_path = format!("/sheets/{}", sheet.id);

@@ -23,13 +23,15 @@ use std::collections::BTreeMap;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use shouwang_db::Db;
 use shouwang_db::entity::region;
 use shouwang_db::mobilisation as mob;
 use shouwang_db::rosters::{self as store, NewPost};
-use shouwang_db::{Db, audit};
 use shouwang_domain::{HealthStatus, Lang, PhoneNumber};
 use shouwang_web::rosters::{self as svc, GenerateInput};
 use uuid::Uuid;
+
+use super::work::entry;
 
 use super::{FEMALE_CHARS, MALE_CHARS, SURNAMES};
 
@@ -40,19 +42,6 @@ pub const TIMETABLE_DAYS: u32 = 7;
 /// The gate post of a compound.
 pub fn gate_name(compound: &str) -> String {
     format!("{compound}大门卡口")
-}
-
-fn entry(action: &'static str, target_kind: &'static str, c: &region::Model) -> audit::Entry {
-    audit::Entry {
-        user_id: None,
-        username: "demo".into(),
-        action,
-        target_kind,
-        target_id: None,
-        region_path: Some(c.path.clone()),
-        detail: serde_json::json!({}),
-        peer: None,
-    }
 }
 
 fn web(e: shouwang_web::error::AppError) -> anyhow::Error {

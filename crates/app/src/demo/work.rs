@@ -38,7 +38,7 @@ pub async fn create(db: &Db) -> anyhow::Result<()> {
     super::rosters::create(db, &c).await
 }
 
-fn entry(action: &'static str, target_kind: &'static str, c: &region::Model) -> audit::Entry {
+pub(super) fn entry(action: &'static str, target_kind: &'static str, c: &region::Model) -> audit::Entry {
     audit::Entry {
         user_id: None,
         username: "demo".into(),

@@ -179,3 +179,17 @@ pub async fn volunteer_login(app: &App, name: &str, volunteer: uuid::Uuid) {
     .unwrap();
     mob::link_user(&app.db, volunteer, Some(user.id)).await.unwrap();
 }
+
+/// An audit entry for setup done straight through storage.
+pub fn setup_entry(action: &'static str, target_kind: &'static str) -> shouwang_db::audit::Entry {
+    shouwang_db::audit::Entry {
+        user_id: None,
+        username: "test".into(),
+        action,
+        target_kind,
+        target_id: None,
+        region_path: None,
+        detail: serde_json::json!({}),
+        peer: None,
+    }
+}
