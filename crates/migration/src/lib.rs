@@ -14,6 +14,16 @@ mod m20261124_000004_signup;
 mod m20261124_000005_tasks;
 mod m20261124_000006_rosters;
 
+/// A named foreign key, as the tables of the later migrations declare them.
+pub(crate) fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(on_delete).to_owned()
+}
+
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {

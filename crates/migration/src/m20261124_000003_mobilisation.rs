@@ -6,6 +6,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -149,15 +151,6 @@ const SOURCES: [&str; 4] = ["form", "import", "manual", "demo"];
 const BRANCH_KINDS: [&str; 4] = ["deployed_cadres", "nearby_members", "sealed_area", "mixed"];
 const KEY_ROLES: [&str; 5] = ["branch_secretary", "group_leader", "group_deputy", "building_leader", "medicine_runner"];
 const CAUSES: [&str; 5] = ["isolated", "infected", "manual", "appointed", "stood_down"];
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(on_delete).to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -6,6 +6,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -95,20 +97,18 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(SignupSheet::CreatedBy))
                     .col(timestamp_with_time_zone(SignupSheet::CreatedAt))
                     .col(timestamp_with_time_zone_null(SignupSheet::ClosedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_signup_sheet_community")
-                            .from(SignupSheet::Table, SignupSheet::CommunityId)
-                            .to(Region::Table, Region::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_signup_sheet_group")
-                            .from(SignupSheet::Table, SignupSheet::GroupId)
-                            .to(VolunteerGroup::Table, VolunteerGroup::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
+                    .foreign_key(&mut fk(
+                        "fk_signup_sheet_community",
+                        (SignupSheet::Table, SignupSheet::CommunityId),
+                        (Region::Table, Region::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_signup_sheet_group",
+                        (SignupSheet::Table, SignupSheet::GroupId),
+                        (VolunteerGroup::Table, VolunteerGroup::Id),
+                        ForeignKeyAction::SetNull,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -138,20 +138,18 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(SignupEntry::CreatedAt))
                     .col(timestamp_with_time_zone(SignupEntry::UpdatedAt))
                     .col(timestamp_with_time_zone_null(SignupEntry::PromotedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_signup_entry_sheet")
-                            .from(SignupEntry::Table, SignupEntry::SheetId)
-                            .to(SignupSheet::Table, SignupSheet::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_signup_entry_volunteer")
-                            .from(SignupEntry::Table, SignupEntry::VolunteerId)
-                            .to(Volunteer::Table, Volunteer::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut fk(
+                        "fk_signup_entry_sheet",
+                        (SignupEntry::Table, SignupEntry::SheetId),
+                        (SignupSheet::Table, SignupSheet::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_signup_entry_volunteer",
+                        (SignupEntry::Table, SignupEntry::VolunteerId),
+                        (Volunteer::Table, Volunteer::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;

@@ -8,6 +8,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -139,41 +141,36 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(Task::CheckedBy))
                     .col(timestamp_with_time_zone(Task::CreatedAt))
                     .col(timestamp_with_time_zone(Task::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_community")
-                            .from(Task::Table, Task::CommunityId)
-                            .to(Region::Table, Region::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_place")
-                            .from(Task::Table, Task::PlaceRegionId)
-                            .to(Region::Table, Region::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_branch")
-                            .from(Task::Table, Task::BranchId)
-                            .to(Branch::Table, Branch::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_group")
-                            .from(Task::Table, Task::GroupId)
-                            .to(VolunteerGroup::Table, VolunteerGroup::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_sheet")
-                            .from(Task::Table, Task::SignupSheetId)
-                            .to(SignupSheet::Table, SignupSheet::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
-                    )
+                    .foreign_key(&mut fk(
+                        "fk_task_community",
+                        (Task::Table, Task::CommunityId),
+                        (Region::Table, Region::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_task_place",
+                        (Task::Table, Task::PlaceRegionId),
+                        (Region::Table, Region::Id),
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_task_branch",
+                        (Task::Table, Task::BranchId),
+                        (Branch::Table, Branch::Id),
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_task_group",
+                        (Task::Table, Task::GroupId),
+                        (VolunteerGroup::Table, VolunteerGroup::Id),
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_task_sheet",
+                        (Task::Table, Task::SignupSheetId),
+                        (SignupSheet::Table, SignupSheet::Id),
+                        ForeignKeyAction::SetNull,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -200,13 +197,12 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(TaskEvent::ToState, 20))
                     .col(string_len(TaskEvent::What, 24))
                     .col(string_len_null(TaskEvent::Detail, 500))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_event_task")
-                            .from(TaskEvent::Table, TaskEvent::TaskId)
-                            .to(Task::Table, Task::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut fk(
+                        "fk_task_event_task",
+                        (TaskEvent::Table, TaskEvent::TaskId),
+                        (Task::Table, Task::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -229,20 +225,18 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(TaskAssignee::AssignedAt))
                     .col(uuid_null(TaskAssignee::AssignedBy))
                     .primary_key(Index::create().col(TaskAssignee::TaskId).col(TaskAssignee::VolunteerId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_assignee_task")
-                            .from(TaskAssignee::Table, TaskAssignee::TaskId)
-                            .to(Task::Table, Task::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_task_assignee_volunteer")
-                            .from(TaskAssignee::Table, TaskAssignee::VolunteerId)
-                            .to(Volunteer::Table, Volunteer::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut fk(
+                        "fk_task_assignee_task",
+                        (TaskAssignee::Table, TaskAssignee::TaskId),
+                        (Task::Table, Task::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_task_assignee_volunteer",
+                        (TaskAssignee::Table, TaskAssignee::VolunteerId),
+                        (Volunteer::Table, Volunteer::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -272,20 +266,18 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Claim::ReleasedAt))
                     .col(uuid_null(Claim::HandedTo))
                     .col(string_len_null(Claim::LiveSubject, 60))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_claim_community")
-                            .from(Claim::Table, Claim::CommunityId)
-                            .to(Region::Table, Region::Id)
-                            .on_delete(ForeignKeyAction::Restrict),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_claim_volunteer")
-                            .from(Claim::Table, Claim::VolunteerId)
-                            .to(Volunteer::Table, Volunteer::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut fk(
+                        "fk_claim_community",
+                        (Claim::Table, Claim::CommunityId),
+                        (Region::Table, Region::Id),
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "fk_claim_volunteer",
+                        (Claim::Table, Claim::VolunteerId),
+                        (Volunteer::Table, Volunteer::Id),
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
