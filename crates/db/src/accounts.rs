@@ -61,9 +61,7 @@ pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<user_account::Mode
             format!("a {} is bound to a {}", new.role.code(), kinds_en.join(" or ")),
         ));
     }
-    if user_account::Entity::find()
-        .filter(user_account::Column::Username.eq(username.clone()))
-        .one(&tx)
+    if crate::unique(user_account::Entity::find().filter(user_account::Column::Username.eq(username.clone())), &tx)
         .await?
         .is_some()
     {
@@ -111,10 +109,11 @@ async fn account_of(conn: &impl ConnectionTrait, user: user_account::Model) -> R
 }
 
 pub async fn find_by_username(conn: &impl ConnectionTrait, username: &str) -> Result<Option<Account>, DbError> {
-    match user_account::Entity::find()
-        .filter(user_account::Column::Username.eq(normalize_username(username)))
-        .one(conn)
-        .await?
+    match crate::unique(
+        user_account::Entity::find().filter(user_account::Column::Username.eq(normalize_username(username))),
+        conn,
+    )
+    .await?
     {
         Some(u) => account_of(conn, u).await,
         None => Ok(None),

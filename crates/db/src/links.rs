@@ -11,6 +11,8 @@ use crate::{Db, DbError, now};
 
 /// The household's live link, created if it has none. `make_token` makes a new token.
 pub async fn link_for(db: &Db, household_id: Uuid, make_token: impl Fn() -> String) -> Result<String, DbError> {
+    // No unique key: one live link per household is kept by this function, not an index.
+    #[allow(clippy::disallowed_methods)]
     if let Some(l) = household_link::Entity::find()
         .filter(household_link::Column::HouseholdId.eq(household_id))
         .filter(household_link::Column::RevokedAt.is_null())
@@ -45,11 +47,13 @@ pub async fn revoke(db: &Db, household_id: Uuid) -> Result<u64, DbError> {
 
 /// The household a live token opens.
 pub async fn household_by_token(conn: &impl ConnectionTrait, token: &str) -> Result<Option<household::Model>, DbError> {
-    let Some(link) = household_link::Entity::find()
-        .filter(household_link::Column::Token.eq(token))
-        .filter(household_link::Column::RevokedAt.is_null())
-        .one(conn)
-        .await?
+    let Some(link) = crate::unique(
+        household_link::Entity::find()
+            .filter(household_link::Column::Token.eq(token))
+            .filter(household_link::Column::RevokedAt.is_null()),
+        conn,
+    )
+    .await?
     else {
         return Ok(None);
     };

@@ -78,11 +78,13 @@ async fn upsert_report(
     r: &DutyReport,
 ) -> Result<ReportOutcome, DbError> {
     let at = now();
-    let existing = volunteer::Entity::find()
-        .filter(volunteer::Column::CommunityId.eq(community_id))
-        .filter(volunteer::Column::Phone.eq(r.phone.as_str()))
-        .one(conn)
-        .await?;
+    let existing = crate::unique(
+        volunteer::Entity::find()
+            .filter(volunteer::Column::CommunityId.eq(community_id))
+            .filter(volunteer::Column::Phone.eq(r.phone.as_str())),
+        conn,
+    )
+    .await?;
     let Some(old) = existing else {
         let (status, exempt) = match r.exempt {
             Some(reason) => (DutyStatus::Exempt, Some(reason.code().to_string())),
@@ -406,11 +408,10 @@ pub async fn set_health(
     mut entry: audit::Entry,
 ) -> Result<Vec<Handover>, DbError> {
     let tx = db.begin_write().await?;
-    let v = volunteer::Entity::find_by_id(id)
-        .filter(volunteer::Column::CommunityId.eq(community_id))
-        .one(&tx)
-        .await?
-        .ok_or_else(|| DbError::NotFound { what: "volunteer", key: id.to_string() })?;
+    let v =
+        crate::unique(volunteer::Entity::find_by_id(id).filter(volunteer::Column::CommunityId.eq(community_id)), &tx)
+            .await?
+            .ok_or_else(|| DbError::NotFound { what: "volunteer", key: id.to_string() })?;
     if v.health == health.code() {
         return Ok(Vec::new());
     }
@@ -438,6 +439,8 @@ pub async fn volunteer_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Op
     Ok(crate::unique(volunteer::Entity::find_by_id(id), conn).await?)
 }
 
+// `user_id` is only indexed, not unique: LIMIT 1 keeps today's answer (one linked volunteer).
+#[allow(clippy::disallowed_methods)]
 pub async fn volunteer_by_user(
     conn: &impl ConnectionTrait,
     user_id: Uuid,
@@ -832,11 +835,12 @@ async fn put_key_role(
         return Err(DbError::invalid("B角不能是同一个人", "the backup must be someone other than the holder"));
     }
     for id in [holder, backup].into_iter().flatten() {
-        let v = volunteer::Entity::find_by_id(id)
-            .filter(volunteer::Column::CommunityId.eq(community_id))
-            .one(conn)
-            .await?
-            .ok_or_else(|| DbError::NotFound { what: "volunteer", key: id.to_string() })?;
+        let v = crate::unique(
+            volunteer::Entity::find_by_id(id).filter(volunteer::Column::CommunityId.eq(community_id)),
+            conn,
+        )
+        .await?
+        .ok_or_else(|| DbError::NotFound { what: "volunteer", key: id.to_string() })?;
         if v.status != DutyStatus::Verified.code()
             || !HealthStatus::from_code(&v.health).is_some_and(HealthStatus::can_serve)
         {
@@ -846,11 +850,13 @@ async fn put_key_role(
             ));
         }
     }
-    let existing = key_role::Entity::find()
-        .filter(key_role::Column::Kind.eq(kind.code()))
-        .filter(key_role::Column::SubjectId.eq(subject_id))
-        .one(conn)
-        .await?;
+    let existing = crate::unique(
+        key_role::Entity::find()
+            .filter(key_role::Column::Kind.eq(kind.code()))
+            .filter(key_role::Column::SubjectId.eq(subject_id)),
+        conn,
+    )
+    .await?;
     let at = now();
     let role = match existing {
         Some(r) => {
@@ -1113,6 +1119,8 @@ pub(crate) async fn create_groups_in(
             ));
         }
     }
+    // An existence check over up to 500 people: LIMIT 1 stops at the first; creating groups is rare.
+    #[allow(clippy::disallowed_methods)]
     for chunk in all.chunks(500) {
         if let Some(m) = group_member::Entity::find()
             .filter(group_member::Column::VolunteerId.is_in(chunk.iter().copied()))
@@ -1140,6 +1148,8 @@ pub(crate) async fn create_groups_in(
     if specs.iter().flat_map(|s| &s.compounds).any(|c| !compounds.contains(c)) {
         return Err(DbError::invalid("小组负责的区域必须是小区", "a group covers compounds only"));
     }
+    // MAX() without GROUP BY is one row; creating groups is not a hot path.
+    #[allow(clippy::disallowed_methods)]
     let next: Option<i32> = volunteer_group::Entity::find()
         .select_only()
         .column_as(volunteer_group::Column::Number.max(), "n")
@@ -1215,11 +1225,12 @@ pub async fn move_to_group(
     entry: audit::Entry,
 ) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
-    let v = volunteer::Entity::find_by_id(volunteer_id)
-        .filter(volunteer::Column::CommunityId.eq(community_id))
-        .one(&tx)
-        .await?
-        .ok_or_else(|| DbError::NotFound { what: "volunteer", key: volunteer_id.to_string() })?;
+    let v = crate::unique(
+        volunteer::Entity::find_by_id(volunteer_id).filter(volunteer::Column::CommunityId.eq(community_id)),
+        &tx,
+    )
+    .await?
+    .ok_or_else(|| DbError::NotFound { what: "volunteer", key: volunteer_id.to_string() })?;
     let current = crate::unique(group_member::Entity::find_by_id(volunteer_id), &tx).await?;
     if current.as_ref().map(|m| m.group_id) == group_id {
         return Ok(());
@@ -1253,11 +1264,12 @@ pub async fn move_to_group(
             .await?;
     }
     if let Some(g) = group_id {
-        let group = volunteer_group::Entity::find_by_id(g)
-            .filter(volunteer_group::Column::CommunityId.eq(community_id))
-            .one(&tx)
-            .await?
-            .ok_or_else(|| DbError::NotFound { what: "group", key: g.to_string() })?;
+        let group = crate::unique(
+            volunteer_group::Entity::find_by_id(g).filter(volunteer_group::Column::CommunityId.eq(community_id)),
+            &tx,
+        )
+        .await?
+        .ok_or_else(|| DbError::NotFound { what: "group", key: g.to_string() })?;
         if v.status != DutyStatus::Verified.code() {
             return Err(DbError::invalid(
                 format!("{}尚未审核通过，不能编组", v.name),
@@ -1429,11 +1441,13 @@ pub async fn key_role_of(
     kind: KeyRoleKind,
     subject_id: Uuid,
 ) -> Result<Option<RoleView>, DbError> {
-    let Some(r) = key_role::Entity::find()
-        .filter(key_role::Column::Kind.eq(kind.code()))
-        .filter(key_role::Column::SubjectId.eq(subject_id))
-        .one(conn)
-        .await?
+    let Some(r) = crate::unique(
+        key_role::Entity::find()
+            .filter(key_role::Column::Kind.eq(kind.code()))
+            .filter(key_role::Column::SubjectId.eq(subject_id)),
+        conn,
+    )
+    .await?
     else {
         return Ok(None);
     };

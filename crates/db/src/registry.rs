@@ -60,6 +60,8 @@ pub async fn add_region(
         created_at: now(),
         contact_phone: None,
     };
+    // Not unique for top-level regions (NULL parents never collide in the index); adding a region is rare.
+    #[allow(clippy::disallowed_methods)]
     let duplicate_name = region::Entity::find()
         .filter(match model.parent_id {
             Some(pid) => region::Column::ParentId.eq(pid),
@@ -246,11 +248,13 @@ pub async fn add_block(
         name,
         created_at: now(),
     };
-    let exists = block::Entity::find()
-        .filter(block::Column::CommunityId.eq(community.id))
-        .filter(block::Column::NameKey.eq(model.name_key.clone()))
-        .one(&tx)
-        .await?;
+    let exists = crate::unique(
+        block::Entity::find()
+            .filter(block::Column::CommunityId.eq(community.id))
+            .filter(block::Column::NameKey.eq(model.name_key.clone())),
+        &tx,
+    )
+    .await?;
     if exists.is_some() {
         return Err(DbError::invalid(
             format!("已有同名单元：{}", model.name),
@@ -477,8 +481,7 @@ pub async fn edit_resident(
     mut entry: crate::audit::Entry,
 ) -> Result<resident::Model, DbError> {
     let tx = db.begin_write().await?;
-    let before = resident::Entity::find_by_id(id)
-        .one(&tx)
+    let before = crate::unique(resident::Entity::find_by_id(id), &tx)
         .await?
         .ok_or_else(|| DbError::NotFound { what: "resident", key: id.to_string() })?;
     let mut after = before.clone();
@@ -532,8 +535,7 @@ pub async fn edit_household_contact(
     mut entry: crate::audit::Entry,
 ) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
-    let before = household::Entity::find_by_id(id)
-        .one(&tx)
+    let before = crate::unique(household::Entity::find_by_id(id), &tx)
         .await?
         .ok_or_else(|| DbError::NotFound { what: "household", key: id.to_string() })?;
     if before.contact_phone == phone {

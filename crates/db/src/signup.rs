@@ -2,7 +2,8 @@
 //!
 //! Joins are written in batches ([`join_many`], fed by the per-instance
 //! [`Joiner`] queue), one write transaction per batch: lock the sheet's row,
-//! read who is on it, decide each join in order of arrival, then move the
+//! read who is on it, have the domain decide each join in order of arrival
+//! (`shouwang_domain::signup::decide_joins`; withdrawals likewise), then move the
 //! counters (`arrivals`, `confirmed`, `quantity_confirmed`) in one conditional
 //! UPDATE that cannot pass capacity and insert the entries. The lock on the
 //! sheet's row (PostgreSQL; SQLite runs one write transaction at a time)
@@ -18,7 +19,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use shouwang_domain::signup::EntryStatus;
+use shouwang_domain::signup::{
+    Counters, EntryStatus, HeldEntry, JoinAsk, JoinOutcome, Limits, Refusal, decide_joins, decide_withdrawal,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -155,7 +158,7 @@ pub async fn join_many(
     let tx = db.begin_write().await?;
     let at = now();
     let sheet = lock_open_sheet(&tx, sheet_id, at).await?;
-    let answers = apply_joins(&tx, &sheet, joins, at).await?;
+    let answers = apply_joins(&tx, &sheet, joins.iter().map(|&j| Ok(j)).collect(), at).await?;
     tx.commit().await?;
     Ok(answers)
 }
@@ -182,26 +185,37 @@ async fn lock_open_sheet(
     }
 }
 
-/// Decides each join on a locked sheet in order, exactly as one join at a
-/// time would, then writes them: the counters in one conditional UPDATE that
-/// cannot take more places than are free (a CHECK backs it), the entries in
-/// multi-row inserts.
+/// One join handed to [`apply_joins`]: the volunteer and the quantity, or the
+/// answer of the caller's checks that refused it.
+type Ask = Result<(Uuid, i32), DbError>;
+
+/// The sheet's limits and counters as read, for the domain's decisions.
+fn limits_of(sheet: &signup_sheet::Model) -> (Limits, Counters) {
+    let limits =
+        Limits { capacity: sheet.capacity, quantity_max: sheet.quantity_max, quantity_total: sheet.quantity_total };
+    let counters =
+        Counters { arrivals: sheet.arrivals, confirmed: sheet.confirmed, quantity_confirmed: sheet.quantity_confirmed };
+    (limits, counters)
+}
+
+/// Reads what the decision needs on a locked sheet (the asking volunteers'
+/// entries, whether anyone waits), has the domain decide the joins in order
+/// ([`decide_joins`]), then writes the decision: the counters in one
+/// conditional UPDATE that cannot take more places than are free (a CHECK
+/// backs it), the entries in multi-row inserts.
 async fn apply_joins(
     tx: &DatabaseTransaction,
     sheet: &signup_sheet::Model,
-    joins: &[(Uuid, i32)],
+    asks: Vec<Ask>,
     at: OffsetDateTime,
 ) -> Result<Vec<Result<Joined, DbError>>, DbError> {
     let sheet_id = sheet.id;
-    let mut answers: Vec<Option<Result<Joined, DbError>>> = joins
-        .iter()
-        .map(|(_, q)| (*q < 1).then(|| Err(DbError::invalid("数量至少为1", "the quantity is at least 1"))))
-        .collect();
+    let volunteers: Vec<Uuid> = asks.iter().filter_map(|a| a.as_ref().ok().map(|(v, _)| *v)).collect();
     let mut prior: HashMap<Uuid, signup_entry::Model> = HashMap::new();
-    for chunk in joins.chunks(256) {
+    for chunk in volunteers.chunks(256) {
         let found = signup_entry::Entity::find()
             .filter(signup_entry::Column::SheetId.eq(sheet_id))
-            .filter(signup_entry::Column::VolunteerId.is_in(in_list(chunk.iter().map(|(v, _)| *v))))
+            .filter(signup_entry::Column::VolunteerId.is_in(in_list(chunk.iter().copied())))
             .all(tx)
             .await?;
         prior.extend(found.into_iter().map(|e| (e.volunteer_id, e)));
@@ -211,79 +225,81 @@ async fn apply_joins(
         .filter(signup_entry::Column::Status.eq(EntryStatus::Waiting.code()))
         .count(tx)
         .await?;
-    // 3. Decide each join in order, exactly as one join at a time would.
-    let mut seq = sheet.arrivals;
-    let (mut confirmed, mut quantity_confirmed) = (sheet.confirmed, sheet.quantity_confirmed);
-    let mut someone_waits = waiting > 0;
+    // Refused asks have no volunteer to match: the domain never matches them.
+    let domain_asks: Vec<JoinAsk<Option<Uuid>>> = asks
+        .iter()
+        .map(|a| match a {
+            Ok((v, quantity)) => JoinAsk {
+                who: Some(*v),
+                quantity: *quantity,
+                eligible: true,
+                on_sheet: prior.get(v).map(|e| EntryStatus::from_code(&e.status).unwrap_or(EntryStatus::Waiting)),
+            },
+            Err(_) => JoinAsk { who: None, quantity: 0, eligible: false, on_sheet: None },
+        })
+        .collect();
+    let (limits, counters) = limits_of(sheet);
+    let decision = decide_joins(&limits, counters, waiting > 0, &domain_asks);
+
     let mut fresh: Vec<signup_entry::Model> = Vec::new();
     let mut rejoined: Vec<signup_entry::Model> = Vec::new();
-    let mut taken: HashMap<Uuid, usize> = HashMap::new();
-    for (i, (volunteer_id, quantity)) in joins.iter().copied().enumerate() {
-        if answers[i].is_some() {
-            continue;
-        }
-        if let Some(m) = sheet.quantity_max.filter(|m| quantity > *m) {
-            answers[i] = Some(Err(DbError::invalid(
-                format!("每人最多{m}{}", sheet.unit.as_deref().unwrap_or("")),
-                format!("at most {m} per person"),
-            )));
-            continue;
-        }
-        // A retry, or a double tap inside this batch: the first join stands.
-        if let Some(e) = prior.get(&volunteer_id).filter(|e| e.status != EntryStatus::Withdrawn.code()) {
-            answers[i] = Some(Ok(existing(e)));
-            continue;
-        }
-        if let Some(&first) = taken.get(&volunteer_id) {
-            answers[i] = answers[first].as_ref().map(|a| match a {
-                Ok(j) => Ok(Joined { repeated: true, ..*j }),
-                Err(e) => Err(e.replicate()),
-            });
-            continue;
-        }
-        seq += 1;
-        let fits = confirmed < sheet.capacity
-            && sheet.quantity_total.is_none_or(|t| quantity_confirmed + quantity <= t)
-            && !someone_waits;
-        let status = if fits {
-            confirmed += 1;
-            quantity_confirmed += quantity;
-            EntryStatus::Confirmed
-        } else {
-            // Strict order: once one waits, everyone after waits too.
-            someone_waits = true;
-            EntryStatus::Waiting
-        };
-        let entry = match prior.get(&volunteer_id) {
-            // Someone who withdrew and came back keeps their row, with a new number.
-            Some(old) => signup_entry::Model {
-                seq,
-                quantity,
-                status: status.code().to_string(),
-                updated_at: at,
-                promoted_at: None,
-                ..old.clone()
+    let mut answers: Vec<Result<Joined, DbError>> = Vec::with_capacity(asks.len());
+    for (ask, outcome) in asks.into_iter().zip(decision.outcomes) {
+        let answer = match (ask, outcome) {
+            (Err(refused), _) => Err(refused),
+            (Ok(_), JoinOutcome::Refused(r)) => Err(refusal_error(r, sheet)),
+            (Ok((volunteer_id, _)), JoinOutcome::AlreadyOn) => {
+                prior.get(&volunteer_id).map(existing).ok_or_else(closed_error)
+            }
+            (Ok(_), JoinOutcome::RepeatOf(first)) => match answers.get(first) {
+                Some(Ok(j)) => Ok(Joined { repeated: true, ..*j }),
+                Some(Err(e)) => Err(e.replicate()),
+                None => Err(closed_error()),
             },
-            None => signup_entry::Model {
-                id: Uuid::now_v7(),
-                sheet_id,
-                volunteer_id,
-                seq,
-                quantity,
-                status: status.code().to_string(),
-                created_at: at,
-                updated_at: at,
-                promoted_at: None,
-            },
+            (Ok((volunteer_id, quantity)), JoinOutcome::Confirmed { seq } | JoinOutcome::Waiting { seq }) => {
+                let status = if matches!(outcome, JoinOutcome::Confirmed { .. }) {
+                    EntryStatus::Confirmed
+                } else {
+                    EntryStatus::Waiting
+                };
+                let entry = match prior.get(&volunteer_id) {
+                    // Someone who withdrew and came back keeps their row, with a new number.
+                    Some(old) => signup_entry::Model {
+                        seq,
+                        quantity,
+                        status: status.code().to_string(),
+                        updated_at: at,
+                        promoted_at: None,
+                        ..old.clone()
+                    },
+                    None => signup_entry::Model {
+                        id: Uuid::now_v7(),
+                        sheet_id,
+                        volunteer_id,
+                        seq,
+                        quantity,
+                        status: status.code().to_string(),
+                        created_at: at,
+                        updated_at: at,
+                        promoted_at: None,
+                    },
+                };
+                let joined = Joined { entry_id: entry.id, status, seq, repeated: false };
+                if prior.contains_key(&volunteer_id) {
+                    rejoined.push(entry)
+                } else {
+                    fresh.push(entry)
+                }
+                Ok(joined)
+            }
         };
-        answers[i] = Some(Ok(Joined { entry_id: entry.id, status, seq, repeated: false }));
-        taken.insert(volunteer_id, i);
-        if prior.contains_key(&volunteer_id) { rejoined.push(entry) } else { fresh.push(entry) }
+        answers.push(answer);
     }
-    let added = seq - sheet.arrivals;
+    let after = decision.counters;
+    let added = after.arrivals - sheet.arrivals;
     if added > 0 {
-        // 4. The counters in one conditional UPDATE: it cannot take more places than are free.
-        let (places, amount) = (confirmed - sheet.confirmed, quantity_confirmed - sheet.quantity_confirmed);
+        // The counters in one conditional UPDATE: it cannot take more places than are free.
+        let (places, amount) = (after.confirmed - sheet.confirmed, after.quantity_confirmed - sheet.quantity_confirmed);
         let moved = signup_sheet::Entity::update_many()
             .col_expr(signup_sheet::Column::Arrivals, Expr::col(signup_sheet::Column::Arrivals).add(added))
             .col_expr(signup_sheet::Column::Confirmed, Expr::col(signup_sheet::Column::Confirmed).add(places))
@@ -305,9 +321,9 @@ async fn apply_joins(
             .await?;
         if moved.rows_affected != 1 {
             // The row moved under us, which the lock rules out: change nothing.
-            return Err(DbError::invalid("接龙正忙，请重试", "the sheet is busy; try again"));
+            return Err(busy_error());
         }
-        // 5. The entries: new rows in multi-row inserts, returning people's rows one by one.
+        // The entries: new rows in multi-row inserts, returning people's rows one by one.
         for chunk in pow2_runs(&fresh) {
             signup_entry::Entity::insert_many(chunk.iter().cloned().map(signup_entry::ActiveModel::from))
                 .exec_without_returning(tx)
@@ -325,7 +341,23 @@ async fn apply_joins(
                 .await?;
         }
     }
-    Ok(answers.into_iter().map(|a| a.unwrap_or_else(|| Err(closed_error()))).collect())
+    Ok(answers)
+}
+
+fn refusal_error(refusal: Refusal, sheet: &signup_sheet::Model) -> DbError {
+    match refusal {
+        Refusal::QuantityBelowOne => DbError::invalid("数量至少为1", "the quantity is at least 1"),
+        Refusal::OverPersonalLimit { max } => DbError::invalid(
+            format!("每人最多{max}{}", sheet.unit.as_deref().unwrap_or("")),
+            format!("at most {max} per person"),
+        ),
+        // Not reached: a refused ask is answered with the caller's own error.
+        Refusal::Ineligible => DbError::Forbidden,
+    }
+}
+
+fn busy_error() -> DbError {
+    DbError::invalid("接龙正忙，请重试", "the sheet is busy; try again")
 }
 
 /// What a join is checked against before it is written: the sheet, its
@@ -437,8 +469,7 @@ async fn run_batch(
     let tx = db.begin_write().await?;
     let at = now();
     let sheet = lock_open_sheet(&tx, sheet_id, at).await?;
-    let community = region::Entity::find_by_id(sheet.community_id)
-        .one(&tx)
+    let community = crate::unique(region::Entity::find_by_id(sheet.community_id), &tx)
         .await?
         .ok_or_else(|| DbError::NotFound { what: "sheet", key: sheet_id.to_string() })?;
     let users: Vec<Uuid> = asks.iter().map(|(u, _, _)| *u).collect();
@@ -460,28 +491,20 @@ async fn run_batch(
             .await?;
         groups.extend(found.into_iter().map(|m| (m.volunteer_id, m.group_id)));
     }
-    let mut answers: Vec<Option<Result<Joined, DbError>>> = Vec::with_capacity(asks.len());
-    let (mut joins, mut admitted) = (Vec::new(), Vec::new());
-    for (i, (user_id, quantity, gate)) in asks.into_iter().enumerate() {
+    let mut joins: Vec<Ask> = Vec::with_capacity(asks.len());
+    for (user_id, quantity, gate) in asks {
         let volunteer = volunteers.get(&user_id);
         let group = volunteer.and_then(|v| groups.get(&v.id).copied());
         let verdict = gate(&JoinContext { sheet: &sheet, community: &community, volunteer, group });
-        answers.push(match (verdict, volunteer) {
-            (Err(e), _) => Some(Err(e)),
-            (Ok(()), None) => Some(Err(not_linked())),
-            (Ok(()), Some(v)) => {
-                joins.push((v.id, quantity));
-                admitted.push(i);
-                None
-            }
+        joins.push(match (verdict, volunteer) {
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => Err(not_linked()),
+            (Ok(()), Some(v)) => Ok((v.id, quantity)),
         });
     }
-    let applied = apply_joins(&tx, &sheet, &joins, at).await?;
+    let answers = apply_joins(&tx, &sheet, joins, at).await?;
     tx.commit().await?;
-    for (i, a) in admitted.into_iter().zip(applied) {
-        answers[i] = Some(a);
-    }
-    Ok(answers.into_iter().map(|a| a.unwrap_or_else(|| Err(closed_error()))).collect())
+    Ok(answers)
 }
 
 /// An IN list padded to a power of two (at least 8) by repeating its last
@@ -531,16 +554,19 @@ async fn entry_of(
     sheet_id: Uuid,
     volunteer_id: Uuid,
 ) -> Result<Option<signup_entry::Model>, DbError> {
-    Ok(signup_entry::Entity::find()
-        .filter(signup_entry::Column::SheetId.eq(sheet_id))
-        .filter(signup_entry::Column::VolunteerId.eq(volunteer_id))
-        .one(conn)
-        .await?)
+    // (sheet, volunteer) is unique: no LIMIT needed.
+    Ok(crate::unique(
+        signup_entry::Entity::find()
+            .filter(signup_entry::Column::SheetId.eq(sheet_id))
+            .filter(signup_entry::Column::VolunteerId.eq(volunteer_id)),
+        conn,
+    )
+    .await?)
 }
 
 /// Takes a volunteer off a sheet before its deadline. Their place goes to the
-/// waiting list in order of arrival, as many as now fit; the promoted
-/// volunteers are returned (to be told).
+/// waiting list in order of arrival, as many as now fit (the domain's
+/// [`decide_withdrawal`]); the promoted volunteers are returned (to be told).
 pub async fn withdraw(db: &Db, sheet_id: Uuid, volunteer_id: Uuid) -> Result<Vec<Uuid>, DbError> {
     let tx = db.begin_write().await?;
     let at = now();
@@ -555,68 +581,80 @@ pub async fn withdraw(db: &Db, sheet_id: Uuid, volunteer_id: Uuid) -> Result<Vec
     if open.rows_affected == 0 {
         return Err(closed_error());
     }
+    let Some(sheet) = sheet_by_id(&tx, sheet_id).await? else { return Err(closed_error()) };
     let Some(entry) = entry_of(&tx, sheet_id, volunteer_id).await? else { return Ok(Vec::new()) };
-    if entry.status == EntryStatus::Withdrawn.code() {
+    let status = EntryStatus::from_code(&entry.status).unwrap_or(EntryStatus::Waiting);
+    if status == EntryStatus::Withdrawn {
         return Ok(Vec::new());
     }
+    let waiting: Vec<(Uuid, Uuid, i32, i32)> = signup_entry::Entity::find()
+        .select_only()
+        .column(signup_entry::Column::Id)
+        .column(signup_entry::Column::VolunteerId)
+        .column(signup_entry::Column::Seq)
+        .column(signup_entry::Column::Quantity)
+        .filter(signup_entry::Column::SheetId.eq(sheet_id))
+        .filter(signup_entry::Column::Status.eq(EntryStatus::Waiting.code()))
+        .order_by_asc(signup_entry::Column::Seq)
+        .into_tuple()
+        .all(&tx)
+        .await?;
+    let entry_ids: HashMap<Uuid, Uuid> = waiting.iter().map(|&(id, v, _, _)| (v, id)).collect();
+    let held: Vec<HeldEntry<Uuid>> = waiting
+        .iter()
+        .map(|&(_, who, seq, quantity)| HeldEntry { who, seq, status: EntryStatus::Waiting, quantity })
+        .collect();
+    let leaving = HeldEntry { who: entry.volunteer_id, seq: entry.seq, status, quantity: entry.quantity };
+    let (limits, counters) = limits_of(&sheet);
+    let decision = decide_withdrawal(&limits, counters, &leaving, &held);
+
     signup_entry::Entity::update_many()
         .col_expr(signup_entry::Column::Status, Expr::value(EntryStatus::Withdrawn.code()))
         .col_expr(signup_entry::Column::UpdatedAt, Expr::value(at))
         .filter(signup_entry::Column::Id.eq(entry.id))
         .exec(&tx)
         .await?;
-    if entry.status == EntryStatus::Confirmed.code() {
-        signup_sheet::Entity::update_many()
-            .col_expr(signup_sheet::Column::Confirmed, Expr::col(signup_sheet::Column::Confirmed).sub(1))
+    let after = decision.counters;
+    if after != counters {
+        // The place given back and the promotions in one conditional UPDATE:
+        // it cannot take more places than there are.
+        let (places, amount) =
+            (after.confirmed - counters.confirmed, after.quantity_confirmed - counters.quantity_confirmed);
+        let moved = signup_sheet::Entity::update_many()
+            .col_expr(signup_sheet::Column::Confirmed, Expr::col(signup_sheet::Column::Confirmed).add(places))
             .col_expr(
                 signup_sheet::Column::QuantityConfirmed,
-                Expr::col(signup_sheet::Column::QuantityConfirmed).sub(entry.quantity),
+                Expr::col(signup_sheet::Column::QuantityConfirmed).add(amount),
             )
             .filter(signup_sheet::Column::Id.eq(sheet_id))
-            .exec(&tx)
-            .await?;
-    }
-    let mut promoted = Vec::new();
-    // Strict order: the first waiting person moves up, or nobody does.
-    loop {
-        let Some(next) = signup_entry::Entity::find()
-            .filter(signup_entry::Column::SheetId.eq(sheet_id))
-            .filter(signup_entry::Column::Status.eq(EntryStatus::Waiting.code()))
-            .order_by_asc(signup_entry::Column::Seq)
-            .one(&tx)
-            .await?
-        else {
-            break;
-        };
-        let took = signup_sheet::Entity::update_many()
-            .col_expr(signup_sheet::Column::Confirmed, Expr::col(signup_sheet::Column::Confirmed).add(1))
-            .col_expr(
-                signup_sheet::Column::QuantityConfirmed,
-                Expr::col(signup_sheet::Column::QuantityConfirmed).add(next.quantity),
+            .filter(signup_sheet::Column::Confirmed.eq(counters.confirmed))
+            .filter(
+                Expr::col(signup_sheet::Column::Confirmed).add(places).lte(Expr::col(signup_sheet::Column::Capacity)),
             )
-            .filter(signup_sheet::Column::Id.eq(sheet_id))
-            .filter(Expr::col(signup_sheet::Column::Confirmed).lt(Expr::col(signup_sheet::Column::Capacity)))
             .filter(
                 signup_sheet::Column::QuantityTotal.is_null().or(Expr::col(signup_sheet::Column::QuantityConfirmed)
-                    .add(next.quantity)
+                    .add(amount)
                     .lte(Expr::col(signup_sheet::Column::QuantityTotal))),
             )
             .exec(&tx)
             .await?;
-        if took.rows_affected == 0 {
-            break;
+        if moved.rows_affected != 1 {
+            // The row moved under us, which the lock rules out: change nothing.
+            return Err(busy_error());
         }
+    }
+    if !decision.promoted.is_empty() {
+        let ids: Vec<Uuid> = decision.promoted.iter().filter_map(|v| entry_ids.get(v).copied()).collect();
         signup_entry::Entity::update_many()
             .col_expr(signup_entry::Column::Status, Expr::value(EntryStatus::Confirmed.code()))
             .col_expr(signup_entry::Column::PromotedAt, Expr::value(at))
             .col_expr(signup_entry::Column::UpdatedAt, Expr::value(at))
-            .filter(signup_entry::Column::Id.eq(next.id))
+            .filter(signup_entry::Column::Id.is_in(ids))
             .exec(&tx)
             .await?;
-        promoted.push(next.volunteer_id);
     }
     tx.commit().await?;
-    Ok(promoted)
+    Ok(decision.promoted)
 }
 
 /// A volunteer's places on sheets (withdrawn ones too), with the sheets, newest first.

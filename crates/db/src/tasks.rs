@@ -477,11 +477,13 @@ pub async fn live_claim(
     subject: Uuid,
     at: OffsetDateTime,
 ) -> Result<Option<claim::Model>, DbError> {
-    Ok(claim::Entity::find()
-        .filter(claim::Column::LiveSubject.eq(live_key(kind, subject)))
-        .filter(claim::Column::ExpiresAt.gte(at))
-        .one(conn)
-        .await?)
+    Ok(crate::unique(
+        claim::Entity::find()
+            .filter(claim::Column::LiveSubject.eq(live_key(kind, subject)))
+            .filter(claim::Column::ExpiresAt.gte(at)),
+        conn,
+    )
+    .await?)
 }
 
 /// A volunteer's live claims.
@@ -559,7 +561,7 @@ pub async fn claim(
         tx.commit().await?;
         return Ok(ClaimOutcome::Held { claim: model, repeated: false });
     }
-    let holder = claim::Entity::find().filter(claim::Column::LiveSubject.eq(key)).one(&tx).await?;
+    let holder = crate::unique(claim::Entity::find().filter(claim::Column::LiveSubject.eq(key)), &tx).await?;
     tx.commit().await?;
     match holder {
         Some(c) if c.volunteer_id == volunteer_id => Ok(ClaimOutcome::Held { claim: c, repeated: true }),

@@ -39,11 +39,13 @@ pub async fn store(
 
 /// The upload, if it is this user's and still fresh.
 pub async fn take(db: &Db, id: Uuid, user_id: Uuid) -> Result<Option<import_upload::Model>, DbError> {
-    let found = import_upload::Entity::find_by_id(id)
-        .filter(import_upload::Column::UserId.eq(user_id))
-        .filter(import_upload::Column::CreatedAt.gte(now() - KEEP_FOR))
-        .one(&db.read)
-        .await?;
+    let found = crate::unique(
+        import_upload::Entity::find_by_id(id)
+            .filter(import_upload::Column::UserId.eq(user_id))
+            .filter(import_upload::Column::CreatedAt.gte(now() - KEEP_FOR)),
+        &db.read,
+    )
+    .await?;
     Ok(found)
 }
 

@@ -5,6 +5,7 @@
 //! ("parse, don't validate"), so code further out never re-checks strings.
 
 pub mod access;
+pub mod clock;
 pub mod duty_report;
 pub mod groupbuy;
 pub mod grouping;
@@ -21,6 +22,7 @@ pub mod text;
 pub mod volunteer;
 
 pub use access::{Action, Resource, Role};
+pub use clock::Clock;
 pub use duty_report::{
     DutyReportRecord, MergedRow, RawVolunteerRow, TextColumn, VolunteerParse, VolunteerRejectReason,
     VolunteerRejectedRow, merge_duplicate_phones, parse_volunteer_row, parse_volunteer_rows,

@@ -1,7 +1,12 @@
 //! Sign-up sheets (接龙), SPEC §4.4: the parts that need no database — an
-//! entry's status, who may join, and the numbered text people paste into a
-//! WeChat group. The capacity itself is kept by the storage layer with
-//! conditional statements (see `db::signup`), never by check-then-insert.
+//! entry's status, who may join, who gets a place ([`decide_joins`],
+//! [`decide_withdrawal`]), and the numbered text people paste into a WeChat
+//! group. The storage layer applies these decisions inside one write
+//! transaction on the locked sheet, with conditional statements that cannot
+//! pass the capacity (see `db::signup`), never by check-then-insert.
+
+use std::collections::HashMap;
+use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +124,202 @@ impl Eligibility {
         }
         None
     }
+}
+
+/// A sheet's limits, as created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most people confirmed at once.
+    pub capacity: i32,
+    /// Most one person may take, when the sheet counts a quantity.
+    pub quantity_max: Option<i32>,
+    /// Most everyone confirmed may take together.
+    pub quantity_total: Option<i32>,
+}
+
+impl Limits {
+    /// Whether one more person taking `quantity` fits beside `counters`.
+    pub fn fits(&self, counters: Counters, quantity: i32) -> bool {
+        counters.confirmed < self.capacity
+            && self.quantity_total.is_none_or(|t| counters.quantity_confirmed + quantity <= t)
+    }
+}
+
+/// A sheet's counters, as read in the write transaction and as left by a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counters {
+    /// The last arrival number given (numbers start at 1 and are never given twice).
+    pub arrivals: i32,
+    /// People confirmed now.
+    pub confirmed: i32,
+    /// Their quantities, added up.
+    pub quantity_confirmed: i32,
+}
+
+/// One ask to join, in a batch given in order of arrival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinAsk<K> {
+    /// Who asks (a volunteer's key); two asks with the same key are one person.
+    pub who: K,
+    pub quantity: i32,
+    /// Whether the caller passed their checks (access, eligibility). A refused
+    /// ask takes no number and is never matched with the person's other asks,
+    /// so its `who` may be a placeholder.
+    pub eligible: bool,
+    /// The status of the person's entry on the sheet before this batch, if any.
+    pub on_sheet: Option<EntryStatus>,
+}
+
+/// Why an ask to join is refused; it changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The caller's checks (access, eligibility) refused it; they say why.
+    Ineligible,
+    /// A quantity of less than 1.
+    QuantityBelowOne,
+    /// More than the sheet allows one person.
+    OverPersonalLimit { max: i32 },
+}
+
+/// What became of one ask to join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// A place, with the ask's arrival number.
+    Confirmed {
+        seq: i32,
+    },
+    /// On the waiting list, with the ask's arrival number.
+    Waiting {
+        seq: i32,
+    },
+    /// The person was already on the sheet (a retry): their entry stands unchanged.
+    AlreadyOn,
+    /// The person asked earlier in this batch (a double tap): the answer of
+    /// that ask, at this index, stands; it is `Confirmed` or `Waiting`.
+    RepeatOf(usize),
+    Refused(Refusal),
+}
+
+impl JoinOutcome {
+    /// The entry this ask writes: its status and arrival number.
+    pub fn placed(self) -> Option<(EntryStatus, i32)> {
+        match self {
+            JoinOutcome::Confirmed { seq } => Some((EntryStatus::Confirmed, seq)),
+            JoinOutcome::Waiting { seq } => Some((EntryStatus::Waiting, seq)),
+            _ => None,
+        }
+    }
+}
+
+/// The decision on a batch of joins: one outcome per ask, in the batch's
+/// order, and the sheet's counters after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinDecision {
+    pub outcomes: Vec<JoinOutcome>,
+    pub counters: Counters,
+}
+
+/// Decides a batch of joins to one sheet, in order of arrival, exactly as one
+/// join at a time would be decided. Each new ask takes the next arrival
+/// number; it is confirmed if it fits and nobody waits before it (strict
+/// order: once one waits, everyone after waits too), else it waits.
+/// `someone_waits` says whether the waiting list held anyone before the batch.
+pub fn decide_joins<K: Copy + Eq + Hash>(
+    limits: &Limits,
+    counters: Counters,
+    someone_waits: bool,
+    asks: &[JoinAsk<K>],
+) -> JoinDecision {
+    let mut now = counters;
+    let mut someone_waits = someone_waits;
+    // The index of each person's ask that was placed in this batch.
+    let mut placed: HashMap<K, usize> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(asks.len());
+    for (i, ask) in asks.iter().enumerate() {
+        let outcome = if !ask.eligible {
+            JoinOutcome::Refused(Refusal::Ineligible)
+        } else if ask.quantity < 1 {
+            JoinOutcome::Refused(Refusal::QuantityBelowOne)
+        } else if let Some(max) = limits.quantity_max.filter(|m| ask.quantity > *m) {
+            JoinOutcome::Refused(Refusal::OverPersonalLimit { max })
+        } else if ask.on_sheet.is_some_and(|s| s != EntryStatus::Withdrawn) {
+            // A retry: the first join stands.
+            JoinOutcome::AlreadyOn
+        } else if let Some(&first) = placed.get(&ask.who) {
+            // A double tap inside this batch.
+            JoinOutcome::RepeatOf(first)
+        } else {
+            now.arrivals += 1;
+            placed.insert(ask.who, i);
+            if !someone_waits && limits.fits(now, ask.quantity) {
+                now.confirmed += 1;
+                now.quantity_confirmed += ask.quantity;
+                JoinOutcome::Confirmed { seq: now.arrivals }
+            } else {
+                someone_waits = true;
+                JoinOutcome::Waiting { seq: now.arrivals }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    JoinDecision { outcomes, counters: now }
+}
+
+/// An entry as a withdrawal sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldEntry<K> {
+    pub who: K,
+    /// Arrival number.
+    pub seq: i32,
+    pub status: EntryStatus,
+    pub quantity: i32,
+}
+
+/// The decision on a withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal<K> {
+    /// The leaving entry held a place, which is given back.
+    pub frees_place: bool,
+    /// Who moves up from the waiting list, in order of arrival.
+    pub promoted: Vec<K>,
+    /// The sheet's counters after the withdrawal and the promotions.
+    pub counters: Counters,
+}
+
+/// Decides a withdrawal of `leaving` (a live entry, confirmed or waiting):
+/// its place, if it held one, is given back, and then the waiting list moves
+/// up in order of arrival, as many as now fit. Strict order: the first
+/// waiting person moves up, or nobody does. `waiting` is the waiting list as
+/// read (it may still hold `leaving`, which is skipped); it is taken in order
+/// of arrival numbers whatever order it comes in.
+pub fn decide_withdrawal<K: Copy + PartialEq>(
+    limits: &Limits,
+    counters: Counters,
+    leaving: &HeldEntry<K>,
+    waiting: &[HeldEntry<K>],
+) -> Withdrawal<K> {
+    let mut now = counters;
+    let frees_place = leaving.status == EntryStatus::Confirmed;
+    if leaving.status == EntryStatus::Withdrawn {
+        return Withdrawal { frees_place, promoted: Vec::new(), counters: now };
+    }
+    if frees_place {
+        now.confirmed -= 1;
+        now.quantity_confirmed -= leaving.quantity;
+    }
+    let mut queue: Vec<&HeldEntry<K>> =
+        waiting.iter().filter(|e| e.who != leaving.who && e.status == EntryStatus::Waiting).collect();
+    queue.sort_by_key(|e| e.seq);
+    let mut promoted = Vec::new();
+    for next in queue {
+        if !limits.fits(now, next.quantity) {
+            break;
+        }
+        now.confirmed += 1;
+        now.quantity_confirmed += next.quantity;
+        promoted.push(next.who);
+    }
+    Withdrawal { frees_place, promoted, counters: now }
 }
 
 /// One line of the list as pasted into a group chat.

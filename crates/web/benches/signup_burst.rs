@@ -9,7 +9,7 @@
 //! `cargo bench -p shouwang-web --bench signup_burst`
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
-#[path = "../tests/burst/mod.rs"]
+#[path = "../tests/web/burst/mod.rs"]
 mod burst;
 
 use std::time::Duration;

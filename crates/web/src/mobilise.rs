@@ -60,7 +60,7 @@ pub async fn community_for(
 }
 
 /// The fields of a duty report as a form or a JSON body sends them.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct DutyReportInput {
     pub name: String,
     pub phone: String,
@@ -394,7 +394,7 @@ pub async fn load_draft(db: &Db, community: &region::Model) -> Result<Option<(Dr
 }
 
 /// A hand edit of the stored proposal.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum DraftEdit {
     /// Move a volunteer (by id) into group `group` (its number), or to the reserve with `group` 0.
@@ -506,12 +506,11 @@ pub fn specs_of(draft: &Draft, branch: Option<Uuid>) -> Vec<GroupSpec> {
 // Roll-up
 
 /// One line of the roll-up: a region and the sum of its communities.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RollupRow {
     pub code: String,
     pub name: String,
     pub kind: String,
-    #[schema(value_type = Object)]
     pub counts: MobilisationCounts,
 }
 

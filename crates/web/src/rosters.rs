@@ -227,7 +227,7 @@ pub async fn stored(db: &Db, community_id: Uuid, pool: &Pool, from: i64, to: i64
 }
 
 /// The period and pattern of shifts to generate.
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct GenerateInput {
     /// Posts to staff (all posts when empty).
     #[serde(default)]
@@ -252,7 +252,7 @@ pub struct GenerateInput {
 }
 
 /// What a generation (or a refill) did.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Outcome {
     pub shifts: usize,
     pub assigned: usize,
@@ -474,7 +474,7 @@ pub async fn swap(
 }
 
 /// What happened to the shifts of a volunteer who was stood down.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct StandDown {
     /// Shifts reopened.
     pub reopened: usize,
@@ -573,7 +573,7 @@ pub async fn refill(
 // Reading a roster for pages and the API
 
 /// One shift as shown.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ShiftView {
     pub id: Uuid,
     pub post_id: Uuid,
@@ -587,14 +587,14 @@ pub struct ShiftView {
     pub reopened_for: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PersonOnShift {
     pub id: Uuid,
     pub name: String,
 }
 
 /// Minutes of one person over the week shown.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct HoursView {
     pub id: Uuid,
     pub name: String,
@@ -604,7 +604,7 @@ pub struct HoursView {
     pub over_warning: bool,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RosterView {
     pub from: String,
     pub days: u32,
@@ -614,7 +614,7 @@ pub struct RosterView {
     pub limits: LimitsView,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct LimitsView {
     pub warn_day_hours: u32,
     pub max_day_hours: u32,
@@ -698,7 +698,7 @@ pub async fn view(db: &Db, community_id: Uuid, from: Date, days: u32) -> Result<
 }
 
 /// A volunteer's shifts from now on.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MyShift {
     pub shift_id: Uuid,
     pub post: String,
@@ -725,7 +725,7 @@ pub async fn my_shifts(db: &Db, volunteer_id: Uuid, community_id: Uuid) -> Resul
 // Group-buy timetable
 
 /// How to lay out the timetable.
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct TimetableInput {
     /// First day, `YYYY-MM-DD`.
     pub first_day: String,
@@ -743,7 +743,7 @@ pub struct TimetableInput {
 }
 
 /// One slot as shown.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SlotView {
     pub day: String,
     pub time: String,

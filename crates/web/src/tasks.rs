@@ -26,7 +26,7 @@ pub const CLAIM_HOLD_MINUTES: i64 = 120;
 pub const CLAIM_EXTEND_MINUTES: i64 = 60;
 
 /// A new task as a form or a JSON body gives it.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct TaskInput {
     pub title: String,
     /// `TaskKind` code (or label).
@@ -360,7 +360,7 @@ pub async fn hand_over(state: &AppState, user: &CurrentUser, id: Uuid, to: Uuid)
 }
 
 /// One line of a task's history.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct EventLine {
     /// Beijing time.
     pub at: String,
@@ -373,7 +373,7 @@ pub struct EventLine {
 }
 
 /// A live claim as shown.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ClaimLine {
     pub id: Uuid,
     pub volunteer_id: Uuid,
@@ -387,7 +387,7 @@ pub struct ClaimLine {
 }
 
 /// A task with everything its page and the API show.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TaskDetail {
     pub id: Uuid,
     pub community: String,

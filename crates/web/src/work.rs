@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::mobilise::bad;
 
 /// A new sheet as a form or a JSON body gives it.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct SheetInput {
     pub title: String,
     #[serde(default)]
@@ -181,7 +181,7 @@ pub async fn withdraw_as(state: &AppState, user: &CurrentUser, sheet: &signup_sh
 }
 
 /// One person on a sheet, as lists show them.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct EntryLine {
     pub seq: i32,
     pub name: String,
@@ -234,7 +234,7 @@ pub async fn sheet_lines(
 // "My work": a volunteer's phone view of everything they are on.
 
 /// A sheet as the volunteer's own list shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MySheet {
     pub id: Uuid,
     pub title: String,
@@ -249,7 +249,7 @@ pub struct MySheet {
 }
 
 /// A live task the volunteer is assigned to or holds.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MyTaskLine {
     pub id: Uuid,
     pub title: String,
@@ -258,7 +258,7 @@ pub struct MyTaskLine {
 }
 
 /// A live claim, with its expiry for the countdown.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MyClaim {
     pub id: Uuid,
     /// What is claimed: a task's title or a building's name.
@@ -272,7 +272,7 @@ pub struct MyClaim {
 }
 
 /// Everything on one volunteer's plate.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MyWork {
     pub name: String,
     /// Moved up from a waiting list in the last three days: the in-app notice.

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use shouwang_db::entity::{region, volunteer};
-use shouwang_db::mobilisation::{self as mob, Review, VolunteerFilter};
+use shouwang_db::mobilisation::{self as mob, MobilisationCounts, Review, VolunteerFilter};
 use shouwang_db::registry;
 use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::grouping::{GroupRole, GroupingParams, Placement};
@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorBody};
-use crate::mobilise::{self, Draft, DraftEdit, DutyReportInput, FieldError, RollupRow, bad};
+use crate::mobilise::{self, Draft, FieldError, RollupRow, bad};
 use crate::security::ClientIp;
 
 // ---------------------------------------------------------------------------
@@ -217,6 +217,79 @@ pub async fn list_volunteers(
     Ok(Json(rows.iter().map(|r| volunteer_dto(&r.volunteer, r.group.as_ref(), &places)).collect()))
 }
 
+// The API's own copy of `mobilise::DutyReportInput`: the same JSON and the
+// same descriptions, so the service needs no utoipa.
+
+/// The fields of a duty report as a form or a JSON body sends them.
+#[derive(Deserialize, ToSchema)]
+pub struct DutyReportInput {
+    pub name: String,
+    pub phone: String,
+    /// Code of the compound where the volunteer lives, if in this community.
+    #[serde(default)]
+    pub compound: Option<String>,
+    /// Code of the building, if known.
+    #[serde(default)]
+    pub building: Option<String>,
+    /// `VolunteerKind` code or label.
+    pub kind: String,
+    #[serde(default)]
+    pub work_unit: Option<String>,
+    #[serde(default)]
+    pub party_org: Option<String>,
+    /// Skill codes (medical, driving, it, electrician, counselling, translation, heavy_lifting).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Day parts: morning, afternoon, evening, night.
+    #[serde(default)]
+    pub availability: Vec<String>,
+    /// Group functions the volunteer prefers.
+    #[serde(default)]
+    pub preferred_posts: Vec<String>,
+    #[serde(default)]
+    pub experienced: bool,
+    /// Exemption code, e.g. on_duty_medical.
+    #[serde(default)]
+    pub exempt: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl From<DutyReportInput> for mobilise::DutyReportInput {
+    fn from(input: DutyReportInput) -> Self {
+        let DutyReportInput {
+            name,
+            phone,
+            compound,
+            building,
+            kind,
+            work_unit,
+            party_org,
+            skills,
+            availability,
+            preferred_posts,
+            experienced,
+            exempt,
+            note,
+        } = input;
+        mobilise::DutyReportInput {
+            name,
+            phone,
+            compound,
+            building,
+            kind,
+            work_unit,
+            party_org,
+            skills,
+            availability,
+            preferred_posts,
+            experienced,
+            exempt,
+            note,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DutyReportCreated {
     pub id: Uuid,
@@ -270,7 +343,7 @@ pub async fn create_duty_report(
     input: Result<Json<DutyReportInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
-    let input = body(input)?;
+    let input: mobilise::DutyReportInput = body(input)?.into();
     let report = match mobilise::parse_duty_report(&state, &community, &input, "manual").await {
         Ok(r) => r,
         Err(errors) => return Ok(field_errors(errors)),
@@ -821,6 +894,42 @@ pub async fn get_proposal(
     Ok(Json(proposal_dto(&draft)))
 }
 
+// The API's own copy of `mobilise::DraftEdit`.
+
+/// A hand edit of the stored proposal.
+#[derive(Deserialize, ToSchema)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum DraftEdit {
+    /// Move a volunteer (by id) into group `group` (its number), or to the reserve with `group` 0.
+    Move {
+        volunteer: Uuid,
+        group: u32,
+    },
+    Swap {
+        a: Uuid,
+        b: Uuid,
+    },
+    SetLeader {
+        volunteer: Uuid,
+        group: u32,
+    },
+    SetDeputy {
+        volunteer: Uuid,
+        group: u32,
+    },
+}
+
+impl From<DraftEdit> for mobilise::DraftEdit {
+    fn from(edit: DraftEdit) -> Self {
+        match edit {
+            DraftEdit::Move { volunteer, group } => mobilise::DraftEdit::Move { volunteer, group },
+            DraftEdit::Swap { a, b } => mobilise::DraftEdit::Swap { a, b },
+            DraftEdit::SetLeader { volunteer, group } => mobilise::DraftEdit::SetLeader { volunteer, group },
+            DraftEdit::SetDeputy { volunteer, group } => mobilise::DraftEdit::SetDeputy { volunteer, group },
+        }
+    }
+}
+
 /// One hand edit of the stored proposal: move (group 0 = reserve), swap, set
 /// the leader or the deputy. Answers the edited proposal.
 #[utoipa::path(post, path = "/api/v1/communities/{code}/grouping/edit", tag = "mobilisation",
@@ -835,7 +944,7 @@ pub async fn edit_proposal(
     req: Result<Json<DraftEdit>, JsonRejection>,
 ) -> Result<Json<ProposalDto>, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
-    let edit = body(req)?;
+    let edit: mobilise::DraftEdit = body(req)?.into();
     let draft = mobilise::edit_draft(&state, &community, &edit, Some(user.id)).await?;
     Ok(Json(proposal_dto(&draft)))
 }
@@ -897,23 +1006,17 @@ pub struct RollupRowDto {
     pub counts: CountsDto,
 }
 
+impl From<MobilisationCounts> for CountsDto {
+    fn from(c: MobilisationCounts) -> CountsDto {
+        let MobilisationCounts { reported, verified, exempt, rejected, grouped, groups, unwell } = c;
+        CountsDto { reported, verified, exempt, rejected, grouped, groups, unwell }
+    }
+}
+
 impl From<RollupRow> for RollupRowDto {
     fn from(r: RollupRow) -> RollupRowDto {
-        let c = r.counts;
-        RollupRowDto {
-            code: r.code,
-            name: r.name,
-            kind: r.kind,
-            counts: CountsDto {
-                reported: c.reported,
-                verified: c.verified,
-                exempt: c.exempt,
-                rejected: c.rejected,
-                grouped: c.grouped,
-                groups: c.groups,
-                unwell: c.unwell,
-            },
-        }
+        let RollupRow { code, name, kind, counts } = r;
+        RollupRowDto { code, name, kind, counts: counts.into() }
     }
 }
 

@@ -15,11 +15,226 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorBody};
 use crate::mobilise::{self, bad};
-use crate::rosters::{self as svc, GenerateInput, MyShift, Outcome, RosterView, SlotView, TimetableInput};
+use crate::rosters as svc;
 use crate::security::ClientIp;
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     json.map(|Json(t)| t).map_err(|_| bad("请求内容不正确", "malformed request body"))
+}
+
+// The API's own copies of the roster and timetable shapes of `crate::rosters`:
+// the same JSON and the same descriptions, so the service needs no utoipa.
+
+/// One shift as shown.
+#[derive(Serialize, ToSchema)]
+pub struct ShiftView {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub post: String,
+    pub day: String,
+    pub time: String,
+    pub needed: i32,
+    pub people: Vec<PersonOnShift>,
+    pub missing: i32,
+    /// The name of the volunteer stood down from it, if it was reopened.
+    pub reopened_for: Option<String>,
+}
+
+impl From<svc::ShiftView> for ShiftView {
+    fn from(view: svc::ShiftView) -> Self {
+        let svc::ShiftView { id, post_id, post, day, time, needed, people, missing, reopened_for } = view;
+        ShiftView {
+            id,
+            post_id,
+            post,
+            day,
+            time,
+            needed,
+            people: people.into_iter().map(PersonOnShift::from).collect(),
+            missing,
+            reopened_for,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonOnShift {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl From<svc::PersonOnShift> for PersonOnShift {
+    fn from(person: svc::PersonOnShift) -> Self {
+        let svc::PersonOnShift { id, name } = person;
+        PersonOnShift { id, name }
+    }
+}
+
+/// Minutes of one person over the week shown.
+#[derive(Serialize, ToSchema)]
+pub struct HoursView {
+    pub id: Uuid,
+    pub name: String,
+    pub hours: String,
+    pub minutes: u32,
+    pub shifts: u32,
+    pub over_warning: bool,
+}
+
+impl From<svc::HoursView> for HoursView {
+    fn from(view: svc::HoursView) -> Self {
+        let svc::HoursView { id, name, hours, minutes, shifts, over_warning } = view;
+        HoursView { id, name, hours, minutes, shifts, over_warning }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RosterView {
+    pub from: String,
+    pub days: u32,
+    pub shifts: Vec<ShiftView>,
+    pub hours: Vec<HoursView>,
+    pub missing: i32,
+    pub limits: LimitsView,
+}
+
+impl From<svc::RosterView> for RosterView {
+    fn from(view: svc::RosterView) -> Self {
+        let svc::RosterView { from, days, shifts, hours, missing, limits } = view;
+        RosterView {
+            from,
+            days,
+            shifts: shifts.into_iter().map(ShiftView::from).collect(),
+            hours: hours.into_iter().map(HoursView::from).collect(),
+            missing,
+            limits: limits.into(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LimitsView {
+    pub warn_day_hours: u32,
+    pub max_day_hours: u32,
+    pub min_rest_hours: u32,
+    pub max_week_hours: u32,
+}
+
+impl From<svc::LimitsView> for LimitsView {
+    fn from(limits: svc::LimitsView) -> Self {
+        let svc::LimitsView { warn_day_hours, max_day_hours, min_rest_hours, max_week_hours } = limits;
+        LimitsView { warn_day_hours, max_day_hours, min_rest_hours, max_week_hours }
+    }
+}
+
+/// The period and pattern of shifts to generate.
+#[derive(Deserialize, ToSchema)]
+pub struct GenerateInput {
+    /// Posts to staff (all posts when empty).
+    #[serde(default)]
+    pub posts: Vec<Uuid>,
+    /// First day, `YYYY-MM-DD`.
+    pub first_day: String,
+    /// Number of days (1 to 31).
+    pub days: u32,
+    /// Hour the first shift of a day starts (0 to 23).
+    #[serde(default)]
+    pub start_hour: u32,
+    /// Length of a shift in hours (1 to 24).
+    pub shift_hours: u32,
+    /// Shifts per day (defaults to round the clock).
+    #[serde(default)]
+    pub shifts_per_day: Option<u32>,
+    /// People per shift.
+    pub needed: u16,
+    /// `Skill` code everyone on the shift must hold.
+    #[serde(default)]
+    pub skill: Option<String>,
+}
+
+impl From<GenerateInput> for svc::GenerateInput {
+    fn from(input: GenerateInput) -> Self {
+        let GenerateInput { posts, first_day, days, start_hour, shift_hours, shifts_per_day, needed, skill } = input;
+        svc::GenerateInput { posts, first_day, days, start_hour, shift_hours, shifts_per_day, needed, skill }
+    }
+}
+
+/// What a generation (or a refill) did.
+#[derive(Serialize, ToSchema)]
+pub struct Outcome {
+    pub shifts: usize,
+    pub assigned: usize,
+    /// Places left open, described.
+    pub gaps: Vec<String>,
+    pub missing: u32,
+    pub warnings: Vec<String>,
+}
+
+impl From<svc::Outcome> for Outcome {
+    fn from(outcome: svc::Outcome) -> Self {
+        let svc::Outcome { shifts, assigned, gaps, missing, warnings } = outcome;
+        Outcome { shifts, assigned, gaps, missing, warnings }
+    }
+}
+
+/// A volunteer's shifts from now on.
+#[derive(Serialize, ToSchema)]
+pub struct MyShift {
+    pub shift_id: Uuid,
+    pub post: String,
+    pub when: String,
+    pub hours: String,
+}
+
+impl From<svc::MyShift> for MyShift {
+    fn from(shift: svc::MyShift) -> Self {
+        let svc::MyShift { shift_id, post, when, hours } = shift;
+        MyShift { shift_id, post, when, hours }
+    }
+}
+
+/// How to lay out the timetable.
+#[derive(Deserialize, ToSchema)]
+pub struct TimetableInput {
+    /// First day, `YYYY-MM-DD`.
+    pub first_day: String,
+    /// 1 to 31.
+    pub days: u32,
+    /// Pickup points, e.g. `["东门", "西门"]`; every time window serves one
+    /// compound at each point.
+    pub points: Vec<String>,
+    /// Hour the first window starts (0 to 23).
+    pub start_hour: u32,
+    /// Length of a window in minutes (10 to 240).
+    pub window_minutes: u32,
+    /// Windows per day.
+    pub windows: u32,
+}
+
+impl From<TimetableInput> for svc::TimetableInput {
+    fn from(input: TimetableInput) -> Self {
+        let TimetableInput { first_day, days, points, start_hour, window_minutes, windows } = input;
+        svc::TimetableInput { first_day, days, points, start_hour, window_minutes, windows }
+    }
+}
+
+/// One slot as shown.
+#[derive(Serialize, ToSchema)]
+pub struct SlotView {
+    pub day: String,
+    pub time: String,
+    pub point: String,
+    pub compound_id: Uuid,
+    pub compound: String,
+    pub group: Option<String>,
+    pub organisers: Vec<String>,
+}
+
+impl From<svc::SlotView> for SlotView {
+    fn from(slot: svc::SlotView) -> Self {
+        let svc::SlotView { day, time, point, compound_id, compound, group, organisers } = slot;
+        SlotView { day, time, point, compound_id, compound, group, organisers }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -44,7 +259,7 @@ pub async fn get_roster(
         Some(s) => svc::parse_date(s)?,
         None => svc::today(),
     };
-    Ok(Json(svc::view(&state.db, community.id, from, q.days.unwrap_or(7)).await?))
+    Ok(Json(svc::view(&state.db, community.id, from, q.days.unwrap_or(7)).await?.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/communities/{code}/roster", tag = "work",
@@ -60,7 +275,7 @@ pub async fn generate_roster(
     input: Result<Json<GenerateInput>, JsonRejection>,
 ) -> Result<Json<Outcome>, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    let input = body(input)?;
+    let input: svc::GenerateInput = body(input)?.into();
     let e = mobilise::entry(
         Some(&user),
         "roster_generate",
@@ -69,7 +284,7 @@ pub async fn generate_roster(
         &community,
         peer.text(),
     );
-    Ok(Json(svc::generate(&state.db, &community, &input, user.lang, e).await?))
+    Ok(Json(svc::generate(&state.db, &community, &input, user.lang, e).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -113,7 +328,7 @@ pub async fn swap(
     responses((status = 200, body = Vec<MyShift>), (status = 401, body = ErrorBody)))]
 pub async fn my_shifts(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<MyShift>>, AppError> {
     Ok(Json(match mob::volunteer_by_user(&state.db.read, user.id).await? {
-        Some(v) => svc::my_shifts(&state.db, v.id, v.community_id).await?,
+        Some(v) => svc::my_shifts(&state.db, v.id, v.community_id).await?.into_iter().map(MyShift::from).collect(),
         None => Vec::new(),
     }))
 }
@@ -132,7 +347,8 @@ pub async fn get_timetable(
         Some(s) => svc::parse_date(s)?,
         None => svc::today(),
     };
-    Ok(Json(svc::timetable(&state.db, &community, from, q.days.unwrap_or(7).clamp(1, 31)).await?))
+    let slots = svc::timetable(&state.db, &community, from, q.days.unwrap_or(7).clamp(1, 31)).await?;
+    Ok(Json(slots.into_iter().map(SlotView::from).collect()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -153,7 +369,7 @@ pub async fn generate_timetable(
     input: Result<Json<TimetableInput>, JsonRejection>,
 ) -> Result<Json<TimetableResult>, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    let input = body(input)?;
+    let input: svc::TimetableInput = body(input)?.into();
     let e = mobilise::entry(
         Some(&user),
         "groupbuy_generate",

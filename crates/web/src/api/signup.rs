@@ -18,7 +18,66 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorBody};
 use crate::mobilise::{self, bad};
 use crate::security::ClientIp;
-use crate::work::{self, EntryLine, SheetInput};
+use crate::work;
+
+use super::rosters::MyShift;
+
+// The API's own copies of the sheet shapes of `crate::work`: the same JSON and
+// the same descriptions, so the service needs no utoipa.
+
+/// A new sheet as a form or a JSON body gives it.
+#[derive(Deserialize, ToSchema)]
+pub struct SheetInput {
+    pub title: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// What quantities count, e.g. "箱".
+    #[serde(default)]
+    pub unit: Option<String>,
+    pub capacity: i32,
+    #[serde(default)]
+    pub quantity_max: Option<i32>,
+    #[serde(default)]
+    pub quantity_total: Option<i32>,
+    /// "2022-04-06 22:30" (Beijing time) or RFC 3339.
+    #[serde(default)]
+    pub deadline: Option<String>,
+    /// `Skill` code required to join.
+    #[serde(default)]
+    pub skill: Option<String>,
+    /// `VolunteerKind` code required to join.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Only this group's members may join.
+    #[serde(default)]
+    pub group: Option<Uuid>,
+}
+
+impl From<SheetInput> for work::SheetInput {
+    fn from(input: SheetInput) -> Self {
+        let SheetInput { title, note, unit, capacity, quantity_max, quantity_total, deadline, skill, kind, group } =
+            input;
+        work::SheetInput { title, note, unit, capacity, quantity_max, quantity_total, deadline, skill, kind, group }
+    }
+}
+
+/// One person on a sheet, as lists show them.
+#[derive(Serialize, ToSchema)]
+pub struct EntryLine {
+    pub seq: i32,
+    pub name: String,
+    pub quantity: i32,
+    /// confirmed / waiting / withdrawn
+    pub status: String,
+    pub mine: bool,
+}
+
+impl From<work::EntryLine> for EntryLine {
+    fn from(line: work::EntryLine) -> Self {
+        let work::EntryLine { seq, name, quantity, status, mine } = line;
+        EntryLine { seq, name, quantity, status, mine }
+    }
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct SheetDto {
@@ -58,7 +117,7 @@ async fn dto(state: &AppState, user: &CurrentUser, sheet: signup_sheet::Model) -
         quantity_total: sheet.quantity_total,
         quantity_confirmed: sheet.quantity_confirmed,
         deadline: sheet.deadline.map(rfc),
-        entries,
+        entries: entries.into_iter().map(EntryLine::from).collect(),
         text,
     })
 }
@@ -80,7 +139,7 @@ pub async fn open_sheet(
     input: Result<Json<SheetInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    let input = body(input)?;
+    let input: work::SheetInput = body(input)?.into();
     let sheet = work::open_sheet(&state, &user, &community, &input, peer.text()).await?;
     Ok((StatusCode::CREATED, Json(dto(&state, &user, sheet).await?)).into_response())
 }
@@ -163,11 +222,125 @@ pub async fn withdraw(
     Ok(Json(WithdrawResult { promoted: work::withdraw_as(&state, &user, &sheet).await? }))
 }
 
+// The API's own copies of "my work" (`crate::work::MyWork` and its parts).
+
+/// A sheet as the volunteer's own list shows it.
+#[derive(Serialize, ToSchema)]
+pub struct MySheet {
+    pub id: Uuid,
+    pub title: String,
+    /// confirmed / waiting, or empty for a sheet one may join.
+    pub status: String,
+    /// Arrival number on the sheet, 0 when not on it.
+    pub seq: i32,
+    pub confirmed: i32,
+    pub capacity: i32,
+    /// Local deadline, empty when none.
+    pub deadline: String,
+}
+
+impl From<work::MySheet> for MySheet {
+    fn from(sheet: work::MySheet) -> Self {
+        let work::MySheet { id, title, status, seq, confirmed, capacity, deadline } = sheet;
+        MySheet { id, title, status, seq, confirmed, capacity, deadline }
+    }
+}
+
+/// A live task the volunteer is assigned to or holds.
+#[derive(Serialize, ToSchema)]
+pub struct MyTaskLine {
+    pub id: Uuid,
+    pub title: String,
+    pub state: String,
+    pub when: String,
+}
+
+impl From<work::MyTaskLine> for MyTaskLine {
+    fn from(line: work::MyTaskLine) -> Self {
+        let work::MyTaskLine { id, title, state, when } = line;
+        MyTaskLine { id, title, state, when }
+    }
+}
+
+/// A live claim, with its expiry for the countdown.
+#[derive(Serialize, ToSchema)]
+pub struct MyClaim {
+    pub id: Uuid,
+    /// What is claimed: a task's title or a building's name.
+    pub subject: String,
+    /// The task's page, for a task.
+    pub task: Option<Uuid>,
+    /// RFC 3339, for the countdown.
+    pub expires_at: String,
+    /// Local time, for reading without scripts.
+    pub expires_local: String,
+}
+
+impl From<work::MyClaim> for MyClaim {
+    fn from(claim: work::MyClaim) -> Self {
+        let work::MyClaim { id, subject, task, expires_at, expires_local } = claim;
+        MyClaim { id, subject, task, expires_at, expires_local }
+    }
+}
+
+/// Everything on one volunteer's plate.
+#[derive(Serialize, ToSchema)]
+pub struct MyWork {
+    pub name: String,
+    /// Moved up from a waiting list in the last three days: the in-app notice.
+    pub promoted: Vec<MySheet>,
+    pub tasks: Vec<MyTaskLine>,
+    pub claims: Vec<MyClaim>,
+    /// The next shifts (at most five) and how many more follow.
+    pub shifts: Vec<MyShift>,
+    pub more_shifts: usize,
+    /// Hours on duty this week (Monday to Sunday, Beijing time), and the community's weekly cap.
+    pub week_hours: String,
+    pub week_cap_hours: u32,
+    /// Open sheets one is on.
+    pub my_sheets: Vec<MySheet>,
+    /// Open sheets one may join.
+    pub open_sheets: Vec<MySheet>,
+    /// Buildings whose delivery run one may claim (id, "compound building").
+    pub buildings: Vec<(Uuid, String)>,
+}
+
+impl From<work::MyWork> for MyWork {
+    fn from(work: work::MyWork) -> Self {
+        let work::MyWork {
+            name,
+            promoted,
+            tasks,
+            claims,
+            shifts,
+            more_shifts,
+            week_hours,
+            week_cap_hours,
+            my_sheets,
+            open_sheets,
+            buildings,
+        } = work;
+        MyWork {
+            name,
+            promoted: promoted.into_iter().map(MySheet::from).collect(),
+            tasks: tasks.into_iter().map(MyTaskLine::from).collect(),
+            claims: claims.into_iter().map(MyClaim::from).collect(),
+            shifts: shifts.into_iter().map(MyShift::from).collect(),
+            more_shifts,
+            week_hours,
+            week_cap_hours,
+            my_sheets: my_sheets.into_iter().map(MySheet::from).collect(),
+            open_sheets: open_sheets.into_iter().map(MySheet::from).collect(),
+            buildings,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/me/work", tag = "work",
-    responses((status = 200, body = work::MyWork, description = "the caller's tasks, claims, next shifts, hours this week and sheets"),
+    responses((status = 200, body = MyWork, description = "the caller's tasks, claims, next shifts, hours this week and sheets"),
         (status = 404, body = ErrorBody, description = "the account is not linked to a volunteer")))]
-pub async fn my_work(State(state): State<AppState>, user: CurrentUser) -> Result<Json<work::MyWork>, AppError> {
-    work::my_work(&state, &user).await?.map(Json).ok_or_else(|| AppError::NotFound {
+pub async fn my_work(State(state): State<AppState>, user: CurrentUser) -> Result<Json<MyWork>, AppError> {
+    work::my_work(&state, &user).await?.map(|w| Json(MyWork::from(w))).ok_or_else(|| AppError::NotFound {
         zh: "你的账号没有关联志愿者报到记录".into(),
         en: "this account is not linked to a volunteer".into(),
     })

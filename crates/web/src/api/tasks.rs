@@ -19,15 +19,181 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorBody};
 use crate::mobilise::{self, bad};
 use crate::security::ClientIp;
-use crate::tasks::{self as svc, TaskDetail, TaskInput};
+use crate::tasks as svc;
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     json.map(|Json(t)| t).map_err(|_| bad("请求内容不正确", "malformed request body"))
 }
 
+// The API's own copies of the task shapes of `crate::tasks`: the same JSON and
+// the same descriptions, so the service needs no utoipa.
+
+/// A new task as a form or a JSON body gives it.
+#[derive(Deserialize, ToSchema)]
+pub struct TaskInput {
+    pub title: String,
+    /// `TaskKind` code (or label).
+    pub kind: String,
+    /// Code of a compound or building of the community.
+    #[serde(default)]
+    pub place: Option<String>,
+    /// Free text for the place ("3号门岗").
+    #[serde(default)]
+    pub place_text: Option<String>,
+    /// "2022-04-06 22:30" (Beijing time) or RFC 3339.
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    #[serde(default = "one")]
+    pub headcount: i32,
+    /// urgent / high / normal
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// `Skill` codes.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// A sign-up sheet (接龙) opened for this task.
+    #[serde(default)]
+    pub signup_sheet: Option<Uuid>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+impl From<TaskInput> for svc::TaskInput {
+    fn from(input: TaskInput) -> Self {
+        let TaskInput { title, kind, place, place_text, starts_at, ends_at, headcount, priority, skills, signup_sheet } =
+            input;
+        svc::TaskInput { title, kind, place, place_text, starts_at, ends_at, headcount, priority, skills, signup_sheet }
+    }
+}
+
+/// One line of a task's history.
+#[derive(Serialize, ToSchema)]
+pub struct EventLine {
+    /// Beijing time.
+    pub at: String,
+    pub by: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub what: String,
+    /// What happened, in the reader's language.
+    pub text: String,
+}
+
+impl From<svc::EventLine> for EventLine {
+    fn from(line: svc::EventLine) -> Self {
+        let svc::EventLine { at, by, from, to, what, text } = line;
+        EventLine { at, by, from, to, what, text }
+    }
+}
+
+/// A live claim as shown.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimLine {
+    pub id: Uuid,
+    pub volunteer_id: Uuid,
+    pub volunteer: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// Beijing time.
+    pub expires_local: String,
+    pub minutes_left: i64,
+    pub mine: bool,
+}
+
+impl From<svc::ClaimLine> for ClaimLine {
+    fn from(line: svc::ClaimLine) -> Self {
+        let svc::ClaimLine { id, volunteer_id, volunteer, expires_at, expires_local, minutes_left, mine } = line;
+        ClaimLine { id, volunteer_id, volunteer, expires_at, expires_local, minutes_left, mine }
+    }
+}
+
+/// A task with everything its page and the API show.
+#[derive(Serialize, ToSchema)]
+pub struct TaskDetail {
+    pub id: Uuid,
+    pub community: String,
+    pub title: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub place: Option<String>,
+    pub place_text: Option<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub headcount: i32,
+    pub priority: String,
+    pub priority_label: String,
+    pub skills: Vec<String>,
+    pub state: String,
+    pub state_label: String,
+    pub branch_id: Option<Uuid>,
+    pub group_id: Option<Uuid>,
+    pub signup_sheet_id: Option<Uuid>,
+    pub reason: Option<String>,
+    pub assignees: Vec<(Uuid, String)>,
+    pub claim: Option<ClaimLine>,
+    pub events: Vec<EventLine>,
+}
+
+impl From<svc::TaskDetail> for TaskDetail {
+    fn from(detail: svc::TaskDetail) -> Self {
+        let svc::TaskDetail {
+            id,
+            community,
+            title,
+            kind,
+            kind_label,
+            place,
+            place_text,
+            starts_at,
+            ends_at,
+            headcount,
+            priority,
+            priority_label,
+            skills,
+            state,
+            state_label,
+            branch_id,
+            group_id,
+            signup_sheet_id,
+            reason,
+            assignees,
+            claim,
+            events,
+        } = detail;
+        TaskDetail {
+            id,
+            community,
+            title,
+            kind,
+            kind_label,
+            place,
+            place_text,
+            starts_at,
+            ends_at,
+            headcount,
+            priority,
+            priority_label,
+            skills,
+            state,
+            state_label,
+            branch_id,
+            group_id,
+            signup_sheet_id,
+            reason,
+            assignees,
+            claim: claim.map(ClaimLine::from),
+            events: events.into_iter().map(EventLine::from).collect(),
+        }
+    }
+}
+
 async fn detail_of(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<TaskDetail, AppError> {
     let (t, community) = svc::task_for(state, user, id, Action::Read).await?;
-    svc::detail(state, user, &t, &community).await
+    Ok(svc::detail(state, user, &t, &community).await?.into())
 }
 
 #[utoipa::path(post, path = "/api/v1/communities/{code}/tasks", tag = "work",
@@ -43,9 +209,10 @@ pub async fn create_task(
     input: Result<Json<TaskInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    let input = body(input)?;
+    let input: svc::TaskInput = body(input)?.into();
     let t = svc::create_task(&state, &user, &community, &input, peer.text()).await?;
-    Ok((StatusCode::CREATED, Json(svc::detail(&state, &user, &t, &community).await?)).into_response())
+    let detail = TaskDetail::from(svc::detail(&state, &user, &t, &community).await?);
+    Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "work",

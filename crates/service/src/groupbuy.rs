@@ -1,0 +1,161 @@
+//! The group-buy timetable (团购时间表, SPEC §4.5): which compound collects
+//! at which pickup point when, rotated by the pure `domain::groupbuy`, with
+//! the group on duty and the organisers of each compound.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use shouwang_db::entity::region;
+use shouwang_db::{audit, mobilisation as mob, rosters as store};
+use time::Date;
+use uuid::Uuid;
+
+use shouwang_domain::roster;
+
+use crate::rosters::{DAY, clock, day_start, parse_date};
+use crate::{Context, Error, invalid};
+
+
+/// How to lay out the timetable.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TimetableInput {
+    /// First day, `YYYY-MM-DD`.
+    pub first_day: String,
+    /// 1 to 31.
+    pub days: u32,
+    /// Pickup points, e.g. `["东门", "西门"]`; every time window serves one
+    /// compound at each point.
+    pub points: Vec<String>,
+    /// Hour the first window starts (0 to 23).
+    pub start_hour: u32,
+    /// Length of a window in minutes (10 to 240).
+    pub window_minutes: u32,
+    /// Windows per day.
+    pub windows: u32,
+}
+
+/// One slot as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlotView {
+    pub day: String,
+    pub time: String,
+    pub point: String,
+    pub compound_id: Uuid,
+    pub compound: String,
+    pub group: Option<String>,
+    pub organisers: Vec<String>,
+}
+
+/// Rotates the community's compounds over the days and slots and stores
+/// the timetable (replacing those days).
+pub async fn generate_timetable(
+    ctx: &Context,
+    community: &region::Model,
+    input: &TimetableInput,
+    entry: audit::Entry,
+) -> Result<usize, Error> {
+    let db = &ctx.db;
+    let first = parse_date(&input.first_day)?;
+    let points: Vec<String> = input
+        .points
+        .iter()
+        .flat_map(|p| p.split([',', '，', '、']))
+        .map(shouwang_domain::text::normalize)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if points.is_empty() || points.len() > 20 {
+        return Err(invalid("请填写1到20个取货点", "give 1 to 20 pickup points"));
+    }
+    if !(1..=31).contains(&input.days)
+        || !(10..=240).contains(&input.window_minutes)
+        || !(1..=24).contains(&input.windows)
+        || input.start_hour > 23
+        || i64::from(input.start_hour) * 60 + i64::from(input.windows * input.window_minutes) > DAY
+    {
+        return Err(invalid("时间安排不合理：时段须在当天之内", "the windows must fit within one day"));
+    }
+    let compounds = mob::compounds_of_community(&db.read, community).await?;
+    if compounds.is_empty() {
+        return Err(invalid("本社区还没有小区", "this community has no compounds yet"));
+    }
+    // Every group covering a compound, in group order: a compound two groups
+    // share is served by them in turn, day by day, so every group gets duty.
+    let mut groups_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for g in mob::groups_of_community(&db.read, community.id).await? {
+        for (c, _) in &g.compounds {
+            groups_of.entry(*c).or_default().push(g.group.id);
+        }
+    }
+    let slots_per_day = points.len() * input.windows as usize;
+    let first_day = roster::day_of(day_start(first));
+    let turns = shouwang_domain::groupbuy::rotate(compounds.len(), slots_per_day, first_day, input.days);
+    let slots: Vec<store::NewSlot> = turns
+        .iter()
+        .filter_map(|t| {
+            let day = roster::date_of_day(t.day)?;
+            let window = t.slot as usize / points.len();
+            let start = i64::from(input.start_hour) * 60 + window as i64 * i64::from(input.window_minutes);
+            let c = &compounds[t.compound];
+            Some(store::NewSlot {
+                day,
+                slot: i32::try_from(t.slot).unwrap_or(i32::MAX),
+                point: points[t.slot as usize % points.len()].clone(),
+                starts: clock(start),
+                ends: clock(start + i64::from(input.window_minutes)),
+                compound_id: c.id,
+                group_id: groups_of
+                    .get(&c.id)
+                    .filter(|gs| !gs.is_empty())
+                    .map(|gs| gs[usize::try_from(t.day.rem_euclid(gs.len() as i64)).unwrap_or(0)]),
+            })
+        })
+        .collect();
+    store::store_timetable(db, community.id, &slots, entry).await?;
+    Ok(slots.len())
+}
+
+/// The timetable from `from` on (at most `days` days).
+pub async fn timetable(ctx: &Context, community: &region::Model, from: Date, days: u32) -> Result<Vec<SlotView>, Error> {
+    let db = &ctx.db;
+    let until = from.saturating_add(time::Duration::days(i64::from(days)));
+    let names: HashMap<Uuid, String> =
+        mob::compounds_of_community(&db.read, community).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let groups: HashMap<Uuid, String> = mob::groups_of_community(&db.read, community.id)
+        .await?
+        .into_iter()
+        .map(|g| (g.group.id, g.group.name))
+        .collect();
+    let organisers = store::organisers(&db.read, community.id).await?;
+    Ok(store::timetable(&db.read, community.id, from)
+        .await?
+        .into_iter()
+        .filter(|s| s.day < until)
+        .map(|s| SlotView {
+            day: s.day.to_string(),
+            time: format!("{}–{}", s.starts, s.ends),
+            point: s.point,
+            compound: names.get(&s.compound_id).cloned().unwrap_or_default(),
+            compound_id: s.compound_id,
+            group: s.group_id.and_then(|g| groups.get(&g).cloned()),
+            organisers: organisers
+                .get(&s.compound_id)
+                .map(|os| {
+                    os.iter()
+                        .map(|o| match &o.phone_masked {
+                            Some(p) => format!("{} {p}", o.name),
+                            None => o.name.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// "2022-04-06 08:00–08:30 东门" for a compound's next slot, if any.
+pub async fn next_slot_text(ctx: &Context, compound_id: Uuid) -> Result<Option<String>, Error> {
+    let db = &ctx.db;
+    Ok(store::next_slot_of_compound(&db.read, compound_id, ctx.clock.today())
+        .await?
+        .map(|s| format!("{} {}–{} {}", s.day, s.starts, s.ends, s.point)))
+}

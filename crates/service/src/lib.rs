@@ -1,0 +1,230 @@
+//! Every use case of Shouwang, shared by the pages, the JSON API, the command
+//! line and the demo. A use case takes a [`Context`] (what the program has:
+//! the database, the ID hasher, the sign-up joiner, the clock), an [`Actor`]
+//! (who asks: an account, the command line or the demo, or the public) and
+//! plain inputs; it checks access through the one `domain::access::decide`,
+//! writes with its audit entry in the same transaction, and answers plain
+//! data or an [`Error`].
+//!
+//! No HTTP and no templates live here: the web crate parses a request, calls
+//! one function of this crate and renders what it answers.
+
+pub mod groupbuy;
+pub mod groups;
+pub mod reactions;
+pub mod registry;
+pub mod rosters;
+pub mod signup;
+pub mod tasks;
+pub mod tokens;
+pub mod volunteers;
+
+use std::path::PathBuf;
+
+use shouwang_db::entity::region;
+use shouwang_db::{Db, DbError, audit};
+use shouwang_domain::access::{self, Action, Resource};
+use shouwang_domain::{Clock, IdHasher, Lang, RegionCode, Role};
+use uuid::Uuid;
+
+/// What every use case may use; cheap to clone.
+#[derive(Clone)]
+pub struct Context {
+    pub db: Db,
+    pub hasher: IdHasher,
+    /// Group commit of sign-up sheet joins on this instance.
+    pub joiner: shouwang_db::signup::Joiner,
+    pub clock: Clock,
+    /// The program that reads uploaded spreadsheets in a child process
+    /// (`shouwang parse-roster`); `None` reads them in-process (tests, CLI).
+    pub roster_parser: Option<PathBuf>,
+}
+
+impl Context {
+    /// A context on `db`; starts this instance's sign-up joiner.
+    pub fn new(db: Db, hasher: IdHasher, clock: Clock) -> Context {
+        Context { joiner: shouwang_db::signup::Joiner::start(db.clone()), db, hasher, clock, roster_parser: None }
+    }
+}
+
+/// Who asks: an account (from a session or an API token), the operator at
+/// the command line, the demo, or the public (the duty form).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The account; `None` for the command line, the demo and the public.
+    pub user_id: Option<Uuid>,
+    pub username: String,
+    /// The name shown in histories (a task's events).
+    pub display_name: String,
+    pub role: Role,
+    pub personal_grant: bool,
+    /// The region path the role applies under (`/` for the whole tree).
+    pub scope_path: String,
+    pub lang: Lang,
+    /// The client address, for the audit log.
+    pub peer: Option<String>,
+}
+
+impl Actor {
+    /// The operator at the command line, or the demo: the whole tree, every right.
+    pub fn operator(name: &str) -> Actor {
+        Actor {
+            user_id: None,
+            username: name.to_string(),
+            display_name: name.to_string(),
+            role: Role::CommunityAdmin,
+            personal_grant: true,
+            scope_path: "/".to_string(),
+            lang: Lang::Zh,
+            peer: None,
+        }
+    }
+
+    /// Someone without an account (the public duty form).
+    pub fn public(peer: Option<String>, lang: Lang) -> Actor {
+        Actor {
+            user_id: None,
+            username: "public".to_string(),
+            display_name: "public".to_string(),
+            role: Role::Volunteer,
+            personal_grant: false,
+            scope_path: "/-".to_string(),
+            lang,
+            peer,
+        }
+    }
+
+    /// The one authorization check: role, resource, action and scope.
+    pub fn can(&self, resource: Resource, action: Action, target_path: &str) -> bool {
+        access::decide(self.role, self.personal_grant, &self.scope_path, resource, action, target_path)
+    }
+
+    pub fn require(&self, resource: Resource, action: Action, target_path: &str) -> Result<(), Error> {
+        if self.can(resource, action, target_path) { Ok(()) } else { Err(Error::Forbidden) }
+    }
+
+    /// An audit entry for this actor's action on a community.
+    pub fn entry(
+        &self,
+        action: &'static str,
+        target_kind: &'static str,
+        target_id: Option<String>,
+        community: &region::Model,
+    ) -> audit::Entry {
+        audit::Entry {
+            user_id: self.user_id,
+            username: self.username.clone(),
+            action,
+            target_kind,
+            target_id,
+            region_path: Some(community.path.clone()),
+            detail: serde_json::json!({}),
+            peer: self.peer.clone(),
+        }
+    }
+
+    /// The actor as a task's history names it.
+    pub fn task_actor(&self) -> shouwang_db::tasks::Actor {
+        shouwang_db::tasks::Actor { user_id: self.user_id, name: self.display_name.clone() }
+    }
+}
+
+/// A message in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Message {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Message {
+        Message { zh: zh.into(), en: en.into() }
+    }
+
+    pub fn pick(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Why a use case did not happen. Nothing was changed in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// What was asked for does not exist, or not where the actor may see it.
+    #[error("not found: {}", .0.en)]
+    NotFound(Message),
+    /// The actor may not do this here.
+    #[error("forbidden")]
+    Forbidden,
+    /// The request is not valid as it stands (a typing slip, a bad value).
+    #[error("invalid: {}", .0.en)]
+    Invalid(Message),
+    /// The request contradicts what someone else did just now.
+    #[error("conflict: {}", .0.en)]
+    Conflict(Message),
+    /// A fault of the program or its database, not of the request.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Error::NotFound(m) | Error::Invalid(m) | Error::Conflict(m) => m.pick(lang).to_string(),
+            Error::Forbidden => lang.pick("无权进行此操作", "not allowed").to_string(),
+            Error::Internal(_) => lang.pick("服务器内部错误，请稍后再试", "internal error; please try again later").to_string(),
+        }
+    }
+}
+
+/// A request that is not valid as it stands.
+pub fn invalid(zh: impl Into<String>, en: impl Into<String>) -> Error {
+    Error::Invalid(Message::new(zh, en))
+}
+
+/// Something asked for that is not there.
+pub fn not_found(zh: impl Into<String>, en: impl Into<String>) -> Error {
+    Error::NotFound(Message::new(zh, en))
+}
+
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Error {
+        let message = || Message::new(e.message(Lang::Zh), e.message(Lang::En));
+        match &e {
+            DbError::NotFound { .. } => Error::NotFound(message()),
+            DbError::Forbidden => Error::Forbidden,
+            DbError::Invalid { .. } | DbError::UnsupportedUrl => Error::Invalid(message()),
+            DbError::Db(_) | DbError::Sqlx(_) => Error::Internal(format!("{e:#}")),
+        }
+    }
+}
+
+/// The community named by `code`, checked against the actor's access.
+pub async fn community_for(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    resource: Resource,
+    action: Action,
+) -> Result<region::Model> {
+    let missing = || not_found("找不到该社区", "community not found");
+    let code = RegionCode::parse(code).map_err(|_| missing())?;
+    let community = shouwang_db::registry::community_by_code(&ctx.db.read, &code).await?;
+    actor.require(resource, action, &community.path)?;
+    Ok(community)
+}
+
+/// The volunteer record of the actor's account, if it has one.
+pub(crate) async fn volunteer_of(
+    ctx: &Context,
+    actor: &Actor,
+) -> Result<Option<shouwang_db::entity::volunteer::Model>> {
+    match actor.user_id {
+        Some(user) => Ok(shouwang_db::mobilisation::volunteer_by_user(&ctx.db.read, user).await?),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,420 @@
+//! Sign-up sheets (接龙, SPEC §4.4): opening one, joining and withdrawing as
+//! oneself, the sheet as WeChat text; and a volunteer's "my work", the phone
+//! view of everything they are on.
+
+use serde::{Deserialize, Serialize};
+use shouwang_db::entity::{region, signup_sheet};
+use shouwang_db::signup::{self, Joined, NewSheet};
+use shouwang_db::{mobilisation as mob, registry};
+use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::signup::{Applicant, Eligibility, EntryStatus, Line, jielong_text};
+use shouwang_domain::{DutyStatus, HealthStatus, Lang, Skill, SkillSet, VolunteerKind, clock};
+use uuid::Uuid;
+
+use crate::{Actor, Context, Error, invalid};
+
+/// A new sheet as a form or a JSON body gives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SheetInput {
+    pub title: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// What quantities count, e.g. "箱".
+    #[serde(default)]
+    pub unit: Option<String>,
+    pub capacity: i32,
+    #[serde(default)]
+    pub quantity_max: Option<i32>,
+    #[serde(default)]
+    pub quantity_total: Option<i32>,
+    /// "2022-04-06 22:30" (Beijing time) or RFC 3339.
+    #[serde(default)]
+    pub deadline: Option<String>,
+    /// `Skill` code required to join.
+    #[serde(default)]
+    pub skill: Option<String>,
+    /// `VolunteerKind` code required to join.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Only this group's members may join.
+    #[serde(default)]
+    pub group: Option<Uuid>,
+}
+
+fn parse_deadline(s: &str) -> Result<time::OffsetDateTime, Error> {
+    let s = s.trim();
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(t);
+    }
+    clock::parse_minute(s)
+        .ok_or_else(|| invalid("截止时间格式应为 2022-04-06 22:30", "the deadline should look like 2022-04-06 22:30"))
+}
+
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(shouwang_domain::text::normalize).filter(|t| !t.is_empty())
+}
+
+/// Opens a sheet in a community (the caller checked `Work/Write` there).
+pub async fn open_sheet(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    input: &SheetInput,
+) -> Result<signup_sheet::Model, Error> {
+    open_sheet_for(ctx, actor, community, input, None).await
+}
+
+/// [`open_sheet`], as a task's sheet when `for_task` is given.
+pub async fn open_sheet_for(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    input: &SheetInput,
+    for_task: Option<(Uuid, shouwang_db::tasks::Actor)>,
+) -> Result<signup_sheet::Model, Error> {
+    let skill = match clean(&input.skill) {
+        None => None,
+        Some(s) => Some(Skill::from_code(&s).ok_or_else(|| invalid("未知的特长", "unknown skill"))?.code().to_string()),
+    };
+    let kind = match clean(&input.kind) {
+        None => None,
+        Some(k) => {
+            Some(VolunteerKind::from_code(&k).ok_or_else(|| invalid("未知的类别", "unknown kind"))?.code().to_string())
+        }
+    };
+    if let Some(g) = input.group {
+        let group = mob::group_by_id(&ctx.db.read, g).await?;
+        if group.is_none_or(|g| g.community_id != community.id) {
+            return Err(invalid("该小组不属于本社区", "that group is not in this community"));
+        }
+    }
+    let deadline = clean(&input.deadline).map(|d| parse_deadline(&d)).transpose()?;
+    if deadline.is_some_and(|d| d <= ctx.clock.now()) {
+        return Err(invalid("截止时间已经过去", "the deadline has already passed"));
+    }
+    let new = NewSheet {
+        title: input.title.clone(),
+        note: clean(&input.note),
+        unit: clean(&input.unit).map(|u| u.chars().take(16).collect()),
+        capacity: input.capacity,
+        quantity_max: input.quantity_max,
+        quantity_total: input.quantity_total,
+        deadline,
+        skill,
+        kind,
+        group_id: input.group,
+    };
+    let e = actor.entry("signup_sheet_open", "signup_sheet", None, community);
+    Ok(signup::create_sheet_for(&ctx.db, community.id, new, crate::tokens::random_token(), actor.user_id, e, for_task)
+        .await?)
+}
+
+/// A sheet and its community, checked against the user's access.
+pub async fn sheet_for(
+    ctx: &Context,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<(signup_sheet::Model, region::Model), Error> {
+    let not_found = || crate::not_found("找不到该接龙", "sign-up sheet not found");
+    let sheet = signup::sheet_by_id(&ctx.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&ctx.db.read, sheet.community_id).await?.ok_or_else(not_found)?;
+    actor.require(Resource::Work, action, &community.path)?;
+    Ok((sheet, community))
+}
+
+/// Who may join a sheet.
+fn rule_of(sheet: &signup_sheet::Model) -> Eligibility {
+    Eligibility {
+        skill: sheet.skill.as_deref().and_then(Skill::from_code),
+        kind: sheet.kind.as_deref().and_then(VolunteerKind::from_code),
+        group: sheet.group_id.map(|g| g.to_string()),
+    }
+}
+
+/// A volunteer as the eligibility rules see them.
+fn applicant_of<'a>(me: &shouwang_db::entity::volunteer::Model, group: Option<&'a str>) -> Applicant<'a> {
+    Applicant {
+        kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
+        skills: SkillSet::from_codes(&me.skills),
+        group,
+        verified: me.status == DutyStatus::Verified.code(),
+        can_serve: HealthStatus::from_code(&me.health).is_some_and(HealthStatus::can_serve),
+    }
+}
+
+/// Joins a sheet as the volunteer this account belongs to. The access and
+/// eligibility checks run inside the instance's batch writer (see
+/// [`signup::Joiner`]), against the sheet and volunteer records it loads once
+/// per batch, so a burst of joins costs the database little per person.
+pub async fn join_as(ctx: &Context, actor: &Actor, sheet_id: Uuid, quantity: i32) -> Result<Joined, Error> {
+    let Some(account) = actor.user_id else { return Err(Error::Forbidden) };
+    let caller = actor.clone();
+    let gate: signup::Gate = Box::new(move |c: &signup::JoinContext<'_>| {
+        if !caller.can(Resource::Work, Action::Read, &c.community.path) {
+            return Err(shouwang_db::DbError::Forbidden);
+        }
+        let Some(me) = c.volunteer else { return Ok(()) };
+        let group = c.group.map(|g| g.to_string());
+        match rule_of(c.sheet).check(&applicant_of(me, group.as_deref())) {
+            Some(why) => Err(shouwang_db::DbError::invalid(why.message(Lang::Zh), why.message(Lang::En))),
+            None => Ok(()),
+        }
+    });
+    Ok(ctx.joiner.join(sheet_id, account, quantity, gate).await?)
+}
+
+/// Withdraws the account's volunteer; returns how many moved up from the waiting list.
+pub async fn withdraw_as(ctx: &Context, actor: &Actor, sheet: &signup_sheet::Model) -> Result<usize, Error> {
+    let me = crate::volunteer_of(ctx, actor)
+        .await?
+        .filter(|v| v.community_id == sheet.community_id)
+        .ok_or_else(|| invalid("你不在此接龙中", "you are not on this sheet"))?;
+    Ok(signup::withdraw(&ctx.db, sheet.id, me.id).await?.len())
+}
+
+/// One person on a sheet, as lists show them.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryLine {
+    pub seq: i32,
+    pub name: String,
+    pub quantity: i32,
+    /// confirmed / waiting / withdrawn
+    pub status: String,
+    pub mine: bool,
+}
+
+/// The people on a sheet (withdrawn ones left out) and the sheet as 接龙 text.
+pub async fn sheet_lines(
+    ctx: &Context,
+    sheet: &signup_sheet::Model,
+    me: Option<Uuid>,
+    lang: Lang,
+) -> Result<(Vec<EntryLine>, String), Error> {
+    let entries = signup::entries(&ctx.db.read, sheet.id).await?;
+    let lines: Vec<EntryLine> = entries
+        .iter()
+        .filter(|(e, _)| e.status != EntryStatus::Withdrawn.code())
+        .map(|(e, name)| EntryLine {
+            seq: e.seq,
+            name: name.clone(),
+            quantity: e.quantity,
+            status: e.status.clone(),
+            mine: Some(e.volunteer_id) == me,
+        })
+        .collect();
+    let counted = sheet.unit.is_some() || sheet.quantity_max.is_some() || sheet.quantity_total.is_some();
+    let as_line = |l: &EntryLine| Line { name: l.name.clone(), quantity: counted.then_some(l.quantity.max(0) as u32) };
+    let confirmed: Vec<Line> = lines.iter().filter(|l| l.status == "confirmed").map(as_line).collect();
+    let waiting: Vec<Line> = lines.iter().filter(|l| l.status == "waiting").map(as_line).collect();
+    let mut details = Vec::new();
+    if let Some(d) = sheet.deadline {
+        details.push(format!("{}{}", lang.pick("截止：", "Deadline: "), clock::minute_text(d)));
+    }
+    details.push(match lang {
+        Lang::Zh => format!("名额：{}人", sheet.capacity),
+        Lang::En => format!("Places: {}", sheet.capacity),
+    });
+    if let Some(n) = &sheet.note {
+        details.push(n.clone());
+    }
+    let text = jielong_text(&sheet.title, &details, sheet.unit.as_deref(), &confirmed, &waiting, lang);
+    Ok((lines, text))
+}
+
+// ---------------------------------------------------------------------------
+// "My work": a volunteer's phone view of everything they are on.
+
+/// A sheet as the volunteer's own list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MySheet {
+    pub id: Uuid,
+    pub title: String,
+    /// confirmed / waiting, or empty for a sheet one may join.
+    pub status: String,
+    /// Arrival number on the sheet, 0 when not on it.
+    pub seq: i32,
+    pub confirmed: i32,
+    pub capacity: i32,
+    /// Local deadline, empty when none.
+    pub deadline: String,
+}
+
+/// A live task the volunteer is assigned to or holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyTaskLine {
+    pub id: Uuid,
+    pub title: String,
+    pub state: String,
+    pub when: String,
+}
+
+/// A live claim, with its expiry for the countdown.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyClaim {
+    pub id: Uuid,
+    /// What is claimed: a task's title or a building's name.
+    pub subject: String,
+    /// The task's page, for a task.
+    pub task: Option<Uuid>,
+    /// RFC 3339, for the countdown.
+    pub expires_at: String,
+    /// Local time, for reading without scripts.
+    pub expires_local: String,
+}
+
+/// Everything on one volunteer's plate.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyWork {
+    pub name: String,
+    /// Moved up from a waiting list in the last three days: the in-app notice.
+    pub promoted: Vec<MySheet>,
+    pub tasks: Vec<MyTaskLine>,
+    pub claims: Vec<MyClaim>,
+    /// The next shifts (at most five) and how many more follow.
+    pub shifts: Vec<crate::rosters::MyShift>,
+    pub more_shifts: usize,
+    /// Hours on duty this week (Monday to Sunday, Beijing time), and the community's weekly cap.
+    pub week_hours: String,
+    pub week_cap_hours: u32,
+    /// Open sheets one is on.
+    pub my_sheets: Vec<MySheet>,
+    /// Open sheets one may join.
+    pub open_sheets: Vec<MySheet>,
+    /// Buildings whose delivery run one may claim (id, "compound building").
+    pub buildings: Vec<(Uuid, String)>,
+}
+
+fn local_deadline(d: Option<time::OffsetDateTime>) -> String {
+    d.map(clock::minute_text).unwrap_or_default()
+}
+
+fn my_sheet(sheet: &signup_sheet::Model, status: &str, seq: i32) -> MySheet {
+    MySheet {
+        id: sheet.id,
+        title: sheet.title.clone(),
+        status: status.to_string(),
+        seq,
+        confirmed: sheet.confirmed,
+        capacity: sheet.capacity,
+        deadline: local_deadline(sheet.deadline),
+    }
+}
+
+/// The account's "my work", or `None` when it is not linked to a volunteer.
+pub async fn my_work(ctx: &Context, actor: &Actor) -> Result<Option<MyWork>, Error> {
+    use shouwang_db::{rosters as roster_store, tasks as task_store};
+    use shouwang_domain::roster::{MINUTES_PER_DAY, date_of_day, day_of};
+    use shouwang_domain::task::{TaskState, WorkKind};
+
+    let read = &ctx.db.read;
+    let Some(me) = crate::volunteer_of(ctx, actor).await? else { return Ok(None) };
+    let community = registry::region_by_id(read, me.community_id).await?;
+    if let Some(c) = &community {
+        actor.require(Resource::Work, Action::Read, &c.path)?;
+    }
+    let lang = actor.lang;
+    let now = ctx.clock.now();
+
+    // Tasks and claims.
+    let tasks = task_store::tasks_of_volunteer(read, me.id).await?;
+    let live_tasks: Vec<MyTaskLine> = tasks
+        .iter()
+        .filter(|t| TaskState::from_code(&t.state).is_some_and(|s| !s.is_final()))
+        .map(|t| MyTaskLine {
+            id: t.id,
+            title: t.title.clone(),
+            state: TaskState::from_code(&t.state).map(|s| s.label(lang)).unwrap_or("").to_string(),
+            when: t.starts_at.map(clock::minute_text).unwrap_or_default(),
+        })
+        .collect();
+    let mut claims = Vec::new();
+    for c in task_store::claims_of_volunteer(read, me.id, now).await? {
+        let (subject, task) = match WorkKind::from_code(&c.work_kind) {
+            Some(WorkKind::Task) => match tasks.iter().find(|t| t.id == c.subject_id) {
+                Some(t) => (t.title.clone(), Some(t.id)),
+                None => (
+                    task_store::task_by_id(read, c.subject_id).await?.map(|t| t.title).unwrap_or_default(),
+                    Some(c.subject_id),
+                ),
+            },
+            _ => (
+                registry::region_by_id(read, c.subject_id)
+                    .await?
+                    .map(|b| format!("{}{}", lang.pick("楼栋配送：", "building run: "), b.name))
+                    .unwrap_or_default(),
+                None,
+            ),
+        };
+        claims.push(MyClaim {
+            id: c.id,
+            subject,
+            task,
+            expires_at: c.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            expires_local: clock::minute_text(c.expires_at),
+        });
+    }
+
+    // Shifts: the next few, and this week's hours.
+    let mut shifts = crate::rosters::my_shifts(ctx, me.id, me.community_id).await?;
+    let more_shifts = shifts.len().saturating_sub(5);
+    shifts.truncate(5);
+    let today = day_of(crate::rosters::now_minutes(&ctx.clock));
+    let monday = today - date_of_day(today).map_or(0, |d| i64::from(d.weekday().number_days_from_monday()));
+    let (week_start, week_end) = (monday * MINUTES_PER_DAY, (monday + 7) * MINUTES_PER_DAY);
+    let week_minutes: i64 = roster_store::shifts_of_volunteer(read, me.id, week_start)
+        .await?
+        .iter()
+        .filter(|s| s.start_min < week_end)
+        .map(|s| s.end_min.min(week_end) - s.start_min.max(week_start))
+        .sum();
+    let limits = roster_store::settings(read, me.community_id).await?;
+
+    // Sheets: the open ones one is on, the ones one may join, and promotions.
+    let open = |s: &signup_sheet::Model| s.closed_at.is_none() && s.deadline.is_none_or(|d| d > now);
+    let mine = signup::entries_of_volunteer(read, me.id).await?;
+    let status_label = |code: &str| match EntryStatus::from_code(code) {
+        Some(EntryStatus::Confirmed) => lang.pick("已报上", "confirmed"),
+        Some(EntryStatus::Waiting) => lang.pick("候补", "waiting"),
+        _ => "",
+    };
+    let promoted = mine
+        .iter()
+        .filter(|(e, _)| e.status == EntryStatus::Confirmed.code())
+        .filter(|(e, _)| e.promoted_at.is_some_and(|p| p > now - time::Duration::days(3)))
+        .map(|(e, s)| my_sheet(s, status_label(&e.status), e.seq))
+        .collect();
+    let my_sheets: Vec<MySheet> = mine
+        .iter()
+        .filter(|(e, s)| e.status != EntryStatus::Withdrawn.code() && open(s))
+        .map(|(e, s)| my_sheet(s, status_label(&e.status), e.seq))
+        .collect();
+    let group_id = mob::group_of(read, me.id).await?;
+    let buildings = match &community {
+        Some(c) => mob::buildings_for_runs(read, c, group_id).await?,
+        None => Vec::new(),
+    };
+    let group = group_id.map(|g| g.to_string());
+    let applicant = applicant_of(&me, group.as_deref());
+    let open_sheets = signup::sheets_of_community(read, me.community_id)
+        .await?
+        .iter()
+        .filter(|s| open(s) && !my_sheets.iter().any(|m| m.id == s.id))
+        .filter(|s| rule_of(s).check(&applicant).is_none())
+        .map(|s| my_sheet(s, "", 0))
+        .collect();
+
+    Ok(Some(MyWork {
+        name: me.name,
+        promoted,
+        tasks: live_tasks,
+        claims,
+        shifts,
+        more_shifts,
+        week_hours: crate::rosters::hours(u32::try_from(week_minutes.max(0)).unwrap_or(0)),
+        week_cap_hours: limits.max_week_minutes / 60,
+        my_sheets,
+        open_sheets,
+        buildings,
+    }))
+}

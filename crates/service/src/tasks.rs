@@ -1,0 +1,488 @@
+//! Tasks and claims (SPEC §4.4):
+//! create a task, send it down the chain (community → branch → group →
+//! members), move it through its states, and claim it for a while.
+//!
+//! Who may do what: `Work/Write` (committee, social worker, branch secretary,
+//! group leader) may do everything in their community; a volunteer with
+//! `Work/Read` may start, finish, report "could not complete" or check a task
+//! they are assigned to or hold a claim on, and claim tasks of their community.
+
+use serde::{Deserialize, Serialize};
+use shouwang_db::entity::{claim, region, task};
+use shouwang_db::tasks::{self as store, Changed, ClaimOutcome, NewTask};
+use shouwang_db::{mobilisation as mob, registry};
+use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::task::{Priority, TaskAction, TaskKind, TaskState, WorkKind};
+use shouwang_domain::{Lang, Skill, SkillSet, clock};
+use uuid::Uuid;
+
+use crate::{Actor, Context, Error, invalid};
+
+/// How long a claim holds, and how much an extension adds.
+pub const CLAIM_HOLD_MINUTES: i64 = 120;
+pub const CLAIM_EXTEND_MINUTES: i64 = 60;
+
+/// A new task as a form or a JSON body gives it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskInput {
+    pub title: String,
+    /// `TaskKind` code (or label).
+    pub kind: String,
+    /// Code of a compound or building of the community.
+    #[serde(default)]
+    pub place: Option<String>,
+    /// Free text for the place ("3号门岗").
+    #[serde(default)]
+    pub place_text: Option<String>,
+    /// "2022-04-06 22:30" (Beijing time) or RFC 3339.
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    #[serde(default = "one")]
+    pub headcount: i32,
+    /// urgent / high / normal
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// `Skill` codes.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// A sign-up sheet (接龙) opened for this task.
+    #[serde(default)]
+    pub signup_sheet: Option<Uuid>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+fn clean(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(shouwang_domain::text::normalize).filter(|t| !t.is_empty())
+}
+
+pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, Error> {
+    let s = s.trim();
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(t);
+    }
+    clock::parse_minute(s).ok_or_else(|| invalid("时间格式应为 2022-04-06 22:30", "times should look like 2022-04-06 22:30"))
+}
+
+/// Creates a task in a community (the caller checked `Work/Write` there).
+pub async fn create_task(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    input: &TaskInput,
+) -> Result<task::Model, Error> {
+    let kind = TaskKind::parse(&input.kind).ok_or_else(|| invalid("未知的任务类型", "unknown task kind"))?;
+    let priority = match clean(&input.priority) {
+        None => Priority::Normal,
+        Some(p) => Priority::parse(&p).ok_or_else(|| invalid("未知的优先级", "unknown priority"))?,
+    };
+    let mut skills = SkillSet::empty();
+    for s in input.skills.iter().filter(|s| !s.trim().is_empty()) {
+        skills.insert(Skill::from_code(s.trim()).ok_or_else(|| invalid("未知的特长", "unknown skill"))?);
+    }
+    let place_region_id = match clean(&input.place) {
+        None => None,
+        Some(code) => {
+            let code = shouwang_domain::RegionCode::parse(&code).map_err(|_| invalid("未知的地点", "unknown place"))?;
+            let place = registry::find_region(&ctx.db.read, &code).await?;
+            match place {
+                Some(p) if p.path.starts_with(&community.path) => Some(p.id),
+                _ => return Err(invalid("该地点不在本社区", "that place is not in this community")),
+            }
+        }
+    };
+    if let Some(sheet) = input.signup_sheet {
+        let found = shouwang_db::signup::sheet_by_id(&ctx.db.read, sheet).await?;
+        if found.is_none_or(|s| s.community_id != community.id) {
+            return Err(invalid("该接龙不属于本社区", "that sign-up sheet is not in this community"));
+        }
+    }
+    let new = NewTask {
+        title: input.title.clone(),
+        kind,
+        place_region_id,
+        place_text: clean(&input.place_text),
+        starts_at: clean(&input.starts_at).map(|s| parse_time(&s)).transpose()?,
+        ends_at: clean(&input.ends_at).map(|s| parse_time(&s)).transpose()?,
+        headcount: input.headcount,
+        priority,
+        skills: skills.to_codes(),
+        signup_sheet_id: input.signup_sheet,
+    };
+    let e = actor.entry("task_create", "task", None, community);
+    Ok(store::create_task(&ctx.db, community.id, new, &actor.task_actor(), e).await?)
+}
+
+/// A task and its community, checked against the user's access.
+/// Opens the task's sign-up sheet, filled in from the task: its title, its
+/// headcount as the places, its group (if dispatched to one) as who may join,
+/// its first required skill, and its start as the deadline. One sheet per task.
+pub async fn open_sheet_for_task(
+    ctx: &Context,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<shouwang_db::entity::signup_sheet::Model, Error> {
+    let (t, community) = task_for(ctx, actor, id, Action::Write).await?;
+    let deadline = t.starts_at.filter(|s| *s > ctx.clock.now() + time::Duration::minutes(5));
+    let input = crate::signup::SheetInput {
+        title: t.title.clone(),
+        note: t.place_text.clone(),
+        unit: None,
+        capacity: t.headcount,
+        quantity_max: None,
+        quantity_total: None,
+        deadline: deadline.map(|d| d.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
+        skill: t.skills.split(',').map(str::trim).find(|s| !s.is_empty()).map(str::to_string),
+        kind: None,
+        group: t.group_id,
+    };
+    crate::signup::open_sheet_for(ctx, actor, &community, &input, Some((t.id, actor.task_actor()))).await
+}
+
+pub async fn task_for(
+    ctx: &Context,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+) -> Result<(task::Model, region::Model), Error> {
+    let not_found = || crate::not_found("找不到该任务", "task not found");
+    let t = store::task_by_id(&ctx.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&ctx.db.read, t.community_id).await?.ok_or_else(not_found)?;
+    actor.require(Resource::Work, action, &community.path)?;
+    Ok((t, community))
+}
+
+/// The volunteer this account belongs to in the community, if any.
+pub async fn me_in(
+    ctx: &Context,
+    actor: &Actor,
+    community_id: Uuid,
+) -> Result<Option<shouwang_db::entity::volunteer::Model>, Error> {
+    Ok(crate::volunteer_of(ctx, actor).await?.filter(|v| v.community_id == community_id))
+}
+
+fn not_linked() -> Error {
+    invalid(
+        "你的账号没有关联本社区的志愿者报到记录，请联系社区",
+        "your account is not linked to a volunteer of this community; ask the committee",
+    )
+}
+
+/// Sends a task to a branch and/or a group of its community. A group that
+/// belongs to a branch takes the task through that branch.
+pub async fn dispatch(
+    ctx: &Context,
+    actor: &Actor,
+    t: &task::Model,
+    community: &region::Model,
+    branch: Option<Uuid>,
+    group: Option<Uuid>,
+) -> Result<task::Model, Error> {
+    actor.require(Resource::Work, Action::Write, &community.path)?;
+    if branch.is_none() && group.is_none() {
+        return Err(invalid("请选择支部或小组", "choose a branch or a group"));
+    }
+    let mut branch_to = None;
+    let mut group_to = None;
+    if let Some(g) = group {
+        let found = mob::group_by_id(&ctx.db.read, g).await?.filter(|x| x.community_id == community.id);
+        let g = found.ok_or_else(|| invalid("该小组不属于本社区", "that group is not in this community"))?;
+        group_to = Some((g.id, g.name.clone()));
+        if branch.is_none()
+            && let Some(b) = g.branch_id
+        {
+            branch_to = Some(b);
+        }
+    }
+    let branch = branch.or(branch_to);
+    let branch_to = match branch {
+        None => None,
+        Some(b) => {
+            let views = mob::branches_of_community(&ctx.db.read, community.id).await?;
+            let v = views
+                .into_iter()
+                .find(|v| v.branch.id == b)
+                .ok_or_else(|| invalid("该支部不属于本社区", "that branch is not in this community"))?;
+            Some((v.branch.id, v.branch.name))
+        }
+    };
+    let e = actor.entry("task_dispatch", "task", None, community);
+    Ok(store::dispatch(&ctx.db, t.id, branch_to, group_to, &actor.task_actor(), e).await?)
+}
+
+/// Assigns volunteers: of the community, and of the task's group once it has one.
+pub async fn assign(
+    ctx: &Context,
+    actor: &Actor,
+    t: &task::Model,
+    community: &region::Model,
+    volunteers: &[Uuid],
+) -> Result<usize, Error> {
+    actor.require(Resource::Work, Action::Write, &community.path)?;
+    if volunteers.is_empty() {
+        return Err(invalid("请选择要分派的人", "choose who to assign"));
+    }
+    let members: Option<Vec<Uuid>> = match t.group_id {
+        None => None,
+        Some(g) => {
+            let groups = mob::groups_of_community(&ctx.db.read, community.id).await?;
+            groups.into_iter().find(|v| v.group.id == g).map(|v| v.members.iter().map(|m| m.id).collect())
+        }
+    };
+    let of = store::communities_of(&ctx.db.read, volunteers).await?;
+    for v in volunteers {
+        if of.get(v) != Some(&community.id) {
+            return Err(invalid("该志愿者不属于本社区", "that volunteer is not of this community"));
+        }
+        if let Some(m) = &members
+            && !m.contains(v)
+        {
+            return Err(invalid("只能分派本组成员", "only members of the task's group can be assigned"));
+        }
+    }
+    let e = actor.entry("task_assign", "task", None, community);
+    Ok(store::assign(&ctx.db, t.id, volunteers, &actor.task_actor(), e).await?)
+}
+
+/// Is this user's volunteer assigned to the task or holding its claim?
+async fn works_on(ctx: &Context, actor: &Actor, t: &task::Model) -> Result<bool, Error> {
+    let Some(me) = me_in(ctx, actor, t.community_id).await? else { return Ok(false) };
+    if store::is_assigned(&ctx.db.read, t.id, me.id).await? {
+        return Ok(true);
+    }
+    let live = store::live_claim(&ctx.db.read, WorkKind::Task, t.id, ctx.clock.now()).await?;
+    Ok(live.is_some_and(|c| c.volunteer_id == me.id))
+}
+
+/// Moves a task through its states; a repeat answers the current state.
+pub async fn act(
+    ctx: &Context,
+    actor: &Actor,
+    t: &task::Model,
+    community: &region::Model,
+    action: TaskAction,
+    reason: Option<&str>,
+) -> Result<Changed, Error> {
+    let writer = actor.can(Resource::Work, Action::Write, &community.path);
+    if !writer {
+        let own = matches!(action, TaskAction::Start | TaskAction::Finish | TaskAction::Fail | TaskAction::Check);
+        if !own || !works_on(ctx, actor, t).await? {
+            return Err(Error::Forbidden);
+        }
+    }
+    let e = actor.entry("task_state", "task", None, community);
+    Ok(store::change_state(&ctx.db, t.id, action, reason, &actor.task_actor(), e).await?)
+}
+
+/// Claims a task for the account's volunteer.
+pub async fn claim_task(ctx: &Context, actor: &Actor, t: &task::Model) -> Result<ClaimOutcome, Error> {
+    let me = me_in(ctx, actor, t.community_id).await?.ok_or_else(not_linked)?;
+    let st = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
+    if st.is_final() || st == TaskState::Done {
+        return Err(invalid("任务已结束，不能认领", "the task is over: it cannot be claimed"));
+    }
+    let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
+    Ok(store::claim(&ctx.db, t.community_id, WorkKind::Task, t.id, me.id, hold, &actor.task_actor()).await?)
+}
+
+/// Claims a building's delivery run for the account's volunteer: a building
+/// of their own community, held like a task's claim (one holder at a time).
+pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Result<ClaimOutcome, Error> {
+    let not_found = || crate::not_found("找不到该楼栋", "building not found");
+    let b = registry::region_by_id(&ctx.db.read, building)
+        .await?
+        .filter(|b| b.kind == "building")
+        .ok_or_else(not_found)?;
+    let me = crate::volunteer_of(ctx, actor).await?.ok_or_else(not_linked)?;
+    let community = registry::region_by_id(&ctx.db.read, me.community_id).await?.ok_or_else(not_linked)?;
+    if !b.path.starts_with(&community.path) {
+        return Err(invalid("该楼栋不在你的社区", "that building is not in your community"));
+    }
+    actor.require(Resource::Work, Action::Read, &community.path)?;
+    let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
+    Ok(store::claim(&ctx.db, me.community_id, WorkKind::BuildingRun, b.id, me.id, hold, &actor.task_actor()).await?)
+}
+
+/// A claim the account's volunteer holds.
+async fn my_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<(claim::Model, Uuid), Error> {
+    let not_found = || crate::not_found("找不到该认领", "claim not found");
+    let c = store::claim_by_id(&ctx.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&ctx.db.read, c.community_id).await?.ok_or_else(not_found)?;
+    actor.require(Resource::Work, Action::Read, &community.path)?;
+    let me = me_in(ctx, actor, c.community_id).await?.ok_or_else(not_linked)?;
+    Ok((c, me.id))
+}
+
+pub async fn extend_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<claim::Model, Error> {
+    let (c, me) = my_claim(ctx, actor, id).await?;
+    let more = time::Duration::minutes(CLAIM_EXTEND_MINUTES);
+    Ok(store::extend(&ctx.db, c.id, me, more, &actor.task_actor()).await?)
+}
+
+pub async fn release_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<bool, Error> {
+    let (c, me) = my_claim(ctx, actor, id).await?;
+    Ok(store::release(&ctx.db, c.id, me, &actor.task_actor()).await?)
+}
+
+pub async fn hand_over(ctx: &Context, actor: &Actor, id: Uuid, to: Uuid) -> Result<claim::Model, Error> {
+    let (c, me) = my_claim(ctx, actor, id).await?;
+    let of = store::communities_of(&ctx.db.read, &[to]).await?;
+    if of.get(&to) != Some(&c.community_id) {
+        return Err(invalid("该志愿者不属于本社区", "that volunteer is not of this community"));
+    }
+    Ok(store::hand_over(&ctx.db, c.id, me, to, &actor.task_actor()).await?)
+}
+
+/// One line of a task's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventLine {
+    /// Beijing time.
+    pub at: String,
+    pub by: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub what: String,
+    /// What happened, in the reader's language.
+    pub text: String,
+}
+
+/// A live claim as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimLine {
+    pub id: Uuid,
+    pub volunteer_id: Uuid,
+    pub volunteer: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// Beijing time.
+    pub expires_local: String,
+    pub minutes_left: i64,
+    pub mine: bool,
+}
+
+/// A task with everything its page and the API show.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskDetail {
+    pub id: Uuid,
+    pub community: String,
+    pub title: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub place: Option<String>,
+    pub place_text: Option<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub headcount: i32,
+    pub priority: String,
+    pub priority_label: String,
+    pub skills: Vec<String>,
+    pub state: String,
+    pub state_label: String,
+    pub branch_id: Option<Uuid>,
+    pub group_id: Option<Uuid>,
+    pub signup_sheet_id: Option<Uuid>,
+    pub reason: Option<String>,
+    pub assignees: Vec<(Uuid, String)>,
+    pub claim: Option<ClaimLine>,
+    pub events: Vec<EventLine>,
+}
+
+fn event_text(what: &str, from: Option<&str>, to: Option<&str>, detail: Option<&str>, lang: Lang) -> String {
+    let st = |s: Option<&str>| s.and_then(TaskState::from_code).map(|s| s.label(lang)).unwrap_or("");
+    let d = detail.unwrap_or("");
+    match (what, lang) {
+        ("created", _) => lang.pick("创建任务", "created").to_string(),
+        ("dispatch_branch", Lang::Zh) => format!("派往支部 {d}"),
+        ("dispatch_branch", Lang::En) => format!("dispatched to branch {d}"),
+        ("dispatch_group", Lang::Zh) => format!("派往小组 {d}"),
+        ("dispatch_group", Lang::En) => format!("dispatched to group {d}"),
+        ("assign", Lang::Zh) => format!("分派给 {d}"),
+        ("assign", Lang::En) => format!("assigned to {d}"),
+        ("state", _) => {
+            let base = format!("{} → {}", st(from), st(to));
+            if d.is_empty() { base } else { format!("{base}（{d}）") }
+        }
+        ("claim", Lang::Zh) => format!("认领，至 {d}"),
+        ("claim", Lang::En) => format!("claimed until {d}"),
+        ("extend", Lang::Zh) => format!("延长认领至 {d}"),
+        ("extend", Lang::En) => format!("extended the claim to {d}"),
+        ("release", _) => lang.pick("放弃认领", "released the claim").to_string(),
+        ("sheet_opened", _) => lang.pick("开了接龙", "opened a sign-up sheet").to_string(),
+        ("hand_over", Lang::Zh) => format!("转交给 {d}"),
+        ("hand_over", Lang::En) => format!("handed over to {d}"),
+        (other, _) => format!("{other} {d}"),
+    }
+}
+
+pub async fn detail(
+    ctx: &Context,
+    actor: &Actor,
+    t: &task::Model,
+    community: &region::Model,
+) -> Result<TaskDetail, Error> {
+    let lang = actor.lang;
+    let events = store::events(&ctx.db.read, t.id)
+        .await?
+        .into_iter()
+        .map(|e| EventLine {
+            at: clock::minute_text(e.at),
+            text: event_text(&e.what, e.from_state.as_deref(), e.to_state.as_deref(), e.detail.as_deref(), lang),
+            by: e.by_name,
+            from: e.from_state,
+            to: e.to_state,
+            what: e.what,
+        })
+        .collect();
+    let now = ctx.clock.now();
+    let me = me_in(ctx, actor, t.community_id).await?.map(|v| v.id);
+    let claim = match store::live_claim(&ctx.db.read, WorkKind::Task, t.id, now).await? {
+        None => None,
+        Some(c) => {
+            let name = store::names_of(&ctx.db.read, &[c.volunteer_id]).await?.remove(&c.volunteer_id);
+            Some(ClaimLine {
+                id: c.id,
+                volunteer_id: c.volunteer_id,
+                volunteer: name.unwrap_or_default(),
+                expires_at: c.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                expires_local: clock::minute_text(c.expires_at),
+                minutes_left: (c.expires_at - now).whole_minutes().max(0),
+                mine: Some(c.volunteer_id) == me,
+            })
+        }
+    };
+    let place = match t.place_region_id {
+        None => None,
+        Some(p) => registry::region_by_id(&ctx.db.read, p).await?.map(|r| r.name),
+    };
+    let kind = TaskKind::from_code(&t.kind);
+    let priority = Priority::from_code(&t.priority);
+    let st = TaskState::from_code(&t.state);
+    Ok(TaskDetail {
+        id: t.id,
+        community: community.code.clone(),
+        title: t.title.clone(),
+        kind: t.kind.clone(),
+        kind_label: kind.map(|k| k.label(lang)).unwrap_or("").to_string(),
+        place,
+        place_text: t.place_text.clone(),
+        starts_at: t.starts_at.map(clock::minute_text),
+        ends_at: t.ends_at.map(clock::minute_text),
+        headcount: t.headcount,
+        priority: t.priority.clone(),
+        priority_label: priority.map(|p| p.label(lang)).unwrap_or("").to_string(),
+        skills: SkillSet::from_codes(&t.skills).iter().map(|s| s.label(lang).to_string()).collect(),
+        state: t.state.clone(),
+        state_label: st.map(|s| s.label(lang)).unwrap_or("").to_string(),
+        branch_id: t.branch_id,
+        group_id: t.group_id,
+        signup_sheet_id: t.signup_sheet_id,
+        reason: t.reason.clone(),
+        assignees: store::assignees(&ctx.db.read, t.id).await?,
+        claim,
+        events,
+    })
+}
