@@ -12,7 +12,7 @@ use shouwang_db::registry::add_region;
 use shouwang_db::testing::TestDb;
 use shouwang_domain::{IdHasher, RegionCode, RegionKind};
 use shouwang_io::{ExportMeta, ExportRow, FileKind};
-use shouwang_web::service::import_resident_file;
+use shouwang_service::registry::import_resident_file;
 
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).expect("valid code")

@@ -11,7 +11,7 @@ use shouwang_db::registry;
 use shouwang_db::{Db, DbError, DbOptions};
 use shouwang_domain::{IdHasher, Lang, RegionCode, RegionKind};
 use shouwang_io::FileKind;
-use shouwang_web::service::{export_resident_file, import_resident_file};
+use shouwang_service::registry::{export_resident_file, import_resident_file};
 use shouwang_web::{AppState, Application};
 
 use crate::cli::{BlockCommand, Cli, Command, ExportCommand, ImportCommand, IncidentCommand, RegionCommand};
@@ -43,7 +43,8 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => {
             let hasher = hasher(&config, &db).await?;
-            crate::demo::create(&db, &hasher, lang).await?;
+            let ctx = shouwang_service::Context::new(db.clone(), hasher.clone(), shouwang_domain::Clock::system());
+            crate::demo::create(&ctx, lang).await?;
             if args.no_serve {
                 Ok(ExitCode::SUCCESS)
             } else {

@@ -18,12 +18,9 @@ use anyhow::Context;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use shouwang_db::Db;
 use shouwang_db::import::{ColumnsPresent, ImportOptions, import_residents};
 use shouwang_db::registry;
-use shouwang_domain::{
-    Gender, IdCardNo, IdHasher, Lang, PhoneNumber, RegionCode, RegionKind, ResidentRecord, Tag, TagSet,
-};
+use shouwang_domain::{Gender, IdCardNo, Lang, PhoneNumber, RegionCode, RegionKind, ResidentRecord, Tag, TagSet};
 
 /// Ages are computed as of this year, so the data does not drift as time passes.
 const DEMO_YEAR: i32 = 2022;
@@ -84,7 +81,8 @@ struct CommunityPlan {
 }
 
 /// Creates or completes the demo; prints what is there.
-pub async fn create(db: &Db, hasher: &IdHasher, lang: Lang) -> anyhow::Result<()> {
+pub async fn create(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Result<()> {
+    let (db, hasher) = (&ctx.db, &ctx.hasher);
     for p in PLACES {
         let code = RegionCode::parse(p.code).context("demo code")?;
         if registry::find_region(&db.read, &code).await?.is_none() {
@@ -108,7 +106,7 @@ pub async fn create(db: &Db, hasher: &IdHasher, lang: Lang) -> anyhow::Result<()
             "demo residents"
         );
     }
-    lane_blocks(db, lang).await?;
+    lane_blocks(ctx, lang).await?;
     // Committee hotlines (synthetic), printed on the household slips.
     for (code, phone) in
         [("sy", "027-85550101"), ("js", "021-53010202"), ("ye", "021-58850303"), ("fzy", "021-57810404")]
@@ -121,15 +119,16 @@ pub async fn create(db: &Db, hasher: &IdHasher, lang: Lang) -> anyhow::Result<()
             registry::open_incident(db, &RegionCode::parse(region).context("demo code")?, name).await?;
         }
     }
-    print_summary(db, lang).await?;
-    mobilisation::create(db, lang).await?;
-    work::create(db).await?;
-    demo_account(db, lang).await
+    print_summary(ctx, lang).await?;
+    mobilisation::create(ctx, lang).await?;
+    work::create(ctx).await?;
+    demo_account(ctx, lang).await
 }
 
 /// A committee admin for 商务区第一社区, so the demo can be opened at once.
 /// The password is generated and printed the first time only.
-async fn demo_account(db: &Db, lang: Lang) -> anyhow::Result<()> {
+async fn demo_account(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Result<()> {
+    let db = &ctx.db;
     const USERNAME: &str = "sy-admin";
     if shouwang_db::accounts::find_by_username(&db.read, USERNAME).await?.is_some() {
         match lang {
@@ -165,7 +164,8 @@ async fn demo_account(db: &Db, lang: Lang) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn print_summary(db: &Db, lang: Lang) -> anyhow::Result<()> {
+async fn print_summary(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Result<()> {
+    let db = &ctx.db;
     println!("{}", lang.pick("演示数据已就绪：", "Demo data ready:"));
     for code in ["sy", "js", "ye", "fzy"] {
         let c = registry::community_by_code(&db.read, &RegionCode::parse(code).context("demo code")?).await?;
@@ -298,7 +298,8 @@ pub fn synthetic_residents(n: usize, seed: u64) -> Vec<ResidentRecord> {
 }
 
 /// 建三's lanes are sealed as blocks: every dozen or so houses behind one gate.
-async fn lane_blocks(db: &Db, lang: Lang) -> anyhow::Result<()> {
+async fn lane_blocks(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Result<()> {
+    let db = &ctx.db;
     let js = RegionCode::parse("js").context("demo code")?;
     let community = registry::community_by_code(&db.read, &js).await?;
     let existing: Vec<String> =

@@ -15,7 +15,6 @@ use shouwang_domain::roster;
 use crate::rosters::{DAY, clock, day_start, parse_date};
 use crate::{Context, Error, invalid};
 
-
 /// How to lay out the timetable.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct TimetableInput {
@@ -115,7 +114,12 @@ pub async fn generate_timetable(
 }
 
 /// The timetable from `from` on (at most `days` days).
-pub async fn timetable(ctx: &Context, community: &region::Model, from: Date, days: u32) -> Result<Vec<SlotView>, Error> {
+pub async fn timetable(
+    ctx: &Context,
+    community: &region::Model,
+    from: Date,
+    days: u32,
+) -> Result<Vec<SlotView>, Error> {
     let db = &ctx.db;
     let until = from.saturating_add(time::Duration::days(i64::from(days)));
     let names: HashMap<Uuid, String> =

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use shouwang_db::entity::{region, volunteer};
 use shouwang_db::mobilisation::{self as mob, CompoundInfo, GroupSpec, MobilisationCounts};
-use shouwang_db::{Db, registry};
+use shouwang_db::registry;
 use shouwang_domain::grouping::{self, CompoundIn, GroupRole, GroupingParams, Proposal, VolunteerIn};
 use shouwang_domain::{DutyStatus, GroupFunctionSet, HealthStatus, Lang, RegionKind, SkillSet, VolunteerKind};
 use uuid::Uuid;
@@ -95,11 +95,12 @@ fn compounds_in(compounds: &[DraftCompound]) -> Vec<CompoundIn> {
 /// covers yet (all compounds when every one is covered already, so that new
 /// groups share the load).
 pub async fn propose(
-    db: &Db,
+    ctx: &Context,
     community: &region::Model,
     params: GroupingParams,
     by: Option<Uuid>,
 ) -> Result<Draft, Error> {
+    let db = &ctx.db;
     let compounds = mob::compounds_of_community(&db.read, community).await?;
     let groups = mob::groups_of_community(&db.read, community.id).await?;
     let covered: HashSet<Uuid> = groups.iter().flat_map(|g| g.compounds.iter().map(|c| c.0)).collect();
@@ -156,18 +157,23 @@ pub async fn propose(
     let proposal = grouping::propose(&compounds_in(&draft_compounds), &inputs, params);
     let draft =
         Draft { proposal, volunteers: draft_volunteers, compounds: draft_compounds, existing_groups: groups.len() };
-    save(db, community, &draft, by).await?;
+    save(ctx, community, &draft, by).await?;
     Ok(draft)
 }
 
-async fn save(db: &Db, community: &region::Model, draft: &Draft, by: Option<Uuid>) -> Result<(), Error> {
+async fn save(ctx: &Context, community: &region::Model, draft: &Draft, by: Option<Uuid>) -> Result<(), Error> {
+    let db = &ctx.db;
     let body = serde_json::to_string(draft).map_err(|e| Error::Internal(format!("draft: {e}")))?;
     mob::save_draft(db, community.id, &body, by).await?;
     Ok(())
 }
 
 /// The stored proposal and when it was last changed.
-pub async fn load_draft(db: &Db, community: &region::Model) -> Result<Option<(Draft, time::OffsetDateTime)>, Error> {
+pub async fn load_draft(
+    ctx: &Context,
+    community: &region::Model,
+) -> Result<Option<(Draft, time::OffsetDateTime)>, Error> {
+    let db = &ctx.db;
     let Some(row) = mob::load_draft(&db.read, community.id).await? else { return Ok(None) };
     // A draft from an older version of the program is dropped, not misread.
     match serde_json::from_str::<Draft>(&row.body) {
@@ -208,7 +214,7 @@ pub async fn edit_draft(
     edit: &DraftEdit,
     by: Option<Uuid>,
 ) -> Result<Draft, Error> {
-    let (mut draft, _) = load_draft(&ctx.db, community)
+    let (mut draft, _) = load_draft(ctx, community)
         .await?
         .ok_or_else(|| invalid("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
     let key = |id: Uuid| -> Result<u32, Error> {
@@ -242,7 +248,7 @@ pub async fn edit_draft(
         }
     };
     result.map_err(|e| invalid(e.describe(Lang::Zh), e.describe(Lang::En)))?;
-    save(&ctx.db, community, &draft, by).await?;
+    save(ctx, community, &draft, by).await?;
     Ok(draft)
 }
 
@@ -253,11 +259,11 @@ pub async fn confirm(
     community: &region::Model,
     branch: Option<Uuid>,
 ) -> Result<Vec<Uuid>, Error> {
-    let (draft, updated_at) = load_draft(&ctx.db, community)
+    let (draft, updated_at) = load_draft(ctx, community)
         .await?
         .ok_or_else(|| invalid("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
     if let Some(b) = branch {
-        require_branch_in(&ctx.db, community, b).await?;
+        require_branch_in(ctx, community, b).await?;
     }
     let specs = specs_of(&draft, branch);
     if specs.is_empty() {
@@ -341,7 +347,8 @@ pub async fn names_of(ctx: &Context, community_id: Uuid) -> Result<BTreeMap<Uuid
 }
 
 /// Refuses a branch that is not the community's.
-pub async fn require_branch_in(db: &Db, community: &region::Model, branch: Uuid) -> Result<(), Error> {
+pub async fn require_branch_in(ctx: &Context, community: &region::Model, branch: Uuid) -> Result<(), Error> {
+    let db = &ctx.db;
     if mob::branches_of_community(&db.read, community.id).await?.iter().any(|b| b.branch.id == branch) {
         Ok(())
     } else {
@@ -350,7 +357,8 @@ pub async fn require_branch_in(db: &Db, community: &region::Model, branch: Uuid)
 }
 
 /// Refuses compounds that are not the community's.
-pub async fn require_compounds_in(db: &Db, community: &region::Model, compounds: &[Uuid]) -> Result<(), Error> {
+pub async fn require_compounds_in(ctx: &Context, community: &region::Model, compounds: &[Uuid]) -> Result<(), Error> {
+    let db = &ctx.db;
     let inside: HashSet<Uuid> = mob::compounds_of_community(&db.read, community).await?.iter().map(|c| c.id).collect();
     if compounds.iter().all(|c| inside.contains(c)) {
         Ok(())

@@ -176,7 +176,9 @@ impl Error {
         match self {
             Error::NotFound(m) | Error::Invalid(m) | Error::Conflict(m) => m.pick(lang).to_string(),
             Error::Forbidden => lang.pick("无权进行此操作", "not allowed").to_string(),
-            Error::Internal(_) => lang.pick("服务器内部错误，请稍后再试", "internal error; please try again later").to_string(),
+            Error::Internal(_) => {
+                lang.pick("服务器内部错误，请稍后再试", "internal error; please try again later").to_string()
+            }
         }
     }
 }

@@ -65,7 +65,8 @@ pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, Error> {
     if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Ok(t);
     }
-    clock::parse_minute(s).ok_or_else(|| invalid("时间格式应为 2022-04-06 22:30", "times should look like 2022-04-06 22:30"))
+    clock::parse_minute(s)
+        .ok_or_else(|| invalid("时间格式应为 2022-04-06 22:30", "times should look like 2022-04-06 22:30"))
 }
 
 /// Creates a task in a community (the caller checked `Work/Write` there).
@@ -293,10 +294,8 @@ pub async fn claim_task(ctx: &Context, actor: &Actor, t: &task::Model) -> Result
 /// of their own community, held like a task's claim (one holder at a time).
 pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Result<ClaimOutcome, Error> {
     let not_found = || crate::not_found("找不到该楼栋", "building not found");
-    let b = registry::region_by_id(&ctx.db.read, building)
-        .await?
-        .filter(|b| b.kind == "building")
-        .ok_or_else(not_found)?;
+    let b =
+        registry::region_by_id(&ctx.db.read, building).await?.filter(|b| b.kind == "building").ok_or_else(not_found)?;
     let me = crate::volunteer_of(ctx, actor).await?.ok_or_else(not_linked)?;
     let community = registry::region_by_id(&ctx.db.read, me.community_id).await?.ok_or_else(not_linked)?;
     if !b.path.starts_with(&community.path) {

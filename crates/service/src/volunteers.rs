@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use shouwang_db::entity::region;
 use shouwang_db::mobilisation::{self as mob, DutyReport};
-use shouwang_db::{Db, registry};
+use shouwang_db::registry;
 use shouwang_domain::{
     Availability, ExemptReason, GroupFunctionSet, Lang, PhoneNumber, RegionKind, SkillSet, VolunteerKind,
 };
@@ -206,13 +206,14 @@ pub struct VolunteerFileReport {
 /// Reads a work unit's list (in a child process when `parser` is set) and
 /// matches its compounds and buildings against the community's.
 pub async fn read_volunteer_file(
-    db: &Db,
+    ctx: &Context,
     community: &region::Model,
     bytes: &[u8],
     kind: shouwang_io::FileKind,
     default_kind: VolunteerKind,
     parser: Option<&std::path::Path>,
 ) -> Result<VolunteerFileReport, shouwang_io::ReadError> {
+    let db = &ctx.db;
     let sheet: shouwang_io::VolunteerSheet = match parser {
         Some(exe) => crate::registry::read_in_child(exe, bytes, kind, "volunteers").await?,
         None => {
@@ -291,4 +292,3 @@ pub async fn read_volunteer_file(
         unknown_places,
     })
 }
-

@@ -9,9 +9,8 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use base64::Engine;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
+
 use shouwang_db::accounts::{self, Account};
 use shouwang_domain::access::{self, Action, Resource};
 use shouwang_domain::{Lang, Role};
@@ -67,16 +66,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     }
 }
 
-/// 32 random bytes, URL-safe base64: for session cookies, CSRF and API tokens.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
+pub use shouwang_service::tokens::{random_token, sha256_hex};
 
 /// A generated first password: 14 characters that are easy to read aloud.
 pub fn generated_password() -> String {
@@ -132,6 +122,20 @@ impl CurrentUser {
     pub fn require(&self, resource: Resource, action: Action, target_path: &str) -> Result<(), AppError> {
         if self.can(resource, action, target_path) { Ok(()) } else { Err(AppError::Forbidden) }
     }
+
+    /// This account as the service layer sees it, asking from `peer`.
+    pub fn actor(&self, peer: Option<String>) -> shouwang_service::Actor {
+        shouwang_service::Actor {
+            user_id: Some(self.id),
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            personal_grant: self.personal_grant,
+            scope_path: self.scope_path.clone(),
+            lang: self.lang,
+            peer,
+        }
+    }
 }
 
 /// Finds the user from the session cookie or a Bearer token; `None` if neither is valid.
@@ -139,12 +143,12 @@ pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<CurrentUs
     if let Some(token) =
         parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
-        let account = accounts::api_token_account(&state.db, &sha256_hex(token.trim())).await?;
+        let account = accounts::api_token_account(&state.ctx.db, &sha256_hex(token.trim())).await?;
         return Ok(account.map(|a| CurrentUser::from_account(a, None, String::new())));
     }
     let Some(token) = crate::cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
     let hash = sha256_hex(token);
-    Ok(accounts::session_account(&state.db, &hash)
+    Ok(accounts::session_account(&state.ctx.db, &hash)
         .await?
         .map(|(s, a)| CurrentUser::from_account(a, Some(hash), s.csrf_token)))
 }

@@ -139,6 +139,23 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<shouwang_service::Error> for AppError {
+    fn from(e: shouwang_service::Error) -> AppError {
+        use shouwang_service::Error as E;
+        match e {
+            E::NotFound(m) => AppError::NotFound { zh: m.zh, en: m.en },
+            E::Invalid(m) | E::Conflict(m) => AppError::BadRequest { zh: m.zh, en: m.en },
+            E::Forbidden => AppError::Forbidden,
+            E::Internal(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
+/// A request that is not valid as it stands (a 400 with both messages).
+pub fn bad(zh: impl Into<String>, en: impl Into<String>) -> AppError {
+    AppError::BadRequest { zh: zh.into(), en: en.into() }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::Internal(cause) = &self {

@@ -11,13 +11,8 @@ pub mod error;
 pub mod health;
 pub mod i18n;
 pub mod metrics;
-pub mod mobilise;
-pub mod rosters;
 pub mod security;
-pub mod service;
-pub mod tasks;
 pub mod ui;
-pub mod work;
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
@@ -70,27 +65,35 @@ impl Default for WebConfig {
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
+    /// What the use cases need: database, ID hasher, sign-up joiner, clock.
+    pub ctx: shouwang_service::Context,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub config: Arc<WebConfig>,
-    pub hasher: shouwang_domain::IdHasher,
     pub passwords: auth::PasswordHashing,
     /// Login attempts per client address: 10 per 5 minutes on each instance.
     pub login_limiter: Arc<security::RateLimiter>,
     /// Public duty reports per client address: 20 per 10 minutes on each instance.
     pub report_limiter: Arc<security::RateLimiter>,
-    /// Group commit of sign-up sheet joins on this instance.
-    pub joiner: shouwang_db::signup::Joiner,
 }
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig, hasher: shouwang_domain::IdHasher) -> AppState {
+        AppState::with_clock(db, config, hasher, shouwang_domain::Clock::system())
+    }
+
+    /// [`AppState::new`] on a given clock (tests move it).
+    pub fn with_clock(
+        db: Db,
+        config: WebConfig,
+        hasher: shouwang_domain::IdHasher,
+        clock: shouwang_domain::Clock,
+    ) -> AppState {
+        let mut ctx = shouwang_service::Context::new(db, hasher, clock);
+        ctx.roster_parser = config.roster_parser.clone();
         AppState {
-            joiner: shouwang_db::signup::Joiner::start(db.clone()),
-            db,
+            ctx,
             metrics: metrics::install(),
             config: Arc::new(config),
-            hasher,
             passwords: auth::PasswordHashing::default(),
             login_limiter: Arc::new(security::RateLimiter::new(10, Duration::from_secs(300))),
             report_limiter: Arc::new(security::RateLimiter::new(20, Duration::from_secs(600))),

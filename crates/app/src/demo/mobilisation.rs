@@ -22,7 +22,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use shouwang_db::entity::region;
 use shouwang_db::mobilisation::{self as mob, CompoundInfo, DutyReport, GroupSpec, Review};
-use shouwang_db::{Db, audit, registry};
+use shouwang_db::{audit, registry};
 use shouwang_domain::grouping::GroupingParams;
 use shouwang_domain::{
     Availability, BranchKind, DayPart, ExemptReason, GroupFunction, GroupFunctionSet, HealthStatus, Lang, RegionCode,
@@ -156,7 +156,12 @@ fn spread(compounds: &[CompoundInfo], n: usize) -> Vec<Uuid> {
     shares.iter().flat_map(|(i, k, _)| std::iter::repeat_n(compounds[*i].id, *k as usize)).collect()
 }
 
-async fn file(db: &Db, community: &region::Model, reports: &[DutyReport]) -> anyhow::Result<Vec<Uuid>> {
+async fn file(
+    ctx: &shouwang_service::Context,
+    community: &region::Model,
+    reports: &[DutyReport],
+) -> anyhow::Result<Vec<Uuid>> {
+    let db = &ctx.db;
     mob::import_duty_reports(db, community.id, reports, entry("duty_import", community)).await?;
     let all = mob::list_volunteers(&db.read, community.id, &Default::default()).await?;
     Ok(reports
@@ -165,17 +170,19 @@ async fn file(db: &Db, community: &region::Model, reports: &[DutyReport]) -> any
         .collect())
 }
 
-async fn buildings_of(db: &Db, compound: Uuid) -> anyhow::Result<Vec<Uuid>> {
+async fn buildings_of(ctx: &shouwang_service::Context, compound: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    let db = &ctx.db;
     Ok(registry::children(&db.read, compound).await?.into_iter().map(|b| b.id).collect())
 }
 
-async fn community(db: &Db, code: &str) -> anyhow::Result<region::Model> {
+async fn community(ctx: &shouwang_service::Context, code: &str) -> anyhow::Result<region::Model> {
+    let db = &ctx.db;
     Ok(registry::community_by_code(&db.read, &RegionCode::parse(code).context("demo code")?).await?)
 }
 
 /// Reports, homes and buildings for `n` people living in the community.
 async fn residents_reporting(
-    db: &Db,
+    ctx: &shouwang_service::Context,
     g: &mut Generator,
     compounds: &[CompoundInfo],
     n: usize,
@@ -185,7 +192,7 @@ async fn residents_reporting(
     let homes = spread(compounds, n);
     let mut out = Vec::new();
     for (i, home) in homes.iter().enumerate() {
-        let buildings = buildings_of(db, *home).await?;
+        let buildings = buildings_of(ctx, *home).await?;
         let building = buildings.choose(&mut g.rng).copied();
         let name = named.iter().find(|(_, at)| *at == i).map(|(n, _)| *n);
         let recruit = Recruit {
@@ -201,13 +208,14 @@ async fn residents_reporting(
     Ok(out)
 }
 
-pub async fn create(db: &Db, lang: Lang) -> anyhow::Result<()> {
-    shangyi(db).await?;
-    yanger(db).await?;
-    jiansan(db).await?;
-    fangzhouyuan(db).await?;
+pub async fn create(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Result<()> {
+    let db = &ctx.db;
+    shangyi(ctx).await?;
+    yanger(ctx).await?;
+    jiansan(ctx).await?;
+    fangzhouyuan(ctx).await?;
     for code in ["sy", "js", "ye", "fzy"] {
-        let c = community(db, code).await?;
+        let c = community(ctx, code).await?;
         let n = mob::counts_of(&db.read, c.id).await?;
         match lang {
             Lang::Zh => println!(
@@ -223,27 +231,30 @@ pub async fn create(db: &Db, lang: Lang) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn has_volunteers(db: &Db, c: &region::Model) -> anyhow::Result<bool> {
+async fn has_volunteers(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Result<bool> {
+    let db = &ctx.db;
     Ok(mob::counts_of(&db.read, c.id).await?.reported > 0)
 }
 
 /// Proposes groups for everyone verified and not yet grouped, and confirms
 /// the proposal into `branch`, as a committee would with two clicks.
-async fn auto_group(db: &Db, c: &region::Model, branch: Uuid) -> anyhow::Result<Vec<Uuid>> {
-    let draft = shouwang_web::mobilise::propose(db, c, GroupingParams::default(), None)
+async fn auto_group(ctx: &shouwang_service::Context, c: &region::Model, branch: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    let db = &ctx.db;
+    let draft = shouwang_service::groups::propose(ctx, c, GroupingParams::default(), None)
         .await
         .map_err(|e| anyhow::anyhow!(e.message(Lang::En)))?;
-    let (_, updated_at) = shouwang_web::mobilise::load_draft(db, c)
+    let (_, updated_at) = shouwang_service::groups::load_draft(ctx, c)
         .await
         .map_err(|e| anyhow::anyhow!(e.message(Lang::En)))?
         .context("the draft just saved")?;
-    let specs = shouwang_web::mobilise::specs_of(&draft, Some(branch));
+    let specs = shouwang_service::groups::specs_of(&draft, Some(branch));
     Ok(mob::confirm_draft(db, c.id, updated_at, &specs, None, entry("grouping_confirm", c)).await?)
 }
 
-async fn shangyi(db: &Db) -> anyhow::Result<()> {
-    let c = community(db, "sy").await?;
-    if has_volunteers(db, &c).await? {
+async fn shangyi(ctx: &shouwang_service::Context) -> anyhow::Result<()> {
+    let db = &ctx.db;
+    let c = community(ctx, "sy").await?;
+    if has_volunteers(ctx, &c).await? {
         return Ok(());
     }
     let mut g = Generator::new(11);
@@ -259,7 +270,7 @@ async fn shangyi(db: &Db) -> anyhow::Result<()> {
     // The 90 nearby members; 夏双喜 and 王中理 both live in 云飞雅苑.
     let first_in_yunfei: usize = spread(&compounds, 90).iter().position(|h| *h == compounds[yunfei].id).unwrap_or(0);
     let members = residents_reporting(
-        db,
+        ctx,
         &mut g,
         &compounds,
         90,
@@ -281,7 +292,7 @@ async fn shangyi(db: &Db) -> anyhow::Result<()> {
             g.report(&recruit, None)
         })
         .collect();
-    let mut inbox = residents_reporting(db, &mut g, &compounds, 6, VolunteerKind::ResidentVolunteer, &[]).await?;
+    let mut inbox = residents_reporting(ctx, &mut g, &compounds, 6, VolunteerKind::ResidentVolunteer, &[]).await?;
     let exempt_homes = spread(&compounds, 2);
     for (reason, home) in [ExemptReason::OnDutyMedical, ExemptReason::OnDutyPolice].into_iter().zip(exempt_homes) {
         let r = Recruit {
@@ -299,9 +310,9 @@ async fn shangyi(db: &Db) -> anyhow::Result<()> {
         inbox.push(g.report(&r, None));
     }
 
-    let member_ids = file(db, &c, &members).await?;
-    let cadre_ids = file(db, &c, &cadres).await?;
-    file(db, &c, &inbox).await?;
+    let member_ids = file(ctx, &c, &members).await?;
+    let cadre_ids = file(ctx, &c, &cadres).await?;
+    file(ctx, &c, &inbox).await?;
     mob::review(db, c.id, &member_ids, &Review::Verify, None, entry("duty_review", &c)).await?;
 
     // 第二临时党支部: the 90 members, grouped by the auto-grouping.
@@ -318,7 +329,7 @@ async fn shangyi(db: &Db) -> anyhow::Result<()> {
         entry("branch_create", &c),
     )
     .await?;
-    let groups = auto_group(db, &c, second).await?;
+    let groups = auto_group(ctx, &c, second).await?;
     // The cadres are verified after the members are grouped, so the proposal is the members' alone.
     mob::review(db, c.id, &cadre_ids[..18], &Review::Verify, None, entry("duty_review", &c)).await?;
     // 第一临时党支部: 18 cadres keeping the compounds sealed, in two patrol groups.
@@ -365,14 +376,15 @@ async fn shangyi(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn yanger(db: &Db) -> anyhow::Result<()> {
-    let c = community(db, "ye").await?;
-    if has_volunteers(db, &c).await? {
+async fn yanger(ctx: &shouwang_service::Context) -> anyhow::Result<()> {
+    let db = &ctx.db;
+    let c = community(ctx, "ye").await?;
+    if has_volunteers(ctx, &c).await? {
         return Ok(());
     }
     let mut g = Generator::new(12);
     let compounds = mob::compounds_of_community(&db.read, &c).await?;
-    let mut reports = residents_reporting(db, &mut g, &compounds, 33, VolunteerKind::NearbyMember, &[]).await?;
+    let mut reports = residents_reporting(ctx, &mut g, &compounds, 33, VolunteerKind::NearbyMember, &[]).await?;
     for i in 0..12 {
         let r = Recruit {
             name: None,
@@ -384,7 +396,7 @@ async fn yanger(db: &Db) -> anyhow::Result<()> {
         };
         reports.push(g.report(&r, None));
     }
-    let ids = file(db, &c, &reports).await?;
+    let ids = file(ctx, &c, &reports).await?;
     mob::review(db, c.id, &ids, &Review::Verify, None, entry("duty_review", &c)).await?;
     let branch = mob::create_branch(
         db,
@@ -429,9 +441,10 @@ async fn yanger(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn jiansan(db: &Db) -> anyhow::Result<()> {
-    let c = community(db, "js").await?;
-    if has_volunteers(db, &c).await? {
+async fn jiansan(ctx: &shouwang_service::Context) -> anyhow::Result<()> {
+    let db = &ctx.db;
+    let c = community(ctx, "js").await?;
+    if has_volunteers(ctx, &c).await? {
         return Ok(());
     }
     let mut g = Generator::new(13);
@@ -459,7 +472,7 @@ async fn jiansan(db: &Db) -> anyhow::Result<()> {
             g.report(&r, None)
         })
         .collect();
-    let ids = file(db, &c, &reports).await?;
+    let ids = file(ctx, &c, &reports).await?;
     mob::review(db, c.id, &ids, &Review::Verify, None, entry("duty_review", &c)).await?;
     let branch = mob::create_branch(
         db,
@@ -488,17 +501,18 @@ async fn jiansan(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn fangzhouyuan(db: &Db) -> anyhow::Result<()> {
-    let c = community(db, "fzy").await?;
-    if has_volunteers(db, &c).await? {
+async fn fangzhouyuan(ctx: &shouwang_service::Context) -> anyhow::Result<()> {
+    let db = &ctx.db;
+    let c = community(ctx, "fzy").await?;
+    if has_volunteers(ctx, &c).await? {
         return Ok(());
     }
     let mut g = Generator::new(14);
     let compounds: Vec<CompoundInfo> =
         mob::compounds_of_community(&db.read, &c).await?.into_iter().filter(|x| x.residents > 0).collect();
-    let mut reports = residents_reporting(db, &mut g, &compounds, 200, VolunteerKind::ResidentVolunteer, &[]).await?;
-    reports.extend(residents_reporting(db, &mut g, &compounds, 37, VolunteerKind::NearbyMember, &[]).await?);
-    let ids = file(db, &c, &reports).await?;
+    let mut reports = residents_reporting(ctx, &mut g, &compounds, 200, VolunteerKind::ResidentVolunteer, &[]).await?;
+    reports.extend(residents_reporting(ctx, &mut g, &compounds, 37, VolunteerKind::NearbyMember, &[]).await?);
+    let ids = file(ctx, &c, &reports).await?;
     mob::review(db, c.id, &ids, &Review::Verify, None, entry("duty_review", &c)).await?;
     let branch = mob::create_branch(
         db,
@@ -513,6 +527,6 @@ async fn fangzhouyuan(db: &Db) -> anyhow::Result<()> {
         entry("branch_create", &c),
     )
     .await?;
-    auto_group(db, &c, branch).await?;
+    auto_group(ctx, &c, branch).await?;
     Ok(())
 }

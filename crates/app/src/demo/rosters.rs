@@ -23,12 +23,12 @@ use std::collections::BTreeMap;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use shouwang_db::Db;
 use shouwang_db::entity::region;
 use shouwang_db::mobilisation as mob;
 use shouwang_db::rosters::{self as store, NewPost};
 use shouwang_domain::{HealthStatus, Lang, PhoneNumber};
-use shouwang_web::rosters::{self as svc, GenerateInput};
+use shouwang_service::groupbuy;
+use shouwang_service::rosters::{self as svc, GenerateInput};
 use uuid::Uuid;
 
 use super::work::entry;
@@ -44,24 +44,28 @@ pub fn gate_name(compound: &str) -> String {
     format!("{compound}大门卡口")
 }
 
-fn web(e: shouwang_web::error::AppError) -> anyhow::Error {
+fn web(e: shouwang_service::Error) -> anyhow::Error {
     anyhow::anyhow!(e.message(Lang::En))
 }
 
-pub async fn create(db: &Db, c: &region::Model) -> anyhow::Result<()> {
-    let posts = gate_posts(db, c).await?;
+pub async fn create(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Result<()> {
+    let posts = gate_posts(ctx, c).await?;
     if posts.is_empty() {
         return Ok(());
     }
-    gate_roster(db, c, &posts).await?;
-    isolation(db, c).await?;
-    timetable(db, c).await?;
-    organisers(db, c).await
+    gate_roster(ctx, c, &posts).await?;
+    isolation(ctx, c).await?;
+    timetable(ctx, c).await?;
+    organisers(ctx, c).await
 }
 
 /// compound id -> the groups covering it, by group number. A big compound
 /// may be shared by two groups (金色华府 is).
-async fn groups_covering(db: &Db, c: &region::Model) -> anyhow::Result<BTreeMap<Uuid, Vec<Uuid>>> {
+async fn groups_covering(
+    ctx: &shouwang_service::Context,
+    c: &region::Model,
+) -> anyhow::Result<BTreeMap<Uuid, Vec<Uuid>>> {
+    let db = &ctx.db;
     let mut out: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
     // `groups_of_community` lists groups by number.
     for g in mob::groups_of_community(&db.read, c.id).await? {
@@ -75,9 +79,10 @@ async fn groups_covering(db: &Db, c: &region::Model) -> anyhow::Result<BTreeMap<
 /// One gate per compound, in the care of the first group covering it (a
 /// second group sharing the compound takes its group-buy slots on alternate
 /// days instead). Returns the gate posts' ids.
-async fn gate_posts(db: &Db, c: &region::Model) -> anyhow::Result<Vec<Uuid>> {
+async fn gate_posts(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Result<Vec<Uuid>> {
+    let db = &ctx.db;
     let compounds = mob::compounds_of_community(&db.read, c).await?;
-    let covering = groups_covering(db, c).await?;
+    let covering = groups_covering(ctx, c).await?;
     if covering.is_empty() {
         return Ok(Vec::new());
     }
@@ -101,13 +106,14 @@ async fn gate_posts(db: &Db, c: &region::Model) -> anyhow::Result<Vec<Uuid>> {
 }
 
 /// Three days of 6-hour shifts at every gate, two people each.
-async fn gate_roster(db: &Db, c: &region::Model, posts: &[Uuid]) -> anyhow::Result<()> {
+async fn gate_roster(ctx: &shouwang_service::Context, c: &region::Model, posts: &[Uuid]) -> anyhow::Result<()> {
+    let db = &ctx.db;
     if !store::shifts_between(&db.read, c.id, 0, i64::MAX).await?.is_empty() {
         return Ok(());
     }
     let input = GenerateInput {
         posts: posts.to_vec(),
-        first_day: svc::today().to_string(),
+        first_day: ctx.clock.today().to_string(),
         days: ROSTER_DAYS,
         start_hour: 0,
         shift_hours: 6,
@@ -117,7 +123,7 @@ async fn gate_roster(db: &Db, c: &region::Model, posts: &[Uuid]) -> anyhow::Resu
     };
     let mut e = entry("roster_generate", "community", c);
     e.target_id = Some(c.id.to_string());
-    let out = svc::generate(db, c, &input, Lang::Zh, e).await.map_err(web)?;
+    let out = svc::generate(ctx, c, &input, Lang::Zh, e).await.map_err(web)?;
     tracing::info!(
         community = c.code,
         gates = posts.len(),
@@ -132,12 +138,13 @@ async fn gate_roster(db: &Db, c: &region::Model, posts: &[Uuid]) -> anyhow::Resu
 
 /// A member with shifts ahead goes into isolation: the health change and the
 /// stand-down the health handlers make, in that order.
-async fn isolation(db: &Db, c: &region::Model) -> anyhow::Result<()> {
+async fn isolation(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Result<()> {
+    let db = &ctx.db;
     let all = store::shifts_between(&db.read, c.id, 0, i64::MAX).await?;
     if all.is_empty() || all.iter().any(|s| s.reopened_for.is_some()) {
         return Ok(());
     }
-    let now = svc::now_minutes();
+    let now = svc::now_minutes(&ctx.clock);
     // Nobody holding a key role (their roles would pass to backups too).
     let mut key_people = std::collections::HashSet::new();
     for b in mob::branches_of_community(&db.read, c.id).await? {
@@ -173,7 +180,7 @@ async fn isolation(db: &Db, c: &region::Model) -> anyhow::Result<()> {
     let mut e = entry("volunteer_health", "volunteer", c);
     e.target_id = Some(v.id.to_string());
     mob::set_health(db, c.id, v.id, HealthStatus::Isolated, None, e).await?;
-    let done = svc::stand_down_volunteer(db, v.id).await.map_err(web)?;
+    let done = svc::stand_down_volunteer(ctx, v.id).await.map_err(web)?;
     tracing::info!(
         community = c.code,
         reopened = done.reopened,
@@ -187,12 +194,13 @@ async fn isolation(db: &Db, c: &region::Model) -> anyhow::Result<()> {
 /// The 11 compounds take turns daily at two pickup points, 40-minute windows
 /// from 09:00, made by the same service as the timetable page. Where two
 /// groups share a compound they take alternate days, so all 10 groups serve.
-async fn timetable(db: &Db, c: &region::Model) -> anyhow::Result<()> {
+async fn timetable(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Result<()> {
+    let db = &ctx.db;
     if !store::timetable(&db.read, c.id, time::macros::date!(2000 - 01 - 01)).await?.is_empty() {
         return Ok(());
     }
-    let input = svc::TimetableInput {
-        first_day: svc::today().to_string(),
+    let input = groupbuy::TimetableInput {
+        first_day: ctx.clock.today().to_string(),
         days: TIMETABLE_DAYS,
         points: vec!["社区服务中心东侧取货点".into(), "青年路西侧取货点".into()],
         start_hour: 9,
@@ -201,13 +209,14 @@ async fn timetable(db: &Db, c: &region::Model) -> anyhow::Result<()> {
     };
     let mut e = entry("groupbuy_generate", "community", c);
     e.target_id = Some(c.id.to_string());
-    let slots = svc::generate_timetable(db, c, &input, e).await.map_err(web)?;
+    let slots = groupbuy::generate_timetable(ctx, c, &input, e).await.map_err(web)?;
     tracing::info!(community = c.code, days = TIMETABLE_DAYS, slots, "demo group-buy timetable");
     Ok(())
 }
 
 /// One organiser (团长) per compound: residents with synthetic names and phones.
-async fn organisers(db: &Db, c: &region::Model) -> anyhow::Result<()> {
+async fn organisers(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Result<()> {
+    let db = &ctx.db;
     if !store::organisers(&db.read, c.id).await?.is_empty() {
         return Ok(());
     }

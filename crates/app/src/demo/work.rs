@@ -20,7 +20,7 @@ use shouwang_db::entity::{region, task};
 use shouwang_db::mobilisation::{self as mob, GroupView};
 use shouwang_db::signup::{self, NewSheet};
 use shouwang_db::tasks::{self as store, Actor, NewTask};
-use shouwang_db::{Db, audit, registry};
+use shouwang_db::{audit, registry};
 use shouwang_domain::task::{Priority, TaskAction, TaskKind};
 use shouwang_domain::{BranchKind, HealthStatus, RegionCode};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
@@ -31,11 +31,12 @@ pub const VEGETABLES_TOKEN: &str = "demo-sy-vegetables";
 /// The title of the delivery task the sheet signs people up for.
 pub const DELIVERY_TITLE: &str = "蔬菜包卸车分发到户（500箱）";
 
-pub async fn create(db: &Db) -> anyhow::Result<()> {
+pub async fn create(ctx: &shouwang_service::Context) -> anyhow::Result<()> {
+    let db = &ctx.db;
     let c = registry::community_by_code(&db.read, &RegionCode::parse("sy").context("demo code")?).await?;
-    vegetables_sheet(db, &c).await?;
-    tasks(db, &c).await?;
-    super::rosters::create(db, &c).await
+    vegetables_sheet(ctx, &c).await?;
+    tasks(ctx, &c).await?;
+    super::rosters::create(ctx, &c).await
 }
 
 pub(super) fn entry(action: &'static str, target_kind: &'static str, c: &region::Model) -> audit::Entry {
@@ -51,7 +52,8 @@ pub(super) fn entry(action: &'static str, target_kind: &'static str, c: &region:
     }
 }
 
-async fn vegetables_sheet(db: &Db, c: &region::Model) -> anyhow::Result<()> {
+async fn vegetables_sheet(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Result<()> {
+    let db = &ctx.db;
     if !signup::sheets_of_community(&db.read, c.id).await?.is_empty() {
         return Ok(());
     }
@@ -121,12 +123,13 @@ struct Chain {
 /// Sends a task from the committee to the branch, then from the branch to
 /// one of its groups: two steps, each recorded in the task's history.
 async fn dispatch_down(
-    db: &Db,
+    ctx: &shouwang_service::Context,
     c: &region::Model,
     t: &task::Model,
     chain: &Chain,
     g: &GroupView,
 ) -> anyhow::Result<()> {
+    let db = &ctx.db;
     store::dispatch(db, t.id, Some(chain.branch.clone()), None, &chain.committee, entry("task_dispatch", "task", c))
         .await?;
     store::dispatch(
@@ -142,18 +145,20 @@ async fn dispatch_down(
 }
 
 async fn act(
-    db: &Db,
+    ctx: &shouwang_service::Context,
     c: &region::Model,
     t: &task::Model,
     action: TaskAction,
     reason: Option<&str>,
     by: &Actor,
 ) -> anyhow::Result<()> {
+    let db = &ctx.db;
     store::change_state(db, t.id, action, reason, by, entry("task_state", "task", c)).await?;
     Ok(())
 }
 
-async fn tasks(db: &Db, c: &region::Model) -> anyhow::Result<()> {
+async fn tasks(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Result<()> {
+    let db = &ctx.db;
     if !store::tasks_of_community(&db.read, c.id, None).await?.is_empty() {
         return Ok(());
     }
@@ -179,7 +184,7 @@ async fn tasks(db: &Db, c: &region::Model) -> anyhow::Result<()> {
         return Ok(());
     };
     let others: Vec<&GroupView> = groups.iter().filter(|g| g.group.id != delivery.group.id).take(2).collect();
-    let today = shouwang_web::rosters::today();
+    let today = ctx.clock.today();
 
     // Morning: a medicine run that could not be completed.
     if let Some(g) = others.get(1) {
@@ -203,16 +208,16 @@ async fn tasks(db: &Db, c: &region::Model) -> anyhow::Result<()> {
             entry("task_create", "task", c),
         )
         .await?;
-        dispatch_down(db, c, &t, &chain, g).await?;
+        dispatch_down(ctx, c, &t, &chain, g).await?;
         let runner = g.members.iter().filter(|m| Some(m.id) != g.leader_id() && can_serve(m)).take(1);
         let runner: Vec<_> = runner.collect();
         let ids: Vec<Uuid> = runner.iter().map(|m| m.id).collect();
         store::assign(db, t.id, &ids, &actor(&holder_name(g)), entry("task_assign", "task", c)).await?;
         if let Some(r) = runner.first() {
             let by = actor(&r.name);
-            act(db, c, &t, TaskAction::Start, None, &by).await?;
+            act(ctx, c, &t, TaskAction::Start, None, &by).await?;
             act(
-                db,
+                ctx,
                 c,
                 &t,
                 TaskAction::Fail,
@@ -245,17 +250,17 @@ async fn tasks(db: &Db, c: &region::Model) -> anyhow::Result<()> {
             entry("task_create", "task", c),
         )
         .await?;
-        dispatch_down(db, c, &t, &chain, g).await?;
+        dispatch_down(ctx, c, &t, &chain, g).await?;
         let pair: Vec<_> = g.members.iter().filter(|m| Some(m.id) != g.leader_id() && can_serve(m)).take(2).collect();
         let ids: Vec<Uuid> = pair.iter().map(|m| m.id).collect();
         let leader = actor(&holder_name(g));
         store::assign(db, t.id, &ids, &leader, entry("task_assign", "task", c)).await?;
         if let Some(first) = pair.first() {
             let by = actor(&first.name);
-            act(db, c, &t, TaskAction::Start, None, &by).await?;
-            act(db, c, &t, TaskAction::Finish, None, &by).await?;
+            act(ctx, c, &t, TaskAction::Start, None, &by).await?;
+            act(ctx, c, &t, TaskAction::Finish, None, &by).await?;
             // Checked by the group leader, not by the person who marked it done.
-            act(db, c, &t, TaskAction::Check, None, &leader).await?;
+            act(ctx, c, &t, TaskAction::Check, None, &leader).await?;
         }
     }
 
@@ -286,7 +291,7 @@ async fn tasks(db: &Db, c: &region::Model) -> anyhow::Result<()> {
         entry("task_create", "task", c),
     )
     .await?;
-    dispatch_down(db, c, &t, &chain, delivery).await?;
+    dispatch_down(ctx, c, &t, &chain, delivery).await?;
     let members: Vec<Uuid> = delivery.members.iter().filter(|m| can_serve(m)).map(|m| m.id).collect();
     store::assign(db, t.id, &members, &actor(&holder_name(delivery)), entry("task_assign", "task", c)).await?;
     tracing::info!(community = c.code, group = delivery.group.name, assigned = members.len(), "demo tasks");

@@ -17,7 +17,7 @@ use shouwang_db::tasks;
 use shouwang_db::testing::TestDb;
 use shouwang_domain::roster::{self, FatigueLimits, MINUTES_PER_DAY};
 use shouwang_domain::{HealthStatus, IdHasher, Lang, RegionCode};
-use shouwang_web::rosters as svc;
+use shouwang_service::rosters as svc;
 use uuid::Uuid;
 
 #[tokio::test]
@@ -25,7 +25,8 @@ async fn shangyi_is_organised_as_in_the_seed_article_and_a_second_run_changes_no
     let t = TestDb::new().await;
     let db = &t.db;
     let hasher = IdHasher::new(b"demo test key");
-    shouwang::demo::create(db, &hasher, Lang::Zh).await.unwrap();
+    let ctx = shouwang_service::Context::new(db.clone(), hasher.clone(), shouwang_domain::Clock::system());
+    shouwang::demo::create(&ctx, Lang::Zh).await.unwrap();
 
     let sy = community_by_code(&db.read, &RegionCode::parse("sy").unwrap()).await.unwrap();
     let counts = mob::counts_by_community(&db.read).await.unwrap()[&sy.id];
@@ -81,11 +82,12 @@ async fn shangyi_is_organised_as_in_the_seed_article_and_a_second_run_changes_no
     assert!(sheets[0].quantity_confirmed <= 500);
 
     seed_night_tasks(db, &sy, nearby.branch.id, &daily, sheets[0].id).await;
-    gate_roster(db, &sy).await;
-    groupbuy_timetable(db, &sy, &daily).await;
+    gate_roster(&ctx, &sy).await;
+    groupbuy_timetable(&ctx, &sy, &daily).await;
 
     let before = snapshot(db, &sy).await;
-    shouwang::demo::create(db, &hasher, Lang::Zh).await.unwrap();
+    let ctx = shouwang_service::Context::new(db.clone(), hasher.clone(), shouwang_domain::Clock::system());
+    shouwang::demo::create(&ctx, Lang::Zh).await.unwrap();
     assert_eq!(mob::counts_by_community(&db.read).await.unwrap(), all, "the demo is idempotent");
     let again = shouwang_db::signup::sheets_of_community(&db.read, sy.id).await.unwrap();
     assert_eq!((again.len(), again[0].arrivals), (1, 34));
@@ -161,17 +163,18 @@ async fn seed_night_tasks(db: &Db, sy: &region::Model, branch: Uuid, daily: &[&G
 
 /// 11 gates over 3 days, everyone within the limits and on one place at a
 /// time; the isolated member holds nothing ahead and others hold their shifts.
-async fn gate_roster(db: &Db, sy: &region::Model) {
+async fn gate_roster(ctx: &shouwang_service::Context, sy: &region::Model) {
+    let db = &ctx.db;
     let posts = rost::posts_of_community(&db.read, sy.id).await.unwrap();
     assert_eq!(posts.len(), 11);
     assert!(posts.iter().all(|p| p.kind == "gate" && p.compound_id.is_some() && p.group_id.is_some()));
     let limits = rost::settings(&db.read, sy.id).await.unwrap();
     assert_eq!(limits, FatigueLimits::default());
 
-    let today = svc::today();
+    let today = ctx.clock.today();
     let from = svc::day_start(today);
-    let pool = svc::pool(db, sy.id).await.unwrap();
-    let st = svc::stored(db, sy.id, &pool, from - 8 * MINUTES_PER_DAY, from + 12 * MINUTES_PER_DAY).await.unwrap();
+    let pool = svc::pool(ctx, sy.id).await.unwrap();
+    let st = svc::stored(ctx, sy.id, &pool, from - 8 * MINUTES_PER_DAY, from + 12 * MINUTES_PER_DAY).await.unwrap();
     assert_eq!(st.shifts.len(), 11 * 4 * 3, "4 shifts a day at 11 gates for 3 days");
     assert_eq!(st.strangers, 0);
     let violations = roster::check(&st.roster, &st.inputs, &pool.people, &limits);
@@ -207,22 +210,23 @@ async fn gate_roster(db: &Db, sy: &region::Model) {
     assert!(reopened.iter().all(|s| s.reopened_for == Some(isolated)));
     let v = mob::volunteer_by_id(&db.read, isolated).await.unwrap().unwrap();
     assert_eq!(v.health, "isolated");
-    assert!(rost::shifts_of_volunteer(&db.read, isolated, svc::now_minutes()).await.unwrap().is_empty());
+    assert!(rost::shifts_of_volunteer(&db.read, isolated, svc::now_minutes(&ctx.clock)).await.unwrap().is_empty());
     assert!(st.assignments.iter().all(|a| a.volunteer_id != isolated), "holds no shift at all");
     for s in &reopened {
         let on: Vec<Uuid> = st.assignments.iter().filter(|a| a.shift_id == s.id).map(|a| a.volunteer_id).collect();
         assert_eq!(on.len() as i32, s.needed, "{}: refilled", svc::span_label(s.start_min, s.end_min));
     }
-    let view = svc::view(db, sy.id, today, 3).await.unwrap();
+    let view = svc::view(ctx, sy.id, today, 3).await.unwrap();
     assert_eq!(view.shifts.len(), 11 * 4 * 3);
     assert_eq!(view.missing, 0, "no place left open");
 }
 
 /// Every day the 11 compounds take a pickup slot each, with the group that
 /// covers them on duty (10 groups), and every compound has an organiser.
-async fn groupbuy_timetable(db: &Db, sy: &region::Model, daily: &[&GroupView]) {
-    let today = svc::today();
-    let slots = svc::timetable(db, sy, today, 7).await.unwrap();
+async fn groupbuy_timetable(ctx: &shouwang_service::Context, sy: &region::Model, daily: &[&GroupView]) {
+    let db = &ctx.db;
+    let today = ctx.clock.today();
+    let slots = shouwang_service::groupbuy::timetable(ctx, sy, today, 7).await.unwrap();
     assert_eq!(slots.len(), 11 * 7);
     let mut days: BTreeMap<&str, HashSet<Uuid>> = BTreeMap::new();
     for s in &slots {

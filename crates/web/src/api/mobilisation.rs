@@ -27,9 +27,11 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::error::bad;
 use crate::error::{AppError, ErrorBody};
-use crate::mobilise::{self, Draft, FieldError, RollupRow, bad};
 use crate::security::ClientIp;
+use shouwang_service::groups::{self, Draft, RollupRow};
+use shouwang_service::volunteers::{self, FieldError};
 
 // ---------------------------------------------------------------------------
 // Shared shapes
@@ -152,7 +154,7 @@ fn volunteer_dto(
 
 /// Names of a community's compounds and buildings by id.
 async fn place_names(state: &AppState, community: &region::Model) -> Result<HashMap<Uuid, String>, AppError> {
-    Ok(registry::descendants(&state.db.read, community, None)
+    Ok(registry::descendants(&state.ctx.db.read, community, None)
         .await?
         .into_iter()
         .filter(|r| r.kind == RegionKind::Compound.as_str() || r.kind == RegionKind::Building.as_str())
@@ -199,7 +201,9 @@ pub async fn list_volunteers(
     Path(code): Path<String>,
     Query(q): Query<VolunteerQuery>,
 ) -> Result<Json<Vec<VolunteerDto>>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Read)
+            .await?;
     let filter = VolunteerFilter {
         status: code_param(q.status.as_deref(), "status", DutyStatus::from_code)?,
         kind: code_param(q.kind.as_deref(), "kind", VolunteerKind::from_code)?,
@@ -212,12 +216,12 @@ pub async fn list_volunteers(
         })?,
         q: q.q.filter(|t| !t.trim().is_empty()),
     };
-    let rows = mob::list_volunteers(&state.db.read, community.id, &filter).await?;
+    let rows = mob::list_volunteers(&state.ctx.db.read, community.id, &filter).await?;
     let places = place_names(&state, &community).await?;
     Ok(Json(rows.iter().map(|r| volunteer_dto(&r.volunteer, r.group.as_ref(), &places)).collect()))
 }
 
-// The API's own copy of `mobilise::DutyReportInput`: the same JSON and the
+// The API's own copy of `volunteers::DutyReportInput`: the same JSON and the
 // same descriptions, so the service needs no utoipa.
 
 /// The fields of a duty report as a form or a JSON body sends them.
@@ -255,7 +259,7 @@ pub struct DutyReportInput {
     pub note: Option<String>,
 }
 
-impl From<DutyReportInput> for mobilise::DutyReportInput {
+impl From<DutyReportInput> for volunteers::DutyReportInput {
     fn from(input: DutyReportInput) -> Self {
         let DutyReportInput {
             name,
@@ -272,7 +276,7 @@ impl From<DutyReportInput> for mobilise::DutyReportInput {
             exempt,
             note,
         } = input;
-        mobilise::DutyReportInput {
+        volunteers::DutyReportInput {
             name,
             phone,
             compound,
@@ -342,14 +346,16 @@ pub async fn create_duty_report(
     Path(code): Path<String>,
     input: Result<Json<DutyReportInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
-    let input: mobilise::DutyReportInput = body(input)?.into();
-    let report = match mobilise::parse_duty_report(&state, &community, &input, "manual").await {
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write)
+            .await?;
+    let input: volunteers::DutyReportInput = body(input)?.into();
+    let report = match volunteers::parse_duty_report(&state.ctx, &community, &input, "manual").await {
         Ok(r) => r,
         Err(errors) => return Ok(field_errors(errors)),
     };
-    let e = mobilise::entry(Some(&user), "duty_report", "volunteer", None, &community, peer.text());
-    let outcome = mob::report_for_duty(&state.db, community.id, &report, e).await?;
+    let e = user.actor(peer.text()).entry("duty_report", "volunteer", None, &community);
+    let outcome = mob::report_for_duty(&state.ctx.db, community.id, &report, e).await?;
     let created = DutyReportCreated { id: outcome.id(), merged: matches!(outcome, mob::ReportOutcome::Merged(_)) };
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
@@ -393,7 +399,9 @@ pub async fn review_volunteers(
     Path(code): Path<String>,
     req: Result<Json<ReviewRequest>, JsonRejection>,
 ) -> Result<Json<ReviewResult>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write)
+            .await?;
     let req = body(req)?;
     if req.ids.is_empty() {
         return Err(bad("请先选择要处理的志愿者", "give the volunteers to act on"));
@@ -414,8 +422,8 @@ pub async fn review_volunteers(
                 .ok_or_else(|| bad("请选择免编原因", "choose why they are exempt"))?,
         ),
     };
-    let e = mobilise::entry(Some(&user), "duty_review", "volunteer", None, &community, peer.text());
-    let changed = mob::review(&state.db, community.id, &req.ids, &decision, Some(user.id), e).await?;
+    let e = user.actor(peer.text()).entry("duty_review", "volunteer", None, &community);
+    let changed = mob::review(&state.ctx.db, community.id, &req.ids, &decision, Some(user.id), e).await?;
     Ok(Json(ReviewResult { changed }))
 }
 
@@ -462,19 +470,19 @@ pub async fn set_health(
     req: Result<Json<HealthRequest>, JsonRejection>,
 ) -> Result<Json<HealthResult>, AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该志愿者".into(), en: "volunteer not found".into() };
-    let v = mob::volunteer_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
-    let community = registry::region_by_id(&state.db.read, v.community_id).await?.ok_or_else(not_found)?;
+    let v = mob::volunteer_by_id(&state.ctx.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&state.ctx.db.read, v.community_id).await?.ok_or_else(not_found)?;
     user.require(Resource::Volunteer, Action::Write, &community.path)?;
     let req = body(req)?;
     let health =
         HealthStatus::from_code(req.health.trim()).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
-    let e =
-        mobilise::entry(Some(&user), "volunteer_health", "volunteer", Some(id.to_string()), &community, peer.text());
-    let changes = mob::set_health(&state.db, community.id, v.id, health, Some(user.id), e).await?;
+    let e = user.actor(peer.text()).entry("volunteer_health", "volunteer", Some(id.to_string()), &community);
+    let changes = mob::set_health(&state.ctx.db, community.id, v.id, health, Some(user.id), e).await?;
     if !health.can_serve() {
-        crate::rosters::stand_down_volunteer(&state.db, v.id).await?;
+        shouwang_service::rosters::stand_down_volunteer(&state.ctx, v.id).await?;
     }
-    let names = if changes.is_empty() { Default::default() } else { mobilise::names_of(&state, community.id).await? };
+    let names =
+        if changes.is_empty() { Default::default() } else { groups::names_of(&state.ctx, community.id).await? };
     let name = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned());
     Ok(Json(HealthResult {
         handovers: changes
@@ -569,8 +577,9 @@ pub async fn list_branches(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<BranchDto>>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
-    let branches = mob::branches_of_community(&state.db.read, community.id).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
+    let branches = mob::branches_of_community(&state.ctx.db.read, community.id).await?;
     Ok(Json(
         branches
             .iter()
@@ -614,8 +623,9 @@ pub async fn list_groups(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<GroupDto>>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
-    let groups = mob::groups_of_community(&state.db.read, community.id).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
+    let groups = mob::groups_of_community(&state.ctx.db.read, community.id).await?;
     Ok(Json(
         groups
             .iter()
@@ -865,15 +875,16 @@ pub async fn propose(
     Path(code): Path<String>,
     req: Result<Json<ProposalRequest>, JsonRejection>,
 ) -> Result<Json<ProposalDto>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let req = body(req)?;
     let d = GroupingParams::default();
-    let params = mobilise::checked_params(
+    let params = groups::checked_params(
         req.min_members.unwrap_or(d.min_members),
         req.max_members.unwrap_or(d.max_members),
         req.max_compounds.unwrap_or(d.max_compounds),
     )?;
-    let draft = mobilise::propose(&state.db, &community, params, Some(user.id)).await?;
+    let draft = groups::propose(&state.ctx, &community, params, Some(user.id)).await?;
     Ok(Json(proposal_dto(&draft)))
 }
 
@@ -886,15 +897,16 @@ pub async fn get_proposal(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<ProposalDto>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
-    let (draft, _) = mobilise::load_draft(&state.db, &community).await?.ok_or_else(|| AppError::NotFound {
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
+    let (draft, _) = groups::load_draft(&state.ctx, &community).await?.ok_or_else(|| AppError::NotFound {
         zh: "还没有分组方案，请先生成".into(),
         en: "there is no proposal yet; make one first".into(),
     })?;
     Ok(Json(proposal_dto(&draft)))
 }
 
-// The API's own copy of `mobilise::DraftEdit`.
+// The API's own copy of `groups::DraftEdit`.
 
 /// A hand edit of the stored proposal.
 #[derive(Deserialize, ToSchema)]
@@ -919,13 +931,13 @@ pub enum DraftEdit {
     },
 }
 
-impl From<DraftEdit> for mobilise::DraftEdit {
+impl From<DraftEdit> for groups::DraftEdit {
     fn from(edit: DraftEdit) -> Self {
         match edit {
-            DraftEdit::Move { volunteer, group } => mobilise::DraftEdit::Move { volunteer, group },
-            DraftEdit::Swap { a, b } => mobilise::DraftEdit::Swap { a, b },
-            DraftEdit::SetLeader { volunteer, group } => mobilise::DraftEdit::SetLeader { volunteer, group },
-            DraftEdit::SetDeputy { volunteer, group } => mobilise::DraftEdit::SetDeputy { volunteer, group },
+            DraftEdit::Move { volunteer, group } => groups::DraftEdit::Move { volunteer, group },
+            DraftEdit::Swap { a, b } => groups::DraftEdit::Swap { a, b },
+            DraftEdit::SetLeader { volunteer, group } => groups::DraftEdit::SetLeader { volunteer, group },
+            DraftEdit::SetDeputy { volunteer, group } => groups::DraftEdit::SetDeputy { volunteer, group },
         }
     }
 }
@@ -943,9 +955,10 @@ pub async fn edit_proposal(
     Path(code): Path<String>,
     req: Result<Json<DraftEdit>, JsonRejection>,
 ) -> Result<Json<ProposalDto>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
-    let edit: mobilise::DraftEdit = body(req)?.into();
-    let draft = mobilise::edit_draft(&state, &community, &edit, Some(user.id)).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+    let edit: groups::DraftEdit = body(req)?.into();
+    let draft = groups::edit_draft(&state.ctx, &community, &edit, Some(user.id)).await?;
     Ok(Json(proposal_dto(&draft)))
 }
 
@@ -976,9 +989,10 @@ pub async fn confirm_proposal(
     Path(code): Path<String>,
     req: Result<Json<ConfirmRequest>, JsonRejection>,
 ) -> Result<Json<ConfirmResult>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let req = body(req)?;
-    let groups = mobilise::confirm(&state, &user, &community, req.branch, peer.text()).await?;
+    let groups = groups::confirm(&state.ctx, &user.actor(peer.text()), &community, req.branch).await?;
     Ok(Json(ConfirmResult { groups }))
 }
 
@@ -1039,13 +1053,13 @@ pub async fn rollup(
 ) -> Result<Json<RollupDto>, AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该区域".into(), en: "region not found".into() };
     let code = RegionCode::parse(&code).map_err(|_| not_found())?;
-    let region = registry::find_region(&state.db.read, &code).await?.ok_or_else(not_found)?;
+    let region = registry::find_region(&state.ctx.db.read, &code).await?.ok_or_else(not_found)?;
     // Counts only, no people: anyone who may read the registry here, inside
     // their own area (the ancestors they may navigate are not theirs to count).
     user.require(Resource::Registry, Action::Read, &region.path)?;
     if !region.path.starts_with(&user.scope_path) {
         return Err(AppError::Forbidden);
     }
-    let (own, children) = mobilise::rollup(&state, &region).await?;
+    let (own, children) = groups::rollup(&state.ctx, &region).await?;
     Ok(Json(RollupDto { region: own.into(), children: children.into_iter().map(RollupRowDto::from).collect() }))
 }

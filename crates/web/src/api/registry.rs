@@ -138,7 +138,7 @@ fn household_dto(h: household::Model, building_code: String) -> HouseholdDto {
 #[utoipa::path(get, path = "/api/v1/regions", tag = "registry",
     responses((status = 200, body = Vec<RegionDto>)))]
 pub async fn list_regions(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<RegionDto>>, AppError> {
-    let roots = registry::roots(&state.db.read).await?;
+    let roots = registry::roots(&state.ctx.db.read).await?;
     Ok(Json(
         roots
             .into_iter()
@@ -158,12 +158,12 @@ pub async fn get_region(
     Path(code): Path<String>,
 ) -> Result<Json<RegionDetail>, AppError> {
     let code = parse_code(&code)?;
-    let region = registry::region_by_code(&state.db.read, &code).await?;
+    let region = registry::region_by_code(&state.ctx.db.read, &code).await?;
     user.require(Resource::Registry, Action::Read, &region.path)?;
-    let mut children = registry::children(&state.db.read, region.id).await?;
+    let mut children = registry::children(&state.ctx.db.read, region.id).await?;
     children.retain(|c| user.can(Resource::Registry, Action::Read, &c.path));
     let summary = if region.kind == RegionKind::Community.as_str() {
-        let c = registry::community_counts(&state.db.read, &region).await?;
+        let c = registry::community_counts(&state.ctx.db.read, &region).await?;
         Some(CommunitySummary {
             compounds: c.compounds,
             buildings: c.buildings,
@@ -191,14 +191,14 @@ pub async fn building_households(
     Path(code): Path<String>,
 ) -> Result<Json<Vec<HouseholdDto>>, AppError> {
     let code = parse_code(&code)?;
-    let building = registry::region_by_code(&state.db.read, &code).await?;
+    let building = registry::region_by_code(&state.ctx.db.read, &code).await?;
     user.require(Resource::Household, Action::Read, &building.path)?;
     if building.kind != RegionKind::Building.as_str() {
         return Err(AppError::BadRequest {
             zh: format!("{code} 不是楼栋"), en: format!("{code} is not a building")
         });
     }
-    let households = registry::households_of_building(&state.db.read, building.id).await?;
+    let households = registry::households_of_building(&state.ctx.db.read, building.id).await?;
     Ok(Json(households.into_iter().map(|h| household_dto(h, building.code.clone())).collect()))
 }
 
@@ -214,7 +214,7 @@ pub async fn get_household(
     let (household, building) = crate::ui::household_and_building(&state, id).await?;
     user.require(Resource::Resident, Action::Read, &building.path)?;
     let building_code = building.code;
-    let residents = registry::residents_of_household(&state.db.read, id).await?;
+    let residents = registry::residents_of_household(&state.ctx.db.read, id).await?;
     Ok(Json(HouseholdDetail {
         household: household_dto(household, building_code),
         residents: residents.into_iter().map(ResidentDto::from).collect(),
@@ -232,11 +232,11 @@ pub async fn community_residents(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<ResidentPage>, AppError> {
     let code = parse_code(&code)?;
-    let community = registry::community_by_code(&state.db.read, &code).await?;
+    let community = registry::community_by_code(&state.ctx.db.read, &code).await?;
     user.require(Resource::Resident, Action::Read, &community.path)?;
     let page = q.page.unwrap_or(1).max(1);
     let per_page = q.per_page.unwrap_or(100).clamp(1, 500);
     let (residents, total) =
-        registry::residents_of_community(&state.db.read, community.id, (page - 1) * per_page, per_page).await?;
+        registry::residents_of_community(&state.ctx.db.read, community.id, (page - 1) * per_page, per_page).await?;
     Ok(Json(ResidentPage { total, page, per_page, residents: residents.into_iter().map(ResidentDto::from).collect() }))
 }

@@ -13,10 +13,11 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::error::bad;
 use crate::error::{AppError, ErrorBody};
-use crate::mobilise::{self, bad};
-use crate::rosters as svc;
 use crate::security::ClientIp;
+use shouwang_service::groupbuy;
+use shouwang_service::rosters as svc;
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     json.map(|Json(t)| t).map_err(|_| bad("请求内容不正确", "malformed request body"))
@@ -211,10 +212,10 @@ pub struct TimetableInput {
     pub windows: u32,
 }
 
-impl From<TimetableInput> for svc::TimetableInput {
+impl From<TimetableInput> for groupbuy::TimetableInput {
     fn from(input: TimetableInput) -> Self {
         let TimetableInput { first_day, days, points, start_hour, window_minutes, windows } = input;
-        svc::TimetableInput { first_day, days, points, start_hour, window_minutes, windows }
+        groupbuy::TimetableInput { first_day, days, points, start_hour, window_minutes, windows }
     }
 }
 
@@ -230,9 +231,9 @@ pub struct SlotView {
     pub organisers: Vec<String>,
 }
 
-impl From<svc::SlotView> for SlotView {
-    fn from(slot: svc::SlotView) -> Self {
-        let svc::SlotView { day, time, point, compound_id, compound, group, organisers } = slot;
+impl From<groupbuy::SlotView> for SlotView {
+    fn from(slot: groupbuy::SlotView) -> Self {
+        let groupbuy::SlotView { day, time, point, compound_id, compound, group, organisers } = slot;
         SlotView { day, time, point, compound_id, compound, group, organisers }
     }
 }
@@ -254,12 +255,13 @@ pub async fn get_roster(
     Path(code): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Json<RosterView>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
     let from = match q.from.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => svc::parse_date(s)?,
-        None => svc::today(),
+        None => state.ctx.clock.today(),
     };
-    Ok(Json(svc::view(&state.db, community.id, from, q.days.unwrap_or(7)).await?.into()))
+    Ok(Json(svc::view(&state.ctx, community.id, from, q.days.unwrap_or(7)).await?.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/communities/{code}/roster", tag = "work",
@@ -274,17 +276,11 @@ pub async fn generate_roster(
     Path(code): Path<String>,
     input: Result<Json<GenerateInput>, JsonRejection>,
 ) -> Result<Json<Outcome>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let input: svc::GenerateInput = body(input)?.into();
-    let e = mobilise::entry(
-        Some(&user),
-        "roster_generate",
-        "community",
-        Some(community.id.to_string()),
-        &community,
-        peer.text(),
-    );
-    Ok(Json(svc::generate(&state.db, &community, &input, user.lang, e).await?.into()))
+    let e = user.actor(peer.text()).entry("roster_generate", "community", Some(community.id.to_string()), &community);
+    Ok(Json(svc::generate(&state.ctx, &community, &input, user.lang, e).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -315,20 +311,20 @@ pub async fn swap(
     Path(code): Path<String>,
     req: Result<Json<SwapRequest>, JsonRejection>,
 ) -> Result<Json<SwapResult>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let req = body(req)?;
-    let mut e =
-        mobilise::entry(Some(&user), "roster_swap", "shift", Some(req.shift.to_string()), &community, peer.text());
+    let mut e = user.actor(peer.text()).entry("roster_swap", "shift", Some(req.shift.to_string()), &community);
     e.detail = serde_json::json!({ "from": req.from, "to": req.to });
-    svc::swap(&state.db, &community, req.shift, req.from, req.to, user.lang, e).await?;
+    svc::swap(&state.ctx, &community, req.shift, req.from, req.to, user.lang, e).await?;
     Ok(Json(SwapResult { swapped: true }))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/shifts", tag = "work",
     responses((status = 200, body = Vec<MyShift>), (status = 401, body = ErrorBody)))]
 pub async fn my_shifts(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<MyShift>>, AppError> {
-    Ok(Json(match mob::volunteer_by_user(&state.db.read, user.id).await? {
-        Some(v) => svc::my_shifts(&state.db, v.id, v.community_id).await?.into_iter().map(MyShift::from).collect(),
+    Ok(Json(match mob::volunteer_by_user(&state.ctx.db.read, user.id).await? {
+        Some(v) => svc::my_shifts(&state.ctx, v.id, v.community_id).await?.into_iter().map(MyShift::from).collect(),
         None => Vec::new(),
     }))
 }
@@ -342,12 +338,13 @@ pub async fn get_timetable(
     Path(code): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Json<Vec<SlotView>>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
     let from = match q.from.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => svc::parse_date(s)?,
-        None => svc::today(),
+        None => state.ctx.clock.today(),
     };
-    let slots = svc::timetable(&state.db, &community, from, q.days.unwrap_or(7).clamp(1, 31)).await?;
+    let slots = groupbuy::timetable(&state.ctx, &community, from, q.days.unwrap_or(7).clamp(1, 31)).await?;
     Ok(Json(slots.into_iter().map(SlotView::from).collect()))
 }
 
@@ -368,15 +365,9 @@ pub async fn generate_timetable(
     Path(code): Path<String>,
     input: Result<Json<TimetableInput>, JsonRejection>,
 ) -> Result<Json<TimetableResult>, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    let input: svc::TimetableInput = body(input)?.into();
-    let e = mobilise::entry(
-        Some(&user),
-        "groupbuy_generate",
-        "community",
-        Some(community.id.to_string()),
-        &community,
-        peer.text(),
-    );
-    Ok(Json(TimetableResult { slots: svc::generate_timetable(&state.db, &community, &input, e).await? }))
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
+    let input: groupbuy::TimetableInput = body(input)?.into();
+    let e = user.actor(peer.text()).entry("groupbuy_generate", "community", Some(community.id.to_string()), &community);
+    Ok(Json(TimetableResult { slots: groupbuy::generate_timetable(&state.ctx, &community, &input, e).await? }))
 }

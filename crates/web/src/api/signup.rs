@@ -15,10 +15,10 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::error::bad;
 use crate::error::{AppError, ErrorBody};
-use crate::mobilise::{self, bad};
 use crate::security::ClientIp;
-use crate::work;
+use shouwang_service::signup;
 
 use super::rosters::MyShift;
 
@@ -53,11 +53,11 @@ pub struct SheetInput {
     pub group: Option<Uuid>,
 }
 
-impl From<SheetInput> for work::SheetInput {
+impl From<SheetInput> for signup::SheetInput {
     fn from(input: SheetInput) -> Self {
         let SheetInput { title, note, unit, capacity, quantity_max, quantity_total, deadline, skill, kind, group } =
             input;
-        work::SheetInput { title, note, unit, capacity, quantity_max, quantity_total, deadline, skill, kind, group }
+        signup::SheetInput { title, note, unit, capacity, quantity_max, quantity_total, deadline, skill, kind, group }
     }
 }
 
@@ -72,9 +72,9 @@ pub struct EntryLine {
     pub mine: bool,
 }
 
-impl From<work::EntryLine> for EntryLine {
-    fn from(line: work::EntryLine) -> Self {
-        let work::EntryLine { seq, name, quantity, status, mine } = line;
+impl From<signup::EntryLine> for EntryLine {
+    fn from(line: signup::EntryLine) -> Self {
+        let signup::EntryLine { seq, name, quantity, status, mine } = line;
         EntryLine { seq, name, quantity, status, mine }
     }
 }
@@ -101,8 +101,8 @@ pub struct SheetDto {
 }
 
 async fn dto(state: &AppState, user: &CurrentUser, sheet: signup_sheet::Model) -> Result<SheetDto, AppError> {
-    let me = shouwang_db::mobilisation::volunteer_by_user(&state.db.read, user.id).await?.map(|v| v.id);
-    let (entries, text) = work::sheet_lines(state, &sheet, me, user.lang).await?;
+    let me = shouwang_db::mobilisation::volunteer_by_user(&state.ctx.db.read, user.id).await?.map(|v| v.id);
+    let (entries, text) = signup::sheet_lines(&state.ctx, &sheet, me, user.lang).await?;
     let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     Ok(SheetDto {
         id: sheet.id,
@@ -138,9 +138,10 @@ pub async fn open_sheet(
     Path(code): Path<String>,
     input: Result<Json<SheetInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    let input: work::SheetInput = body(input)?.into();
-    let sheet = work::open_sheet(&state, &user, &community, &input, peer.text()).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
+    let input: signup::SheetInput = body(input)?.into();
+    let sheet = signup::open_sheet(&state.ctx, &user.actor(peer.text()), &community, &input).await?;
     Ok((StatusCode::CREATED, Json(dto(&state, &user, sheet).await?)).into_response())
 }
 
@@ -154,7 +155,7 @@ pub async fn open_task_sheet(
     peer: ClientIp,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let sheet = crate::tasks::open_sheet_for_task(&state, &user, id, peer.text()).await?;
+    let sheet = shouwang_service::tasks::open_sheet_for_task(&state.ctx, &user.actor(peer.text()), id).await?;
     Ok((StatusCode::CREATED, Json(dto(&state, &user, sheet).await?)).into_response())
 }
 
@@ -166,7 +167,7 @@ pub async fn get_sheet(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<SheetDto>, AppError> {
-    let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
+    let (sheet, _) = signup::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     Ok(Json(dto(&state, &user, sheet).await?))
 }
 
@@ -199,7 +200,7 @@ pub async fn join(
     req: Option<Json<JoinRequest>>,
 ) -> Result<Json<JoinResult>, AppError> {
     let quantity = req.and_then(|Json(r)| r.quantity).unwrap_or(1);
-    let j = work::join_as(&state, &user, id, quantity).await?;
+    let j = signup::join_as(&state.ctx, &user.actor(None), id, quantity).await?;
     Ok(Json(JoinResult { status: j.status.code().to_string(), seq: j.seq, repeated: j.repeated }))
 }
 
@@ -218,11 +219,11 @@ pub async fn withdraw(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<WithdrawResult>, AppError> {
-    let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
-    Ok(Json(WithdrawResult { promoted: work::withdraw_as(&state, &user, &sheet).await? }))
+    let (sheet, _) = signup::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
+    Ok(Json(WithdrawResult { promoted: signup::withdraw_as(&state.ctx, &user.actor(None), &sheet).await? }))
 }
 
-// The API's own copies of "my work" (`crate::work::MyWork` and its parts).
+// The API's own copies of "my work" (`signup::MyWork` and its parts).
 
 /// A sheet as the volunteer's own list shows it.
 #[derive(Serialize, ToSchema)]
@@ -239,9 +240,9 @@ pub struct MySheet {
     pub deadline: String,
 }
 
-impl From<work::MySheet> for MySheet {
-    fn from(sheet: work::MySheet) -> Self {
-        let work::MySheet { id, title, status, seq, confirmed, capacity, deadline } = sheet;
+impl From<signup::MySheet> for MySheet {
+    fn from(sheet: signup::MySheet) -> Self {
+        let signup::MySheet { id, title, status, seq, confirmed, capacity, deadline } = sheet;
         MySheet { id, title, status, seq, confirmed, capacity, deadline }
     }
 }
@@ -255,9 +256,9 @@ pub struct MyTaskLine {
     pub when: String,
 }
 
-impl From<work::MyTaskLine> for MyTaskLine {
-    fn from(line: work::MyTaskLine) -> Self {
-        let work::MyTaskLine { id, title, state, when } = line;
+impl From<signup::MyTaskLine> for MyTaskLine {
+    fn from(line: signup::MyTaskLine) -> Self {
+        let signup::MyTaskLine { id, title, state, when } = line;
         MyTaskLine { id, title, state, when }
     }
 }
@@ -276,9 +277,9 @@ pub struct MyClaim {
     pub expires_local: String,
 }
 
-impl From<work::MyClaim> for MyClaim {
-    fn from(claim: work::MyClaim) -> Self {
-        let work::MyClaim { id, subject, task, expires_at, expires_local } = claim;
+impl From<signup::MyClaim> for MyClaim {
+    fn from(claim: signup::MyClaim) -> Self {
+        let signup::MyClaim { id, subject, task, expires_at, expires_local } = claim;
         MyClaim { id, subject, task, expires_at, expires_local }
     }
 }
@@ -305,9 +306,9 @@ pub struct MyWork {
     pub buildings: Vec<(Uuid, String)>,
 }
 
-impl From<work::MyWork> for MyWork {
-    fn from(work: work::MyWork) -> Self {
-        let work::MyWork {
+impl From<signup::MyWork> for MyWork {
+    fn from(work: signup::MyWork) -> Self {
+        let signup::MyWork {
             name,
             promoted,
             tasks,
@@ -340,8 +341,10 @@ impl From<work::MyWork> for MyWork {
     responses((status = 200, body = MyWork, description = "the caller's tasks, claims, next shifts, hours this week and sheets"),
         (status = 404, body = ErrorBody, description = "the account is not linked to a volunteer")))]
 pub async fn my_work(State(state): State<AppState>, user: CurrentUser) -> Result<Json<MyWork>, AppError> {
-    work::my_work(&state, &user).await?.map(|w| Json(MyWork::from(w))).ok_or_else(|| AppError::NotFound {
-        zh: "你的账号没有关联志愿者报到记录".into(),
-        en: "this account is not linked to a volunteer".into(),
+    signup::my_work(&state.ctx, &user.actor(None)).await?.map(|w| Json(MyWork::from(w))).ok_or_else(|| {
+        AppError::NotFound {
+            zh: "你的账号没有关联志愿者报到记录".into(),
+            en: "this account is not linked to a volunteer".into(),
+        }
     })
 }

@@ -16,10 +16,10 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::error::bad;
 use crate::error::{AppError, ErrorBody};
-use crate::mobilise::{self, bad};
 use crate::security::ClientIp;
-use crate::tasks as svc;
+use shouwang_service::tasks as svc;
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     json.map(|Json(t)| t).map_err(|_| bad("请求内容不正确", "malformed request body"))
@@ -192,8 +192,8 @@ impl From<svc::TaskDetail> for TaskDetail {
 }
 
 async fn detail_of(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<TaskDetail, AppError> {
-    let (t, community) = svc::task_for(state, user, id, Action::Read).await?;
-    Ok(svc::detail(state, user, &t, &community).await?.into())
+    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
+    Ok(svc::detail(&state.ctx, &user.actor(None), &t, &community).await?.into())
 }
 
 #[utoipa::path(post, path = "/api/v1/communities/{code}/tasks", tag = "work",
@@ -208,10 +208,11 @@ pub async fn create_task(
     Path(code): Path<String>,
     input: Result<Json<TaskInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let input: svc::TaskInput = body(input)?.into();
-    let t = svc::create_task(&state, &user, &community, &input, peer.text()).await?;
-    let detail = TaskDetail::from(svc::detail(&state, &user, &t, &community).await?);
+    let t = svc::create_task(&state.ctx, &user.actor(peer.text()), &community, &input).await?;
+    let detail = TaskDetail::from(svc::detail(&state.ctx, &user.actor(None), &t, &community).await?);
     Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
 
@@ -247,8 +248,8 @@ pub async fn dispatch(
     req: Result<Json<DispatchRequest>, JsonRejection>,
 ) -> Result<Json<TaskDetail>, AppError> {
     let req = body(req)?;
-    let (t, community) = svc::task_for(&state, &user, id, Action::Write).await?;
-    svc::dispatch(&state, &user, &t, &community, req.branch, req.group, peer.text()).await?;
+    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Write).await?;
+    svc::dispatch(&state.ctx, &user.actor(peer.text()), &t, &community, req.branch, req.group).await?;
     Ok(Json(detail_of(&state, &user, id).await?))
 }
 
@@ -270,8 +271,8 @@ pub async fn assign(
     req: Result<Json<AssignRequest>, JsonRejection>,
 ) -> Result<Json<TaskDetail>, AppError> {
     let req = body(req)?;
-    let (t, community) = svc::task_for(&state, &user, id, Action::Write).await?;
-    svc::assign(&state, &user, &t, &community, &req.volunteers, peer.text()).await?;
+    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Write).await?;
+    svc::assign(&state.ctx, &user.actor(peer.text()), &t, &community, &req.volunteers).await?;
     Ok(Json(detail_of(&state, &user, id).await?))
 }
 
@@ -305,8 +306,8 @@ pub async fn transition(
 ) -> Result<Json<TransitionResult>, AppError> {
     let req = body(req)?;
     let action = TaskAction::from_code(req.action.trim()).ok_or_else(|| bad("未知的操作", "unknown action"))?;
-    let (t, community) = svc::task_for(&state, &user, id, Action::Read).await?;
-    let c = svc::act(&state, &user, &t, &community, action, req.reason.as_deref(), peer.text()).await?;
+    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
+    let c = svc::act(&state.ctx, &user.actor(peer.text()), &t, &community, action, req.reason.as_deref()).await?;
     Ok(Json(TransitionResult { state: c.state.code().to_string(), changed: c.changed }))
 }
 
@@ -334,8 +335,8 @@ pub async fn claim(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ClaimResult>, AppError> {
-    let (t, _) = svc::task_for(&state, &user, id, Action::Read).await?;
-    Ok(Json(match svc::claim_task(&state, &user, &t).await? {
+    let (t, _) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
+    Ok(Json(match svc::claim_task(&state.ctx, &user.actor(None), &t).await? {
         ClaimOutcome::Held { claim, repeated } => {
             ClaimResult { status: "held".into(), claim_id: Some(claim.id), expires_at: rfc(claim.expires_at), repeated }
         }
@@ -354,7 +355,7 @@ pub async fn extend_claim(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ClaimResult>, AppError> {
-    let c = svc::extend_claim(&state, &user, id).await?;
+    let c = svc::extend_claim(&state.ctx, &user.actor(None), id).await?;
     Ok(Json(ClaimResult {
         status: "held".into(),
         claim_id: Some(c.id),
@@ -378,7 +379,7 @@ pub async fn release_claim(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ReleaseResult>, AppError> {
-    Ok(Json(ReleaseResult { released: svc::release_claim(&state, &user, id).await? }))
+    Ok(Json(ReleaseResult { released: svc::release_claim(&state.ctx, &user.actor(None), id).await? }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -399,7 +400,7 @@ pub async fn hand_over(
     req: Result<Json<HandOverRequest>, JsonRejection>,
 ) -> Result<Json<ClaimResult>, AppError> {
     let req = body(req)?;
-    let c = svc::hand_over(&state, &user, id, req.to).await?;
+    let c = svc::hand_over(&state.ctx, &user.actor(None), id, req.to).await?;
     Ok(Json(ClaimResult {
         status: "handed_over".into(),
         claim_id: Some(c.id),

@@ -21,7 +21,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n;
 use crate::security::ClientIp;
-use crate::service::{export_resident_file, import_resident_file};
+use shouwang_service::registry::{export_resident_file, import_resident_file};
 
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
@@ -107,7 +107,7 @@ pub async fn audit_page(
     user.require(Resource::AuditLog, Action::Read, &user.scope_path)?;
     let filter = Filter { username: q.user.clone(), action: q.action.clone(), ..Default::default() };
     let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) = audit::search(&state.db.read, &user.scope_path, &filter, (page - 1) * 100, 100).await?;
+    let (rows, total) = audit::search(&state.ctx.db.read, &user.scope_path, &filter, (page - 1) * 100, 100).await?;
     let lang = user.lang;
     let rows = rows
         .into_iter()
@@ -140,7 +140,7 @@ pub async fn audit_export(
 ) -> Result<Response, AppError> {
     user.require(Resource::AuditLog, Action::Read, &user.scope_path)?;
     let filter = Filter { username: q.user, action: q.action, ..Default::default() };
-    let (rows, _) = audit::search(&state.db.read, &user.scope_path, &filter, 0, 100_000).await?;
+    let (rows, _) = audit::search(&state.ctx.db.read, &user.scope_path, &filter, 0, 100_000).await?;
     let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
     {
         let mut w = csv::Writer::from_writer(&mut out);
@@ -161,7 +161,7 @@ pub async fn audit_export(
         w.flush().map_err(|e| AppError::Internal(e.to_string()))?;
     }
     audit::append(
-        &state.db.write,
+        &state.ctx.db.write,
         Entry {
             user_id: Some(user.id),
             username: user.username.clone(),
@@ -208,14 +208,14 @@ struct ImportPage {
 /// Communities in the user's area that they may import into.
 async fn importable(state: &AppState, user: &CurrentUser) -> Result<Vec<(String, String)>, AppError> {
     let scope = registry::region_by_code(
-        &state.db.read,
+        &state.ctx.db.read,
         &RegionCode::parse(&user.scope_code).map_err(|_| AppError::Forbidden)?,
     )
     .await?;
     let mut list: Vec<_> = if scope.kind == RegionKind::Community.as_str() {
         vec![scope]
     } else {
-        registry::descendants(&state.db.read, &scope, Some(RegionKind::Community)).await?
+        registry::descendants(&state.ctx.db.read, &scope, Some(RegionKind::Community)).await?
     };
     list.retain(|c| user.can(Resource::Import, Action::Write, &c.path));
     Ok(list.into_iter().map(|c| (c.code, c.name)).collect())
@@ -235,7 +235,7 @@ async fn import_view(
     let community =
         community.filter(|c| communities.iter().any(|(code, _)| code == c)).unwrap_or_else(|| communities[0].0.clone());
     let path =
-        registry::region_by_code(&state.db.read, &RegionCode::parse(&community).map_err(|_| AppError::Forbidden)?)
+        registry::region_by_code(&state.ctx.db.read, &RegionCode::parse(&community).map_err(|_| AppError::Forbidden)?)
             .await?
             .path;
     let failed = error.is_some();
@@ -325,7 +325,7 @@ pub async fn import_preview(
         return import_view(&state, &user, None, Some(i18n::t(lang, "import.file")), None).await;
     };
     let code = RegionCode::parse(&community).map_err(|_| AppError::Forbidden)?;
-    let target = registry::community_by_code(&state.db.read, &code).await?;
+    let target = registry::community_by_code(&state.ctx.db.read, &code).await?;
     user.require(Resource::Import, Action::Write, &target.path)?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return import_view(&state, &user, Some(community), Some(i18n::t(lang, "import.file")), None).await;
@@ -341,8 +341,8 @@ pub async fn import_preview(
     let options = ImportOptions { dry_run: true, strict: false };
     let year = time::OffsetDateTime::now_utc().year();
     match import_resident_file(
-        &state.db,
-        &state.hasher,
+        &state.ctx.db,
+        &state.ctx.hasher,
         &code,
         &bytes,
         kind,
@@ -353,7 +353,7 @@ pub async fn import_preview(
     .await
     {
         Ok(outcome) => {
-            let upload = uploads::store(&state.db, user.id, &community, &name, bytes).await?;
+            let upload = uploads::store(&state.ctx.db, user.id, &community, &name, bytes).await?;
             let view = report_view(lang, &name, &outcome.report, Some(upload));
             import_view(&state, &user, Some(community), None, Some(view)).await
         }
@@ -375,18 +375,18 @@ pub async fn import_apply(
     Form(form): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let Some(upload) = uploads::take(&state.db, form.upload, user.id).await? else {
+    let Some(upload) = uploads::take(&state.ctx.db, form.upload, user.id).await? else {
         return import_view(&state, &user, None, Some(i18n::t(lang, "import.expired")), None).await;
     };
     let code = RegionCode::parse(&upload.community_code).map_err(|_| AppError::Forbidden)?;
-    let target = registry::community_by_code(&state.db.read, &code).await?;
+    let target = registry::community_by_code(&state.ctx.db.read, &code).await?;
     user.require(Resource::Import, Action::Write, &target.path)?;
     let kind = FileKind::from_path(std::path::Path::new(&upload.file_name)).unwrap_or(FileKind::Xlsx);
     let options = ImportOptions { dry_run: false, strict: form.strict.is_some() };
     let year = time::OffsetDateTime::now_utc().year();
     let outcome = match import_resident_file(
-        &state.db,
-        &state.hasher,
+        &state.ctx.db,
+        &state.ctx.hasher,
         &code,
         &upload.bytes,
         kind,
@@ -399,10 +399,10 @@ pub async fn import_apply(
         Ok(o) => o,
         Err(e) => return import_view(&state, &user, Some(upload.community_code), Some(e.message(lang)), None).await,
     };
-    uploads::delete(&state.db, upload.id).await?;
+    uploads::delete(&state.ctx.db, upload.id).await?;
     let c = outcome.report.counts;
     audit::append(
-        &state.db.write,
+        &state.ctx.db.write,
         Entry {
             user_id: Some(user.id),
             username: user.username.clone(),
@@ -439,14 +439,15 @@ pub async fn export_residents(
     };
     let code =
         RegionCode::parse(q.community.as_deref().unwrap_or(&user.scope_code)).map_err(|_| AppError::Forbidden)?;
-    let target = registry::community_by_code(&state.db.read, &code).await?;
+    let target = registry::community_by_code(&state.ctx.db.read, &code).await?;
     user.require(Resource::Export, Action::Read, &target.path)?;
     let at = when(time::OffsetDateTime::now_utc()) + " (UTC+8)";
     let by = format!("{} ({})", user.display_name, user.username);
-    let (bytes, n) =
-        export_resident_file(&state.db, &code, kind, &by, &at).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let (bytes, n) = export_resident_file(&state.ctx.db, &code, kind, &by, &at)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     audit::append(
-        &state.db.write,
+        &state.ctx.db.write,
         Entry {
             user_id: Some(user.id),
             username: user.username.clone(),

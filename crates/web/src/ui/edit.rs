@@ -41,7 +41,7 @@ async fn load(
     user: &CurrentUser,
     id: Uuid,
 ) -> Result<(shouwang_db::entity::resident::Model, String), AppError> {
-    let r = registry::resident_by_id(&state.db.read, id)
+    let r = registry::resident_by_id(&state.ctx.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound { zh: "找不到该居民".into(), en: "resident not found".into() })?;
     let (_, b) = super::household_and_building(state, r.household_id).await?;
@@ -140,7 +140,7 @@ pub async fn save(
         detail: serde_json::json!({}),
         peer: peer.text(),
     };
-    registry::edit_resident(&state.db, id, edit, entry).await?;
+    registry::edit_resident(&state.ctx.db, id, edit, entry).await?;
     Ok(Redirect::to(&format!("/households/{}", r.household_id)).into_response())
 }
 
@@ -183,6 +183,6 @@ pub async fn save_contact(
         detail: serde_json::json!({ "room": format!("{} {}", b.name, h.room) }),
         peer: peer.text(),
     };
-    registry::edit_household_contact(&state.db, id, phone, entry).await?;
+    registry::edit_household_contact(&state.ctx.db, id, phone, entry).await?;
     Ok(Redirect::to(&format!("/households/{id}")).into_response())
 }

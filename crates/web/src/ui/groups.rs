@@ -23,8 +23,9 @@ use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::mobilise::{self, Draft, DraftEdit, bad};
+use crate::error::bad;
 use crate::security::ClientIp;
+use shouwang_service::groups::{self, Draft, DraftEdit};
 
 /// A person as lists show them: name, masked phone, a short description.
 pub struct Person {
@@ -144,21 +145,22 @@ pub async fn groups_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
     let lang = user.lang;
-    let branches = mob::branches_of_community(&state.db.read, community.id).await?;
-    let groups = mob::groups_of_community(&state.db.read, community.id).await?;
+    let branches = mob::branches_of_community(&state.ctx.db.read, community.id).await?;
+    let groups = mob::groups_of_community(&state.ctx.db.read, community.id).await?;
     let branch_names: HashMap<Uuid, String> = branches.iter().map(|b| (b.branch.id, b.branch.name.clone())).collect();
-    let compounds = registry::descendants(&state.db.read, &community, Some(RegionKind::Compound)).await?;
+    let compounds = registry::descendants(&state.ctx.db.read, &community, Some(RegionKind::Compound)).await?;
     let covered: HashSet<Uuid> = groups.iter().flat_map(|g| g.compounds.iter().map(|c| c.0)).collect();
     let uncovered = compounds.iter().filter(|c| !covered.contains(&c.id)).map(|c| c.name.clone()).collect();
-    let names = mobilise::names_of(&state, community.id).await?;
+    let names = groups::names_of(&state.ctx, community.id).await?;
     let subject_names: HashMap<Uuid, String> = branches
         .iter()
         .map(|b| (b.branch.id, b.branch.name.clone()))
         .chain(groups.iter().map(|g| (g.group.id, g.group.name.clone())))
         .collect();
-    let warnings = mob::roles_needing_people(&state.db.read, community.id)
+    let warnings = mob::roles_needing_people(&state.ctx.db.read, community.id)
         .await?
         .into_iter()
         .filter_map(|r| {
@@ -176,7 +178,7 @@ pub async fn groups_page(
         .collect();
     let handovers = handover_lines(&state, community.id, &names, &subject_names, lang).await?;
     let verified = mob::list_volunteers(
-        &state.db.read,
+        &state.ctx.db.read,
         community.id,
         &mob::VolunteerFilter { status: Some(shouwang_domain::DutyStatus::Verified), ..Default::default() },
     )
@@ -187,7 +189,7 @@ pub async fn groups_page(
     render(&GroupsPage {
         ctx: PageCtx::for_user(&user, &format!("/c/{code}/groups")),
         can_write: user.can(Resource::Group, Action::Write, &community.path),
-        has_draft: mob::load_draft(&state.db.read, community.id).await?.is_some(),
+        has_draft: mob::load_draft(&state.ctx.db.read, community.id).await?.is_some(),
         branches: branches
             .iter()
             .map(|b| BranchCard {
@@ -237,8 +239,8 @@ async fn handover_lines(
     lang: Lang,
 ) -> Result<Vec<String>, AppError> {
     let mut out = Vec::new();
-    for h in mob::handovers(&state.db.read, community_id, 10).await? {
-        let Some(role) = mob::key_role_by_id(&state.db.read, h.key_role_id).await? else { continue };
+    for h in mob::handovers(&state.ctx.db.read, community_id, 10).await? {
+        let Some(role) = mob::key_role_by_id(&state.ctx.db.read, h.key_role_id).await? else { continue };
         let role_label = KeyRoleKind::from_code(&role.kind).map_or("", |k| k.label(lang));
         let subject = subjects.get(&role.subject_id).cloned().unwrap_or_default();
         let name = |id: Option<Uuid>| {
@@ -291,14 +293,15 @@ pub async fn create_branch(
     Path(code): Path<String>,
     Form(form): Form<BranchForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let kind = BranchKind::from_code(&form.kind).ok_or_else(|| bad("请选择支部类型", "choose the kind of branch"))?;
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let founded = time::Date::parse(form.founded_on.trim(), format)
         .map_err(|_| bad("成立日期格式应为 2022-03-05", "the founding date should look like 2022-03-05"))?;
-    let e = mobilise::entry(Some(&user), "branch_create", "branch", None, &community, peer.text());
+    let e = user.actor(peer.text()).entry("branch_create", "branch", None, &community);
     mob::create_branch(
-        &state.db,
+        &state.ctx.db,
         community.id,
         &form.name,
         kind,
@@ -336,22 +339,22 @@ async fn group_and_community(
     id: Uuid,
 ) -> Result<(GroupView, region::Model, HashMap<Uuid, String>), AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该小组".into(), en: "group not found".into() };
-    let g = mob::group_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
-    let community = registry::region_by_id(&state.db.read, g.community_id).await?.ok_or_else(not_found)?;
+    let g = mob::group_by_id(&state.ctx.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&state.ctx.db.read, g.community_id).await?.ok_or_else(not_found)?;
     // A group leader or member may always see their own group.
-    let own = match mob::volunteer_by_user(&state.db.read, user.id).await? {
-        Some(v) => mob::group_of(&state.db.read, v.id).await? == Some(id),
+    let own = match mob::volunteer_by_user(&state.ctx.db.read, user.id).await? {
+        Some(v) => mob::group_of(&state.ctx.db.read, v.id).await? == Some(id),
         None => false,
     };
     if !own {
         user.require(Resource::Group, Action::Read, &community.path)?;
     }
-    let view = mob::groups_of_community(&state.db.read, community.id)
+    let view = mob::groups_of_community(&state.ctx.db.read, community.id)
         .await?
         .into_iter()
         .find(|v| v.group.id == id)
         .ok_or_else(not_found)?;
-    let branches = mob::branches_of_community(&state.db.read, community.id)
+    let branches = mob::branches_of_community(&state.ctx.db.read, community.id)
         .await?
         .into_iter()
         .map(|b| (b.branch.id, b.branch.name))
@@ -367,7 +370,7 @@ pub async fn group_page(
     let (view, community, branches) = group_and_community(&state, &user, id).await?;
     let lang = user.lang;
     let covered: HashSet<Uuid> = view.compounds.iter().map(|c| c.0).collect();
-    let compounds = registry::descendants(&state.db.read, &community, Some(RegionKind::Compound))
+    let compounds = registry::descendants(&state.ctx.db.read, &community, Some(RegionKind::Compound))
         .await?
         .into_iter()
         .map(|c| (c.id.to_string(), c.name, covered.contains(&c.id)))
@@ -415,10 +418,20 @@ pub async fn set_roles(
     if [leader, deputy].into_iter().flatten().any(|p| !members.contains(&p)) {
         return Err(bad("组长和副组长须是本组成员", "the leader and deputy must be members of this group"));
     }
-    let e = mobilise::entry(Some(&user), "group_roles", "group", Some(id.to_string()), &community, peer.text());
-    mob::set_key_role(&state.db, community.id, KeyRoleKind::GroupLeader, id, leader, backup, Some(user.id), e.clone())
+    let e = user.actor(peer.text()).entry("group_roles", "group", Some(id.to_string()), &community);
+    mob::set_key_role(
+        &state.ctx.db,
+        community.id,
+        KeyRoleKind::GroupLeader,
+        id,
+        leader,
+        backup,
+        Some(user.id),
+        e.clone(),
+    )
+    .await?;
+    mob::set_key_role(&state.ctx.db, community.id, KeyRoleKind::GroupDeputy, id, deputy, None, Some(user.id), e)
         .await?;
-    mob::set_key_role(&state.db, community.id, KeyRoleKind::GroupDeputy, id, deputy, None, Some(user.id), e).await?;
     Ok(Redirect::to(&format!("/groups/{id}")).into_response())
 }
 
@@ -437,16 +450,16 @@ pub async fn set_compounds(
 ) -> Result<Response, AppError> {
     let (_, community, _) = group_and_community(&state, &user, id).await?;
     user.require(Resource::Group, Action::Write, &community.path)?;
-    mobilise::require_compounds_in(&state.db, &community, &form.compounds).await?;
-    let e = mobilise::entry(Some(&user), "group_compounds", "group", Some(id.to_string()), &community, peer.text());
-    mob::set_group_compounds(&state.db, id, &form.compounds, e).await?;
+    groups::require_compounds_in(&state.ctx, &community, &form.compounds).await?;
+    let e = user.actor(peer.text()).entry("group_compounds", "group", Some(id.to_string()), &community);
+    mob::set_group_compounds(&state.ctx.db, id, &form.compounds, e).await?;
     Ok(Redirect::to(&format!("/groups/{id}")).into_response())
 }
 
 /// "My group": the group of the volunteer linked to this account.
 pub async fn my_group(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let group = match mob::volunteer_by_user(&state.db.read, user.id).await? {
-        Some(v) => mob::group_of(&state.db.read, v.id).await?,
+    let group = match mob::volunteer_by_user(&state.ctx.db.read, user.id).await? {
+        Some(v) => mob::group_of(&state.ctx.db.read, v.id).await?,
         None => None,
     };
     match group {
@@ -529,8 +542,8 @@ async fn grouping_view(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let draft = mobilise::load_draft(&state.db, &community).await?.map(|d| d.0);
-    let branches = mob::branches_of_community(&state.db.read, community.id)
+    let draft = groups::load_draft(&state.ctx, &community).await?.map(|d| d.0);
+    let branches = mob::branches_of_community(&state.ctx.db.read, community.id)
         .await?
         .into_iter()
         .filter(|b| b.branch.dissolved_on.is_none())
@@ -550,7 +563,7 @@ async fn grouping_view(
             stats: Vec::new(),
             numbers: Vec::new(),
             branches,
-            existing_groups: mob::groups_of_community(&state.db.read, community.id).await?.len(),
+            existing_groups: mob::groups_of_community(&state.ctx.db.read, community.id).await?.len(),
             can_write: user.can(Resource::Group, Action::Write, &community.path),
             error,
             community,
@@ -636,7 +649,8 @@ pub async fn grouping_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
     grouping_view(&state, &user, community, None).await
 }
 
@@ -649,7 +663,7 @@ pub struct ParamsForm {
 
 /// The bounds a committee may ask for; anything else is a typing slip.
 pub fn checked_params(min: u16, max: u16, compounds: u16) -> Result<GroupingParams, AppError> {
-    mobilise::checked_params(min, max, compounds)
+    Ok(groups::checked_params(min, max, compounds)?)
 }
 
 pub async fn propose(
@@ -658,9 +672,10 @@ pub async fn propose(
     Path(code): Path<String>,
     Form(form): Form<ParamsForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let params = checked_params(form.min_members, form.max_members, form.max_compounds)?;
-    mobilise::propose(&state.db, &community, params, Some(user.id)).await?;
+    groups::propose(&state.ctx, &community, params, Some(user.id)).await?;
     Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response())
 }
 
@@ -680,7 +695,8 @@ pub async fn edit(
     Path(code): Path<String>,
     Form(form): Form<EditForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let edit = match (form.op.as_str(), form.other) {
         ("move", _) => DraftEdit::Move { volunteer: form.volunteer, group: form.group },
         ("leader", _) => DraftEdit::SetLeader { volunteer: form.volunteer, group: form.group },
@@ -688,12 +704,12 @@ pub async fn edit(
         ("swap", Some(other)) => DraftEdit::Swap { a: form.volunteer, b: other },
         _ => return Err(bad("未知的操作", "unknown edit")),
     };
-    match mobilise::edit_draft(&state, &community, &edit, Some(user.id)).await {
+    match groups::edit_draft(&state.ctx, &community, &edit, Some(user.id)).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response()),
-        Err(AppError::BadRequest { zh, en }) => {
-            grouping_view(&state, &user, community, Some(user.lang.pick(&zh, &en).to_string())).await
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => {
+            grouping_view(&state, &user, community, Some(m.pick(user.lang).to_string())).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -710,14 +726,15 @@ pub async fn confirm(
     Path(code): Path<String>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let branch = opt_uuid(&form.branch)?;
-    match mobilise::confirm(&state, &user, &community, branch, peer.text()).await {
+    match groups::confirm(&state.ctx, &user.actor(peer.text()), &community, branch).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{code}/groups")).into_response()),
-        Err(AppError::BadRequest { zh, en }) => {
-            grouping_view(&state, &user, community, Some(user.lang.pick(&zh, &en).to_string())).await
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => {
+            grouping_view(&state, &user, community, Some(m.pick(user.lang).to_string())).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -726,8 +743,9 @@ pub async fn discard(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
-    mob::delete_draft(&state.db, community.id).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+    mob::delete_draft(&state.ctx.db, community.id).await?;
     Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response())
 }
 
@@ -748,14 +766,15 @@ pub async fn print_groups(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
     let lang = user.lang;
-    let branches = mob::branches_of_community(&state.db.read, community.id)
+    let branches = mob::branches_of_community(&state.ctx.db.read, community.id)
         .await?
         .into_iter()
         .map(|b| (b.branch.id, b.branch.name))
         .collect();
-    let groups = mob::groups_of_community(&state.db.read, community.id)
+    let groups = mob::groups_of_community(&state.ctx.db.read, community.id)
         .await?
         .iter()
         .map(|g| group_card(g, &branches, lang))
@@ -773,8 +792,8 @@ pub async fn print_groups(
 #[template(path = "rollup.html")]
 struct RollupPage {
     ctx: PageCtx,
-    own: mobilise::RollupRow,
-    rows: Vec<mobilise::RollupRow>,
+    own: groups::RollupRow,
+    rows: Vec<groups::RollupRow>,
     kind_label: String,
     parent: Option<(String, String)>,
     /// Whether community rows may link to their groups pages (which name people).
@@ -788,17 +807,17 @@ pub async fn rollup_page(
 ) -> Result<Response, AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该区域".into(), en: "region not found".into() };
     let rc = shouwang_domain::RegionCode::parse(&code).map_err(|_| not_found())?;
-    let region = registry::find_region(&state.db.read, &rc).await?.ok_or_else(not_found)?;
+    let region = registry::find_region(&state.ctx.db.read, &rc).await?.ok_or_else(not_found)?;
     // Counts only, no people: anyone who may read the registry here, inside
     // their own area (the ancestors they may navigate are not theirs to count).
     user.require(Resource::Registry, Action::Read, &region.path)?;
     if !region.path.starts_with(&user.scope_path) {
         return Err(AppError::Forbidden);
     }
-    let (own, rows) = mobilise::rollup(&state, &region).await?;
+    let (own, rows) = groups::rollup(&state.ctx, &region).await?;
     let parent = match region.parent_id {
         Some(p) if region.path.starts_with(&user.scope_path) && region.path != user.scope_path => {
-            registry::region_by_id(&state.db.read, p).await?.map(|p| (p.code, p.name))
+            registry::region_by_id(&state.ctx.db.read, p).await?.map(|p| (p.code, p.name))
         }
         _ => None,
     };
@@ -855,8 +874,9 @@ pub async fn places_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Read).await?;
-    let compounds = mob::compounds_of_community(&state.db.read, &community).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
+    let compounds = mob::compounds_of_community(&state.ctx.db.read, &community).await?;
     let fmt = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_default();
     let rows = compounds
         .iter()
@@ -899,10 +919,11 @@ pub async fn save_place(
     Path(code): Path<String>,
     Form(form): Form<PlaceForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let mut named = form.neighbours.clone();
     named.push(form.compound);
-    mobilise::require_compounds_in(&state.db, &community, &named).await?;
+    groups::require_compounds_in(&state.ctx, &community, &named).await?;
     let number = |s: &str| -> Result<Option<f64>, AppError> {
         match s.trim() {
             "" => Ok(None),
@@ -919,15 +940,8 @@ pub async fn save_place(
         (None, None) => None,
         _ => return Err(bad("东西和南北两个数都要填，或都不填", "enter both east and north, or neither")),
     };
-    let e = mobilise::entry(
-        Some(&user),
-        "compound_place",
-        "region",
-        Some(form.compound.to_string()),
-        &community,
-        peer.text(),
-    );
-    mob::set_compound_place(&state.db, form.compound, position, &form.neighbours, e).await?;
+    let e = user.actor(peer.text()).entry("compound_place", "region", Some(form.compound.to_string()), &community);
+    mob::set_compound_place(&state.ctx.db, form.compound, position, &form.neighbours, e).await?;
     Ok(Redirect::to(&format!("/c/{code}/compounds")).into_response())
 }
 
@@ -955,26 +969,27 @@ pub async fn set_key_role(
     Path(code): Path<String>,
     Form(form): Form<KeyRoleForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let kind = KeyRoleKind::from_code(&form.kind)
         .filter(|k| matches!(k, KeyRoleKind::BranchSecretary | KeyRoleKind::BuildingLeader))
         .ok_or_else(|| bad("未知的职务", "unknown role"))?;
     // The subject must be this community's branch, or a building inside it.
     let ok = match kind {
-        KeyRoleKind::BranchSecretary => {
-            mob::branches_of_community(&state.db.read, community.id).await?.iter().any(|b| b.branch.id == form.subject)
-        }
-        _ => registry::region_by_id(&state.db.read, form.subject)
+        KeyRoleKind::BranchSecretary => mob::branches_of_community(&state.ctx.db.read, community.id)
+            .await?
+            .iter()
+            .any(|b| b.branch.id == form.subject),
+        _ => registry::region_by_id(&state.ctx.db.read, form.subject)
             .await?
             .is_some_and(|b| b.kind == RegionKind::Building.as_str() && b.path.starts_with(&community.path)),
     };
     if !ok {
         return Err(bad("该职务不属于本社区", "that role is not in this community"));
     }
-    let e =
-        mobilise::entry(Some(&user), "key_role", "key_role", Some(form.subject.to_string()), &community, peer.text());
+    let e = user.actor(peer.text()).entry("key_role", "key_role", Some(form.subject.to_string()), &community);
     mob::set_key_role(
-        &state.db,
+        &state.ctx.db,
         community.id,
         kind,
         form.subject,
@@ -1003,8 +1018,9 @@ pub async fn dissolve_branch(
     Path(code): Path<String>,
     Form(form): Form<DissolveForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
-    mobilise::require_branch_in(&state.db, &community, form.branch).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+    groups::require_branch_in(&state.ctx, &community, form.branch).await?;
     let on = match form.on.trim() {
         "" => None,
         d => Some(
@@ -1012,15 +1028,8 @@ pub async fn dissolve_branch(
                 .map_err(|_| bad("日期格式应为 2022-05-31", "the date should look like 2022-05-31"))?,
         ),
     };
-    let e = mobilise::entry(
-        Some(&user),
-        "branch_dissolve",
-        "branch",
-        Some(form.branch.to_string()),
-        &community,
-        peer.text(),
-    );
-    mob::dissolve_branch(&state.db, form.branch, on, e).await?;
+    let e = user.actor(peer.text()).entry("branch_dissolve", "branch", Some(form.branch.to_string()), &community);
+    mob::dissolve_branch(&state.ctx.db, form.branch, on, e).await?;
     Ok(Redirect::to(&format!("/c/{code}/groups")).into_response())
 }
 
@@ -1045,16 +1054,17 @@ pub async fn create_group(
     Path(code): Path<String>,
     Form(form): Form<NewGroupForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Group, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let functions: shouwang_domain::GroupFunctionSet =
         form.functions.iter().filter_map(|f| shouwang_domain::GroupFunction::from_code(f)).collect();
     if functions.is_empty() && form.compounds.is_empty() {
         return Err(bad("请选择小组负责的小区或职能", "choose the compounds or the functions of the group"));
     }
-    mobilise::require_compounds_in(&state.db, &community, &form.compounds).await?;
+    groups::require_compounds_in(&state.ctx, &community, &form.compounds).await?;
     let branch = opt_uuid(&form.branch)?;
     if let Some(b) = branch {
-        mobilise::require_branch_in(&state.db, &community, b).await?;
+        groups::require_branch_in(&state.ctx, &community, b).await?;
     }
     let spec = mob::GroupSpec {
         name: Some(form.name).filter(|n| !n.trim().is_empty()),
@@ -1063,7 +1073,7 @@ pub async fn create_group(
         compounds: form.compounds,
         ..Default::default()
     };
-    let e = mobilise::entry(Some(&user), "group_create", "group", None, &community, peer.text());
-    let ids = mob::create_groups(&state.db, community.id, &[spec], Some(user.id), e).await?;
+    let e = user.actor(peer.text()).entry("group_create", "group", None, &community);
+    let ids = mob::create_groups(&state.ctx.db, community.id, &[spec], Some(user.id), e).await?;
     Ok(Redirect::to(&format!("/groups/{}", ids[0])).into_response())
 }

@@ -56,7 +56,7 @@ pub(crate) fn qr_svg(url: &str) -> Result<String, AppError> {
 async fn community_of(state: &AppState, path: &str) -> Result<Option<shouwang_db::entity::region::Model>, AppError> {
     for code in path.trim_matches('/').split('/').rev() {
         let Ok(c) = RegionCode::parse(code) else { continue };
-        if let Some(r) = registry::find_region(&state.db.read, &c).await?
+        if let Some(r) = registry::find_region(&state.ctx.db.read, &c).await?
             && r.kind == RegionKind::Community.as_str()
         {
             return Ok(Some(r));
@@ -73,7 +73,7 @@ pub async fn building_slips(
 ) -> Result<Response, AppError> {
     let code = RegionCode::parse(&code)
         .map_err(|_| AppError::NotFound { zh: "没有该楼栋".into(), en: "no such building".into() })?;
-    let building = registry::region_by_code(&state.db.read, &code).await?;
+    let building = registry::region_by_code(&state.ctx.db.read, &code).await?;
     if building.kind != RegionKind::Building.as_str() {
         return Err(AppError::bad_request("只能为楼栋打印二维码", "slips are printed per building"));
     }
@@ -81,8 +81,8 @@ pub async fn building_slips(
     let community = community_of(&state, &building.path).await?;
     let base = base_url(&state, &headers);
     let mut slips = Vec::new();
-    for h in registry::households_of_building(&state.db.read, building.id).await? {
-        let token = links::link_for(&state.db, h.id, auth::random_token).await?;
+    for h in registry::households_of_building(&state.ctx.db.read, building.id).await? {
+        let token = links::link_for(&state.ctx.db, h.id, auth::random_token).await?;
         let url = format!("{base}/h/{token}");
         slips.push(Slip { room: h.room, svg: qr_svg(&url)?, url });
     }
@@ -103,9 +103,9 @@ pub async fn revoke_link(
 ) -> Result<Response, AppError> {
     let (h, building) = super::household_and_building(&state, id).await?;
     user.require(Resource::HouseholdLink, Action::Write, &building.path)?;
-    let n = links::revoke(&state.db, id).await?;
+    let n = links::revoke(&state.ctx.db, id).await?;
     audit::append(
-        &state.db.write,
+        &state.ctx.db.write,
         Entry {
             user_id: Some(user.id),
             username: user.username.clone(),
@@ -149,15 +149,15 @@ pub async fn public_household(
     if token.len() > 64 {
         return Err(not_found());
     }
-    let h = links::household_by_token(&state.db.read, &token).await?.ok_or_else(not_found)?;
-    let building = registry::region_by_id(&state.db.read, h.building_id).await?.ok_or_else(not_found)?;
+    let h = links::household_by_token(&state.ctx.db.read, &token).await?.ok_or_else(not_found)?;
+    let building = registry::region_by_id(&state.ctx.db.read, h.building_id).await?.ok_or_else(not_found)?;
     let compound = match building.parent_id {
-        Some(id) => registry::region_by_id(&state.db.read, id).await?,
+        Some(id) => registry::region_by_id(&state.ctx.db.read, id).await?,
         None => None,
     };
     let community = community_of(&state, &building.path).await?;
     let next_groupbuy = match &compound {
-        Some(c) => crate::rosters::next_slot_text(&state.db, c.id).await?,
+        Some(c) => shouwang_service::groupbuy::next_slot_text(&state.ctx, c.id).await?,
         None => None,
     };
     render(&PublicHousehold {

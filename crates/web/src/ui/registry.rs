@@ -54,8 +54,8 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
     }
     let mut totals = Vec::new();
     if user.can(Resource::Registry, Action::Read, &user.scope_path) && user.role != Role::Volunteer {
-        let sums = registry::totals_by_community(&state.db.read).await?;
-        for r in registry::upper_tree(&state.db.read).await? {
+        let sums = registry::totals_by_community(&state.ctx.db.read).await?;
+        for r in registry::upper_tree(&state.ctx.db.read).await? {
             let is_community = r.kind == RegionKind::Community.as_str();
             if is_community && r.path.starts_with(&user.scope_path) {
                 let (households, residents, tagged) = sums.get(&r.id).copied().unwrap_or_default();
@@ -69,17 +69,17 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
         && user.can(Resource::Work, Action::Read, &user.scope_path))
     .then(|| format!("/c/{}/sheets", user.scope_code));
     if sheets_link.is_some() {
-        let community = registry::region_by_code(&state.db.read, &parse_code(&user.scope_code)?).await?;
+        let community = registry::region_by_code(&state.ctx.db.read, &parse_code(&user.scope_code)?).await?;
         let now = time::OffsetDateTime::now_utc();
-        for s in shouwang_db::signup::sheets_of_community(&state.db.read, community.id).await? {
+        for s in shouwang_db::signup::sheets_of_community(&state.ctx.db.read, community.id).await? {
             if s.closed_at.is_none() && s.deadline.is_none_or(|d| d > now) && open_sheets.len() < 5 {
                 open_sheets.push((s.id, s.title, s.confirmed, s.capacity));
             }
         }
     }
-    if let Some(v) = shouwang_db::mobilisation::volunteer_by_user(&state.db.read, user.id).await?
-        && let Some(g) = shouwang_db::mobilisation::group_of(&state.db.read, v.id).await?
-        && let Some(group) = shouwang_db::mobilisation::group_by_id(&state.db.read, g).await?
+    if let Some(v) = shouwang_db::mobilisation::volunteer_by_user(&state.ctx.db.read, user.id).await?
+        && let Some(g) = shouwang_db::mobilisation::group_of(&state.ctx.db.read, v.id).await?
+        && let Some(group) = shouwang_db::mobilisation::group_by_id(&state.ctx.db.read, g).await?
     {
         my_group = Some((group.id, group.name));
     }
@@ -87,11 +87,11 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
     if user.scope_kind == RegionKind::Community.as_str()
         && user.can(Resource::Volunteer, Action::Write, &user.scope_path)
     {
-        let community = registry::region_by_code(&state.db.read, &parse_code(&user.scope_code)?).await?;
-        let n = shouwang_db::mobilisation::counts_of(&state.db.read, community.id).await?;
+        let community = registry::region_by_code(&state.ctx.db.read, &parse_code(&user.scope_code)?).await?;
+        let n = shouwang_db::mobilisation::counts_of(&state.ctx.db.read, community.id).await?;
         let waiting = n.reported - n.verified - n.exempt - n.rejected;
         inbox = (waiting > 0).then(|| (community.code.clone(), waiting));
-        vacant_roles = shouwang_db::mobilisation::roles_needing_people(&state.db.read, community.id)
+        vacant_roles = shouwang_db::mobilisation::roles_needing_people(&state.ctx.db.read, community.id)
             .await?
             .iter()
             .filter(|r| r.holder_id.is_none())
@@ -165,7 +165,7 @@ async fn crumbs(state: &AppState, user: &CurrentUser, r: &region::Model) -> Resu
     let mut out = Vec::new();
     let mut parent = r.parent_id;
     while let Some(id) = parent {
-        let Some(p) = registry::region_by_id(&state.db.read, id).await? else { break };
+        let Some(p) = registry::region_by_id(&state.ctx.db.read, id).await? else { break };
         if user.can(Resource::Registry, Action::Read, &p.path) {
             out.push((p.code.clone(), p.name.clone()));
         }
@@ -181,17 +181,17 @@ pub async fn region_page(
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
     let code = parse_code(&code)?;
-    let r = registry::region_by_code(&state.db.read, &code).await?;
+    let r = registry::region_by_code(&state.ctx.db.read, &code).await?;
     user.require(Resource::Registry, Action::Read, &r.path)?;
     let lang = user.lang;
-    let children = registry::children(&state.db.read, r.id)
+    let children = registry::children(&state.ctx.db.read, r.id)
         .await?
         .into_iter()
         .filter(|c| user.can(Resource::Registry, Action::Read, &c.path))
         .map(|c| ChildRow { kind_label: kind_label(&c.kind, lang), code: c.code, name: c.name })
         .collect();
     let totals = if r.kind == RegionKind::Community.as_str() {
-        let c = registry::community_counts(&state.db.read, &r).await?;
+        let c = registry::community_counts(&state.ctx.db.read, &r).await?;
         Some((c.households, c.residents, c.tagged))
     } else {
         None
@@ -200,7 +200,7 @@ pub async fn region_page(
     let mut households = Vec::new();
     let can_print = is_building && user.can(Resource::HouseholdLink, Action::Write, &r.path);
     if is_building && user.can(Resource::Household, Action::Read, &r.path) {
-        let mut list = registry::households_of_building(&state.db.read, r.id).await?;
+        let mut list = registry::households_of_building(&state.ctx.db.read, r.id).await?;
         // "101" before "1001": floor order, as on the stairs.
         list.sort_by_key(|h| {
             (
@@ -214,7 +214,7 @@ pub async fn region_page(
             )
         });
         let ids: Vec<Uuid> = list.iter().map(|h| h.id).collect();
-        let mut members = registry::residents_by_household(&state.db.read, &ids).await?;
+        let mut members = registry::residents_by_household(&state.ctx.db.read, &ids).await?;
         for h in list {
             let residents = members.remove(&h.id).unwrap_or_default();
             let mut tags = TagSet::empty();
@@ -284,7 +284,7 @@ async fn household_view(
     let (h, building) = super::household_and_building(state, id).await?;
     user.require(Resource::Household, Action::Read, &building.path)?;
     let lang = user.lang;
-    let residents = registry::residents_of_household(&state.db.read, id)
+    let residents = registry::residents_of_household(&state.ctx.db.read, id)
         .await?
         .into_iter()
         .map(|r| {
@@ -340,7 +340,7 @@ pub async fn reveal_phone(
     Path(id): Path<Uuid>,
     Form(form): Form<RevealForm>,
 ) -> Result<Response, AppError> {
-    let resident = registry::resident_by_id(&state.db.read, id)
+    let resident = registry::resident_by_id(&state.ctx.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound { zh: "找不到该居民".into(), en: "resident not found".into() })?;
     let (household, building) = super::household_and_building(&state, resident.household_id).await?;
@@ -353,7 +353,7 @@ pub async fn reveal_phone(
         ));
     }
     audit::append(
-        &state.db.write,
+        &state.ctx.db.write,
         Entry {
             user_id: Some(user.id),
             username: user.username.clone(),
@@ -400,7 +400,7 @@ pub async fn search(
     let results = if q.is_empty() {
         vec![]
     } else {
-        registry::search_residents(&state.db.read, &user.scope_path, &q, 50)
+        registry::search_residents(&state.ctx.db.read, &user.scope_path, &q, 50)
             .await?
             .into_iter()
             .map(|(r, h, b)| SearchRow {
@@ -428,7 +428,7 @@ async fn building_role(
     let mut community = None;
     for c in building.path.trim_matches('/').split('/') {
         let Ok(rc) = RegionCode::parse(c) else { continue };
-        if let Some(r) = registry::find_region(&state.db.read, &rc).await?
+        if let Some(r) = registry::find_region(&state.ctx.db.read, &rc).await?
             && r.kind == RegionKind::Community.as_str()
         {
             community = Some(r);
@@ -436,7 +436,7 @@ async fn building_role(
     }
     let Some(community) = community else { return Ok(None) };
     let role = shouwang_db::mobilisation::key_role_of(
-        &state.db.read,
+        &state.ctx.db.read,
         shouwang_domain::KeyRoleKind::BuildingLeader,
         building.id,
     )
@@ -448,7 +448,7 @@ async fn building_role(
     };
     let candidates = if user.can(Resource::Group, Action::Write, &community.path) {
         shouwang_db::mobilisation::list_volunteers(
-            &state.db.read,
+            &state.ctx.db.read,
             community.id,
             &shouwang_db::mobilisation::VolunteerFilter {
                 status: Some(shouwang_domain::DutyStatus::Verified),

@@ -21,9 +21,10 @@ use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::mobilise::{self, bad};
-use crate::rosters::{self as svc, HoursView, Outcome, ShiftView, SlotView};
+use crate::error::bad;
 use crate::security::ClientIp;
+use shouwang_service::groupbuy::{self, SlotView};
+use shouwang_service::rosters::{self as svc, HoursView, Outcome, ShiftView};
 
 /// Shifts of one post on one day.
 pub struct DayRow {
@@ -116,17 +117,20 @@ async fn roster_page(
     outcome: Option<Outcome>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let view = svc::view(&state.db, community.id, from, days).await?;
-    let posts = store::posts_of_community(&state.db.read, community.id).await?;
-    let compounds: BTreeMap<Uuid, String> =
-        mob::compounds_of_community(&state.db.read, &community).await?.into_iter().map(|c| (c.id, c.name)).collect();
-    let groups: BTreeMap<Uuid, String> = mob::groups_of_community(&state.db.read, community.id)
+    let view = svc::view(&state.ctx, community.id, from, days).await?;
+    let posts = store::posts_of_community(&state.ctx.db.read, community.id).await?;
+    let compounds: BTreeMap<Uuid, String> = mob::compounds_of_community(&state.ctx.db.read, &community)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let groups: BTreeMap<Uuid, String> = mob::groups_of_community(&state.ctx.db.read, community.id)
         .await?
         .into_iter()
         .map(|g| (g.group.id, g.group.name))
         .collect();
     let filter = mob::VolunteerFilter { status: Some(shouwang_domain::DutyStatus::Verified), ..Default::default() };
-    let people = mob::list_volunteers(&state.db.read, community.id, &filter)
+    let people = mob::list_volunteers(&state.ctx.db.read, community.id, &filter)
         .await?
         .into_iter()
         .map(|r| (r.volunteer.id, r.volunteer.name))
@@ -151,10 +155,10 @@ async fn roster_page(
     })
 }
 
-fn period(q: &PeriodQuery) -> Result<(time::Date, u32), AppError> {
+fn period(q: &PeriodQuery, today: time::Date) -> Result<(time::Date, u32), AppError> {
     let from = match q.from.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(s) => svc::parse_date(s)?,
-        None => svc::today(),
+        None => today,
     };
     Ok((from, q.days.unwrap_or(7).clamp(1, 31)))
 }
@@ -165,8 +169,9 @@ pub async fn rosters_page(
     Path(code): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
-    let (from, days) = period(&q)?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
+    let (from, days) = period(&q, state.ctx.clock.today())?;
     roster_page(&state, &user, community, from, days, None).await
 }
 
@@ -185,22 +190,16 @@ pub async fn save_settings(
     Path(code): Path<String>,
     Form(f): Form<SettingsForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let limits = FatigueLimits {
         warn_day_minutes: f.warn_day_hours.saturating_mul(60),
         max_day_minutes: f.max_day_hours.saturating_mul(60),
         min_rest_minutes: f.min_rest_hours.saturating_mul(60),
         max_week_minutes: f.max_week_hours.saturating_mul(60),
     };
-    let e = mobilise::entry(
-        Some(&user),
-        "roster_settings",
-        "community",
-        Some(community.id.to_string()),
-        &community,
-        peer.text(),
-    );
-    store::save_settings(&state.db, community.id, limits, e).await?;
+    let e = user.actor(peer.text()).entry("roster_settings", "community", Some(community.id.to_string()), &community);
+    store::save_settings(&state.ctx.db, community.id, limits, e).await?;
     Ok(Redirect::to(&format!("/c/{code}/rosters")).into_response())
 }
 
@@ -228,22 +227,23 @@ pub async fn create_post(
     Path(code): Path<String>,
     Form(f): Form<PostForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let compound_id = opt_uuid(&f.compound)?;
     if let Some(c) = compound_id
-        && !mob::compounds_of_community(&state.db.read, &community).await?.iter().any(|x| x.id == c)
+        && !mob::compounds_of_community(&state.ctx.db.read, &community).await?.iter().any(|x| x.id == c)
     {
         return Err(bad("该小区不属于本社区", "that compound is not in this community"));
     }
     let group_id = opt_uuid(&f.group)?;
     if let Some(g) = group_id
-        && mob::group_by_id(&state.db.read, g).await?.is_none_or(|x| x.community_id != community.id)
+        && mob::group_by_id(&state.ctx.db.read, g).await?.is_none_or(|x| x.community_id != community.id)
     {
         return Err(bad("该小组不属于本社区", "that group is not in this community"));
     }
-    let e = mobilise::entry(Some(&user), "post_create", "post", None, &community, peer.text());
+    let e = user.actor(peer.text()).entry("post_create", "post", None, &community);
     store::create_post(
-        &state.db,
+        &state.ctx.db,
         community.id,
         store::NewPost { name: f.name, kind: f.kind, compound_id, group_id },
         e,
@@ -273,7 +273,8 @@ pub async fn generate(
     Path(code): Path<String>,
     Form(f): Form<GenerateForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let input = svc::GenerateInput {
         posts: f.posts,
         first_day: f.first_day,
@@ -284,15 +285,8 @@ pub async fn generate(
         needed: f.needed,
         skill: Some(f.skill).filter(|s| !s.is_empty()),
     };
-    let e = mobilise::entry(
-        Some(&user),
-        "roster_generate",
-        "community",
-        Some(community.id.to_string()),
-        &community,
-        peer.text(),
-    );
-    let outcome = svc::generate(&state.db, &community, &input, user.lang, e).await?;
+    let e = user.actor(peer.text()).entry("roster_generate", "community", Some(community.id.to_string()), &community);
+    let outcome = svc::generate(&state.ctx, &community, &input, user.lang, e).await?;
     let from = svc::parse_date(&input.first_day)?;
     roster_page(&state, &user, community, from, input.days, Some(outcome)).await
 }
@@ -314,11 +308,11 @@ pub async fn swap(
     Form(f): Form<SwapForm>,
 ) -> Result<Response, AppError> {
     // The leader approves: only those who may write the community's work.
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    let mut e =
-        mobilise::entry(Some(&user), "roster_swap", "shift", Some(f.shift.to_string()), &community, peer.text());
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
+    let mut e = user.actor(peer.text()).entry("roster_swap", "shift", Some(f.shift.to_string()), &community);
     e.detail = serde_json::json!({ "from": f.from, "to": f.to });
-    svc::swap(&state.db, &community, f.shift, f.from, f.to, user.lang, e).await?;
+    svc::swap(&state.ctx, &community, f.shift, f.from, f.to, user.lang, e).await?;
     let back = if f.back.starts_with("/c/") { f.back } else { format!("/c/{code}/rosters") };
     Ok(Redirect::to(&back).into_response())
 }
@@ -341,12 +335,13 @@ pub async fn print(
     Path(code): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
     let lang = user.lang;
-    let (from, days) = period(&q)?;
-    let mut view = svc::view(&state.db, community.id, from, days).await?;
-    let mut posts = store::posts_of_community(&state.db.read, community.id).await?;
-    let groups = mob::groups_of_community(&state.db.read, community.id).await?;
+    let (from, days) = period(&q, state.ctx.clock.today())?;
+    let mut view = svc::view(&state.ctx, community.id, from, days).await?;
+    let mut posts = store::posts_of_community(&state.ctx.db.read, community.id).await?;
+    let groups = mob::groups_of_community(&state.ctx.db.read, community.id).await?;
     let mut title = lang.pick("值班表", "Duty roster").to_string();
     if let Some(p) = q.post {
         posts.retain(|x| x.id == p);
@@ -402,10 +397,13 @@ async fn groupbuy_view(
     print: bool,
     made: Option<usize>,
 ) -> Result<Response, AppError> {
-    let today = svc::today();
-    let slots = svc::timetable(&state.db, &community, today, 31).await?;
-    let compounds =
-        mob::compounds_of_community(&state.db.read, &community).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let today = state.ctx.clock.today();
+    let slots = groupbuy::timetable(&state.ctx, &community, today, 31).await?;
+    let compounds = mob::compounds_of_community(&state.ctx.db.read, &community)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
     let code = community.code.clone();
     render(&GroupbuyPage {
         ctx: PageCtx::for_user(user, &format!("/c/{code}/groupbuy")),
@@ -424,7 +422,8 @@ pub async fn groupbuy_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
     groupbuy_view(&state, &user, community, false, None).await
 }
 
@@ -433,7 +432,8 @@ pub async fn groupbuy_print(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
     groupbuy_view(&state, &user, community, true, None).await
 }
 
@@ -454,8 +454,9 @@ pub async fn groupbuy_generate(
     Path(code): Path<String>,
     Form(f): Form<TimetableForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    let input = svc::TimetableInput {
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
+    let input = groupbuy::TimetableInput {
         first_day: f.first_day,
         days: f.days,
         points: vec![f.points],
@@ -463,15 +464,8 @@ pub async fn groupbuy_generate(
         window_minutes: f.window_minutes,
         windows: f.windows,
     };
-    let e = mobilise::entry(
-        Some(&user),
-        "groupbuy_generate",
-        "community",
-        Some(community.id.to_string()),
-        &community,
-        peer.text(),
-    );
-    let made = svc::generate_timetable(&state.db, &community, &input, e).await?;
+    let e = user.actor(peer.text()).entry("groupbuy_generate", "community", Some(community.id.to_string()), &community);
+    let made = groupbuy::generate_timetable(&state.ctx, &community, &input, e).await?;
     groupbuy_view(&state, &user, community, false, Some(made)).await
 }
 
@@ -490,8 +484,9 @@ pub async fn add_organiser(
     Path(code): Path<String>,
     Form(f): Form<OrganiserForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
-    if !mob::compounds_of_community(&state.db.read, &community).await?.iter().any(|c| c.id == f.compound) {
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
+    if !mob::compounds_of_community(&state.ctx.db.read, &community).await?.iter().any(|c| c.id == f.compound) {
         return Err(bad("该小区不属于本社区", "that compound is not in this community"));
     }
     let phone = match f.phone.trim() {
@@ -502,14 +497,7 @@ pub async fn add_organiser(
                 .masked(),
         ),
     };
-    let e = mobilise::entry(
-        Some(&user),
-        "groupbuy_organiser",
-        "compound",
-        Some(f.compound.to_string()),
-        &community,
-        peer.text(),
-    );
-    store::add_organiser(&state.db, community.id, f.compound, &f.name, phone, None, e).await?;
+    let e = user.actor(peer.text()).entry("groupbuy_organiser", "compound", Some(f.compound.to_string()), &community);
+    store::add_organiser(&state.ctx.db, community.id, f.compound, &f.name, phone, None, e).await?;
     Ok(Redirect::to(&format!("/c/{code}/groupbuy")).into_response())
 }

@@ -84,7 +84,7 @@ pub async fn login(
         return Ok(res);
     }
     let peer_text = ip.map(|i| i.to_string());
-    let Some(account) = accounts::find_by_username(&state.db.read, &form.username).await? else {
+    let Some(account) = accounts::find_by_username(&state.ctx.db.read, &form.username).await? else {
         state.passwords.verify(&form.password, &DUMMY_HASH).await;
         return fail("login.failed");
     };
@@ -99,19 +99,19 @@ pub async fn login(
         peer: peer_text.clone(),
     };
     if account.user.locked_until.is_some_and(|t| t > time::OffsetDateTime::now_utc()) {
-        audit::append(&state.db.write, entry("login_failed", serde_json::json!({"why": "locked"}))).await?;
+        audit::append(&state.ctx.db.write, entry("login_failed", serde_json::json!({"why": "locked"}))).await?;
         return fail("login.locked");
     }
     let ok = state.passwords.verify(&form.password, &account.user.password_hash).await;
     if !ok || account.user.disabled {
-        accounts::record_login_failure(&state.db, account.user.id).await?;
-        audit::append(&state.db.write, entry("login_failed", serde_json::json!({}))).await?;
+        accounts::record_login_failure(&state.ctx.db, account.user.id).await?;
+        audit::append(&state.ctx.db.write, entry("login_failed", serde_json::json!({}))).await?;
         return fail("login.failed");
     }
-    accounts::record_login_success(&state.db, account.user.id).await?;
+    accounts::record_login_success(&state.ctx.db, account.user.id).await?;
     let token = auth::random_token();
-    accounts::create_session(&state.db, &auth::sha256_hex(&token), account.user.id, &auth::random_token()).await?;
-    audit::append(&state.db.write, entry("login", serde_json::json!({}))).await?;
+    accounts::create_session(&state.ctx.db, &auth::sha256_hex(&token), account.user.id, &auth::random_token()).await?;
+    audit::append(&state.ctx.db.write, entry("login", serde_json::json!({}))).await?;
     let target = if account.user.must_change_password { "/account/password".to_string() } else { next };
     let mut res = Redirect::to(&target).into_response();
     set_cookie(&mut res, &session_cookie(&state, &token));
@@ -136,9 +136,9 @@ fn set_cookie(res: &mut Response, cookie: &str) {
 
 pub async fn logout(State(state): State<AppState>, user: CurrentUser, peer: ClientIp) -> Result<Response, AppError> {
     if let Some(session) = &user.session {
-        accounts::delete_session(&state.db, session).await?;
+        accounts::delete_session(&state.ctx.db, session).await?;
     }
-    audit::append(&state.db.write, account_entry(&user, "logout", &peer)).await?;
+    audit::append(&state.ctx.db.write, account_entry(&user, "logout", &peer)).await?;
     let mut res = Redirect::to("/login").into_response();
     set_cookie(&mut res, &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
     Ok(res)
@@ -206,16 +206,16 @@ pub async fn change_password(
     if form.new_password == form.current_password {
         return again("password.same");
     }
-    let account = accounts::find_by_id(&state.db.read, user.id).await?.ok_or(AppError::Unauthorized)?;
+    let account = accounts::find_by_id(&state.ctx.db.read, user.id).await?.ok_or(AppError::Unauthorized)?;
     if !state.passwords.verify(&form.current_password, &account.user.password_hash).await {
         return again("password.wrong_current");
     }
     let hash = state.passwords.hash(&form.new_password).await?;
-    accounts::set_password(&state.db, user.id, hash).await?;
+    accounts::set_password(&state.ctx.db, user.id, hash).await?;
     if let Some(session) = &user.session {
-        accounts::delete_other_sessions(&state.db, user.id, session).await?;
+        accounts::delete_other_sessions(&state.ctx.db, user.id, session).await?;
     }
-    audit::append(&state.db.write, account_entry(&user, "password_change", &peer)).await?;
+    audit::append(&state.ctx.db.write, account_entry(&user, "password_change", &peer)).await?;
     Ok(Redirect::to("/").into_response())
 }
 
@@ -233,7 +233,7 @@ pub async fn switch_lang(
 ) -> Result<Response, AppError> {
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     if let Some(user) = &user {
-        accounts::set_locale(&state.db, user.id, i18n::code(lang)).await?;
+        accounts::set_locale(&state.ctx.db, user.id, i18n::code(lang)).await?;
     }
     let mut res = Redirect::to(&safe_next(form.next.as_deref().unwrap_or("/"))).into_response();
     set_cookie(&mut res, &lang_cookie(i18n::code(lang)));

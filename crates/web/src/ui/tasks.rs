@@ -21,9 +21,10 @@ use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::mobilise::{self, bad};
+use crate::error::bad;
 use crate::security::ClientIp;
-use crate::tasks::{self as svc, TaskDetail, TaskInput, local_text};
+use shouwang_domain::clock::minute_text as local_text;
+use shouwang_service::tasks::{self as svc, TaskDetail, TaskInput};
 
 pub struct TaskRow {
     pub id: Uuid,
@@ -72,11 +73,12 @@ pub async fn tasks_page(
     Path(code): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
     let lang = user.lang;
     let wanted = TaskState::from_code(filter.state.trim());
-    let tasks = store::tasks_of_community(&state.db.read, community.id, wanted).await?;
-    let places = mob::compounds_of_community(&state.db.read, &community)
+    let tasks = store::tasks_of_community(&state.ctx.db.read, community.id, wanted).await?;
+    let places = mob::compounds_of_community(&state.ctx.db.read, &community)
         .await?
         .into_iter()
         .map(|c| (c.code.clone(), c.name.clone()))
@@ -122,7 +124,8 @@ pub async fn create_task(
     Path(code): Path<String>,
     Form(form): Form<TaskForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
     let headcount = match form.headcount.trim() {
         "" => 1,
@@ -140,7 +143,7 @@ pub async fn create_task(
         skills: form.skills,
         signup_sheet: None,
     };
-    let t = svc::create_task(&state, &user, &community, &input, peer.text()).await?;
+    let t = svc::create_task(&state.ctx, &user.actor(peer.text()), &community, &input).await?;
     Ok(Redirect::to(&format!("/tasks/{}", t.id)).into_response())
 }
 
@@ -171,11 +174,11 @@ async fn task_view(
     id: Uuid,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let (t, community) = svc::task_for(state, user, id, Action::Read).await?;
+    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let lang = user.lang;
-    let task = svc::detail(state, user, &t, &community).await?;
+    let task = svc::detail(&state.ctx, &user.actor(None), &t, &community).await?;
     let can_write = user.can(Resource::Work, Action::Write, &community.path);
-    let me = svc::me_in(state, user, community.id).await?;
+    let me = svc::me_in(&state.ctx, &user.actor(None), community.id).await?;
     let assigned = match &me {
         Some(v) => task.assignees.iter().any(|a| a.0 == v.id) || task.claim.as_ref().is_some_and(|c| c.mine),
         None => false,
@@ -200,8 +203,8 @@ async fn task_view(
         .filter(|a| transition(current, **a).is_ok_and(|s| s != current))
         .map(|a| (a.code().to_string(), a.label(lang).to_string()))
         .collect();
-    let branches_all = mob::branches_of_community(&state.db.read, community.id).await?;
-    let groups_all = mob::groups_of_community(&state.db.read, community.id).await?;
+    let branches_all = mob::branches_of_community(&state.ctx.db.read, community.id).await?;
+    let groups_all = mob::groups_of_community(&state.ctx.db.read, community.id).await?;
     let branch_name = t
         .branch_id
         .and_then(|b| branches_all.iter().find(|v| v.branch.id == b))
@@ -253,11 +256,16 @@ pub async fn task_page(
 }
 
 /// A refusal the user can act on is shown on the page; anything else is an error page.
-fn notice_of<T>(r: Result<T, AppError>, lang: Lang, ok: impl FnOnce(T) -> String) -> Result<String, AppError> {
+/// A refusal the person can act on becomes the page's notice; anything else is an error page.
+fn notice_of<T>(
+    r: Result<T, shouwang_service::Error>,
+    lang: Lang,
+    ok: impl FnOnce(T) -> String,
+) -> Result<String, AppError> {
     match r {
         Ok(v) => Ok(ok(v)),
-        Err(AppError::BadRequest { zh, en }) => Ok(lang.pick(&zh, &en).to_string()),
-        Err(e) => Err(e),
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => Ok(m.pick(lang).to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -283,9 +291,16 @@ pub async fn dispatch(
     Path(id): Path<Uuid>,
     Form(form): Form<DispatchForm>,
 ) -> Result<Response, AppError> {
-    let (t, community) = svc::task_for(&state, &user, id, Action::Write).await?;
-    let r = svc::dispatch(&state, &user, &t, &community, opt_uuid(&form.branch)?, opt_uuid(&form.group)?, peer.text())
-        .await;
+    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Write).await?;
+    let r = svc::dispatch(
+        &state.ctx,
+        &user.actor(peer.text()),
+        &t,
+        &community,
+        opt_uuid(&form.branch)?,
+        opt_uuid(&form.group)?,
+    )
+    .await;
     let lang = user.lang;
     let notice = notice_of(r, lang, |_| lang.pick("已分派", "dispatched").to_string())?;
     task_view(&state, &user, id, Some(notice)).await
@@ -298,12 +313,12 @@ pub async fn open_sheet(
     peer: ClientIp,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    match svc::open_sheet_for_task(&state, &user, id, peer.text()).await {
+    match svc::open_sheet_for_task(&state.ctx, &user.actor(peer.text()), id).await {
         Ok(sheet) => Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response()),
-        Err(AppError::BadRequest { zh, en }) => {
-            task_view(&state, &user, id, Some(user.lang.pick(&zh, &en).to_string())).await
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => {
+            task_view(&state, &user, id, Some(m.pick(user.lang).to_string())).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -320,8 +335,8 @@ pub async fn assign(
     Path(id): Path<Uuid>,
     Form(form): Form<AssignForm>,
 ) -> Result<Response, AppError> {
-    let (t, community) = svc::task_for(&state, &user, id, Action::Write).await?;
-    let r = svc::assign(&state, &user, &t, &community, &form.volunteers, peer.text()).await;
+    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Write).await?;
+    let r = svc::assign(&state.ctx, &user.actor(peer.text()), &t, &community, &form.volunteers).await;
     let lang = user.lang;
     let notice = notice_of(r, lang, |n| match lang {
         Lang::Zh => format!("已分派 {n} 人"),
@@ -344,9 +359,9 @@ pub async fn change_state(
     Path(id): Path<Uuid>,
     Form(form): Form<StateForm>,
 ) -> Result<Response, AppError> {
-    let (t, community) = svc::task_for(&state, &user, id, Action::Read).await?;
+    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let action = TaskAction::from_code(form.action.trim()).ok_or_else(|| bad("未知的操作", "unknown action"))?;
-    let r = svc::act(&state, &user, &t, &community, action, Some(form.reason.as_str()), peer.text()).await;
+    let r = svc::act(&state.ctx, &user.actor(peer.text()), &t, &community, action, Some(form.reason.as_str())).await;
     let lang = user.lang;
     let notice = notice_of(r, lang, |c| match lang {
         Lang::Zh => format!("任务{}", c.state.label(lang)),
@@ -360,9 +375,9 @@ pub async fn claim(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (t, _) = svc::task_for(&state, &user, id, Action::Read).await?;
+    let (t, _) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let lang = user.lang;
-    let r = svc::claim_task(&state, &user, &t).await;
+    let r = svc::claim_task(&state.ctx, &user.actor(None), &t).await;
     let notice = notice_of(r, lang, |o| claim_text(&o, lang))?;
     task_view(&state, &user, id, Some(notice)).await
 }
@@ -405,7 +420,7 @@ pub async fn extend_claim(
     Form(form): Form<ClaimForm>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let r = svc::extend_claim(&state, &user, id).await;
+    let r = svc::extend_claim(&state.ctx, &user.actor(None), id).await;
     let notice =
         notice_of(r, lang, |c| format!("{}{}", lang.pick("已延长至 ", "extended to "), local_text(c.expires_at)))?;
     claim_answer(&state, &user, form.task, notice).await
@@ -418,7 +433,7 @@ pub async fn release_claim(
     Form(form): Form<ClaimForm>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let r = svc::release_claim(&state, &user, id).await;
+    let r = svc::release_claim(&state.ctx, &user.actor(None), id).await;
     let notice = notice_of(r, lang, |_| lang.pick("已放弃认领", "claim released").to_string())?;
     claim_answer(&state, &user, form.task, notice).await
 }
@@ -437,7 +452,7 @@ pub async fn hand_over(
     Form(form): Form<HandOverForm>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let r = svc::hand_over(&state, &user, id, form.to).await;
+    let r = svc::hand_over(&state.ctx, &user.actor(None), id, form.to).await;
     let notice = notice_of(r, lang, |_| lang.pick("已转交", "handed over").to_string())?;
     claim_answer(&state, &user, form.task, notice).await
 }

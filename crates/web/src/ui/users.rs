@@ -51,7 +51,7 @@ async fn view(
 ) -> Result<Response, AppError> {
     user.require(Resource::Users, Action::Read, &user.scope_path)?;
     let lang = user.lang;
-    let users = accounts::users_under(&state.db.read, &user.scope_path)
+    let users = accounts::users_under(&state.ctx.db.read, &user.scope_path)
         .await?
         .into_iter()
         .map(|a| UserRow {
@@ -71,12 +71,12 @@ async fn view(
         .collect();
     // Areas down to compounds (buildings would make the list endless).
     let scope = registry::region_by_code(
-        &state.db.read,
+        &state.ctx.db.read,
         &RegionCode::parse(&user.scope_code).map_err(|_| AppError::Forbidden)?,
     )
     .await?;
     let mut scopes = vec![(scope.code.clone(), scope.name.clone())];
-    for r in registry::descendants(&state.db.read, &scope, None).await? {
+    for r in registry::descendants(&state.ctx.db.read, &scope, None).await? {
         if r.kind != RegionKind::Building.as_str() {
             let kind = RegionKind::parse(&r.kind).map_or("", |k| k.label(lang));
             scopes.push((r.code, format!("{} ({kind})", r.name)));
@@ -118,7 +118,7 @@ pub async fn create_user(
 ) -> Result<Response, AppError> {
     let lang = user.lang;
     let scope_code = RegionCode::parse(&form.scope).map_err(|_| AppError::Forbidden)?;
-    let scope = registry::region_by_code(&state.db.read, &scope_code).await?;
+    let scope = registry::region_by_code(&state.ctx.db.read, &scope_code).await?;
     user.require(Resource::Users, Action::Write, &scope.path)?;
     if !scope.path.starts_with(&user.scope_path) {
         return Err(AppError::Forbidden);
@@ -130,7 +130,7 @@ pub async fn create_user(
     let hash = state.passwords.hash(&password).await?;
     let display = form.display_name.filter(|d| !d.trim().is_empty()).unwrap_or_else(|| form.username.clone());
     let created = accounts::create_user(
-        &state.db,
+        &state.ctx.db,
         NewUser {
             username: &form.username,
             display_name: &display,
@@ -148,7 +148,7 @@ pub async fn create_user(
         Err(e) => return Err(e.into()),
     };
     audit::append(
-        &state.db.write,
+        &state.ctx.db.write,
         Entry {
             user_id: Some(user.id),
             username: user.username.clone(),
@@ -177,7 +177,7 @@ pub async fn disable_user(
     Path(id): Path<Uuid>,
     Form(form): Form<DisableForm>,
 ) -> Result<Response, AppError> {
-    let target = accounts::find_by_id(&state.db.read, id)
+    let target = accounts::find_by_id(&state.ctx.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound { zh: "没有这个账号".into(), en: "no such account".into() })?;
     user.require(Resource::Users, Action::Write, &target.scope.path)?;
@@ -185,9 +185,9 @@ pub async fn disable_user(
         return Err(AppError::Forbidden);
     }
     let enable = form.enable == "1";
-    accounts::set_disabled(&state.db, id, !enable).await?;
+    accounts::set_disabled(&state.ctx.db, id, !enable).await?;
     audit::append(
-        &state.db.write,
+        &state.ctx.db.write,
         Entry {
             user_id: Some(user.id),
             username: user.username.clone(),

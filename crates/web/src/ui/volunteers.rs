@@ -23,9 +23,11 @@ use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::error::bad;
 use crate::i18n;
-use crate::mobilise::{self, DutyReportInput, bad};
 use crate::security::ClientIp;
+use shouwang_service::groups;
+use shouwang_service::volunteers::{self, DutyReportInput};
 
 /// (code, label) pairs for a select or checkbox list.
 type Options = Vec<(String, String)>;
@@ -36,7 +38,7 @@ fn options<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T, Lang) -
 
 /// Compounds of a community, with their buildings: (code, name, [(code, name)]).
 async fn places(state: &AppState, community: &region::Model) -> Result<Vec<(String, String, Options)>, AppError> {
-    let all = registry::descendants(&state.db.read, community, None).await?;
+    let all = registry::descendants(&state.ctx.db.read, community, None).await?;
     let mut out = Vec::new();
     for c in all.iter().filter(|r| r.kind == RegionKind::Compound.as_str()) {
         let buildings = all
@@ -92,7 +94,7 @@ impl DutyFormPage {
 async fn public_community(state: &AppState, code: &str) -> Result<region::Model, AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该社区".into(), en: "community not found".into() };
     let code = shouwang_domain::RegionCode::parse(code).map_err(|_| not_found())?;
-    registry::community_by_code(&state.db.read, &code).await.map_err(|_| not_found())
+    registry::community_by_code(&state.ctx.db.read, &code).await.map_err(|_| not_found())
 }
 
 async fn duty_form_page(
@@ -206,7 +208,7 @@ pub async fn submit_duty_form(
         exempt: None,
         note: Some(body.note),
     };
-    let report = match mobilise::parse_duty_report(&state, &community, &input, "form").await {
+    let report = match volunteers::parse_duty_report(&state.ctx, &community, &input, "form").await {
         Ok(r) => r,
         Err(errors) => {
             let msgs = errors.iter().map(|e| e.message(lang).to_string()).collect();
@@ -218,8 +220,8 @@ pub async fn submit_duty_form(
         return duty_form_page(&state, lang, community, DutyFormValues::default(), Vec::new(), Some(String::new()))
             .await;
     }
-    let e = mobilise::entry(None, "duty_report", "volunteer", None, &community, peer.text());
-    let outcome = mob::report_for_duty(&state.db, community.id, &report, e).await?;
+    let e = shouwang_service::Actor::public(peer.text(), lang).entry("duty_report", "volunteer", None, &community);
+    let outcome = mob::report_for_duty(&state.ctx.db, community.id, &report, e).await?;
     let done = match outcome {
         mob::ReportOutcome::Created(_) => i18n::t(lang, "duty.thanks"),
         mob::ReportOutcome::Merged(_) => i18n::t(lang, "duty.thanks_again"),
@@ -244,7 +246,9 @@ pub async fn duty_poster(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Read)
+            .await?;
     let url = format!("{}/duty/{}", super::links::base_url(&state, &headers), community.code);
     let qr = super::links::qr_svg(&url)?;
     render(&PosterPage { ctx: PageCtx::for_user(&user, &format!("/c/{code}/duty-poster")), community, url, qr })
@@ -310,7 +314,7 @@ async fn place_names(
     state: &AppState,
     community: &region::Model,
 ) -> Result<std::collections::HashMap<Uuid, String>, AppError> {
-    Ok(registry::descendants(&state.db.read, community, None).await?.into_iter().map(|r| (r.id, r.name)).collect())
+    Ok(registry::descendants(&state.ctx.db.read, community, None).await?.into_iter().map(|r| (r.id, r.name)).collect())
 }
 
 #[derive(Template)]
@@ -354,9 +358,11 @@ pub async fn volunteers_page(
     Path(code): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Read)
+            .await?;
     let lang = user.lang;
-    let counts = mob::counts_of(&state.db.read, community.id).await?;
+    let counts = mob::counts_of(&state.ctx.db.read, community.id).await?;
     let mut query = query;
     // The list opens on the inbox while reports wait for review; "all" shows everyone.
     let untouched = [&query.status, &query.kind, &query.skill, &query.health, &query.grouped, &query.q]
@@ -377,7 +383,7 @@ pub async fn volunteers_page(
         },
         q: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
     };
-    let rows = mob::list_volunteers(&state.db.read, community.id, &filter).await?;
+    let rows = mob::list_volunteers(&state.ctx.db.read, community.id, &filter).await?;
     let names = place_names(&state, &community).await?;
     let lines = rows.iter().map(|r| line(&r.volunteer, r.group.as_ref(), &names, lang)).collect();
     let flash = (!query.done.is_empty()).then(|| format!("{} {}", i18n::t(lang, "vol.done"), query.done));
@@ -418,7 +424,9 @@ pub async fn review(
     Path(code): Path<String>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write)
+            .await?;
     if form.ids.is_empty() {
         return Err(bad("请先勾选要处理的志愿者", "tick the volunteers to act on first"));
     }
@@ -437,8 +445,8 @@ pub async fn review(
         ),
         _ => return Err(bad("未知的操作", "unknown action")),
     };
-    let e = mobilise::entry(Some(&user), "duty_review", "volunteer", None, &community, peer.text());
-    let n = mob::review(&state.db, community.id, &form.ids, &decision, Some(user.id), e).await?;
+    let e = user.actor(peer.text()).entry("duty_review", "volunteer", None, &community);
+    let n = mob::review(&state.ctx.db, community.id, &form.ids, &decision, Some(user.id), e).await?;
     let back = super::safe_next(&form.back);
     let back = if back == "/" { format!("/c/{code}/volunteers") } else { back };
     let sep = if back.contains('?') { '&' } else { '?' };
@@ -494,17 +502,17 @@ async fn volunteer_view_with(
     created: Option<(String, String)>,
 ) -> Result<Response, AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该志愿者".into(), en: "volunteer not found".into() };
-    let v = mob::volunteer_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
-    let community = registry::region_by_id(&state.db.read, v.community_id).await?.ok_or_else(not_found)?;
+    let v = mob::volunteer_by_id(&state.ctx.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&state.ctx.db.read, v.community_id).await?.ok_or_else(not_found)?;
     user.require(Resource::Volunteer, Action::Read, &community.path)?;
     let lang = user.lang;
     let names = place_names(state, &community).await?;
-    let groups = mob::groups_of_community(&state.db.read, community.id).await?;
-    let current = mob::group_of(&state.db.read, v.id).await?;
+    let groups = mob::groups_of_community(&state.ctx.db.read, community.id).await?;
+    let current = mob::group_of(&state.ctx.db.read, v.id).await?;
     let group =
         groups.iter().find(|g| Some(g.group.id) == current).map(|g| (g.group.id, g.group.number, g.group.name.clone()));
     let account = match v.user_id {
-        Some(u) => shouwang_db::accounts::find_by_id(&state.db.read, u).await?.map(|a| a.user.username),
+        Some(u) => shouwang_db::accounts::find_by_id(&state.ctx.db.read, u).await?.map(|a| a.user.username),
         None => None,
     };
     let account_roles = if account.is_none()
@@ -557,8 +565,8 @@ async fn volunteer_community(
     action: Action,
 ) -> Result<(volunteer::Model, region::Model), AppError> {
     let not_found = || AppError::NotFound { zh: "找不到该志愿者".into(), en: "volunteer not found".into() };
-    let v = mob::volunteer_by_id(&state.db.read, id).await?.ok_or_else(not_found)?;
-    let community = registry::region_by_id(&state.db.read, v.community_id).await?.ok_or_else(not_found)?;
+    let v = mob::volunteer_by_id(&state.ctx.db.read, id).await?.ok_or_else(not_found)?;
+    let community = registry::region_by_id(&state.ctx.db.read, v.community_id).await?.ok_or_else(not_found)?;
     user.require(Resource::Volunteer, action, &community.path)?;
     Ok((v, community))
 }
@@ -579,13 +587,12 @@ pub async fn set_health(
 ) -> Result<Response, AppError> {
     let (v, community) = volunteer_community(&state, &user, id, Action::Write).await?;
     let health = HealthStatus::from_code(&form.health).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
-    let e =
-        mobilise::entry(Some(&user), "volunteer_health", "volunteer", Some(id.to_string()), &community, peer.text());
-    let changes = mob::set_health(&state.db, community.id, v.id, health, Some(user.id), e).await?;
+    let e = user.actor(peer.text()).entry("volunteer_health", "volunteer", Some(id.to_string()), &community);
+    let changes = mob::set_health(&state.ctx.db, community.id, v.id, health, Some(user.id), e).await?;
     if !health.can_serve() {
-        crate::rosters::stand_down_volunteer(&state.db, v.id).await?;
+        shouwang_service::rosters::stand_down_volunteer(&state.ctx, v.id).await?;
     }
-    let names = mobilise::names_of(&state, community.id).await?;
+    let names = groups::names_of(&state.ctx, community.id).await?;
     let lines = describe_handovers(&changes, &names, user.lang);
     volunteer_view(&state, &user, id, None, lines).await
 }
@@ -638,8 +645,8 @@ pub async fn move_group(
         "" => None,
         g => Some(Uuid::parse_str(g).map_err(|_| bad("未知的小组", "unknown group"))?),
     };
-    let e = mobilise::entry(Some(&user), "group_move", "volunteer", Some(id.to_string()), &community, peer.text());
-    mob::move_to_group(&state.db, community.id, v.id, group, Some(user.id), e).await?;
+    let e = user.actor(peer.text()).entry("group_move", "volunteer", Some(id.to_string()), &community);
+    mob::move_to_group(&state.ctx.db, community.id, v.id, group, Some(user.id), e).await?;
     Ok(Redirect::to(&format!("/volunteers/{id}")).into_response())
 }
 
@@ -662,10 +669,9 @@ pub async fn reveal(
     if reason.is_empty() {
         return Err(bad("查看完整手机号需填写原因", "give a reason to see the full phone number"));
     }
-    let mut e =
-        mobilise::entry(Some(&user), "volunteer_reveal", "volunteer", Some(id.to_string()), &community, peer.text());
+    let mut e = user.actor(peer.text()).entry("volunteer_reveal", "volunteer", Some(id.to_string()), &community);
     e.detail = serde_json::json!({ "field": "phone", "reason": reason });
-    shouwang_db::audit::append(&state.db.write, e).await?;
+    shouwang_db::audit::append(&state.ctx.db.write, e).await?;
     volunteer_view(&state, &user, id, Some(v.phone.clone()), Vec::new()).await
 }
 
@@ -725,7 +731,9 @@ pub async fn import_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write)
+            .await?;
     import_view(&user, community, VolunteerKind::DeployedCadre, None, None).await
 }
 
@@ -736,7 +744,9 @@ pub async fn import_preview(
     Path(code): Path<String>,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write)
+            .await?;
     let lang = user.lang;
     let mut default_kind = VolunteerKind::DeployedCadre;
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -768,8 +778,8 @@ pub async fn import_preview(
             lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported").to_string();
         return import_view(&user, community, default_kind, Some(msg), None).await;
     };
-    let report = match mobilise::read_volunteer_file(
-        &state.db,
+    let report = match volunteers::read_volunteer_file(
+        &state.ctx,
         &community,
         &bytes,
         kind,
@@ -781,7 +791,7 @@ pub async fn import_preview(
         Ok(r) => r,
         Err(e) => return import_view(&user, community, default_kind, Some(e.message(lang)), None).await,
     };
-    let upload = shouwang_db::uploads::store(&state.db, user.id, &community.code, &name, bytes).await?;
+    let upload = shouwang_db::uploads::store(&state.ctx.db, user.id, &community.code, &name, bytes).await?;
     let preview = ImportPreview {
         upload,
         file_name: name,
@@ -812,10 +822,12 @@ pub async fn import_apply(
     Path(code): Path<String>,
     Form(form): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Volunteer, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write)
+            .await?;
     let lang = user.lang;
     let default_kind = VolunteerKind::from_code(&form.default_kind).unwrap_or(VolunteerKind::DeployedCadre);
-    let Some(upload) = shouwang_db::uploads::take(&state.db, form.upload, user.id).await? else {
+    let Some(upload) = shouwang_db::uploads::take(&state.ctx.db, form.upload, user.id).await? else {
         return import_view(&user, community, default_kind, Some(i18n::t(lang, "import.expired")), None).await;
     };
     if upload.community_code != community.code {
@@ -823,8 +835,8 @@ pub async fn import_apply(
     }
     let kind = shouwang_io::FileKind::from_path(std::path::Path::new(&upload.file_name))
         .ok_or_else(|| bad("文件类型不支持", "unsupported file type"))?;
-    let report = match mobilise::read_volunteer_file(
-        &state.db,
+    let report = match volunteers::read_volunteer_file(
+        &state.ctx,
         &community,
         &upload.bytes,
         kind,
@@ -836,11 +848,10 @@ pub async fn import_apply(
         Ok(r) => r,
         Err(e) => return import_view(&user, community, default_kind, Some(e.message(lang)), None).await,
     };
-    let mut e =
-        mobilise::entry(Some(&user), "duty_import", "community", Some(community.code.clone()), &community, peer.text());
+    let mut e = user.actor(peer.text()).entry("duty_import", "community", Some(community.code.clone()), &community);
     e.detail = serde_json::json!({ "file": upload.file_name, "rejected": report.rejected.len() });
-    let counts = mob::import_duty_reports(&state.db, community.id, &report.reports, e).await?;
-    shouwang_db::uploads::delete(&state.db, upload.id).await?;
+    let counts = mob::import_duty_reports(&state.ctx.db, community.id, &report.reports, e).await?;
+    shouwang_db::uploads::delete(&state.ctx.db, upload.id).await?;
     Ok(Redirect::to(&format!("/c/{code}/volunteers?status=reported&done={}", counts.created + counts.merged))
         .into_response())
 }
@@ -883,7 +894,7 @@ pub async fn create_account(
     let hash = state.passwords.hash(&password).await?;
     let scope = shouwang_domain::RegionCode::parse(&community.code).map_err(|_| AppError::Forbidden)?;
     let created = shouwang_db::accounts::create_user(
-        &state.db,
+        &state.ctx.db,
         shouwang_db::accounts::NewUser {
             username: &form.username,
             display_name: &v.name,
@@ -895,10 +906,9 @@ pub async fn create_account(
         },
     )
     .await?;
-    mob::link_user(&state.db, v.id, Some(created.id)).await?;
-    let mut e =
-        mobilise::entry(Some(&user), "user_create", "user", Some(created.id.to_string()), &community, peer.text());
+    mob::link_user(&state.ctx.db, v.id, Some(created.id)).await?;
+    let mut e = user.actor(peer.text()).entry("user_create", "user", Some(created.id.to_string()), &community);
     e.detail = serde_json::json!({ "username": created.username, "role": role.code(), "volunteer": v.id.to_string() });
-    shouwang_db::audit::append(&state.db.write, e).await?;
+    shouwang_db::audit::append(&state.ctx.db.write, e).await?;
     volunteer_view_with(&state, &user, id, None, Vec::new(), Some((created.username, password))).await
 }

@@ -18,9 +18,8 @@ use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::mobilise;
 use crate::security::ClientIp;
-use crate::work::{self, EntryLine, SheetInput};
+use shouwang_service::signup::{self as sheets, EntryLine, SheetInput};
 
 pub struct SheetRow {
     pub id: Uuid,
@@ -60,9 +59,10 @@ pub async fn sheets_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Read).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
     let lang = user.lang;
-    let sheets = signup::sheets_of_community(&state.db.read, community.id)
+    let sheets = signup::sheets_of_community(&state.ctx.db.read, community.id)
         .await?
         .iter()
         .map(|s| SheetRow {
@@ -74,7 +74,7 @@ pub async fn sheets_page(
             closed: closed(s),
         })
         .collect();
-    let groups = mob::groups_of_community(&state.db.read, community.id)
+    let groups = mob::groups_of_community(&state.ctx.db.read, community.id)
         .await?
         .into_iter()
         .map(|g| (g.group.id.to_string(), g.group.name))
@@ -115,7 +115,7 @@ pub struct SheetForm {
 fn opt_int(s: &str) -> Result<Option<i32>, AppError> {
     match s.trim() {
         "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| crate::mobilise::bad("数量请填写整数", "quantities are whole numbers")),
+        t => t.parse().map(Some).map_err(|_| crate::error::bad("数量请填写整数", "quantities are whole numbers")),
     }
 }
 
@@ -126,7 +126,8 @@ pub async fn open_sheet(
     Path(code): Path<String>,
     Form(form): Form<SheetForm>,
 ) -> Result<Response, AppError> {
-    let community = mobilise::community_for(&state, &user, &code, Resource::Work, Action::Write).await?;
+    let community =
+        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
     let input = SheetInput {
         title: form.title,
@@ -140,10 +141,10 @@ pub async fn open_sheet(
         kind: some(form.kind),
         group: match form.group.trim() {
             "" => None,
-            g => Some(Uuid::parse_str(g).map_err(|_| crate::mobilise::bad("未知的小组", "unknown group"))?),
+            g => Some(Uuid::parse_str(g).map_err(|_| crate::error::bad("未知的小组", "unknown group"))?),
         },
     };
-    let sheet = work::open_sheet(&state, &user, &community, &input, peer.text()).await?;
+    let sheet = sheets::open_sheet(&state.ctx, &user.actor(peer.text()), &community, &input).await?;
     Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response())
 }
 
@@ -172,9 +173,9 @@ async fn sheet_view(
     id: Uuid,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let (sheet, community) = work::sheet_for(state, user, id, Action::Read).await?;
-    let me = mob::volunteer_by_user(&state.db.read, user.id).await?.filter(|v| v.community_id == community.id);
-    let (lines, text) = work::sheet_lines(state, &sheet, me.as_ref().map(|v| v.id), user.lang).await?;
+    let (sheet, community) = sheets::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
+    let me = mob::volunteer_by_user(&state.ctx.db.read, user.id).await?.filter(|v| v.community_id == community.id);
+    let (lines, text) = sheets::sheet_lines(&state.ctx, &sheet, me.as_ref().map(|v| v.id), user.lang).await?;
     let share_url = format!("{}/s/{}", super::links::base_url(state, headers), sheet.share_token);
     let qr = super::links::qr_svg(&share_url)?;
     render(&SheetPage {
@@ -209,12 +210,12 @@ pub async fn share_link(
     user: CurrentUser,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let sheet = signup::sheet_by_token(&state.db.read, &token)
+    let sheet = signup::sheet_by_token(&state.ctx.db.read, &token)
         .await?
         .ok_or_else(|| AppError::NotFound {
             zh: "接龙链接无效".into(), en: "this sign-up link is not valid".into()
         })?;
-    let _ = work::sheet_for(&state, &user, sheet.id, Action::Read).await?;
+    let _ = sheets::sheet_for(&state.ctx, &user.actor(None), sheet.id, Action::Read).await?;
     Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response())
 }
 
@@ -231,10 +232,10 @@ pub async fn join(
     Path(id): Path<Uuid>,
     Form(form): Form<JoinForm>,
 ) -> Result<Response, AppError> {
-    let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
+    let (sheet, _) = sheets::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let quantity = opt_int(&form.quantity)?.unwrap_or(1);
     let lang = user.lang;
-    let notice = match work::join_as(&state, &user, sheet.id, quantity).await {
+    let notice = match sheets::join_as(&state.ctx, &user.actor(None), sheet.id, quantity).await {
         Ok(j) => match (j.status, lang) {
             (shouwang_domain::signup::EntryStatus::Confirmed, _) => {
                 format!("{}{}", lang.pick("报名成功，第", "You are in, number "), j.seq)
@@ -246,8 +247,8 @@ pub async fn join(
                 )
                 .to_string(),
         },
-        Err(AppError::BadRequest { zh, en }) => lang.pick(&zh, &en).to_string(),
-        Err(e) => return Err(e),
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.pick(lang).to_string(),
+        Err(e) => return Err(e.into()),
     };
     sheet_view(&state, &user, &headers, id, Some(notice)).await
 }
@@ -258,12 +259,12 @@ pub async fn withdraw(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (sheet, _) = work::sheet_for(&state, &user, id, Action::Read).await?;
+    let (sheet, _) = sheets::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let lang = user.lang;
-    let notice = match work::withdraw_as(&state, &user, &sheet).await {
+    let notice = match sheets::withdraw_as(&state.ctx, &user.actor(None), &sheet).await {
         Ok(_) => lang.pick("已退出接龙", "you have left the sheet").to_string(),
-        Err(AppError::BadRequest { zh, en }) => lang.pick(&zh, &en).to_string(),
-        Err(e) => return Err(e),
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.pick(lang).to_string(),
+        Err(e) => return Err(e.into()),
     };
     sheet_view(&state, &user, &headers, id, Some(notice)).await
 }
@@ -272,7 +273,7 @@ pub async fn withdraw(
 #[template(path = "my_work.html")]
 struct MyWorkPage {
     ctx: PageCtx,
-    work: Option<work::MyWork>,
+    work: Option<sheets::MyWork>,
     notice: Option<String>,
 }
 
@@ -288,7 +289,7 @@ pub(crate) async fn my_work_view(
     user: &CurrentUser,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let work = work::my_work(state, user).await?;
+    let work = sheets::my_work(&state.ctx, &user.actor(None)).await?;
     render(&MyWorkPage { ctx: PageCtx::for_user(user, "/my/work"), work, notice })
 }
 
@@ -304,10 +305,10 @@ pub async fn claim_building(
     Form(form): Form<BuildingClaimForm>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let notice = match crate::tasks::claim_building(&state, &user, form.building).await {
+    let notice = match shouwang_service::tasks::claim_building(&state.ctx, &user.actor(None), form.building).await {
         Ok(o) => super::tasks::claim_text(&o, lang),
-        Err(AppError::BadRequest { zh, en }) => lang.pick(&zh, &en).to_string(),
-        Err(e) => return Err(e),
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.pick(lang).to_string(),
+        Err(e) => return Err(e.into()),
     };
     my_work_view(&state, &user, Some(notice)).await
 }

@@ -136,7 +136,7 @@ async fn a_proposal_goes_from_propose_to_confirmed_groups_once() {
 
     // A hand edit: make someone else the leader of group 1.
     let c = app.community().await;
-    let (draft, _) = shouwang_web::mobilise::load_draft(&app.db, &c).await.unwrap().unwrap();
+    let (draft, _) = shouwang_service::groups::load_draft(&app.ctx, &c).await.unwrap().unwrap();
     let g1 = &draft.proposal.groups[0];
     let member = draft.volunteer(g1.members.last().unwrap().volunteer).unwrap().id.to_string();
     let edit = [("_csrf", csrf.as_str()), ("op", "leader"), ("volunteer", &member), ("group", "1")];

@@ -7,7 +7,7 @@
 use crate::common::*;
 
 fn tomorrow() -> String {
-    (shouwang_web::rosters::today() + time::Duration::days(1)).to_string()
+    (shouwang_domain::Clock::system().today() + time::Duration::days(1)).to_string()
 }
 
 /// Adds a post through the page and returns the community.
@@ -38,8 +38,8 @@ async fn generate(app: &App, admin: &reqwest::Client, csrf: &str, hours: &str, n
 }
 
 fn period() -> (i64, i64) {
-    let d = shouwang_web::rosters::today() + time::Duration::days(1);
-    let t0 = shouwang_web::rosters::day_start(d);
+    let d = shouwang_domain::Clock::system().today() + time::Duration::days(1);
+    let t0 = shouwang_service::rosters::day_start(d);
     (t0 - 10 * 1440, t0 + 10 * 1440)
 }
 
@@ -62,7 +62,8 @@ async fn a_leader_generates_a_roster_and_sees_its_gaps_within_the_limits() {
     assert!(!html.contains("志愿者1000"), "keys are turned into names");
     assert!(html.contains("党员00"));
     let (t0, t1) = period();
-    let broken = shouwang_web::rosters::check_stored(&app.db, c.id, t0, t1, shouwang_domain::Lang::Zh).await.unwrap();
+    let broken =
+        shouwang_service::rosters::check_stored(&app.ctx, c.id, t0, t1, shouwang_domain::Lang::Zh).await.unwrap();
     assert!(broken.is_empty(), "{broken:?}");
     // The same period twice would double the shifts: refused.
     let (status, html) = generate(&app, &admin, &csrf, "4", "2").await;
@@ -121,7 +122,8 @@ async fn an_isolated_volunteer_is_stood_down_and_the_shifts_are_refilled() {
     let (_, html) = app.page(&vol, "/my/work").await;
     assert!(html.contains("my-shifts-none"));
     let (t0, t1) = period();
-    let broken = shouwang_web::rosters::check_stored(&app.db, c.id, t0, t1, shouwang_domain::Lang::Zh).await.unwrap();
+    let broken =
+        shouwang_service::rosters::check_stored(&app.ctx, c.id, t0, t1, shouwang_domain::Lang::Zh).await.unwrap();
     assert!(broken.is_empty(), "{broken:?}");
 }
 
@@ -148,8 +150,8 @@ async fn a_swap_over_the_limit_is_refused_with_the_reason() {
     assert_eq!(status, 303);
     let (status, _) = generate(&app, &admin, &csrf, "4", "1").await;
     assert_eq!(status, 200);
-    let d = shouwang_web::rosters::today() + time::Duration::days(1);
-    let t0 = shouwang_web::rosters::day_start(d);
+    let d = shouwang_domain::Clock::system().today() + time::Duration::days(1);
+    let t0 = shouwang_service::rosters::day_start(d);
     let shifts = shouwang_db::rosters::shifts_between(&app.db.read, c.id, t0, t0 + 1440).await.unwrap();
     assert_eq!(shifts.len(), 6);
     let ids: Vec<uuid::Uuid> = shifts.iter().map(|s| s.id).collect();
@@ -260,7 +262,7 @@ async fn the_group_buy_timetable_covers_every_compound() {
     assert!(html.contains("王团长 139****5678"), "{html}");
     assert!(!html.contains("13912345678"));
     assert!(html.contains("data-print"));
-    let next = shouwang_web::rosters::next_slot_text(&app.db, compounds[0].id).await.unwrap();
+    let next = shouwang_service::groupbuy::next_slot_text(&app.ctx, compounds[0].id).await.unwrap();
     assert!(next.is_some_and(|t| t.contains("东门")));
 }
 

@@ -21,6 +21,8 @@ pub fn code(s: &str) -> RegionCode {
 pub struct App {
     pub base: String,
     pub db: shouwang_db::Db,
+    /// The app's own service context (same database, same clock).
+    pub ctx: shouwang_service::Context,
     _t: TestDb,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -67,13 +69,14 @@ pub async fn spawn() -> App {
     }
     let config = WebConfig { cookie_secure: false, ..Default::default() };
     let state = AppState::new(db.clone(), config, IdHasher::new(b"test key of some length"));
+    let ctx = state.ctx.clone();
     let app = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state).await.unwrap();
     let addr = app.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
-    App { base: format!("http://{addr}"), db, _t: t, _stop: stop }
+    App { base: format!("http://{addr}"), db, ctx, _t: t, _stop: stop }
 }
 
 pub fn browser() -> reqwest::Client {
