@@ -456,8 +456,8 @@ async fn export_residents(db: &Db, args: crate::cli::ExportResidentsArgs, lang: 
         _ => bail!("{}", lang.pick("导出文件名应以 .xlsx 或 .csv 结尾", "the output file must end in .xlsx or .csv")),
     };
     let by = args.by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "shouwang".into());
-    let at = time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+8))
+    let at = shouwang_domain::Clock::system()
+        .local_now()
         .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] (UTC+8)"))?;
     let (bytes, n) =
         export_resident_file(db, &community, kind, &by, &at).await.map_err(|e| anyhow!(e.message(lang)))?;

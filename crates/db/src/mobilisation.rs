@@ -247,13 +247,31 @@ pub async fn review(
         return Ok(0);
     }
     let tx = db.begin_write().await?;
+    let (changed, out) = review_in(&tx, community_id, ids, decision, by).await?;
+    for id in out {
+        hand_over_roles_of(&tx, id, "stood_down", by).await?;
+    }
+    describe_review(&mut entry, decision, changed);
+    audit::append(&tx, entry).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// The decision itself, inside the caller's transaction: answers how many
+/// changed and, for a rejection or exemption, the people of the community it
+/// applied to, who are now out of their groups (their roles, shifts and work
+/// are the caller's next steps).
+pub async fn review_in(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+    ids: &[Uuid],
+    decision: &Review,
+    by: Option<Uuid>,
+) -> Result<(u64, Vec<Uuid>), DbError> {
     let at = now();
-    let (status, reject, exempt) = match decision {
-        Review::Verify => (DutyStatus::Verified, None, None),
-        Review::Reject(reason) => (DutyStatus::Rejected, Some(reason.clone()), None),
-        Review::Exempt(reason) => (DutyStatus::Exempt, None, Some(reason.code().to_string())),
-    };
+    let (status, reject, exempt) = review_columns(decision);
     let mut changed = 0;
+    let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         let res = volunteer::Entity::update_many()
             .col_expr(volunteer::Column::Status, Expr::value(status.code()))
@@ -264,7 +282,7 @@ pub async fn review(
             .col_expr(volunteer::Column::UpdatedAt, Expr::value(at))
             .filter(volunteer::Column::CommunityId.eq(community_id))
             .filter(volunteer::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&tx)
+            .exec(conn)
             .await?;
         changed += res.rows_affected;
         if status != DutyStatus::Verified {
@@ -274,17 +292,33 @@ pub async fn review(
                 .filter(volunteer::Column::CommunityId.eq(community_id))
                 .filter(volunteer::Column::Id.is_in(chunk.iter().copied()))
                 .into_tuple()
-                .all(&tx)
+                .all(conn)
                 .await?;
-            for id in in_community {
-                hand_over_roles_of(&tx, id, "stood_down", by).await?;
+            // Only this community's people leave their groups: ids from
+            // elsewhere change nothing.
+            for c in in_community.chunks(500) {
+                group_member::Entity::delete_many()
+                    .filter(group_member::Column::VolunteerId.is_in(c.iter().copied()))
+                    .exec(conn)
+                    .await?;
             }
-            group_member::Entity::delete_many()
-                .filter(group_member::Column::VolunteerId.is_in(chunk.iter().copied()))
-                .exec(&tx)
-                .await?;
+            out.extend(in_community);
         }
     }
+    Ok((changed, out))
+}
+
+fn review_columns(decision: &Review) -> (DutyStatus, Option<String>, Option<String>) {
+    match decision {
+        Review::Verify => (DutyStatus::Verified, None, None),
+        Review::Reject(reason) => (DutyStatus::Rejected, Some(reason.clone()), None),
+        Review::Exempt(reason) => (DutyStatus::Exempt, None, Some(reason.code().to_string())),
+    }
+}
+
+/// The audit detail of a review decision.
+pub fn describe_review(entry: &mut audit::Entry, decision: &Review, changed: u64) {
+    let (status, reject, exempt) = review_columns(decision);
     if let serde_json::Value::Object(map) = &mut entry.detail {
         map.insert("decision".into(), status.code().into());
         map.insert("count".into(), changed.into());
@@ -295,9 +329,6 @@ pub async fn review(
             map.insert("exempt_reason".into(), r.clone().into());
         }
     }
-    audit::append(&tx, entry).await?;
-    tx.commit().await?;
-    Ok(changed)
 }
 
 /// One change to a key role caused by a health change or a decision.
@@ -408,12 +439,33 @@ pub async fn set_health(
     mut entry: audit::Entry,
 ) -> Result<Vec<Handover>, DbError> {
     let tx = db.begin_write().await?;
+    let Some(before) = set_health_in(&tx, community_id, id, health).await? else { return Ok(Vec::new()) };
+    let handovers =
+        if health.can_serve() { Vec::new() } else { hand_over_roles_of(&tx, id, health.code(), by).await? };
+    if let serde_json::Value::Object(map) = &mut entry.detail {
+        map.insert("before".into(), before.into());
+        map.insert("after".into(), health.code().into());
+        map.insert("handovers".into(), handovers.len().into());
+    }
+    audit::append(&tx, entry).await?;
+    tx.commit().await?;
+    Ok(handovers)
+}
+
+/// Records a volunteer's health inside the caller's transaction, nothing
+/// else; answers the health before, or `None` when it was already so.
+pub async fn set_health_in(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+    id: Uuid,
+    health: HealthStatus,
+) -> Result<Option<String>, DbError> {
     let v =
-        crate::unique(volunteer::Entity::find_by_id(id).filter(volunteer::Column::CommunityId.eq(community_id)), &tx)
+        crate::unique(volunteer::Entity::find_by_id(id).filter(volunteer::Column::CommunityId.eq(community_id)), conn)
             .await?
             .ok_or_else(|| DbError::NotFound { what: "volunteer", key: id.to_string() })?;
     if v.health == health.code() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let at = now();
     volunteer::Entity::update_many()
@@ -421,18 +473,20 @@ pub async fn set_health(
         .col_expr(volunteer::Column::HealthChangedAt, Expr::value(at))
         .col_expr(volunteer::Column::UpdatedAt, Expr::value(at))
         .filter(volunteer::Column::Id.eq(id))
-        .exec(&tx)
+        .exec(conn)
         .await?;
-    let handovers =
-        if health.can_serve() { Vec::new() } else { hand_over_roles_of(&tx, id, health.code(), by).await? };
-    if let serde_json::Value::Object(map) = &mut entry.detail {
-        map.insert("before".into(), v.health.clone().into());
-        map.insert("after".into(), health.code().into());
-        map.insert("handovers".into(), handovers.len().into());
-    }
-    audit::append(&tx, entry).await?;
-    tx.commit().await?;
-    Ok(handovers)
+    Ok(Some(v.health))
+}
+
+/// Hands over every key role a volunteer holds, inside the caller's
+/// transaction (the service layer's reactions).
+pub async fn hand_over_roles_in(
+    conn: &impl ConnectionTrait,
+    volunteer_id: Uuid,
+    cause: &str,
+    by: Option<Uuid>,
+) -> Result<Vec<Handover>, DbError> {
+    hand_over_roles_of(conn, volunteer_id, cause, by).await
 }
 
 pub async fn volunteer_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<volunteer::Model>, DbError> {
@@ -1225,21 +1279,37 @@ pub async fn move_to_group(
     entry: audit::Entry,
 ) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
+    if move_to_group_in(&tx, community_id, volunteer_id, group_id, by).await? {
+        audit::append(&tx, entry).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`move_to_group`] inside the caller's transaction, without the audit
+/// entry; answers whether anything changed.
+pub async fn move_to_group_in(
+    tx: &impl ConnectionTrait,
+    community_id: Uuid,
+    volunteer_id: Uuid,
+    group_id: Option<Uuid>,
+    by: Option<Uuid>,
+) -> Result<bool, DbError> {
     let v = crate::unique(
         volunteer::Entity::find_by_id(volunteer_id).filter(volunteer::Column::CommunityId.eq(community_id)),
-        &tx,
+        tx,
     )
     .await?
     .ok_or_else(|| DbError::NotFound { what: "volunteer", key: volunteer_id.to_string() })?;
-    let current = crate::unique(group_member::Entity::find_by_id(volunteer_id), &tx).await?;
+    let current = crate::unique(group_member::Entity::find_by_id(volunteer_id), tx).await?;
     if current.as_ref().map(|m| m.group_id) == group_id {
-        return Ok(());
+        return Ok(false);
     }
     if let Some(m) = &current {
         for role in key_role::Entity::find()
             .filter(key_role::Column::SubjectId.eq(m.group_id))
             .filter(key_role::Column::HolderId.eq(volunteer_id).or(key_role::Column::BackupId.eq(volunteer_id)))
-            .all(&tx)
+            .all(tx)
             .await?
         {
             let (holder, backup) = if role.holder_id == Some(volunteer_id) {
@@ -1252,21 +1322,18 @@ pub async fn move_to_group(
                 .col_expr(key_role::Column::BackupId, Expr::value(backup))
                 .col_expr(key_role::Column::UpdatedAt, Expr::value(now()))
                 .filter(key_role::Column::Id.eq(role.id))
-                .exec(&tx)
+                .exec(tx)
                 .await?;
             if role.holder_id == Some(volunteer_id) {
-                log_handover(&tx, &role, Some(volunteer_id), holder, "manual", by).await?;
+                log_handover(tx, &role, Some(volunteer_id), holder, "manual", by).await?;
             }
         }
-        group_member::Entity::delete_many()
-            .filter(group_member::Column::VolunteerId.eq(volunteer_id))
-            .exec(&tx)
-            .await?;
+        group_member::Entity::delete_many().filter(group_member::Column::VolunteerId.eq(volunteer_id)).exec(tx).await?;
     }
     if let Some(g) = group_id {
         let group = crate::unique(
             volunteer_group::Entity::find_by_id(g).filter(volunteer_group::Column::CommunityId.eq(community_id)),
-            &tx,
+            tx,
         )
         .await?
         .ok_or_else(|| DbError::NotFound { what: "group", key: g.to_string() })?;
@@ -1280,15 +1347,13 @@ pub async fn move_to_group(
             group_id: g,
             volunteer_id,
         }))
-        .exec_without_returning(&tx)
+        .exec_without_returning(tx)
         .await?;
         if let Some(b) = group.branch_id {
-            add_branch_members_in(&tx, community_id, b, &[volunteer_id]).await?;
+            add_branch_members_in(tx, community_id, b, &[volunteer_id]).await?;
         }
     }
-    audit::append(&tx, entry).await?;
-    tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Sets the compounds a group covers.

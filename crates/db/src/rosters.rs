@@ -300,6 +300,22 @@ pub async fn add_assignments(
     Ok(())
 }
 
+/// Adds people to existing shifts inside the caller's transaction.
+pub async fn add_assignments_in(conn: &impl ConnectionTrait, add: &[(Uuid, Uuid, String)]) -> Result<(), DbError> {
+    let at = now();
+    let rows = add
+        .iter()
+        .map(|(s, v, r)| shift_assignment::Model {
+            id: Uuid::now_v7(),
+            shift_id: *s,
+            volunteer_id: *v,
+            reason: Some(r.chars().take(400).collect()),
+            created_at: at,
+        })
+        .collect();
+    insert_assignments(conn, rows).await
+}
+
 /// Puts `to` on `shift_id` in place of `from` (the caller has judged the
 /// swap against the limits).
 pub async fn swap(
@@ -335,9 +351,16 @@ pub async fn swap(
 /// shift ids.
 pub async fn stand_down(db: &Db, volunteer_id: Uuid, from: i64) -> Result<Vec<Uuid>, DbError> {
     let tx = db.begin_write().await?;
+    let reopened = stand_down_in(&tx, volunteer_id, from).await?;
+    tx.commit().await?;
+    Ok(reopened)
+}
+
+/// [`stand_down`] inside the caller's transaction.
+pub async fn stand_down_in(tx: &impl ConnectionTrait, volunteer_id: Uuid, from: i64) -> Result<Vec<Uuid>, DbError> {
     let held: Vec<Uuid> = shift_assignment::Entity::find()
         .filter(shift_assignment::Column::VolunteerId.eq(volunteer_id))
-        .all(&tx)
+        .all(tx)
         .await?
         .into_iter()
         .map(|a| a.shift_id)
@@ -348,7 +371,7 @@ pub async fn stand_down(db: &Db, volunteer_id: Uuid, from: i64) -> Result<Vec<Uu
             shift::Entity::find()
                 .filter(shift::Column::Id.is_in(chunk.iter().copied()))
                 .filter(shift::Column::StartMin.gte(from))
-                .all(&tx)
+                .all(tx)
                 .await?
                 .into_iter()
                 .map(|s| s.id),
@@ -359,16 +382,15 @@ pub async fn stand_down(db: &Db, volunteer_id: Uuid, from: i64) -> Result<Vec<Uu
         shift_assignment::Entity::delete_many()
             .filter(shift_assignment::Column::VolunteerId.eq(volunteer_id))
             .filter(shift_assignment::Column::ShiftId.is_in(chunk.iter().copied()))
-            .exec(&tx)
+            .exec(tx)
             .await?;
         shift::Entity::update_many()
             .col_expr(shift::Column::ReopenedFor, Expr::value(volunteer_id))
             .col_expr(shift::Column::ReopenedAt, Expr::value(at))
             .filter(shift::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&tx)
+            .exec(tx)
             .await?;
     }
-    tx.commit().await?;
     reopened.sort();
     Ok(reopened)
 }

@@ -520,8 +520,7 @@ async fn task_event_for(
 }
 
 fn until_text(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::macros::offset!(+8));
-    format!("{:02}:{:02}", t.hour(), t.minute())
+    shouwang_domain::clock::hour_minute_text(t)
 }
 
 /// Claims a piece of work for `hold`. At most one live claim per subject:
@@ -674,4 +673,114 @@ pub async fn hand_over(db: &Db, claim_id: Uuid, from: Uuid, to: Uuid, by: &Actor
 pub async fn live_claims_on(conn: &impl ConnectionTrait, kind: WorkKind, subject: Uuid) -> Result<u64, DbError> {
     use sea_orm::PaginatorTrait;
     Ok(claim::Entity::find().filter(claim::Column::LiveSubject.eq(live_key(kind, subject))).count(conn).await?)
+}
+
+/// What moved when a volunteer could no longer do their work.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkMoved {
+    /// Live claims handed to the backup.
+    pub claims_handed: usize,
+    /// Live claims released (no backup to take them).
+    pub claims_released: usize,
+    /// Open tasks the backup now has in their place.
+    pub tasks_handed: Vec<Uuid>,
+    /// Open tasks the volunteer was taken off, with nobody in their place.
+    pub tasks_released: Vec<Uuid>,
+}
+
+/// Moves a volunteer's live claims and open tasks to `to` (their backup), or
+/// releases them when there is none, inside the caller's transaction. Each
+/// change is a task event whose detail carries `cause` (e.g. `isolated`), so
+/// the history says why; a building run's claim has no history but its
+/// `handed_to`/`released_at`.
+pub async fn hand_over_work_in(
+    conn: &impl ConnectionTrait,
+    volunteer_id: Uuid,
+    to: Option<Uuid>,
+    cause: &str,
+    by: &Actor,
+) -> Result<WorkMoved, DbError> {
+    let at = now();
+    let mut moved = WorkMoved::default();
+    let mut people = vec![volunteer_id];
+    people.extend(to);
+    let names = names_of(conn, &people).await?;
+    let name = |v: Uuid| names.get(&v).cloned().unwrap_or_default();
+    for c in claims_of_volunteer(conn, volunteer_id, at).await? {
+        let closed = claim::Entity::update_many()
+            .col_expr(claim::Column::LiveSubject, Expr::value(Option::<String>::None))
+            .col_expr(claim::Column::ReleasedAt, Expr::value(at))
+            .col_expr(claim::Column::HandedTo, Expr::value(to))
+            .filter(claim::Column::Id.eq(c.id))
+            .filter(claim::Column::LiveSubject.is_not_null())
+            .exec(conn)
+            .await?;
+        if closed.rows_affected == 0 {
+            continue;
+        }
+        let kind = WorkKind::from_code(&c.work_kind).unwrap_or(WorkKind::Task);
+        match to {
+            Some(t) => {
+                let next = claim::Model {
+                    id: Uuid::now_v7(),
+                    volunteer_id: t,
+                    claimed_at: at,
+                    released_at: None,
+                    handed_to: None,
+                    ..c.clone()
+                };
+                claim::Entity::insert(claim::ActiveModel::from(next)).exec_without_returning(conn).await?;
+                task_event_for(conn, kind, c.subject_id, by, "hand_over", Some(format!("{}:{cause}", name(t)))).await?;
+                moved.claims_handed += 1;
+            }
+            None => {
+                task_event_for(conn, kind, c.subject_id, by, "release", Some(cause.to_string())).await?;
+                moved.claims_released += 1;
+            }
+        }
+    }
+    let assigned: Vec<Uuid> = task_assignee::Entity::find()
+        .select_only()
+        .column(task_assignee::Column::TaskId)
+        .filter(task_assignee::Column::VolunteerId.eq(volunteer_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for task_id in assigned {
+        let Some(t) = task_by_id(conn, task_id).await? else { continue };
+        let state = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
+        if state.is_final() || state == TaskState::Done {
+            continue;
+        }
+        task_assignee::Entity::delete_many()
+            .filter(task_assignee::Column::TaskId.eq(task_id))
+            .filter(task_assignee::Column::VolunteerId.eq(volunteer_id))
+            .exec(conn)
+            .await?;
+        event(conn, task_id, by, None, None, "unassign", Some(format!("{}:{cause}", name(volunteer_id)))).await?;
+        let handed = match to {
+            Some(t) => {
+                let n = task_assignee::Entity::insert(task_assignee::ActiveModel::from(task_assignee::Model {
+                    task_id,
+                    volunteer_id: t,
+                    assigned_at: at,
+                    assigned_by: by.user_id,
+                }))
+                .on_conflict(
+                    OnConflict::columns([task_assignee::Column::TaskId, task_assignee::Column::VolunteerId])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?;
+                if n == 1 {
+                    event(conn, task_id, by, None, None, "assign", Some(name(t))).await?;
+                }
+                true
+            }
+            None => false,
+        };
+        if handed { moved.tasks_handed.push(task_id) } else { moved.tasks_released.push(task_id) }
+    }
+    Ok(moved)
 }

@@ -1,7 +1,7 @@
 //! Who may do what (SPEC §2). One function, [`decide`], answers every
 //! request: the role's permission on the resource and action, and that the
 //! target lies inside the subtree of the region the role is bound to. The
-//! table is tested cell by cell in `tests/access_matrix.rs`.
+//! table is tested cell by cell in `tests/domain/access_matrix.rs`.
 
 use std::fmt;
 

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use shouwang_db::entity::{post, region, shift, shift_assignment};
-use shouwang_db::{audit, mobilisation as mob, rosters as store};
+use shouwang_db::{ConnectionTrait, audit, mobilisation as mob, rosters as store};
 use shouwang_domain::roster::{self, FatigueLimits, PersonIn, Roster, ShiftIn};
 use shouwang_domain::{Availability, Clock, DutyStatus, HealthStatus, Lang, Skill, SkillSet};
 use time::{Date, PrimitiveDateTime};
@@ -131,11 +131,10 @@ impl Pool {
 
 /// Every verified volunteer of the community, with group, skills,
 /// availability and whether they can serve now; nothing held already.
-pub async fn pool(ctx: &Context, community_id: Uuid) -> Result<Pool, Error> {
-    let db = &ctx.db;
+pub async fn pool(conn: &impl ConnectionTrait, community_id: Uuid) -> Result<Pool, Error> {
     let filter = mob::VolunteerFilter { status: Some(DutyStatus::Verified), ..Default::default() };
-    let rows = mob::list_volunteers(&db.read, community_id, &filter).await?;
-    let groups: HashMap<Uuid, u32> = mob::groups_of_community(&db.read, community_id)
+    let rows = mob::list_volunteers(conn, community_id, &filter).await?;
+    let groups: HashMap<Uuid, u32> = mob::groups_of_community(conn, community_id)
         .await?
         .iter()
         .enumerate()
@@ -183,9 +182,12 @@ fn shift_in(i: usize, s: &shift::Model, posts: &HashMap<Uuid, (u32, Option<u32>)
 }
 
 /// post id -> (post key, group key of the post).
-async fn post_keys(ctx: &Context, community_id: Uuid, pool: &Pool) -> Result<HashMap<Uuid, (u32, Option<u32>)>, Error> {
-    let db = &ctx.db;
-    Ok(store::posts_of_community(&db.read, community_id)
+async fn post_keys(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+    pool: &Pool,
+) -> Result<HashMap<Uuid, (u32, Option<u32>)>, Error> {
+    Ok(store::posts_of_community(conn, community_id)
         .await?
         .iter()
         .enumerate()
@@ -194,12 +196,17 @@ async fn post_keys(ctx: &Context, community_id: Uuid, pool: &Pool) -> Result<Has
 }
 
 /// The stored roster of `[from, to)` (local minutes) and its people.
-pub async fn stored(ctx: &Context, community_id: Uuid, pool: &Pool, from: i64, to: i64) -> Result<Stored, Error> {
-    let db = &ctx.db;
-    let posts = post_keys(ctx, community_id, pool).await?;
-    let shifts = store::shifts_between(&db.read, community_id, from, to).await?;
+pub async fn stored(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+    pool: &Pool,
+    from: i64,
+    to: i64,
+) -> Result<Stored, Error> {
+    let posts = post_keys(conn, community_id, pool).await?;
+    let shifts = store::shifts_between(conn, community_id, from, to).await?;
     let ids: Vec<Uuid> = shifts.iter().map(|s| s.id).collect();
-    let assignments = store::assignments_of(&db.read, &ids).await?;
+    let assignments = store::assignments_of(conn, &ids).await?;
     let inputs: Vec<ShiftIn> = shifts.iter().enumerate().map(|(i, s)| shift_in(i, s, &posts)).collect();
     let by_shift: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let mut roster = Roster::default();
@@ -326,10 +333,10 @@ pub async fn generate(
         return Err(invalid("一次最多生成5000个班次", "at most 5,000 shifts at a time"));
     }
     let limits = store::settings(&db.read, community.id).await?;
-    let mut pool = pool(ctx, community.id).await?;
+    let mut pool = pool(&ctx.db.read, community.id).await?;
     let (from, to) = (planned.iter().map(|p| p.1).min().unwrap_or(0), planned.iter().map(|p| p.2).max().unwrap_or(0));
     // What people hold already around the period counts toward every limit.
-    let around = stored(ctx, community.id, &pool, from - MARGIN_DAYS * DAY, to + MARGIN_DAYS * DAY).await?;
+    let around = stored(&ctx.db.read, community.id, &pool, from - MARGIN_DAYS * DAY, to + MARGIN_DAYS * DAY).await?;
     let chosen_ids: BTreeSet<Uuid> = chosen.iter().map(|p| p.id).collect();
     if around.shifts.iter().any(|s| chosen_ids.contains(&s.post_id) && s.start_min < to && s.end_min > from) {
         return Err(invalid(
@@ -340,7 +347,7 @@ pub async fn generate(
     for a in &around.roster.assignments {
         pool.people[index(a.person)].already.push((a.start, a.end));
     }
-    let posts = post_keys(ctx, community.id, &pool).await?;
+    let posts = post_keys(&ctx.db.read, community.id, &pool).await?;
     let post_names: HashMap<Uuid, String> = all_posts.iter().map(|p| (p.id, p.name.clone())).collect();
     let skill_code = skill.map(|s| s.code().to_string());
     let models: Vec<shift::Model> = planned
@@ -409,20 +416,19 @@ pub async fn check_stored(
     lang: Lang,
 ) -> Result<Vec<String>, Error> {
     let db = &ctx.db;
-    let pool = pool(ctx, community_id).await?;
+    let pool = pool(&ctx.db.read, community_id).await?;
     let limits = store::settings(&db.read, community_id).await?;
-    let st = stored(ctx, community_id, &pool, from, to).await?;
-    let labels = stored_labels(ctx, community_id, &st).await?;
+    let st = stored(&ctx.db.read, community_id, &pool, from, to).await?;
+    let labels = stored_labels(&ctx.db.read, community_id, &st).await?;
     Ok(roster::check(&st.roster, &st.inputs, &pool.people, &limits)
         .iter()
         .map(|v| humanize(&v.describe(lang), &pool.names, &labels))
         .collect())
 }
 
-async fn stored_labels(ctx: &Context, community_id: Uuid, st: &Stored) -> Result<Vec<String>, Error> {
-    let db = &ctx.db;
+async fn stored_labels(conn: &impl ConnectionTrait, community_id: Uuid, st: &Stored) -> Result<Vec<String>, Error> {
     let names: HashMap<Uuid, String> =
-        store::posts_of_community(&db.read, community_id).await?.into_iter().map(|p| (p.id, p.name)).collect();
+        store::posts_of_community(conn, community_id).await?.into_iter().map(|p| (p.id, p.name)).collect();
     Ok(labels_of_shifts(
         &st.shifts
             .iter()
@@ -448,10 +454,11 @@ pub async fn swap(
     if s.community_id != community.id {
         return Err(not_found());
     }
-    let pool = pool(ctx, community.id).await?;
+    let pool = pool(&ctx.db.read, community.id).await?;
     let limits = store::settings(&db.read, community.id).await?;
-    let st = stored(ctx, community.id, &pool, s.start_min - MARGIN_DAYS * DAY, s.end_min + MARGIN_DAYS * DAY).await?;
-    let labels = stored_labels(ctx, community.id, &st).await?;
+    let st = stored(&ctx.db.read, community.id, &pool, s.start_min - MARGIN_DAYS * DAY, s.end_min + MARGIN_DAYS * DAY)
+        .await?;
+    let labels = stored_labels(&ctx.db.read, community.id, &st).await?;
     let at = st.shifts.iter().position(|x| x.id == shift_id).ok_or_else(not_found)?;
     let (Some(kf), Some(kt)) = (pool.key_of(from), pool.key_of(to)) else {
         return Err(invalid(
@@ -485,35 +492,38 @@ pub struct StandDown {
     pub gaps: Vec<String>,
 }
 
-/// Stands a volunteer down (isolated, infected): takes them off every future
-/// shift, records the shifts as reopened, and offers the places to others
-/// under the community's limits (`roster::refill`). What stays open is a gap
-/// the roster page shows.
-pub async fn stand_down_volunteer(ctx: &Context, volunteer_id: Uuid) -> Result<StandDown, Error> {
-    let db = &ctx.db;
-    let Some(v) = mob::volunteer_by_id(&db.read, volunteer_id).await? else { return Ok(StandDown::default()) };
-    let reopened = store::stand_down(db, volunteer_id, now_minutes(&ctx.clock)).await?;
+/// Stands a volunteer down (isolated, infected, no longer serving) inside
+/// the caller's write transaction: takes them off every shift not yet begun
+/// at `from` (local minutes), records those shifts as reopened, and offers
+/// the places to others under the community's limits (`roster::refill`).
+/// What stays open is a gap the roster page shows.
+pub async fn stand_down_in(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+    volunteer_id: Uuid,
+    from: i64,
+) -> Result<StandDown, Error> {
+    let reopened = store::stand_down_in(conn, volunteer_id, from).await?;
     if reopened.is_empty() {
         return Ok(StandDown::default());
     }
-    let mut out = refill(ctx, v.community_id, &reopened, Some(volunteer_id), Lang::Zh).await?;
+    let mut out = refill_in(conn, community_id, &reopened, Some(volunteer_id), Lang::Zh).await?;
     out.reopened = reopened.len();
     Ok(out)
 }
 
 /// Fills the open places of these shifts with others, keeping everyone
-/// already on them.
-pub async fn refill(
-    ctx: &Context,
+/// already on them; reads and writes inside the caller's write transaction.
+pub async fn refill_in(
+    conn: &impl ConnectionTrait,
     community_id: Uuid,
     shift_ids: &[Uuid],
     stood_down: Option<Uuid>,
     lang: Lang,
 ) -> Result<StandDown, Error> {
-    let db = &ctx.db;
     let mut shifts = Vec::new();
     for id in shift_ids {
-        if let Some(s) = store::shift_by_id(&db.read, *id).await? {
+        if let Some(s) = store::shift_by_id(conn, *id).await? {
             shifts.push(s);
         }
     }
@@ -521,10 +531,10 @@ pub async fn refill(
     else {
         return Ok(StandDown::default());
     };
-    let pool = pool(ctx, community_id).await?;
-    let limits = store::settings(&db.read, community_id).await?;
-    let st = stored(ctx, community_id, &pool, from - MARGIN_DAYS * DAY, to + MARGIN_DAYS * DAY).await?;
-    let labels = stored_labels(ctx, community_id, &st).await?;
+    let pool = pool(conn, community_id).await?;
+    let limits = store::settings(conn, community_id).await?;
+    let st = stored(conn, community_id, &pool, from - MARGIN_DAYS * DAY, to + MARGIN_DAYS * DAY).await?;
+    let labels = stored_labels(conn, community_id, &st).await?;
     let mut base = st.roster.clone();
     if let Some(k) = stood_down.and_then(|v| pool.key_of(v)) {
         base.stood_down.push(k);
@@ -562,7 +572,7 @@ pub async fn refill(
         add.push((st.shifts[index(a.shift)].id, v, why));
         refilled.push(format!("{} → {}", labels[index(a.shift)], pool.names[index(a.person)]));
     }
-    store::add_assignments(db, &add, None).await?;
+    store::add_assignments_in(conn, &add).await?;
     let gaps = filled
         .gaps
         .iter()

@@ -390,6 +390,16 @@ pub struct TaskDetail {
     pub events: Vec<EventLine>,
 }
 
+/// Why work moved on its own: a volunteer stopped serving.
+fn cause_label(cause: &str, lang: Lang) -> &str {
+    match cause {
+        "isolated" => lang.pick("隔离", "isolated"),
+        "infected" => lang.pick("感染", "infected"),
+        "stood_down" => lang.pick("停止任职", "stood down"),
+        other => other,
+    }
+}
+
 fn event_text(what: &str, from: Option<&str>, to: Option<&str>, detail: Option<&str>, lang: Lang) -> String {
     let st = |s: Option<&str>| s.and_then(TaskState::from_code).map(|s| s.label(lang)).unwrap_or("");
     let d = detail.unwrap_or("");
@@ -409,8 +419,17 @@ fn event_text(what: &str, from: Option<&str>, to: Option<&str>, detail: Option<&
         ("claim", Lang::En) => format!("claimed until {d}"),
         ("extend", Lang::Zh) => format!("延长认领至 {d}"),
         ("extend", Lang::En) => format!("extended the claim to {d}"),
-        ("release", _) => lang.pick("放弃认领", "released the claim").to_string(),
+        ("release", _) if d.is_empty() => lang.pick("放弃认领", "released the claim").to_string(),
+        ("release", _) => format!("{}（{}）", lang.pick("认领已释放", "claim released"), cause_label(d, lang)),
+        ("unassign", _) => {
+            let (name, cause) = d.split_once(':').unwrap_or((d, ""));
+            format!("{name} {}（{}）", lang.pick("不再负责", "taken off"), cause_label(cause, lang))
+        }
         ("sheet_opened", _) => lang.pick("开了接龙", "opened a sign-up sheet").to_string(),
+        ("hand_over", _) if d.contains(':') => {
+            let (name, cause) = d.split_once(':').unwrap_or((d, ""));
+            format!("{} {name}（{}）", lang.pick("转交给", "handed over to"), cause_label(cause, lang))
+        }
         ("hand_over", Lang::Zh) => format!("转交给 {d}"),
         ("hand_over", Lang::En) => format!("handed over to {d}"),
         (other, _) => format!("{other} {d}"),

@@ -371,7 +371,10 @@ async fn shangyi(ctx: &shouwang_service::Context) -> anyhow::Result<()> {
         .filter_map(|id| views.iter().find(|v| v.group.id == *id)?.leader_id())
         .find(|l| *l != secretary)
     {
-        mob::set_health(db, c.id, leader, HealthStatus::Isolated, None, entry("volunteer_health", &c)).await?;
+        let demo = shouwang_service::Actor::operator("demo");
+        shouwang_service::reactions::health_changed(ctx, &demo, &c, leader, HealthStatus::Isolated)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message(shouwang_domain::Lang::En)))?;
     }
     Ok(())
 }

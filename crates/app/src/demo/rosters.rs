@@ -177,15 +177,14 @@ async fn isolation(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow
         }
     }
     let Some(v) = chosen else { return Ok(()) };
-    let mut e = entry("volunteer_health", "volunteer", c);
-    e.target_id = Some(v.id.to_string());
-    mob::set_health(db, c.id, v.id, HealthStatus::Isolated, None, e).await?;
-    let done = svc::stand_down_volunteer(ctx, v.id).await.map_err(web)?;
+    let demo = shouwang_service::Actor::operator("demo");
+    let done =
+        shouwang_service::reactions::health_changed(ctx, &demo, c, v.id, HealthStatus::Isolated).await.map_err(web)?;
     tracing::info!(
         community = c.code,
-        reopened = done.reopened,
-        refilled = done.refilled.len(),
-        gaps = done.gaps.len(),
+        reopened = done.stood_down.reopened,
+        refilled = done.stood_down.refilled.len(),
+        gaps = done.stood_down.gaps.len(),
         "demo stand-down of an isolated volunteer"
     );
     Ok(())

@@ -99,7 +99,7 @@ fn can_serve(v: &shouwang_db::entity::volunteer::Model) -> bool {
 fn beijing(day: Date, days: i64, hour: u8) -> anyhow::Result<OffsetDateTime> {
     let d = day.checked_add(time::Duration::days(days)).context("demo date")?;
     let t = Time::from_hms(hour, 0, 0).context("demo time")?;
-    Ok(PrimitiveDateTime::new(d, t).assume_offset(time::macros::offset!(+8)))
+    Ok(shouwang_domain::clock::from_beijing(PrimitiveDateTime::new(d, t)))
 }
 
 fn actor(name: &str) -> Actor {

@@ -113,7 +113,7 @@ async fn seed_night_tasks(db: &Db, sy: &region::Model, branch: Uuid, daily: &[&G
         ("supply_delivery", "high", 30, "assigned")
     );
     let (starts, ends) = (delivery.starts_at.unwrap(), delivery.ends_at.unwrap());
-    assert_eq!(starts.to_offset(time::macros::offset!(+8)).hour(), 22, "tonight at 22:00 Beijing time");
+    assert_eq!(shouwang_domain::clock::beijing(starts).hour(), 22, "tonight at 22:00 Beijing time");
     assert_eq!(ends - starts, time::Duration::hours(14), "until 12:00 tomorrow");
     assert_eq!(delivery.signup_sheet_id, Some(sheet), "the 接龙 gathers the other hands");
     assert_eq!(delivery.branch_id, Some(branch));
@@ -173,8 +173,9 @@ async fn gate_roster(ctx: &shouwang_service::Context, sy: &region::Model) {
 
     let today = ctx.clock.today();
     let from = svc::day_start(today);
-    let pool = svc::pool(ctx, sy.id).await.unwrap();
-    let st = svc::stored(ctx, sy.id, &pool, from - 8 * MINUTES_PER_DAY, from + 12 * MINUTES_PER_DAY).await.unwrap();
+    let pool = svc::pool(&ctx.db.read, sy.id).await.unwrap();
+    let st =
+        svc::stored(&ctx.db.read, sy.id, &pool, from - 8 * MINUTES_PER_DAY, from + 12 * MINUTES_PER_DAY).await.unwrap();
     assert_eq!(st.shifts.len(), 11 * 4 * 3, "4 shifts a day at 11 gates for 3 days");
     assert_eq!(st.strangers, 0);
     let violations = roster::check(&st.roster, &st.inputs, &pool.people, &limits);

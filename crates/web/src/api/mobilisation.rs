@@ -422,8 +422,9 @@ pub async fn review_volunteers(
                 .ok_or_else(|| bad("请选择免编原因", "choose why they are exempt"))?,
         ),
     };
-    let e = user.actor(peer.text()).entry("duty_review", "volunteer", None, &community);
-    let changed = mob::review(&state.ctx.db, community.id, &req.ids, &decision, Some(user.id), e).await?;
+    let (changed, _) =
+        shouwang_service::reactions::reviewed(&state.ctx, &user.actor(peer.text()), &community, &req.ids, &decision)
+            .await?;
     Ok(Json(ReviewResult { changed }))
 }
 
@@ -476,11 +477,10 @@ pub async fn set_health(
     let req = body(req)?;
     let health =
         HealthStatus::from_code(req.health.trim()).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
-    let e = user.actor(peer.text()).entry("volunteer_health", "volunteer", Some(id.to_string()), &community);
-    let changes = mob::set_health(&state.ctx.db, community.id, v.id, health, Some(user.id), e).await?;
-    if !health.can_serve() {
-        shouwang_service::rosters::stand_down_volunteer(&state.ctx, v.id).await?;
-    }
+    let done =
+        shouwang_service::reactions::health_changed(&state.ctx, &user.actor(peer.text()), &community, v.id, health)
+            .await?;
+    let changes = done.handovers;
     let names =
         if changes.is_empty() { Default::default() } else { groups::names_of(&state.ctx, community.id).await? };
     let name = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned());

@@ -75,7 +75,7 @@ pub struct AuditQuery {
 }
 
 fn when(t: time::OffsetDateTime) -> String {
-    let local = t.to_offset(time::macros::offset!(+8));
+    let local = shouwang_domain::clock::beijing(t);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         local.year(),

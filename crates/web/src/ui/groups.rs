@@ -226,7 +226,7 @@ pub async fn groups_page(
             .map(|f| (f.code().to_string(), f.label(lang).to_string()))
             .collect(),
         compounds: compounds.iter().map(|c| (c.id.to_string(), c.name.clone())).collect(),
-        today: time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).date().to_string(),
+        today: state.ctx.clock.today().to_string(),
         community,
     })
 }
@@ -254,7 +254,7 @@ async fn handover_lines(
             (_, Lang::Zh) => "调整",
             (c, Lang::En) => c,
         };
-        let at = h.at.to_offset(time::macros::offset!(+8));
+        let at = shouwang_domain::clock::beijing(h.at);
         out.push(format!(
             "{:02}-{:02} {:02}:{:02} {subject} {role_label}：{} → {}（{cause}）",
             at.month() as u8,
@@ -779,7 +779,7 @@ pub async fn print_groups(
         .iter()
         .map(|g| group_card(g, &branches, lang))
         .collect();
-    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    let now = state.ctx.clock.local_now();
     render(&PrintPage {
         ctx: PageCtx::for_user(&user, &format!("/c/{code}/groups/print")),
         groups,

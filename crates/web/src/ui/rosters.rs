@@ -364,7 +364,7 @@ pub async fn print(
     let gnames: BTreeMap<Uuid, String> = groups.iter().map(|g| (g.group.id, g.group.name.clone())).collect();
     let mut blocks = blocks(&posts, view.shifts, &compounds, &gnames, lang);
     blocks.retain(|b| !b.days.is_empty());
-    let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    let now = state.ctx.clock.local_now();
     render(&PrintPage {
         ctx: PageCtx::for_user(&user, &format!("/c/{code}/rosters/print")),
         title,

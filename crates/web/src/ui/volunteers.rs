@@ -27,6 +27,7 @@ use crate::error::bad;
 use crate::i18n;
 use crate::security::ClientIp;
 use shouwang_service::groups;
+use shouwang_service::reactions;
 use shouwang_service::volunteers::{self, DutyReportInput};
 
 /// (code, label) pairs for a select or checkbox list.
@@ -305,7 +306,7 @@ fn line(
         unwell: !health.can_serve(),
         group: group.map(|g| g.2.clone()),
         note: v.note.clone().unwrap_or_default(),
-        reported_at: v.reported_at.to_offset(time::macros::offset!(+8)).date().to_string(),
+        reported_at: shouwang_domain::clock::beijing(v.reported_at).date().to_string(),
     }
 }
 
@@ -445,8 +446,7 @@ pub async fn review(
         ),
         _ => return Err(bad("未知的操作", "unknown action")),
     };
-    let e = user.actor(peer.text()).entry("duty_review", "volunteer", None, &community);
-    let n = mob::review(&state.ctx.db, community.id, &form.ids, &decision, Some(user.id), e).await?;
+    let (n, _) = reactions::reviewed(&state.ctx, &user.actor(peer.text()), &community, &form.ids, &decision).await?;
     let back = super::safe_next(&form.back);
     let back = if back == "/" { format!("/c/{code}/volunteers") } else { back };
     let sep = if back.contains('?') { '&' } else { '?' };
@@ -587,11 +587,8 @@ pub async fn set_health(
 ) -> Result<Response, AppError> {
     let (v, community) = volunteer_community(&state, &user, id, Action::Write).await?;
     let health = HealthStatus::from_code(&form.health).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
-    let e = user.actor(peer.text()).entry("volunteer_health", "volunteer", Some(id.to_string()), &community);
-    let changes = mob::set_health(&state.ctx.db, community.id, v.id, health, Some(user.id), e).await?;
-    if !health.can_serve() {
-        shouwang_service::rosters::stand_down_volunteer(&state.ctx, v.id).await?;
-    }
+    let done = reactions::health_changed(&state.ctx, &user.actor(peer.text()), &community, v.id, health).await?;
+    let changes = done.handovers;
     let names = groups::names_of(&state.ctx, community.id).await?;
     let lines = describe_handovers(&changes, &names, user.lang);
     volunteer_view(&state, &user, id, None, lines).await
@@ -645,8 +642,7 @@ pub async fn move_group(
         "" => None,
         g => Some(Uuid::parse_str(g).map_err(|_| bad("未知的小组", "unknown group"))?),
     };
-    let e = user.actor(peer.text()).entry("group_move", "volunteer", Some(id.to_string()), &community);
-    mob::move_to_group(&state.ctx.db, community.id, v.id, group, Some(user.id), e).await?;
+    reactions::group_changed(&state.ctx, &user.actor(peer.text()), &community, v.id, group).await?;
     Ok(Redirect::to(&format!("/volunteers/{id}")).into_response())
 }
 

@@ -31,11 +31,7 @@ pub struct SheetRow {
 }
 
 fn deadline_text(d: Option<time::OffsetDateTime>) -> String {
-    d.map(|d| {
-        let d = d.to_offset(time::macros::offset!(+8));
-        format!("{} {:02}:{:02}", d.date(), d.hour(), d.minute())
-    })
-    .unwrap_or_default()
+    d.map(shouwang_domain::clock::minute_text).unwrap_or_default()
 }
 
 fn closed(s: &signup_sheet::Model) -> bool {

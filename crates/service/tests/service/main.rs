@@ -1,0 +1,5 @@
+//! The service layer's tests, on SQLite and (with SHOUWANG_TEST_POSTGRES_URL)
+//! on PostgreSQL.
+#![allow(clippy::unwrap_used)]
+
+mod reactions;
