@@ -280,19 +280,8 @@ pub async fn add_assignments(
     add: &[(Uuid, Uuid, String)],
     entry: Option<audit::Entry>,
 ) -> Result<(), DbError> {
-    let at = now();
-    let rows = add
-        .iter()
-        .map(|(s, v, r)| shift_assignment::Model {
-            id: Uuid::now_v7(),
-            shift_id: *s,
-            volunteer_id: *v,
-            reason: Some(r.chars().take(400).collect()),
-            created_at: at,
-        })
-        .collect();
     let tx = db.begin_write().await?;
-    insert_assignments(&tx, rows).await?;
+    add_assignments_in(&tx, add).await?;
     if let Some(e) = entry {
         audit::append(&tx, e).await?;
     }

@@ -9,11 +9,14 @@ use serde::{Deserialize, Serialize};
 use shouwang_db::entity::{region, volunteer};
 use shouwang_db::mobilisation::{self as mob, CompoundInfo, GroupSpec, MobilisationCounts};
 use shouwang_db::registry;
+use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::grouping::{self, CompoundIn, GroupRole, GroupingParams, Proposal, VolunteerIn};
-use shouwang_domain::{DutyStatus, GroupFunctionSet, HealthStatus, Lang, RegionKind, SkillSet, VolunteerKind};
+use shouwang_domain::{
+    BranchKind, DutyStatus, GroupFunctionSet, HealthStatus, KeyRoleKind, Lang, RegionKind, SkillSet, VolunteerKind,
+};
 use uuid::Uuid;
 
-use crate::{Actor, Context, Error, invalid};
+use crate::{Actor, Context, Error, invalid, not_found};
 
 // ---------------------------------------------------------------------------
 // Grouping proposal
@@ -365,4 +368,178 @@ pub async fn require_compounds_in(ctx: &Context, community: &region::Model, comp
     } else {
         Err(invalid("所选小区不在本社区", "a chosen compound is not in this community"))
     }
+}
+
+// ---------------------------------------------------------------------------
+// Groups, branches, key roles and compounds by hand
+
+/// The community's group `group`, with its members.
+async fn group_in(ctx: &Context, community: &region::Model, group: Uuid) -> Result<mob::GroupView, Error> {
+    mob::groups_of_community(&ctx.db.read, community.id)
+        .await?
+        .into_iter()
+        .find(|v| v.group.id == group)
+        .ok_or_else(|| not_found("找不到该小组", "group not found"))
+}
+
+/// Sets a group's leader (with the leader's backup) and deputy; the leader and
+/// the deputy must be members of the group.
+pub async fn set_group_roles(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    group: Uuid,
+    leader: Option<Uuid>,
+    backup: Option<Uuid>,
+    deputy: Option<Uuid>,
+) -> Result<(), Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let view = group_in(ctx, community, group).await?;
+    let members: HashSet<Uuid> = view.members.iter().map(|m| m.id).collect();
+    if [leader, deputy].into_iter().flatten().any(|p| !members.contains(&p)) {
+        return Err(invalid("组长和副组长须是本组成员", "the leader and deputy must be members of this group"));
+    }
+    let e = actor.entry("group_roles", "group", Some(group.to_string()), community);
+    let db = &ctx.db;
+    mob::set_key_role(db, community.id, KeyRoleKind::GroupLeader, group, leader, backup, actor.user_id, e.clone())
+        .await?;
+    mob::set_key_role(db, community.id, KeyRoleKind::GroupDeputy, group, deputy, None, actor.user_id, e).await?;
+    Ok(())
+}
+
+/// Sets the compounds a group looks after; all of them the community's own.
+pub async fn set_group_compounds(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    group: Uuid,
+    compounds: &[Uuid],
+) -> Result<(), Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    group_in(ctx, community, group).await?;
+    require_compounds_in(ctx, community, compounds).await?;
+    let e = actor.entry("group_compounds", "group", Some(group.to_string()), community);
+    mob::set_group_compounds(&ctx.db, group, compounds, e).await?;
+    Ok(())
+}
+
+/// Drops the stored proposal.
+pub async fn discard_draft(ctx: &Context, actor: &Actor, community: &region::Model) -> Result<(), Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    mob::delete_draft(&ctx.db, community.id).await?;
+    Ok(())
+}
+
+/// Sets where a compound lies (metres east and north, or unknown) and which
+/// compounds are its neighbours; all of them the community's own.
+pub async fn set_compound_place(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    compound: Uuid,
+    position: Option<(f64, f64)>,
+    neighbours: &[Uuid],
+) -> Result<(), Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let mut named = neighbours.to_vec();
+    named.push(compound);
+    require_compounds_in(ctx, community, &named).await?;
+    let e = actor.entry("compound_place", "region", Some(compound.to_string()), community);
+    mob::set_compound_place(&ctx.db, compound, position, neighbours, e).await?;
+    Ok(())
+}
+
+/// Sets the holder and backup of a branch secretary or building leader role
+/// (group roles go through `set_group_roles`); the subject must be the
+/// community's branch, or a building inside it.
+pub async fn set_key_role(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    kind: KeyRoleKind,
+    subject: Uuid,
+    holder: Option<Uuid>,
+    backup: Option<Uuid>,
+) -> Result<(), Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let ok = match kind {
+        KeyRoleKind::BranchSecretary => {
+            mob::branches_of_community(&ctx.db.read, community.id).await?.iter().any(|b| b.branch.id == subject)
+        }
+        KeyRoleKind::BuildingLeader => registry::region_by_id(&ctx.db.read, subject)
+            .await?
+            .is_some_and(|b| b.kind == RegionKind::Building.as_str() && b.path.starts_with(&community.path)),
+        _ => return Err(invalid("未知的职务", "unknown role")),
+    };
+    if !ok {
+        return Err(invalid("该职务不属于本社区", "that role is not in this community"));
+    }
+    let e = actor.entry("key_role", "key_role", Some(subject.to_string()), community);
+    mob::set_key_role(&ctx.db, community.id, kind, subject, holder, backup, actor.user_id, e).await?;
+    Ok(())
+}
+
+/// A new party branch of the community; answers its id.
+#[allow(clippy::too_many_arguments, reason = "a branch is named, typed, dated and staffed at once")]
+pub async fn create_branch(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    name: &str,
+    kind: BranchKind,
+    founded_on: time::Date,
+    secretary: Option<Uuid>,
+    backup: Option<Uuid>,
+) -> Result<Uuid, Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let e = actor.entry("branch_create", "branch", None, community);
+    Ok(mob::create_branch(&ctx.db, community.id, name, kind, founded_on, &[], secretary, backup, actor.user_id, e)
+        .await?)
+}
+
+/// Records the day one of the community's branches was handed over or
+/// dissolved (`None`: still active).
+pub async fn dissolve_branch(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    branch: Uuid,
+    on: Option<time::Date>,
+) -> Result<(), Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    require_branch_in(ctx, community, branch).await?;
+    let e = actor.entry("branch_dissolve", "branch", Some(branch.to_string()), community);
+    mob::dissolve_branch(&ctx.db, branch, on, e).await?;
+    Ok(())
+}
+
+/// A group by hand: territorial (compounds), functional (functions) or both,
+/// without members yet; answers its id.
+pub async fn create_group(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    name: Option<String>,
+    branch: Option<Uuid>,
+    functions: GroupFunctionSet,
+    compounds: Vec<Uuid>,
+) -> Result<Uuid, Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    if functions.is_empty() && compounds.is_empty() {
+        return Err(invalid("请选择小组负责的小区或职能", "choose the compounds or the functions of the group"));
+    }
+    require_compounds_in(ctx, community, &compounds).await?;
+    if let Some(b) = branch {
+        require_branch_in(ctx, community, b).await?;
+    }
+    let spec = GroupSpec {
+        name: name.filter(|n| !n.trim().is_empty()),
+        branch_id: branch,
+        functions,
+        compounds,
+        ..Default::default()
+    };
+    let e = actor.entry("group_create", "group", None, community);
+    let ids = mob::create_groups(&ctx.db, community.id, &[spec], actor.user_id, e).await?;
+    ids.into_iter().next().ok_or_else(|| Error::Internal("create_groups answered no id".into()))
 }

@@ -179,9 +179,15 @@ pub struct EntryLine {
     pub seq: i32,
     pub name: String,
     pub quantity: i32,
-    /// confirmed / waiting / withdrawn
-    pub status: String,
+    pub status: EntryStatus,
     pub mine: bool,
+}
+
+impl EntryLine {
+    /// Holds a place (not waiting).
+    pub fn confirmed(&self) -> bool {
+        self.status == EntryStatus::Confirmed
+    }
 }
 
 /// The people on a sheet (withdrawn ones left out) and the sheet as 接龙 text.
@@ -199,14 +205,14 @@ pub async fn sheet_lines(
             seq: e.seq,
             name: name.clone(),
             quantity: e.quantity,
-            status: e.status.clone(),
+            status: EntryStatus::from_code(&e.status).unwrap_or(EntryStatus::Waiting),
             mine: Some(e.volunteer_id) == me,
         })
         .collect();
     let counted = sheet.unit.is_some() || sheet.quantity_max.is_some() || sheet.quantity_total.is_some();
     let as_line = |l: &EntryLine| Line { name: l.name.clone(), quantity: counted.then_some(l.quantity.max(0) as u32) };
-    let confirmed: Vec<Line> = lines.iter().filter(|l| l.status == "confirmed").map(as_line).collect();
-    let waiting: Vec<Line> = lines.iter().filter(|l| l.status == "waiting").map(as_line).collect();
+    let confirmed: Vec<Line> = lines.iter().filter(|l| l.status == EntryStatus::Confirmed).map(as_line).collect();
+    let waiting: Vec<Line> = lines.iter().filter(|l| l.status == EntryStatus::Waiting).map(as_line).collect();
     let mut details = Vec::new();
     if let Some(d) = sheet.deadline {
         details.push(format!("{}{}", lang.pick("截止：", "Deadline: "), clock::minute_text(d)));

@@ -5,14 +5,15 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use shouwang_db::entity::region;
-use shouwang_db::mobilisation::{self as mob, DutyReport};
+use shouwang_db::mobilisation::{self as mob, DutyReport, ImportCounts, ReportOutcome};
 use shouwang_db::registry;
+use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::{
-    Availability, ExemptReason, GroupFunctionSet, Lang, PhoneNumber, RegionKind, SkillSet, VolunteerKind,
+    Availability, ExemptReason, GroupFunctionSet, Lang, PhoneNumber, RegionKind, Role, SkillSet, VolunteerKind,
 };
 use uuid::Uuid;
 
-use crate::Context;
+use crate::{Actor, Context, Error, not_found};
 
 /// The fields of a duty report as a form or a JSON body sends them.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -291,4 +292,79 @@ pub async fn read_volunteer_file(
         merged: parsed.merged.iter().map(|m| (m.message(Lang::Zh), m.message(Lang::En))).collect(),
         unknown_places,
     })
+}
+
+// ---------------------------------------------------------------------------
+// Filing reports and linking logins
+
+/// Files a checked duty report for someone (a committee member typing it in);
+/// a second report from the same phone merges into the first.
+pub async fn file_duty_report(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    report: &DutyReport,
+) -> Result<ReportOutcome, Error> {
+    actor.require(Resource::Volunteer, Action::Write, &community.path)?;
+    store_duty_report(ctx, actor, community, report).await
+}
+
+/// Files a checked duty report from the public form: no account, no access
+/// check (the form is public; its rate limit and honeypot are the web's).
+pub async fn public_duty_report(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    report: &DutyReport,
+) -> Result<ReportOutcome, Error> {
+    store_duty_report(ctx, actor, community, report).await
+}
+
+async fn store_duty_report(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    report: &DutyReport,
+) -> Result<ReportOutcome, Error> {
+    let e = actor.entry("duty_report", "volunteer", None, community);
+    Ok(mob::report_for_duty(&ctx.db, community.id, report, e).await?)
+}
+
+/// Files the valid rows of a work unit's volunteer list, all in one
+/// transaction; `file` and `rejected` (rows left out) go into the audit entry.
+pub async fn import_duty_reports(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    reports: &[DutyReport],
+    file: &str,
+    rejected: usize,
+) -> Result<ImportCounts, Error> {
+    actor.require(Resource::Volunteer, Action::Write, &community.path)?;
+    let mut e = actor.entry("duty_import", "community", Some(community.code.clone()), community);
+    e.detail = serde_json::json!({ "file": file, "rejected": rejected });
+    Ok(mob::import_duty_reports(&ctx.db, community.id, reports, e).await?)
+}
+
+/// Links the community's volunteer `volunteer` to the login `user` just made
+/// for them (`username`, `role`), and records the new login.
+pub async fn link_login(
+    ctx: &Context,
+    actor: &Actor,
+    community: &region::Model,
+    volunteer: Uuid,
+    user: Uuid,
+    username: &str,
+    role: Role,
+) -> Result<(), Error> {
+    actor.require(Resource::Users, Action::Write, &community.path)?;
+    match mob::volunteer_by_id(&ctx.db.read, volunteer).await? {
+        Some(v) if v.community_id == community.id => {}
+        _ => return Err(not_found("找不到该志愿者", "volunteer not found")),
+    }
+    mob::link_user(&ctx.db, volunteer, Some(user)).await?;
+    let mut e = actor.entry("user_create", "user", Some(user.to_string()), community);
+    e.detail = serde_json::json!({ "username": username, "role": role.code(), "volunteer": volunteer.to_string() });
+    shouwang_db::audit::append(&ctx.db.write, e).await?;
+    Ok(())
 }

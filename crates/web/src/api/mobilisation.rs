@@ -354,8 +354,7 @@ pub async fn create_duty_report(
         Ok(r) => r,
         Err(errors) => return Ok(field_errors(errors)),
     };
-    let e = user.actor(peer.text()).entry("duty_report", "volunteer", None, &community);
-    let outcome = mob::report_for_duty(&state.ctx.db, community.id, &report, e).await?;
+    let outcome = volunteers::file_duty_report(&state.ctx, &user.actor(peer.text()), &community, &report).await?;
     let created = DutyReportCreated { id: outcome.id(), merged: matches!(outcome, mob::ReportOutcome::Merged(_)) };
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }

@@ -75,7 +75,7 @@ pub struct EntryLine {
 impl From<signup::EntryLine> for EntryLine {
     fn from(line: signup::EntryLine) -> Self {
         let signup::EntryLine { seq, name, quantity, status, mine } = line;
-        EntryLine { seq, name, quantity, status, mine }
+        EntryLine { seq, name, quantity, status: status.code().to_string(), mine }
     }
 }
 
@@ -106,7 +106,7 @@ async fn dto(state: &AppState, user: &CurrentUser, sheet: signup_sheet::Model) -
     let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     Ok(SheetDto {
         id: sheet.id,
-        waiting: entries.iter().filter(|e| e.status == "waiting").count(),
+        waiting: entries.iter().filter(|e| e.status == shouwang_domain::signup::EntryStatus::Waiting).count(),
         share_path: format!("/s/{}", sheet.share_token),
         title: sheet.title,
         note: sheet.note,

@@ -299,18 +299,16 @@ pub async fn create_branch(
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let founded = time::Date::parse(form.founded_on.trim(), format)
         .map_err(|_| bad("成立日期格式应为 2022-03-05", "the founding date should look like 2022-03-05"))?;
-    let e = user.actor(peer.text()).entry("branch_create", "branch", None, &community);
-    mob::create_branch(
-        &state.ctx.db,
-        community.id,
+    let (secretary, backup) = (opt_uuid(&form.secretary)?, opt_uuid(&form.backup)?);
+    groups::create_branch(
+        &state.ctx,
+        &user.actor(peer.text()),
+        &community,
         &form.name,
         kind,
         founded,
-        &[],
-        opt_uuid(&form.secretary)?,
-        opt_uuid(&form.backup)?,
-        Some(user.id),
-        e,
+        secretary,
+        backup,
     )
     .await?;
     Ok(Redirect::to(&format!("/c/{code}/groups")).into_response())
@@ -411,27 +409,10 @@ pub async fn set_roles(
     Path(id): Path<Uuid>,
     Form(form): Form<RolesForm>,
 ) -> Result<Response, AppError> {
-    let (view, community, _) = group_and_community(&state, &user, id).await?;
+    let (_, community, _) = group_and_community(&state, &user, id).await?;
     user.require(Resource::Group, Action::Write, &community.path)?;
     let (leader, backup, deputy) = (opt_uuid(&form.leader)?, opt_uuid(&form.backup)?, opt_uuid(&form.deputy)?);
-    let members: HashSet<Uuid> = view.members.iter().map(|m| m.id).collect();
-    if [leader, deputy].into_iter().flatten().any(|p| !members.contains(&p)) {
-        return Err(bad("组长和副组长须是本组成员", "the leader and deputy must be members of this group"));
-    }
-    let e = user.actor(peer.text()).entry("group_roles", "group", Some(id.to_string()), &community);
-    mob::set_key_role(
-        &state.ctx.db,
-        community.id,
-        KeyRoleKind::GroupLeader,
-        id,
-        leader,
-        backup,
-        Some(user.id),
-        e.clone(),
-    )
-    .await?;
-    mob::set_key_role(&state.ctx.db, community.id, KeyRoleKind::GroupDeputy, id, deputy, None, Some(user.id), e)
-        .await?;
+    groups::set_group_roles(&state.ctx, &user.actor(peer.text()), &community, id, leader, backup, deputy).await?;
     Ok(Redirect::to(&format!("/groups/{id}")).into_response())
 }
 
@@ -450,9 +431,7 @@ pub async fn set_compounds(
 ) -> Result<Response, AppError> {
     let (_, community, _) = group_and_community(&state, &user, id).await?;
     user.require(Resource::Group, Action::Write, &community.path)?;
-    groups::require_compounds_in(&state.ctx, &community, &form.compounds).await?;
-    let e = user.actor(peer.text()).entry("group_compounds", "group", Some(id.to_string()), &community);
-    mob::set_group_compounds(&state.ctx.db, id, &form.compounds, e).await?;
+    groups::set_group_compounds(&state.ctx, &user.actor(peer.text()), &community, id, &form.compounds).await?;
     Ok(Redirect::to(&format!("/groups/{id}")).into_response())
 }
 
@@ -745,7 +724,7 @@ pub async fn discard(
 ) -> Result<Response, AppError> {
     let community =
         shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
-    mob::delete_draft(&state.ctx.db, community.id).await?;
+    groups::discard_draft(&state.ctx, &user.actor(None), &community).await?;
     Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response())
 }
 
@@ -940,8 +919,15 @@ pub async fn save_place(
         (None, None) => None,
         _ => return Err(bad("东西和南北两个数都要填，或都不填", "enter both east and north, or neither")),
     };
-    let e = user.actor(peer.text()).entry("compound_place", "region", Some(form.compound.to_string()), &community);
-    mob::set_compound_place(&state.ctx.db, form.compound, position, &form.neighbours, e).await?;
+    groups::set_compound_place(
+        &state.ctx,
+        &user.actor(peer.text()),
+        &community,
+        form.compound,
+        position,
+        &form.neighbours,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/c/{code}/compounds")).into_response())
 }
 
@@ -974,31 +960,9 @@ pub async fn set_key_role(
     let kind = KeyRoleKind::from_code(&form.kind)
         .filter(|k| matches!(k, KeyRoleKind::BranchSecretary | KeyRoleKind::BuildingLeader))
         .ok_or_else(|| bad("未知的职务", "unknown role"))?;
-    // The subject must be this community's branch, or a building inside it.
-    let ok = match kind {
-        KeyRoleKind::BranchSecretary => mob::branches_of_community(&state.ctx.db.read, community.id)
-            .await?
-            .iter()
-            .any(|b| b.branch.id == form.subject),
-        _ => registry::region_by_id(&state.ctx.db.read, form.subject)
-            .await?
-            .is_some_and(|b| b.kind == RegionKind::Building.as_str() && b.path.starts_with(&community.path)),
-    };
-    if !ok {
-        return Err(bad("该职务不属于本社区", "that role is not in this community"));
-    }
-    let e = user.actor(peer.text()).entry("key_role", "key_role", Some(form.subject.to_string()), &community);
-    mob::set_key_role(
-        &state.ctx.db,
-        community.id,
-        kind,
-        form.subject,
-        opt_uuid(&form.holder)?,
-        opt_uuid(&form.backup)?,
-        Some(user.id),
-        e,
-    )
-    .await?;
+    let (holder, backup) = (opt_uuid(&form.holder)?, opt_uuid(&form.backup)?);
+    // The service checks that the subject is this community's branch, or a building inside it.
+    groups::set_key_role(&state.ctx, &user.actor(peer.text()), &community, kind, form.subject, holder, backup).await?;
     let back = super::safe_next(&form.back);
     Ok(Redirect::to(if back == "/" { format!("/c/{code}/groups") } else { back }.as_str()).into_response())
 }
@@ -1020,7 +984,6 @@ pub async fn dissolve_branch(
 ) -> Result<Response, AppError> {
     let community =
         shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
-    groups::require_branch_in(&state.ctx, &community, form.branch).await?;
     let on = match form.on.trim() {
         "" => None,
         d => Some(
@@ -1028,8 +991,7 @@ pub async fn dissolve_branch(
                 .map_err(|_| bad("日期格式应为 2022-05-31", "the date should look like 2022-05-31"))?,
         ),
     };
-    let e = user.actor(peer.text()).entry("branch_dissolve", "branch", Some(form.branch.to_string()), &community);
-    mob::dissolve_branch(&state.ctx.db, form.branch, on, e).await?;
+    groups::dissolve_branch(&state.ctx, &user.actor(peer.text()), &community, form.branch, on).await?;
     Ok(Redirect::to(&format!("/c/{code}/groups")).into_response())
 }
 
@@ -1058,22 +1020,9 @@ pub async fn create_group(
         shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let functions: shouwang_domain::GroupFunctionSet =
         form.functions.iter().filter_map(|f| shouwang_domain::GroupFunction::from_code(f)).collect();
-    if functions.is_empty() && form.compounds.is_empty() {
-        return Err(bad("请选择小组负责的小区或职能", "choose the compounds or the functions of the group"));
-    }
-    groups::require_compounds_in(&state.ctx, &community, &form.compounds).await?;
     let branch = opt_uuid(&form.branch)?;
-    if let Some(b) = branch {
-        groups::require_branch_in(&state.ctx, &community, b).await?;
-    }
-    let spec = mob::GroupSpec {
-        name: Some(form.name).filter(|n| !n.trim().is_empty()),
-        branch_id: branch,
-        functions,
-        compounds: form.compounds,
-        ..Default::default()
-    };
-    let e = user.actor(peer.text()).entry("group_create", "group", None, &community);
-    let ids = mob::create_groups(&state.ctx.db, community.id, &[spec], Some(user.id), e).await?;
-    Ok(Redirect::to(&format!("/groups/{}", ids[0])).into_response())
+    let actor = user.actor(peer.text());
+    let id = groups::create_group(&state.ctx, &actor, &community, Some(form.name), branch, functions, form.compounds)
+        .await?;
+    Ok(Redirect::to(&format!("/groups/{id}")).into_response())
 }

@@ -221,8 +221,8 @@ pub async fn submit_duty_form(
         return duty_form_page(&state, lang, community, DutyFormValues::default(), Vec::new(), Some(String::new()))
             .await;
     }
-    let e = shouwang_service::Actor::public(peer.text(), lang).entry("duty_report", "volunteer", None, &community);
-    let outcome = mob::report_for_duty(&state.ctx.db, community.id, &report, e).await?;
+    let actor = shouwang_service::Actor::public(peer.text(), lang);
+    let outcome = volunteers::public_duty_report(&state.ctx, &actor, &community, &report).await?;
     let done = match outcome {
         mob::ReportOutcome::Created(_) => i18n::t(lang, "duty.thanks"),
         mob::ReportOutcome::Merged(_) => i18n::t(lang, "duty.thanks_again"),
@@ -844,9 +844,10 @@ pub async fn import_apply(
         Ok(r) => r,
         Err(e) => return import_view(&user, community, default_kind, Some(e.message(lang)), None).await,
     };
-    let mut e = user.actor(peer.text()).entry("duty_import", "community", Some(community.code.clone()), &community);
-    e.detail = serde_json::json!({ "file": upload.file_name, "rejected": report.rejected.len() });
-    let counts = mob::import_duty_reports(&state.ctx.db, community.id, &report.reports, e).await?;
+    let actor = user.actor(peer.text());
+    let (file, rejected) = (upload.file_name.as_str(), report.rejected.len());
+    let counts =
+        volunteers::import_duty_reports(&state.ctx, &actor, &community, &report.reports, file, rejected).await?;
     shouwang_db::uploads::delete(&state.ctx.db, upload.id).await?;
     Ok(Redirect::to(&format!("/c/{code}/volunteers?status=reported&done={}", counts.created + counts.merged))
         .into_response())
@@ -902,9 +903,7 @@ pub async fn create_account(
         },
     )
     .await?;
-    mob::link_user(&state.ctx.db, v.id, Some(created.id)).await?;
-    let mut e = user.actor(peer.text()).entry("user_create", "user", Some(created.id.to_string()), &community);
-    e.detail = serde_json::json!({ "username": created.username, "role": role.code(), "volunteer": v.id.to_string() });
-    shouwang_db::audit::append(&state.ctx.db.write, e).await?;
+    let actor = user.actor(peer.text());
+    volunteers::link_login(&state.ctx, &actor, &community, v.id, created.id, &created.username, role).await?;
     volunteer_view_with(&state, &user, id, None, Vec::new(), Some((created.username, password))).await
 }
