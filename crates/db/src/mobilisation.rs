@@ -346,7 +346,7 @@ pub struct Handover {
 
 /// Moves every key role `volunteer_id` holds to its backup (if the backup can
 /// serve), clears them as a backup, and logs each change.
-async fn hand_over_roles_of(
+pub async fn hand_over_roles_of(
     conn: &impl ConnectionTrait,
     volunteer_id: Uuid,
     cause: &str,
@@ -476,17 +476,6 @@ pub async fn set_health_in(
         .exec(conn)
         .await?;
     Ok(Some(v.health))
-}
-
-/// Hands over every key role a volunteer holds, inside the caller's
-/// transaction (the service layer's reactions).
-pub async fn hand_over_roles_in(
-    conn: &impl ConnectionTrait,
-    volunteer_id: Uuid,
-    cause: &str,
-    by: Option<Uuid>,
-) -> Result<Vec<Handover>, DbError> {
-    hand_over_roles_of(conn, volunteer_id, cause, by).await
 }
 
 pub async fn volunteer_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<volunteer::Model>, DbError> {

@@ -45,7 +45,7 @@ pub async fn stand_down_in(
     volunteer_id: Uuid,
     cause: &str,
 ) -> Result<Reaction, Error> {
-    let handovers = mob::hand_over_roles_in(conn, volunteer_id, cause, actor.user_id).await?;
+    let handovers = mob::hand_over_roles_of(conn, volunteer_id, cause, actor.user_id).await?;
     let stood_down = crate::rosters::stand_down_in(conn, community_id, volunteer_id, now_minutes(&ctx.clock)).await?;
     // Their open work goes to whoever took over their first role.
     let backup = handovers.iter().find(|h| h.from == Some(volunteer_id) && !h.backup_lost).and_then(|h| h.to);
