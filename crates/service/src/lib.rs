@@ -9,6 +9,8 @@
 //! No HTTP and no templates live here: the web crate parses a request, calls
 //! one function of this crate and renders what it answers.
 
+pub mod accounts;
+pub mod audit;
 pub mod groupbuy;
 pub mod groups;
 pub mod reactions;
@@ -22,7 +24,7 @@ pub mod volunteers;
 use std::path::PathBuf;
 
 use shouwang_db::entity::region;
-use shouwang_db::{Db, DbError, audit};
+use shouwang_db::{Db, DbError};
 use shouwang_domain::access::{self, Action, Resource};
 use shouwang_domain::{Clock, IdHasher, Lang, RegionCode, Role};
 use uuid::Uuid;
@@ -110,8 +112,8 @@ impl Actor {
         target_kind: &'static str,
         target_id: Option<String>,
         community: &region::Model,
-    ) -> audit::Entry {
-        audit::Entry {
+    ) -> shouwang_db::audit::Entry {
+        shouwang_db::audit::Entry {
             user_id: self.user_id,
             username: self.username.clone(),
             action,
@@ -218,6 +220,42 @@ pub async fn community_for(
     let community = shouwang_db::registry::community_by_code(&ctx.db.read, &code).await?;
     actor.require(resource, action, &community.path)?;
     Ok(community)
+}
+
+/// A region (city … building) as pages and the API show it: never the
+/// storage row, so web needs no storage types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub id: Uuid,
+    pub kind: shouwang_domain::RegionKind,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    /// Codes from the root down, "/wh/wh-jh/…/".
+    pub path: String,
+    /// The committee's public phone (communities).
+    pub contact_phone: Option<String>,
+}
+
+impl Place {
+    pub(crate) fn of(r: region::Model) -> Result<Place> {
+        let kind = shouwang_domain::RegionKind::parse(&r.kind)
+            .ok_or_else(|| Error::Internal(format!("region {} of unknown kind {}", r.code, r.kind)))?;
+        Ok(Place {
+            id: r.id,
+            kind,
+            code: r.code,
+            name: r.name,
+            parent_id: r.parent_id,
+            path: r.path,
+            contact_phone: r.contact_phone,
+        })
+    }
+}
+
+/// [`community_for`] as pages and the API see it.
+pub async fn community(ctx: &Context, actor: &Actor, code: &str, resource: Resource, action: Action) -> Result<Place> {
+    Place::of(community_for(ctx, actor, code, resource, action).await?)
 }
 
 /// The volunteer record of the actor's account, if it has one.

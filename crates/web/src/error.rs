@@ -1,5 +1,5 @@
 //! One error type for the HTTP layer. Under `/api` it answers JSON with a
-//! Chinese and an English message; for pages, `ui::render_errors` turns the
+//! Chinese and an English message; for pages, `pages::render_errors` turns the
 //! same error into a localized HTML page (or a redirect to the login page).
 //! Causes are logged; internals are never shown.
 

@@ -11,8 +11,20 @@ pub mod error;
 pub mod health;
 pub mod i18n;
 pub mod metrics;
+pub mod pages;
 pub mod security;
-pub mod ui;
+
+// One folder per capability: `routes()` (pages), `api()` (JSON), templates
+// in `templates/<feature>/`.
+pub mod accounts;
+pub mod audit;
+pub mod groupbuy;
+pub mod groups;
+pub mod registry;
+pub mod rosters;
+pub mod signup;
+pub mod tasks;
+pub mod volunteers;
 
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
@@ -109,7 +121,16 @@ pub fn router(state: AppState) -> Router {
     let openapi_json = std::sync::Arc::new(openapi);
     Router::new()
         .merge(health::router())
-        .merge(ui::router())
+        .merge(pages::routes())
+        .merge(registry::routes())
+        .merge(accounts::routes())
+        .merge(audit::routes())
+        .merge(volunteers::routes())
+        .merge(groups::routes())
+        .merge(signup::routes())
+        .merge(tasks::routes())
+        .merge(rosters::routes())
+        .merge(groupbuy::routes())
         .merge(api_router)
         .route(
             "/api/v1/openapi.json",
@@ -120,7 +141,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf))
-        .layer(axum::middleware::from_fn(ui::render_errors))
+        .layer(axum::middleware::from_fn(pages::render_errors))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
         .layer(axum::middleware::from_fn(metrics::track))

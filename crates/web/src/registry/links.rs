@@ -13,11 +13,11 @@ use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::{RegionCode, RegionKind};
 use uuid::Uuid;
 
-use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
 use crate::i18n;
+use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 
 pub struct Slip {
@@ -27,7 +27,7 @@ pub struct Slip {
 }
 
 #[derive(Template)]
-#[template(path = "slips.html")]
+#[template(path = "registry/slips.html")]
 struct SlipsPage {
     ctx: PageCtx,
     community_name: String,
@@ -101,7 +101,7 @@ pub async fn revoke_link(
     peer: ClientIp,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (h, building) = super::household_and_building(&state, id).await?;
+    let (h, building) = crate::pages::household_and_building(&state, id).await?;
     user.require(Resource::HouseholdLink, Action::Write, &building.path)?;
     let n = links::revoke(&state.ctx.db, id).await?;
     audit::append(
@@ -122,7 +122,7 @@ pub async fn revoke_link(
 }
 
 #[derive(Template)]
-#[template(path = "public_household.html")]
+#[template(path = "registry/public_household.html")]
 struct PublicHousehold {
     ctx: PageCtx,
     community_name: String,

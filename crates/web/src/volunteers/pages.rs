@@ -19,12 +19,12 @@ use shouwang_domain::{
 };
 use uuid::Uuid;
 
-use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::error::bad;
 use crate::i18n;
+use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_service::groups;
 use shouwang_service::reactions;
@@ -56,7 +56,7 @@ async fn places(state: &AppState, community: &region::Model) -> Result<Vec<(Stri
 // The public form
 
 #[derive(Template)]
-#[template(path = "duty_form.html")]
+#[template(path = "volunteers/duty_form.html")]
 struct DutyFormPage {
     ctx: PageCtx,
     community: region::Model,
@@ -231,7 +231,7 @@ pub async fn submit_duty_form(
 }
 
 #[derive(Template)]
-#[template(path = "duty_poster.html")]
+#[template(path = "volunteers/duty_poster.html")]
 struct PosterPage {
     ctx: PageCtx,
     community: region::Model,
@@ -250,8 +250,8 @@ pub async fn duty_poster(
     let community =
         shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Read)
             .await?;
-    let url = format!("{}/duty/{}", super::links::base_url(&state, &headers), community.code);
-    let qr = super::links::qr_svg(&url)?;
+    let url = format!("{}/duty/{}", crate::registry::links::base_url(&state, &headers), community.code);
+    let qr = crate::registry::links::qr_svg(&url)?;
     render(&PosterPage { ctx: PageCtx::for_user(&user, &format!("/c/{code}/duty-poster")), community, url, qr })
 }
 
@@ -319,7 +319,7 @@ async fn place_names(
 }
 
 #[derive(Template)]
-#[template(path = "volunteers.html")]
+#[template(path = "volunteers/volunteers.html")]
 struct VolunteersPage {
     ctx: PageCtx,
     community: region::Model,
@@ -447,7 +447,7 @@ pub async fn review(
         _ => return Err(bad("未知的操作", "unknown action")),
     };
     let (n, _) = reactions::reviewed(&state.ctx, &user.actor(peer.text()), &community, &form.ids, &decision).await?;
-    let back = super::safe_next(&form.back);
+    let back = crate::pages::safe_next(&form.back);
     let back = if back == "/" { format!("/c/{code}/volunteers") } else { back };
     let sep = if back.contains('?') { '&' } else { '?' };
     Ok(Redirect::to(&format!("{back}{sep}done={n}")).into_response())
@@ -457,7 +457,7 @@ pub async fn review(
 // One volunteer
 
 #[derive(Template)]
-#[template(path = "volunteer.html")]
+#[template(path = "volunteers/volunteer.html")]
 struct VolunteerPage {
     ctx: PageCtx,
     community: region::Model,
@@ -675,7 +675,7 @@ pub async fn reveal(
 // A work unit's list: upload, preview, apply
 
 #[derive(Template)]
-#[template(path = "volunteer_import.html")]
+#[template(path = "volunteers/volunteer_import.html")]
 struct ImportPage {
     ctx: PageCtx,
     community: region::Model,
@@ -766,7 +766,7 @@ pub async fn import_preview(
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return import_view(&user, community, default_kind, Some(i18n::t(lang, "import.file")), None).await;
     };
-    if bytes.len() > super::admin::MAX_UPLOAD_BYTES {
+    if bytes.len() > crate::registry::import::MAX_UPLOAD_BYTES {
         return import_view(&user, community, default_kind, Some(i18n::t(lang, "import.too_large")), None).await;
     }
     let Some(kind) = shouwang_io::FileKind::from_path(std::path::Path::new(&name)) else {

@@ -19,11 +19,11 @@ use shouwang_domain::phone::mask_phone;
 use shouwang_domain::{BranchKind, KeyRoleKind, Lang, RegionKind, SkillSet, VolunteerKind};
 use uuid::Uuid;
 
-use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::error::bad;
+use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_service::groups::{self, Draft, DraftEdit};
 
@@ -122,7 +122,7 @@ pub struct BranchCard {
 }
 
 #[derive(Template)]
-#[template(path = "groups.html")]
+#[template(path = "groups/groups.html")]
 struct GroupsPage {
     ctx: PageCtx,
     community: region::Model,
@@ -318,7 +318,7 @@ pub async fn create_branch(
 // One group
 
 #[derive(Template)]
-#[template(path = "group.html")]
+#[template(path = "groups/group.html")]
 struct GroupPage {
     ctx: PageCtx,
     community: region::Model,
@@ -470,7 +470,7 @@ pub struct ProposalGroup {
 }
 
 #[derive(Template)]
-#[template(path = "grouping.html")]
+#[template(path = "groups/grouping.html")]
 struct GroupingPage {
     ctx: PageCtx,
     community: region::Model,
@@ -732,7 +732,7 @@ pub async fn discard(
 // Printing and the roll-up
 
 #[derive(Template)]
-#[template(path = "groups_print.html")]
+#[template(path = "groups/groups_print.html")]
 struct PrintPage {
     ctx: PageCtx,
     community: region::Model,
@@ -768,7 +768,7 @@ pub async fn print_groups(
 }
 
 #[derive(Template)]
-#[template(path = "rollup.html")]
+#[template(path = "groups/rollup.html")]
 struct RollupPage {
     ctx: PageCtx,
     own: groups::RollupRow,
@@ -838,7 +838,7 @@ pub struct PlaceRow {
 }
 
 #[derive(Template)]
-#[template(path = "compound_places.html")]
+#[template(path = "groups/compound_places.html")]
 struct PlacesPage {
     ctx: PageCtx,
     community: region::Model,
@@ -963,7 +963,7 @@ pub async fn set_key_role(
     let (holder, backup) = (opt_uuid(&form.holder)?, opt_uuid(&form.backup)?);
     // The service checks that the subject is this community's branch, or a building inside it.
     groups::set_key_role(&state.ctx, &user.actor(peer.text()), &community, kind, form.subject, holder, backup).await?;
-    let back = super::safe_next(&form.back);
+    let back = crate::pages::safe_next(&form.back);
     Ok(Redirect::to(if back == "/" { format!("/c/{code}/groups") } else { back }.as_str()).into_response())
 }
 

@@ -10,15 +10,15 @@ use shouwang_db::accounts;
 use shouwang_db::audit::{self, Entry};
 use shouwang_domain::Lang;
 
-use super::{PageCtx, render, safe_next};
 use crate::AppState;
 use crate::auth::{self, CurrentUser, MaybeUser, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::i18n::{self, LANG_COOKIE};
+use crate::pages::{PageCtx, render, safe_next};
 use crate::security::ClientIp;
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "accounts/login.html")]
 struct LoginPage {
     ctx: PageCtx,
     error: Option<String>,
@@ -158,7 +158,7 @@ fn account_entry(user: &CurrentUser, action: &'static str, peer: &ClientIp) -> E
 }
 
 #[derive(Template)]
-#[template(path = "password.html")]
+#[template(path = "accounts/password.html")]
 struct PasswordPage {
     ctx: PageCtx,
     forced: bool,

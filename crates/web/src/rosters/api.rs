@@ -1,6 +1,6 @@
-//! Duty rosters and the group-buy timetable over JSON: read and generate a
-//! community's roster, swap two volunteers on a shift (refused when it breaks
-//! a fatigue limit, with the reason), "my shifts", and the timetable.
+//! Duty rosters over JSON: read and generate a community's roster, swap two
+//! volunteers on a shift (refused when it breaks a fatigue limit, with the
+//! reason), and "my shifts".
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -16,7 +16,6 @@ use crate::auth::CurrentUser;
 use crate::error::bad;
 use crate::error::{AppError, ErrorBody};
 use crate::security::ClientIp;
-use shouwang_service::groupbuy;
 use shouwang_service::rosters as svc;
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
@@ -194,50 +193,6 @@ impl From<svc::MyShift> for MyShift {
     }
 }
 
-/// How to lay out the timetable.
-#[derive(Deserialize, ToSchema)]
-pub struct TimetableInput {
-    /// First day, `YYYY-MM-DD`.
-    pub first_day: String,
-    /// 1 to 31.
-    pub days: u32,
-    /// Pickup points, e.g. `["东门", "西门"]`; every time window serves one
-    /// compound at each point.
-    pub points: Vec<String>,
-    /// Hour the first window starts (0 to 23).
-    pub start_hour: u32,
-    /// Length of a window in minutes (10 to 240).
-    pub window_minutes: u32,
-    /// Windows per day.
-    pub windows: u32,
-}
-
-impl From<TimetableInput> for groupbuy::TimetableInput {
-    fn from(input: TimetableInput) -> Self {
-        let TimetableInput { first_day, days, points, start_hour, window_minutes, windows } = input;
-        groupbuy::TimetableInput { first_day, days, points, start_hour, window_minutes, windows }
-    }
-}
-
-/// One slot as shown.
-#[derive(Serialize, ToSchema)]
-pub struct SlotView {
-    pub day: String,
-    pub time: String,
-    pub point: String,
-    pub compound_id: Uuid,
-    pub compound: String,
-    pub group: Option<String>,
-    pub organisers: Vec<String>,
-}
-
-impl From<groupbuy::SlotView> for SlotView {
-    fn from(slot: groupbuy::SlotView) -> Self {
-        let groupbuy::SlotView { day, time, point, compound_id, compound, group, organisers } = slot;
-        SlotView { day, time, point, compound_id, compound, group, organisers }
-    }
-}
-
 #[derive(Deserialize, IntoParams)]
 pub struct PeriodQuery {
     /// First day, `YYYY-MM-DD` (today when absent).
@@ -327,47 +282,4 @@ pub async fn my_shifts(State(state): State<AppState>, user: CurrentUser) -> Resu
         Some(v) => svc::my_shifts(&state.ctx, v.id, v.community_id).await?.into_iter().map(MyShift::from).collect(),
         None => Vec::new(),
     }))
-}
-
-#[utoipa::path(get, path = "/api/v1/communities/{code}/groupbuy", tag = "work",
-    params(("code" = String, Path, description = "community code"), PeriodQuery),
-    responses((status = 200, body = Vec<SlotView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_timetable(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(code): Path<String>,
-    Query(q): Query<PeriodQuery>,
-) -> Result<Json<Vec<SlotView>>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
-    let from = match q.from.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(s) => svc::parse_date(s)?,
-        None => state.ctx.clock.today(),
-    };
-    let slots = groupbuy::timetable(&state.ctx, &community, from, q.days.unwrap_or(7).clamp(1, 31)).await?;
-    Ok(Json(slots.into_iter().map(SlotView::from).collect()))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TimetableResult {
-    pub slots: usize,
-}
-
-#[utoipa::path(post, path = "/api/v1/communities/{code}/groupbuy", tag = "work",
-    params(("code" = String, Path, description = "community code")),
-    request_body = TimetableInput,
-    responses((status = 200, body = TimetableResult), (status = 400, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn generate_timetable(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    peer: ClientIp,
-    Path(code): Path<String>,
-    input: Result<Json<TimetableInput>, JsonRejection>,
-) -> Result<Json<TimetableResult>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
-    let input: groupbuy::TimetableInput = body(input)?.into();
-    let e = user.actor(peer.text()).entry("groupbuy_generate", "community", Some(community.id.to_string()), &community);
-    Ok(Json(TimetableResult { slots: groupbuy::generate_timetable(&state.ctx, &community, &input, e).await? }))
 }

@@ -1,18 +1,7 @@
-//! The server-rendered pages (askama; htmx where it helps). Chinese first,
-//! English by choice; every string from `locales/`. Each page checks access
-//! through `CurrentUser::require`, the one authorization function.
-
-mod admin;
-mod edit;
-mod groups;
-mod links;
-mod registry;
-mod rosters;
-mod session;
-mod tasks;
-mod users;
-mod volunteers;
-mod work;
+//! What every server-rendered page shares (askama; htmx where it helps): the
+//! page context, rendering, error pages, downloads and the static assets. The
+//! pages themselves live with their feature (`<feature>/pages.rs`, templates
+//! in `templates/<feature>/`). Chinese first, English by choice.
 
 use askama::Template;
 use axum::Router;
@@ -20,7 +9,7 @@ use axum::extract::{Path, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use rust_embed::RustEmbed;
 use shouwang_domain::Lang;
 use shouwang_domain::access::{Action, Resource};
@@ -30,97 +19,9 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorInfo, ErrorKind};
 use crate::i18n;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(registry::home))
-        .route("/login", get(session::login_page).post(session::login))
-        .route("/logout", post(session::logout))
-        .route("/lang", post(session::switch_lang))
-        .route("/account/password", get(session::password_page).post(session::change_password))
-        .route("/regions/{code}", get(registry::region_page))
-        .route("/households/{id}", get(registry::household_page))
-        .route("/residents/{id}/reveal", post(registry::reveal_phone))
-        .route("/search", get(registry::search))
-        .route("/audit", get(admin::audit_page))
-        .route("/audit/export.csv", get(admin::audit_export))
-        .route(
-            "/import",
-            get(admin::import_page)
-                .post(admin::import_preview)
-                .layer(axum::extract::DefaultBodyLimit::max(admin::MAX_UPLOAD_BYTES + 64 * 1024)),
-        )
-        .route("/import/apply", post(admin::import_apply))
-        .route("/export/{file}", get(admin::export_residents))
-        .route("/regions/{code}/slips", get(links::building_slips))
-        .route("/households/{id}/link/revoke", post(links::revoke_link))
-        .route("/h/{token}", get(links::public_household))
-        .route("/residents/{id}/edit", get(edit::edit_page).post(edit::save))
-        .route("/households/{id}/contact", post(edit::save_contact))
-        .route("/users", get(users::users_page).post(users::create_user))
-        .route("/users/{id}/disable", post(users::disable_user))
-        .route("/duty/{code}", get(volunteers::duty_form).post(volunteers::submit_duty_form))
-        .route("/c/{code}/duty-poster", get(volunteers::duty_poster))
-        .route("/c/{code}/volunteers", get(volunteers::volunteers_page))
-        .route("/c/{code}/volunteers/review", post(volunteers::review))
-        .route(
-            "/c/{code}/volunteers/import",
-            get(volunteers::import_page)
-                .post(volunteers::import_preview)
-                .layer(axum::extract::DefaultBodyLimit::max(admin::MAX_UPLOAD_BYTES + 64 * 1024)),
-        )
-        .route("/c/{code}/volunteers/import/apply", post(volunteers::import_apply))
-        .route("/volunteers/{id}", get(volunteers::volunteer_page))
-        .route("/volunteers/{id}/health", post(volunteers::set_health))
-        .route("/volunteers/{id}/group", post(volunteers::move_group))
-        .route("/volunteers/{id}/reveal", post(volunteers::reveal))
-        .route("/volunteers/{id}/account", post(volunteers::create_account))
-        .route("/c/{code}/groups", get(groups::groups_page))
-        .route("/c/{code}/groups/print", get(groups::print_groups))
-        .route("/c/{code}/compounds", get(groups::places_page).post(groups::save_place))
-        .route("/c/{code}/branches", post(groups::create_branch))
-        .route("/c/{code}/branches/dissolve", post(groups::dissolve_branch))
-        .route("/c/{code}/groups/new", post(groups::create_group))
-        .route("/c/{code}/roles", post(groups::set_key_role))
-        .route("/groups/{id}", get(groups::group_page))
-        .route("/groups/{id}/roles", post(groups::set_roles))
-        .route("/groups/{id}/compounds", post(groups::set_compounds))
-        .route("/c/{code}/grouping", get(groups::grouping_page))
-        .route("/c/{code}/grouping/propose", post(groups::propose))
-        .route("/c/{code}/grouping/edit", post(groups::edit))
-        .route("/c/{code}/grouping/confirm", post(groups::confirm))
-        .route("/c/{code}/grouping/discard", post(groups::discard))
-        .route("/mobilisation/{code}", get(groups::rollup_page))
-        .route("/my/group", get(groups::my_group))
-        .route("/c/{code}/sheets", get(work::sheets_page).post(work::open_sheet))
-        .route("/sheets/{id}", get(work::sheet_page))
-        .route("/sheets/{id}/join", post(work::join))
-        .route("/sheets/{id}/withdraw", post(work::withdraw))
-        .route("/s/{token}", get(work::share_link))
-        .route("/c/{code}/tasks", get(tasks::tasks_page).post(tasks::create_task))
-        .route("/tasks/{id}", get(tasks::task_page))
-        .route("/tasks/{id}/dispatch", post(tasks::dispatch))
-        .route("/tasks/{id}/assign", post(tasks::assign))
-        .route("/tasks/{id}/sheet", post(tasks::open_sheet))
-        .route("/tasks/{id}/state", post(tasks::change_state))
-        .route("/tasks/{id}/claim", post(tasks::claim))
-        .route("/claims/{id}/extend", post(tasks::extend_claim))
-        .route("/claims/{id}/release", post(tasks::release_claim))
-        .route("/claims/{id}/hand-over", post(tasks::hand_over))
-        .route("/my/work", get(work::my_work))
-        .route("/my/work/claim-building", post(work::claim_building))
-        // The older separate lists live on as parts of "my work".
-        .route("/my/tasks", get(|| async { Redirect::to("/my/work#tasks") }))
-        .route("/c/{code}/rosters", get(rosters::rosters_page))
-        .route("/c/{code}/rosters/settings", post(rosters::save_settings))
-        .route("/c/{code}/rosters/posts", post(rosters::create_post))
-        .route("/c/{code}/rosters/generate", post(rosters::generate))
-        .route("/c/{code}/rosters/swap", post(rosters::swap))
-        .route("/c/{code}/rosters/print", get(rosters::print))
-        .route("/my/shifts", get(|| async { Redirect::to("/my/work#shifts") }))
-        .route("/c/{code}/groupbuy", get(rosters::groupbuy_page).post(rosters::groupbuy_generate))
-        .route("/c/{code}/groupbuy/print", get(rosters::groupbuy_print))
-        .route("/c/{code}/groupbuy/organisers", post(rosters::add_organiser))
-        .route("/static/{*path}", get(asset))
+/// Shared assets (styles, htmx, the service worker).
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/static/{*path}", get(asset))
 }
 
 /// What every page template needs.
@@ -150,7 +51,7 @@ impl PageCtx {
             can_import: can(Resource::Import, Action::Write),
             can_audit: can(Resource::AuditLog, Action::Read),
             can_users: can(Resource::Users, Action::Read),
-            mobilisation: user.and_then(groups::mobilisation_link),
+            mobilisation: user.and_then(crate::groups::pages::mobilisation_link),
             user: user.cloned(),
         }
     }
@@ -279,4 +180,14 @@ async fn asset(Path(path): Path<String>) -> Response {
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// A file to download under the given name.
+pub fn download(bytes: Vec<u8>, mime: &'static str, filename: &str) -> Response {
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
 }

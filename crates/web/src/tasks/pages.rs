@@ -17,11 +17,11 @@ use shouwang_domain::task::{Priority, TaskAction, TaskKind, TaskState, transitio
 use shouwang_domain::{Lang, Skill};
 use uuid::Uuid;
 
-use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::error::bad;
+use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_domain::clock::minute_text as local_text;
 use shouwang_service::tasks::{self as svc, TaskDetail, TaskInput};
@@ -36,7 +36,7 @@ pub struct TaskRow {
 }
 
 #[derive(Template)]
-#[template(path = "tasks.html")]
+#[template(path = "tasks/tasks.html")]
 struct TasksPage {
     ctx: PageCtx,
     community: region::Model,
@@ -148,7 +148,7 @@ pub async fn create_task(
 }
 
 #[derive(Template)]
-#[template(path = "task.html")]
+#[template(path = "tasks/task.html")]
 struct TaskPage {
     ctx: PageCtx,
     task: TaskDetail,
@@ -409,7 +409,7 @@ async fn claim_answer(
 ) -> Result<Response, AppError> {
     match task {
         Some(id) => task_view(state, user, id, Some(notice)).await,
-        None => super::work::my_work_view(state, user, Some(notice)).await,
+        None => crate::signup::pages::my_work_view(state, user, Some(notice)).await,
     }
 }
 

@@ -14,11 +14,11 @@ use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::{RegionCode, RegionKind, Role};
 use uuid::Uuid;
 
-use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
 use crate::i18n;
+use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 
 pub struct UserRow {
@@ -32,7 +32,7 @@ pub struct UserRow {
 }
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "accounts/users.html")]
 struct UsersPage {
     ctx: PageCtx,
     users: Vec<UserRow>,

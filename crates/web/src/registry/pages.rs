@@ -14,10 +14,10 @@ use shouwang_domain::phone::mask_phone;
 use shouwang_domain::{Gender, Lang, RegionCode, RegionKind, Role, TagSet};
 use uuid::Uuid;
 
-use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::AppError;
+use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 
 pub struct TotalsRow {
@@ -29,7 +29,7 @@ pub struct TotalsRow {
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "registry/home.html")]
 struct HomePage {
     ctx: PageCtx,
     role_label: &'static str,
@@ -126,7 +126,7 @@ pub struct HouseholdRow {
 }
 
 #[derive(Template)]
-#[template(path = "region.html")]
+#[template(path = "registry/region.html")]
 struct RegionPage {
     ctx: PageCtx,
     name: String,
@@ -260,7 +260,7 @@ pub struct ResidentRow {
 }
 
 #[derive(Template)]
-#[template(path = "household.html")]
+#[template(path = "registry/household.html")]
 struct HouseholdPage {
     ctx: PageCtx,
     crumbs: Vec<(String, String)>,
@@ -281,7 +281,7 @@ async fn household_view(
     id: Uuid,
     revealed: Option<Uuid>,
 ) -> Result<Response, AppError> {
-    let (h, building) = super::household_and_building(state, id).await?;
+    let (h, building) = crate::pages::household_and_building(state, id).await?;
     user.require(Resource::Household, Action::Read, &building.path)?;
     let lang = user.lang;
     let residents = registry::residents_of_household(&state.ctx.db.read, id)
@@ -343,7 +343,7 @@ pub async fn reveal_phone(
     let resident = registry::resident_by_id(&state.ctx.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound { zh: "找不到该居民".into(), en: "resident not found".into() })?;
-    let (household, building) = super::household_and_building(&state, resident.household_id).await?;
+    let (household, building) = crate::pages::household_and_building(&state, resident.household_id).await?;
     user.require(Resource::Resident, Action::Reveal, &building.path)?;
     let reason = shouwang_domain::text::normalize(&form.reason);
     if reason.is_empty() || reason.chars().count() > 200 {
@@ -378,7 +378,7 @@ pub struct SearchRow {
 }
 
 #[derive(Template)]
-#[template(path = "search.html")]
+#[template(path = "registry/search.html")]
 struct SearchPage {
     ctx: PageCtx,
     q: String,

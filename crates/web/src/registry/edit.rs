@@ -13,15 +13,15 @@ use shouwang_domain::phone::mask_phone;
 use shouwang_domain::{Gender, PhoneNumber, Tag, TagSet};
 use uuid::Uuid;
 
-use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n;
+use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 
 #[derive(Template)]
-#[template(path = "resident_edit.html")]
+#[template(path = "registry/resident_edit.html")]
 struct EditPage {
     ctx: PageCtx,
     id: Uuid,
@@ -44,7 +44,7 @@ async fn load(
     let r = registry::resident_by_id(&state.ctx.db.read, id)
         .await?
         .ok_or_else(|| AppError::NotFound { zh: "找不到该居民".into(), en: "resident not found".into() })?;
-    let (_, b) = super::household_and_building(state, r.household_id).await?;
+    let (_, b) = crate::pages::household_and_building(state, r.household_id).await?;
     user.require(Resource::Resident, Action::Write, &b.path)?;
     Ok((r, b.path))
 }
@@ -157,7 +157,7 @@ pub async fn save_contact(
     Path(id): Path<Uuid>,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
-    let (h, b) = super::household_and_building(&state, id).await?;
+    let (h, b) = crate::pages::household_and_building(&state, id).await?;
     user.require(Resource::Household, Action::Write, &b.path)?;
     let phone = match form.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,

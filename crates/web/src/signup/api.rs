@@ -20,7 +20,7 @@ use crate::error::{AppError, ErrorBody};
 use crate::security::ClientIp;
 use shouwang_service::signup;
 
-use super::rosters::MyShift;
+use crate::rosters::api::MyShift;
 
 // The API's own copies of the sheet shapes of `crate::work`: the same JSON and
 // the same descriptions, so the service needs no utoipa.

@@ -14,10 +14,10 @@ use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::{Skill, VolunteerKind};
 use uuid::Uuid;
 
-use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_service::signup::{self as sheets, EntryLine, SheetInput};
 
@@ -39,7 +39,7 @@ fn closed(s: &signup_sheet::Model) -> bool {
 }
 
 #[derive(Template)]
-#[template(path = "sheets.html")]
+#[template(path = "signup/sheets.html")]
 struct SheetsPage {
     ctx: PageCtx,
     community: region::Model,
@@ -145,7 +145,7 @@ pub async fn open_sheet(
 }
 
 #[derive(Template)]
-#[template(path = "sheet.html")]
+#[template(path = "signup/sheet.html")]
 struct SheetPage {
     ctx: PageCtx,
     community: region::Model,
@@ -172,8 +172,8 @@ async fn sheet_view(
     let (sheet, community) = sheets::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let me = mob::volunteer_by_user(&state.ctx.db.read, user.id).await?.filter(|v| v.community_id == community.id);
     let (lines, text) = sheets::sheet_lines(&state.ctx, &sheet, me.as_ref().map(|v| v.id), user.lang).await?;
-    let share_url = format!("{}/s/{}", super::links::base_url(state, headers), sheet.share_token);
-    let qr = super::links::qr_svg(&share_url)?;
+    let share_url = format!("{}/s/{}", crate::registry::links::base_url(state, headers), sheet.share_token);
+    let qr = crate::registry::links::qr_svg(&share_url)?;
     render(&SheetPage {
         ctx: PageCtx::for_user(user, &format!("/sheets/{id}")),
         deadline: deadline_text(sheet.deadline),
@@ -266,7 +266,7 @@ pub async fn withdraw(
 }
 
 #[derive(Template)]
-#[template(path = "my_work.html")]
+#[template(path = "signup/my_work.html")]
 struct MyWorkPage {
     ctx: PageCtx,
     work: Option<sheets::MyWork>,
@@ -302,7 +302,7 @@ pub async fn claim_building(
 ) -> Result<Response, AppError> {
     let lang = user.lang;
     let notice = match shouwang_service::tasks::claim_building(&state.ctx, &user.actor(None), form.building).await {
-        Ok(o) => super::tasks::claim_text(&o, lang),
+        Ok(o) => crate::tasks::pages::claim_text(&o, lang),
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.pick(lang).to_string(),
         Err(e) => return Err(e.into()),
     };

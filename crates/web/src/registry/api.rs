@@ -211,7 +211,7 @@ pub async fn get_household(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<HouseholdDetail>, AppError> {
-    let (household, building) = crate::ui::household_and_building(&state, id).await?;
+    let (household, building) = crate::pages::household_and_building(&state, id).await?;
     user.require(Resource::Resident, Action::Read, &building.path)?;
     let building_code = building.code;
     let residents = registry::residents_of_household(&state.ctx.db.read, id).await?;

@@ -1,0 +1,1 @@
+//! Accounts: sessions, passwords, the users of an area (moved here from web).

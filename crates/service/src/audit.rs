@@ -1,0 +1,1 @@
+//! The audit log: reading it (filtered) and exporting it.

@@ -1,0 +1,140 @@
+//! The JSON API under `/api/v1`: the document, each feature's handlers
+//! (in `<feature>/api.rs`) and the shapes they share. Personal fields (phone
+//! and ID numbers) only ever leave the server masked.
+//!
+//! Handlers are registered through utoipa-axum's `routes!`, so the OpenAPI
+//! document at `/api/v1/openapi.json` is collected from the same handlers the
+//! router serves and cannot drift from it.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use serde::Serialize;
+use shouwang_db::entity::region;
+use shouwang_db::registry;
+use shouwang_domain::phone::mask_phone;
+use shouwang_domain::{Lang, RegionKind};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{AppError, bad};
+
+pub use crate::registry::api::{
+    CommunitySummary, HouseholdDetail, HouseholdDto, RegionDetail, RegionDto, ResidentDto, ResidentPage,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Shouwang (守望) API",
+        description = "社区应急动员平台 · community emergency mobilisation. Registry (read-only) and mobilisation API; phone and ID numbers are masked.",
+        version = "1"
+    ),
+    tags(
+        (name = "registry", description = "区域、户、居民 · regions, households, residents"),
+        (name = "mobilisation", description = "双报到、志愿者、支部与小组、自动分组、汇总 · duty reports, volunteers, branches and groups, auto-grouping, roll-up"),
+        (name = "work", description = "接龙 · sign-up sheets")
+    )
+)]
+struct ApiDoc;
+
+/// Every feature's API handlers under one document.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::registry::api())
+        .merge(crate::volunteers::api())
+        .merge(crate::groups::api())
+        .merge(crate::signup::api())
+        .merge(crate::tasks::api())
+        .merge(crate::rosters::api())
+        .merge(crate::groupbuy::api())
+}
+
+// ---------------------------------------------------------------------------
+// Shared shapes
+
+/// A text in both languages.
+#[derive(Serialize, ToSchema)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Text {
+    pub(crate) fn of(say: impl Fn(Lang) -> String) -> Text {
+        Text { zh: say(Lang::Zh), en: say(Lang::En) }
+    }
+}
+
+/// A JSON body that failed to parse is answered like every other error. The
+/// parser's message may quote the body, so long digit runs (a phone number
+/// sent as a number) are masked.
+pub(crate) fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    json.map(|Json(t)| t).map_err(|e| {
+        let detail = mask_digit_runs(&e.body_text());
+        bad(format!("请求内容不正确：{detail}"), format!("malformed request body: {detail}"))
+    })
+}
+
+pub(crate) fn mask_digit_runs(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        out.push_str(&if run.len() >= 7 { mask_phone(run) } else { run.clone() });
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+pub(crate) fn time_text(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// A compound (or building) by id and name.
+#[derive(Serialize, ToSchema)]
+pub struct PlaceRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// Names of a community's compounds and buildings by id.
+pub(crate) async fn place_names(
+    state: &AppState,
+    community: &region::Model,
+) -> Result<HashMap<Uuid, String>, AppError> {
+    Ok(registry::descendants(&state.ctx.db.read, community, None)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == RegionKind::Compound.as_str() || r.kind == RegionKind::Building.as_str())
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+pub(crate) fn code_param<T>(
+    value: Option<&str>,
+    field: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, AppError> {
+    match value.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse(s).map(Some).ok_or_else(|| {
+            bad(format!("筛选条件 {field} 的值无法识别：{s}"), format!("unknown value for {field}: {s}"))
+        }),
+    }
+}
+
+pub(crate) fn codes<T: Copy>(items: impl Iterator<Item = T>, code: fn(T) -> &'static str) -> Vec<String> {
+    items.map(|t| code(t).to_string()).collect()
+}
