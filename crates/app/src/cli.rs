@@ -55,6 +55,19 @@ pub enum Command {
     /// API tokens for scripts.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Write a consistent copy of the database to a new file, while the server serves
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump, custom format).
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty database (the one --database names).
+    Restore {
+        /// A file written by `shouwang backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Internal: read a roster from stdin, print its rows as JSON (the server's child reader).
     #[command(hide = true)]
     ParseRoster {

@@ -31,6 +31,10 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let config = Config::resolve(file, cli.database_url, listen_flag, cli.id_hash_key, cli.id_hash_key_file)?;
+    if let Command::Restore { from } = &cli.command {
+        // Before `open`, which would create and migrate the target.
+        return restore(&config.database_url, from, lang).await;
+    }
     let db = open(&config, lang).await?;
     let result = match cli.command {
         Command::Migrate => {
@@ -59,12 +63,59 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             import_residents(&db, &hasher, args, lang).await
         }
         Command::Export(ExportCommand::Residents(args)) => export_residents(&db, args, lang).await,
-        Command::ParseRoster { .. } => Ok(ExitCode::SUCCESS),
+        Command::ParseRoster { .. } | Command::Restore { .. } => Ok(ExitCode::SUCCESS),
+        Command::Backup { to } => backup(&db, &config.database_url, &to, lang).await,
         Command::User(cmd) => crate::accounts::user(&db, cmd, lang).await,
         Command::Token(cmd) => crate::accounts::token(&db, cmd, lang).await,
     };
     db.close().await;
     result
+}
+
+async fn backup(db: &Db, url: &str, to: &std::path::Path, lang: Lang) -> anyhow::Result<ExitCode> {
+    let report = shouwang_db::backup::backup(db, url, to).await.map_err(|e| anyhow!(backup_message(&e, lang)))?;
+    println!(
+        "{} {} ({} KB)",
+        lang.pick("备份已写入", "Backup written to"),
+        report.path.display(),
+        report.bytes.div_ceil(1024)
+    );
+    println!(
+        "{}",
+        lang.pick(
+            "备份含全部个人信息：请与身份证号哈希密钥分开、加密保存。",
+            "The backup holds all personal data: keep it encrypted and apart from the ID hash key."
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(url: &str, from: &std::path::Path, lang: Lang) -> anyhow::Result<ExitCode> {
+    let report = shouwang_db::backup::restore(url, from).await.map_err(|e| anyhow!(backup_message(&e, lang)))?;
+    println!(
+        "{} {} ({} KB)",
+        lang.pick("已从备份恢复：", "Restored from"),
+        from.display(),
+        report.bytes.div_ceil(1024)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A backup refusal in the operator's language.
+fn backup_message(e: &shouwang_db::backup::BackupError, lang: Lang) -> String {
+    use shouwang_db::backup::BackupError as E;
+    let zh = match e {
+        E::TargetExists(p) => format!("目标文件已存在，不会覆盖：{}", p.display()),
+        E::Unreadable(p) => format!("无法读取备份文件：{}", p.display()),
+        E::WrongFormat(p) => format!("不是此类数据库的备份（应为 SQLite 文件或 pg_dump 自定义格式）：{}", p.display()),
+        E::NotEmpty(n) => format!("目标数据库不是空的（已有 {n} 张表），恢复只能写入空数据库"),
+        E::ToolMissing(t) => format!("找不到 {t}：请安装 PostgreSQL 客户端程序"),
+        E::ToolFailed { tool, detail } => format!("{tool} 执行失败：{detail}"),
+        E::Corrupt(v) => format!("恢复后的数据库未通过完整性检查：{v}"),
+        E::UnsupportedUrl => "不支持的数据库地址".to_string(),
+        other => format!("备份或恢复失败：{other}"),
+    };
+    lang.pick(&zh, &e.to_string()).to_string()
 }
 
 /// The server's child reader of uploads: spreadsheet bytes on stdin, the

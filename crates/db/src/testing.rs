@@ -68,6 +68,24 @@ impl TestDb {
     }
 }
 
+/// A database that does not exist yet (SQLite: a path in a temporary
+/// directory) or is empty and unmigrated (PostgreSQL): the target of a
+/// restore. The guard keeps the directory alive.
+pub async fn empty_database() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let t = TestDb::postgres(&admin_url).await;
+            t.db.close().await;
+            (t.url, None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("restored.db").display());
+            (url, Some(dir))
+        }
+    }
+}
+
 /// `postgres://u:p@h:5432/admin?x=y` -> `postgres://u:p@h:5432/<name>?x=y`
 fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

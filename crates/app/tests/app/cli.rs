@@ -161,6 +161,39 @@ async fn an_export_imports_back_to_the_same_registry() {
 }
 
 #[tokio::test]
+async fn backup_and_restore_in_one_command_each() {
+    let env = Env::new().await;
+    env.community();
+    env.ok(&["import", "residents", "--community", "sy", MESSY]);
+    let backup = env.path("shouwang.backup");
+    let said = env.ok(&["backup", "--to", backup.to_str().unwrap()]);
+    assert!(said.contains("备份已写入"), "{said}");
+    // Never over an existing file.
+    let again = env.run(&["backup", "--to", backup.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("目标文件已存在"));
+
+    // Into an empty database: the same registry comes back.
+    let (url, _guard) = shouwang_db::testing::empty_database().await;
+    let mut restore = env.cmd(&["restore", "--from", backup.to_str().unwrap()]);
+    let out = restore.env("SHOUWANG_DATABASE_URL", &url).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = env.path("before.csv");
+    env.ok(&["export", "residents", "--community", "sy", "-o", csv.to_str().unwrap()]);
+    let restored_csv = env.path("after.csv");
+    let mut export = env.cmd(&["export", "residents", "--community", "sy", "-o", restored_csv.to_str().unwrap()]);
+    let out = export.env("SHOUWANG_DATABASE_URL", &url).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&restored_csv).unwrap(), std::fs::read(&csv).unwrap());
+
+    // Never into a database that holds data.
+    let mut twice = env.cmd(&["restore", "--from", backup.to_str().unwrap()]);
+    let out = twice.env("SHOUWANG_DATABASE_URL", &url).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("目标数据库不是空的"));
+}
+
+#[tokio::test]
 async fn region_commands_explain_mistakes_in_chinese() {
     let env = Env::new().await;
     env.community();

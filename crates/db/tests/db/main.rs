@@ -8,6 +8,7 @@
 #[allow(clippy::too_many_arguments)]
 mod common;
 
+mod backup;
 mod import;
 mod mobilisation;
 mod registry;
