@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// e.g. "https://sw.example.gov.cn": checked against the Origin of form posts.
     pub public_origin: Option<String>,
+    /// Bearer token for reading `/metrics` from another host (else loopback only).
+    pub metrics_token: Option<String>,
 }
 
 impl FileConfig {
@@ -87,6 +89,7 @@ impl Config {
             public_origin: file.public_origin,
             // Uploads are read by this same binary in a child process.
             roster_parser: std::env::current_exe().ok(),
+            metrics_token: file.metrics_token,
         };
         Ok(Config { database_url, listen, key, web })
     }
@@ -107,6 +110,7 @@ impl Config {
 
 fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
     if path.exists() {
+        refuse_shared(path)?;
         return Ok(std::fs::read_to_string(path)
             .with_context(|| format!("无法读取密钥文件 / cannot read key file {}", path.display()))?
             .trim()
@@ -118,8 +122,31 @@ fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     write_private(path, &key)
         .with_context(|| format!("无法创建密钥文件 / cannot create key file {}", path.display()))?;
-    tracing::warn!(path = %path.display(), "created a new ID-number hash key; back it up with the database");
+    tracing::warn!(path = %path.display(), "created a new ID-number hash key; back it up apart from the database");
     Ok(key)
+}
+
+/// The key turns a stolen database back into ID numbers that can be tested:
+/// a key file other accounts on the machine can read is refused.
+#[cfg(unix)]
+fn refuse_shared(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("无法读取密钥文件 / cannot read key file {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        bail!(
+            "密钥文件可被其他用户读取，请先执行 chmod 600 {p} / the key file {p} is readable by other users: run chmod 600 {p} first",
+            p = path.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -173,5 +200,20 @@ mod tests {
         }
         let short = Config::resolve(FileConfig::default(), None, None, Some("short".into()), None).unwrap();
         assert!(short.id_hasher().is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        std::fs::write(&path, "a key of enough length for the hash\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let c = Config::resolve(FileConfig::default(), None, None, None, Some(path.clone())).unwrap();
+        let e = c.id_hasher().unwrap_err().to_string();
+        assert!(e.contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(c.id_hasher().is_ok());
     }
 }

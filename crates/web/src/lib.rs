@@ -66,11 +66,20 @@ pub struct WebConfig {
     /// The program that reads uploaded spreadsheets in a child process
     /// (`shouwang parse-roster`); `None` reads them in-process (tests).
     pub roster_parser: Option<std::path::PathBuf>,
+    /// A scraper away from this host reads `/metrics` with this Bearer token;
+    /// without it only loopback may.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_secure: true, trusted_proxies: vec![], public_origin: None, roster_parser: None }
+        WebConfig {
+            cookie_secure: true,
+            trusted_proxies: vec![],
+            public_origin: None,
+            roster_parser: None,
+            metrics_token: None,
+        }
     }
 }
 
@@ -151,12 +160,26 @@ pub fn router(state: AppState) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
                     let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    // The path only: query strings may carry personal data.
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    // The path only (query strings may carry personal data),
+                    // with link tokens left out.
+                    let path = loggable_path(req.uri().path());
+                    tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// A request path fit for logs and traces: the token of a sign-up share link
+/// (`/s/…`) or a household link (`/h/…`) opens that page to whoever holds
+/// it, so it never reaches a log.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/s/", "/h/"] {
+        if path.starts_with(prefix) && path.len() > prefix.len() {
+            return std::borrow::Cow::Owned(format!("{prefix}{{token}}"));
+        }
+    }
+    std::borrow::Cow::Borrowed(path)
 }
 
 /// Connections waiting to be accepted (the kernel caps it at `net.core.somaxconn`).
@@ -189,5 +212,16 @@ impl Application {
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn link_tokens_never_reach_the_logs() {
+        assert_eq!(super::loggable_path("/s/AbC123xyz"), "/s/{token}");
+        assert_eq!(super::loggable_path("/h/AbC123xyz/anything"), "/h/{token}");
+        assert_eq!(super::loggable_path("/sheets/1"), "/sheets/1");
+        assert_eq!(super::loggable_path("/s/"), "/s/");
     }
 }

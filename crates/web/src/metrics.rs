@@ -5,12 +5,17 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use std::net::IpAddr;
+
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use sha2::{Digest, Sha256};
+
 use crate::AppState;
+use crate::security::ClientIp;
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -43,9 +48,44 @@ pub async fn track(req: Request, next: Next) -> Response {
     response
 }
 
-pub async fn render(State(state): State<AppState>) -> Response {
+/// Metrics describe the service, not its people, but still tell an outsider
+/// how busy a community is: served to loopback (a scraper on the host, seen
+/// through trusted proxies as the real client) or to a scraper that sends
+/// `Authorization: Bearer <metrics_token>`.
+pub fn may_read(client: Option<IpAddr>, authorization: Option<&str>, token: Option<&str>) -> bool {
+    let by_token = match (token, authorization.and_then(|a| a.strip_prefix("Bearer "))) {
+        (Some(want), Some(got)) => Sha256::digest(want.as_bytes()) == Sha256::digest(got.trim().as_bytes()),
+        _ => false,
+    };
+    by_token || client.is_some_and(|ip| ip.is_loopback())
+}
+
+pub async fn render(State(state): State<AppState>, client: ClientIp, headers: HeaderMap) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !may_read(client.0, authorization, state.config.metrics_token.as_deref()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match &state.metrics {
         Some(handle) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response(),
         None => (StatusCode::SERVICE_UNAVAILABLE, "metrics disabled").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_read;
+
+    #[test]
+    fn metrics_only_for_loopback_or_the_token() {
+        let outside = Some("203.0.113.5".parse().expect("ip"));
+        let local = Some("127.0.0.1".parse().expect("ip"));
+        assert!(may_read(local, None, None));
+        assert!(may_read(Some("::1".parse().expect("ip")), None, None));
+        assert!(!may_read(outside, None, None));
+        assert!(!may_read(None, None, None));
+        assert!(!may_read(outside, Some("Bearer x"), None), "no token configured: loopback only");
+        assert!(!may_read(outside, Some("Bearer wrong"), Some("s3cret-token")));
+        assert!(!may_read(outside, Some("s3cret-token"), Some("s3cret-token")), "a Bearer token only");
+        assert!(may_read(outside, Some("Bearer s3cret-token"), Some("s3cret-token")));
     }
 }

@@ -46,7 +46,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         return next.run(req).await;
     }
     if !same_origin(req.headers(), state.config.public_origin.as_deref()) {
-        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        tracing::warn!(path = %crate::loggable_path(req.uri().path()), "cross-site request refused");
         return AppError::Csrf.into_response();
     }
     let path = req.uri().path();
@@ -83,7 +83,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     let given = from_header.or(from_query).or(from_form);
     if expected.is_empty() || given.as_deref() != Some(expected.as_str()) {
-        tracing::warn!(path = %parts.uri.path(), "missing or wrong CSRF token");
+        tracing::warn!(path = %crate::loggable_path(parts.uri.path()), "missing or wrong CSRF token");
         return AppError::Csrf.into_response();
     }
     next.run(Request::from_parts(parts, body)).await
