@@ -79,7 +79,7 @@ pub(crate) fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppErro
     })
 }
 
-pub(crate) fn mask_digit_runs(s: &str) -> String {
+pub fn mask_digit_runs(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {

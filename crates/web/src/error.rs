@@ -27,6 +27,13 @@ pub enum AppError {
     Csrf,
     TooManyRequests,
     PayloadTooLarge,
+    /// A request the framework refused before any handler ran (a body too
+    /// large, malformed, or of the wrong type; a method not allowed).
+    Refused {
+        status: StatusCode,
+        zh: String,
+        en: String,
+    },
     Internal(String),
 }
 
@@ -106,6 +113,10 @@ impl AppError {
                 ErrorKind::BadRequest,
                 m("上传的文件太大（最多20MB）", "the upload is too large (at most 20 MB)"),
             ),
+            AppError::Refused { status, zh, en } => {
+                let kind = if status.is_server_error() { ErrorKind::Internal } else { ErrorKind::BadRequest };
+                (*status, kind, Msg(zh.clone(), en.clone()))
+            }
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorKind::Internal,
@@ -168,6 +179,70 @@ impl IntoResponse for AppError {
         response.extensions_mut().insert(info);
         response
     }
+}
+
+/// Refusals made by axum itself (extractor rejections, the body limit, an
+/// unknown method) answer plain English text. This turns every such answer
+/// into the product's own error, in both languages, so that the API speaks
+/// its documented `ErrorBody` and pages render their error page. Answers that
+/// are already ours carry [`ErrorInfo`] and pass untouched.
+pub async fn uniform_refusals(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    // Ours carry ErrorInfo, or are pages rendered on purpose (a form shown
+    // again with its errors, as HTML); axum's own refusals are plain text.
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<ErrorInfo>().is_some()
+        || !plain
+    {
+        return response;
+    }
+    let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024).await.unwrap_or_default();
+    // The framework's text may quote the request (a JSON value, a field):
+    // long digit runs (phone or ID numbers) are masked before it is shown.
+    let detail = crate::api::mask_digit_runs(String::from_utf8_lossy(&bytes).trim());
+    let refused = |status: StatusCode, zh: String, en: String| AppError::Refused { status, zh, en };
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => refused(
+            status,
+            "提交的内容太大，请删减后再试（文件最多20MB，表单字段更少）".into(),
+            "the request is too large; shorten it and try again (files up to 20 MB, form fields far less)".into(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => refused(
+            status,
+            "请求的内容类型不对：接口需要 Content-Type: application/json".into(),
+            "wrong content type: the API expects Content-Type: application/json".into(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            refused(status, "此地址不支持这种请求方法".into(), "this address does not take that method".into())
+        }
+        // A body or query that does not parse, or parses to the wrong shape
+        // (axum says 422 for the latter): both are a malformed request.
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => refused(
+            StatusCode::BAD_REQUEST,
+            format!("请求内容不正确：{detail}"),
+            format!("malformed request: {detail}"),
+        ),
+        StatusCode::NOT_FOUND => not_found().await,
+        StatusCode::REQUEST_TIMEOUT => {
+            refused(status, "请求超时，请稍后再试".into(), "the request took too long; please try again".into())
+        }
+        s if s.is_server_error() => {
+            tracing::warn!(status = %s, %detail, "refused by the framework");
+            refused(
+                s,
+                "服务暂时不可用，请稍后再试".into(),
+                "the service is unavailable for now; please try again later".into(),
+            )
+        }
+        s => refused(s, format!("请求无法处理：{detail}"), format!("the request cannot be handled: {detail}")),
+    }
+    .into_response()
 }
 
 pub async fn not_found() -> AppError {

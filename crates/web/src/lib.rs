@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf))
+        .layer(axum::middleware::from_fn(error::uniform_refusals))
         .layer(axum::middleware::from_fn(pages::render_errors))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)

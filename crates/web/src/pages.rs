@@ -158,9 +158,12 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Only local paths: never redirect to another site after login.
+/// Only local paths: never redirect to another site after login. No `//`
+/// or backslash (other sites to some browsers), and no control characters
+/// (a newline would break the Location header).
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
+    let local = next.starts_with('/') && !next.starts_with("//");
+    if local && !next.contains('\\') && !next.chars().any(char::is_control) { next.to_string() } else { "/".into() }
 }
 
 #[derive(RustEmbed)]

@@ -14,4 +14,5 @@ mod pages;
 mod pages_mobilisation;
 mod pages_rosters;
 mod pages_tasks;
+mod refusals;
 mod signup_burst;
