@@ -518,7 +518,7 @@ pub async fn my_work(ctx: &Context, actor: &Actor) -> Result<Option<MyWork>, Err
     }
 
     // Shifts: the next few, and this week's hours.
-    let mut shifts = crate::rosters::my_shifts(ctx, me.id, me.community_id).await?;
+    let mut shifts = crate::rosters::shifts_of_volunteer(ctx, me.id, me.community_id).await?;
     let more_shifts = shifts.len().saturating_sub(5);
     shifts.truncate(5);
     let today = day_of(crate::rosters::now_minutes(&ctx.clock));

@@ -144,8 +144,7 @@ pub async fn open_sheet_for_task(ctx: &Context, actor: &Actor, id: Uuid) -> Resu
         kind: None,
         group: t.group_id,
     };
-    let sheet =
-        crate::signup::open_sheet_for(ctx, actor, &community, &input, Some((t.id, actor.task_actor()))).await?;
+    let sheet = crate::signup::open_sheet_for(ctx, actor, &community, &input, Some((t.id, actor.task_actor()))).await?;
     crate::signup::detail_of(ctx, actor, sheet, community).await
 }
 
@@ -338,7 +337,8 @@ pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Res
     }
     actor.require(Resource::Work, Action::Read, &community.path)?;
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
-    let o = store::claim(&ctx.db, me.community_id, WorkKind::BuildingRun, b.id, me.id, hold, &actor.task_actor()).await?;
+    let o =
+        store::claim(&ctx.db, me.community_id, WorkKind::BuildingRun, b.id, me.id, hold, &actor.task_actor()).await?;
     Ok(o.into())
 }
 
@@ -472,12 +472,7 @@ fn event_text(what: &str, from: Option<&str>, to: Option<&str>, detail: Option<&
     }
 }
 
-async fn detail(
-    ctx: &Context,
-    actor: &Actor,
-    t: &task::Model,
-    community: &region::Model,
-) -> Result<TaskDetail, Error> {
+async fn detail(ctx: &Context, actor: &Actor, t: &task::Model, community: &region::Model) -> Result<TaskDetail, Error> {
     let lang = actor.lang;
     let events = store::events(&ctx.db.read, t.id)
         .await?
