@@ -13,7 +13,9 @@ use uuid::Uuid;
 use shouwang_domain::roster;
 
 use crate::rosters::{DAY, clock, day_start, parse_date};
-use crate::{Context, Error, invalid};
+use shouwang_domain::access::{Action, Resource};
+
+use crate::{Actor, Context, Error, Place, invalid};
 
 /// How to lay out the timetable.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -162,4 +164,86 @@ pub async fn next_slot_text(ctx: &Context, compound_id: Uuid) -> Result<Option<S
     Ok(store::next_slot_of_compound(&db.read, compound_id, ctx.clock.today())
         .await?
         .map(|s| format!("{} {}–{} {}", s.day, s.starts, s.ends, s.point)))
+}
+
+// ---------------------------------------------------------------------------
+// Pages and the API, by community code
+
+/// The timetable of the community named by `code` from `from` (`YYYY-MM-DD`,
+/// today when absent or blank), `days` days (7 when absent, 1 to 31).
+pub async fn timetable_of(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    from: Option<&str>,
+    days: Option<u32>,
+) -> Result<Vec<SlotView>, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
+    let from = match from.filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse_date(s)?,
+        None => ctx.clock.today(),
+    };
+    timetable(ctx, &community, from, days.unwrap_or(7).clamp(1, 31)).await
+}
+
+/// The timetable page: the next month's slots and what the forms offer.
+#[derive(Debug, Clone)]
+pub struct Timetable {
+    pub community: Place,
+    pub can_write: bool,
+    pub slots: Vec<SlotView>,
+    pub compounds: Vec<(Uuid, String)>,
+    /// Today, `YYYY-MM-DD`.
+    pub today: String,
+}
+
+/// The timetable page of the community named by `code`: 31 days from today.
+pub async fn timetable_page(ctx: &Context, actor: &Actor, code: &str) -> Result<Timetable, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
+    let today = ctx.clock.today();
+    let slots = timetable(ctx, &community, today, 31).await?;
+    let compounds =
+        mob::compounds_of_community(&ctx.db.read, &community).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    Ok(Timetable {
+        can_write: actor.can(Resource::Work, Action::Write, &community.path),
+        community: Place::of(community)?,
+        slots,
+        compounds,
+        today: today.to_string(),
+    })
+}
+
+/// [`generate_timetable`] in the community named by `code` (`Work/Write`
+/// there), with its audit entry; answers how many slots were laid out.
+pub async fn generate_as(ctx: &Context, actor: &Actor, code: &str, input: &TimetableInput) -> Result<usize, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
+    let e = actor.entry("groupbuy_generate", "community", Some(community.id.to_string()), &community);
+    generate_timetable(ctx, &community, input, e).await
+}
+
+/// Adds a group-buy organiser (团长) to a compound of the community named by
+/// `code`; the phone, if given, is kept masked.
+pub async fn add_organiser(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    compound: Uuid,
+    name: &str,
+    phone: &str,
+) -> Result<(), Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
+    if !mob::compounds_of_community(&ctx.db.read, &community).await?.iter().any(|c| c.id == compound) {
+        return Err(invalid("该小区不属于本社区", "that compound is not in this community"));
+    }
+    let phone = match phone.trim() {
+        "" => None,
+        p => Some(
+            shouwang_domain::PhoneNumber::parse(p)
+                .map_err(|_| invalid("手机号码格式不正确", "not a mainland mobile number"))?
+                .masked(),
+        ),
+    };
+    let e = actor.entry("groupbuy_organiser", "compound", Some(compound.to_string()), &community);
+    store::add_organiser(&ctx.db, community.id, compound, name, phone, None, e).await?;
+    Ok(())
 }

@@ -17,7 +17,9 @@ use shouwang_domain::{Availability, Clock, DutyStatus, HealthStatus, Lang, Skill
 use time::{Date, PrimitiveDateTime};
 use uuid::Uuid;
 
-use crate::{Context, Error, invalid};
+use shouwang_domain::access::{Action, Resource};
+
+use crate::{Actor, Context, Error, Place, invalid};
 
 /// Keys handed to the generator start here (seven digits).
 const KEY_BASE: u32 = 1_000_000;
@@ -437,17 +439,14 @@ async fn stored_labels(conn: &impl ConnectionTrait, community_id: Uuid, st: &Sto
     ))
 }
 
-/// Puts `to` on a shift in place of `from`, as the leader approves, unless
-/// that breaks a limit: then the reason, in `lang`, comes back as an error.
-pub async fn swap(
-    ctx: &Context,
-    community: &region::Model,
-    shift_id: Uuid,
-    from: Uuid,
-    to: Uuid,
-    lang: Lang,
-    entry: audit::Entry,
-) -> Result<(), Error> {
+/// Puts `to` on a shift in place of `from`, as the leader approves (only
+/// those who may write the community's work), unless that breaks a limit:
+/// then the reason comes back as an error.
+pub async fn swap(ctx: &Context, actor: &Actor, code: &str, shift_id: Uuid, from: Uuid, to: Uuid) -> Result<(), Error> {
+    let community = &crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
+    let mut entry = actor.entry("roster_swap", "shift", Some(shift_id.to_string()), community);
+    entry.detail = serde_json::json!({ "from": from, "to": to });
+    let lang = actor.lang;
     let db = &ctx.db;
     let not_found = || crate::not_found("找不到该班次", "shift not found");
     let s = store::shift_by_id(&db.read, shift_id).await?.ok_or_else(not_found)?;
@@ -720,7 +719,19 @@ pub struct MyShift {
     pub hours: String,
 }
 
-pub async fn my_shifts(ctx: &Context, volunteer_id: Uuid, community_id: Uuid) -> Result<Vec<MyShift>, Error> {
+/// The account's shifts from now on (none when it is not linked to a volunteer).
+pub async fn my_shifts(ctx: &Context, actor: &Actor) -> Result<Vec<MyShift>, Error> {
+    match crate::volunteer_of(ctx, actor).await? {
+        Some(v) => shifts_of_volunteer(ctx, v.id, v.community_id).await,
+        None => Ok(Vec::new()),
+    }
+}
+
+pub(crate) async fn shifts_of_volunteer(
+    ctx: &Context,
+    volunteer_id: Uuid,
+    community_id: Uuid,
+) -> Result<Vec<MyShift>, Error> {
     let db = &ctx.db;
     let posts: HashMap<Uuid, String> =
         store::posts_of_community(&db.read, community_id).await?.into_iter().map(|p| (p.id, p.name)).collect();
@@ -734,4 +745,249 @@ pub async fn my_shifts(ctx: &Context, volunteer_id: Uuid, community_id: Uuid) ->
             hours: hours(u32::try_from(s.end_min - s.start_min).unwrap_or(0)),
         })
         .collect())
+}
+
+// ---------------------------------------------------------------------------
+// Pages and the API, by community code
+
+/// A period asked for: from `from` (`YYYY-MM-DD`, today when absent or
+/// blank), `days` days (7 when absent, 1 to 31).
+fn period(ctx: &Context, from: Option<&str>, days: Option<u32>) -> Result<(Date, u32), Error> {
+    let from = match from.filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse_date(s)?,
+        None => ctx.clock.today(),
+    };
+    Ok((from, days.unwrap_or(7).clamp(1, 31)))
+}
+
+/// The stored roster of the community named by `code` over a period (see
+/// [`view`]).
+pub async fn roster(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    from: Option<&str>,
+    days: Option<u32>,
+) -> Result<RosterView, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
+    let (from, days) = period(ctx, from, days)?;
+    view(ctx, community.id, from, days).await
+}
+
+/// [`generate`] in the community named by `code` (`Work/Write` there), in
+/// the actor's language, with its audit entry.
+pub async fn generate_as(ctx: &Context, actor: &Actor, code: &str, input: &GenerateInput) -> Result<Outcome, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
+    let e = actor.entry("roster_generate", "community", Some(community.id.to_string()), &community);
+    generate(ctx, &community, input, actor.lang, e).await
+}
+
+/// Saves the community's fatigue limits (whole hours).
+pub async fn save_settings(ctx: &Context, actor: &Actor, code: &str, limits: LimitsView) -> Result<(), Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
+    let limits = FatigueLimits {
+        warn_day_minutes: limits.warn_day_hours.saturating_mul(60),
+        max_day_minutes: limits.max_day_hours.saturating_mul(60),
+        min_rest_minutes: limits.min_rest_hours.saturating_mul(60),
+        max_week_minutes: limits.max_week_hours.saturating_mul(60),
+    };
+    let e = actor.entry("roster_settings", "community", Some(community.id.to_string()), &community);
+    store::save_settings(&ctx.db, community.id, limits, e).await?;
+    Ok(())
+}
+
+/// A new post as the form gives it.
+#[derive(Debug, Clone)]
+pub struct PostInput {
+    pub name: String,
+    /// One of `POST_KINDS`.
+    pub kind: String,
+    /// The compound it stands at, of this community.
+    pub compound: Option<Uuid>,
+    /// The group on duty there, of this community.
+    pub group: Option<Uuid>,
+}
+
+/// Adds a post (gate, testing point, …) to the community named by `code`.
+pub async fn create_post(ctx: &Context, actor: &Actor, code: &str, input: PostInput) -> Result<Uuid, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
+    if let Some(c) = input.compound
+        && !mob::compounds_of_community(&ctx.db.read, &community).await?.iter().any(|x| x.id == c)
+    {
+        return Err(invalid("该小区不属于本社区", "that compound is not in this community"));
+    }
+    if let Some(g) = input.group
+        && mob::group_by_id(&ctx.db.read, g).await?.is_none_or(|x| x.community_id != community.id)
+    {
+        return Err(invalid("该小组不属于本社区", "that group is not in this community"));
+    }
+    let e = actor.entry("post_create", "post", None, &community);
+    let new = store::NewPost { name: input.name, kind: input.kind, compound_id: input.compound, group_id: input.group };
+    Ok(store::create_post(&ctx.db, community.id, new, e).await?)
+}
+
+/// Shifts of one post on one day.
+#[derive(Debug, Clone)]
+pub struct DayRow {
+    pub day: String,
+    pub shifts: Vec<ShiftView>,
+}
+
+/// A post with its shifts, day by day.
+#[derive(Debug, Clone)]
+pub struct PostBlock {
+    pub id: Uuid,
+    pub name: String,
+    /// The kind's label.
+    pub kind: String,
+    /// Its compound and group on duty, as one line.
+    pub detail: String,
+    pub days: Vec<DayRow>,
+}
+
+fn blocks(
+    posts: &[post::Model],
+    shifts: Vec<ShiftView>,
+    compounds: &BTreeMap<Uuid, String>,
+    groups: &BTreeMap<Uuid, String>,
+    lang: Lang,
+) -> Vec<PostBlock> {
+    let mut out: Vec<PostBlock> = posts
+        .iter()
+        .map(|p| {
+            let mut detail = Vec::new();
+            if let Some(c) = p.compound_id.and_then(|c| compounds.get(&c)) {
+                detail.push(c.clone());
+            }
+            if let Some(g) = p.group_id.and_then(|g| groups.get(&g)) {
+                detail.push(format!("{}{g}", lang.pick("值班小组：", "group on duty: ")));
+            }
+            PostBlock {
+                id: p.id,
+                name: p.name.clone(),
+                kind: post_kind_label(&p.kind, lang).to_string(),
+                detail: detail.join(" · "),
+                days: Vec::new(),
+            }
+        })
+        .collect();
+    for s in shifts {
+        let Some(b) = out.iter_mut().find(|b| b.id == s.post_id) else { continue };
+        match b.days.last_mut() {
+            Some(d) if d.day == s.day => d.shifts.push(s),
+            _ => b.days.push(DayRow { day: s.day.clone(), shifts: vec![s] }),
+        }
+    }
+    out
+}
+
+/// A community's roster page: the roster per post and day, hours, limits,
+/// and what the forms offer.
+#[derive(Debug, Clone)]
+pub struct RosterBoard {
+    pub community: Place,
+    pub can_write: bool,
+    pub from: String,
+    pub days: u32,
+    pub limits: LimitsView,
+    pub posts: Vec<PostBlock>,
+    pub hours: Vec<HoursView>,
+    pub missing: i32,
+    /// Post kinds: (code, label).
+    pub kinds: Vec<(String, String)>,
+    pub compounds: Vec<(Uuid, String)>,
+    pub groups: Vec<(Uuid, String)>,
+    /// Verified volunteers, for swaps.
+    pub people: Vec<(Uuid, String)>,
+}
+
+/// The roster page of the community named by `code` over a period.
+pub async fn roster_board(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    from: Option<&str>,
+    days: Option<u32>,
+) -> Result<RosterBoard, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
+    let (from, days) = period(ctx, from, days)?;
+    let lang = actor.lang;
+    let read = &ctx.db.read;
+    let view = view(ctx, community.id, from, days).await?;
+    let posts = store::posts_of_community(read, community.id).await?;
+    let compounds: BTreeMap<Uuid, String> =
+        mob::compounds_of_community(read, &community).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let groups: BTreeMap<Uuid, String> =
+        mob::groups_of_community(read, community.id).await?.into_iter().map(|g| (g.group.id, g.group.name)).collect();
+    let filter = mob::VolunteerFilter { status: Some(DutyStatus::Verified), ..Default::default() };
+    let people = mob::list_volunteers(read, community.id, &filter)
+        .await?
+        .into_iter()
+        .map(|r| (r.volunteer.id, r.volunteer.name))
+        .collect();
+    Ok(RosterBoard {
+        can_write: actor.can(Resource::Work, Action::Write, &community.path),
+        from: view.from,
+        days: view.days,
+        limits: view.limits,
+        posts: blocks(&posts, view.shifts, &compounds, &groups, lang),
+        hours: view.hours,
+        missing: view.missing,
+        kinds: store::POST_KINDS.iter().map(|k| (k.to_string(), post_kind_label(k, lang).to_string())).collect(),
+        compounds: compounds.into_iter().collect(),
+        groups: groups.into_iter().collect(),
+        people,
+        community: Place::of(community)?,
+    })
+}
+
+/// A printable roster.
+#[derive(Debug, Clone)]
+pub struct RosterPrint {
+    pub community: Place,
+    pub title: String,
+    /// Posts with shifts in the period.
+    pub posts: Vec<PostBlock>,
+}
+
+/// A printable roster of one post (`post`), one group's members (`group`),
+/// or every post, over a period.
+pub async fn roster_print(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    from: Option<&str>,
+    days: Option<u32>,
+    post: Option<Uuid>,
+    group: Option<Uuid>,
+) -> Result<RosterPrint, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
+    let lang = actor.lang;
+    let (from, days) = period(ctx, from, days)?;
+    let read = &ctx.db.read;
+    let mut view = view(ctx, community.id, from, days).await?;
+    let mut posts = store::posts_of_community(read, community.id).await?;
+    let groups = mob::groups_of_community(read, community.id).await?;
+    let mut title = lang.pick("值班表", "Duty roster").to_string();
+    if let Some(p) = post {
+        posts.retain(|x| x.id == p);
+        if let Some(x) = posts.first() {
+            title = format!("{} · {}", x.name, title);
+        }
+    }
+    if let Some(g) = group {
+        let Some(group) = groups.iter().find(|x| x.group.id == g) else {
+            return Err(crate::not_found("找不到该小组", "group not found"));
+        };
+        let members: std::collections::HashSet<Uuid> = group.members.iter().map(|m| m.id).collect();
+        view.shifts.retain(|s| s.people.iter().any(|p| members.contains(&p.id)));
+        for s in &mut view.shifts {
+            s.people.retain(|p| members.contains(&p.id));
+        }
+        title = format!("{} · {}", group.group.name, title);
+    }
+    let gnames: BTreeMap<Uuid, String> = groups.iter().map(|g| (g.group.id, g.group.name.clone())).collect();
+    let mut posts = blocks(&posts, view.shifts, &BTreeMap::new(), &gnames, lang);
+    posts.retain(|b| !b.days.is_empty());
+    Ok(RosterPrint { community: Place::of(community)?, title, posts })
 }

@@ -11,7 +11,7 @@ use shouwang_domain::signup::{Applicant, Eligibility, EntryStatus, Line, jielong
 use shouwang_domain::{DutyStatus, HealthStatus, Lang, Skill, SkillSet, VolunteerKind, clock};
 use uuid::Uuid;
 
-use crate::{Actor, Context, Error, invalid};
+use crate::{Actor, Context, Error, Place, invalid};
 
 /// A new sheet as a form or a JSON body gives it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -54,18 +54,17 @@ fn clean(s: &Option<String>) -> Option<String> {
     s.as_deref().map(shouwang_domain::text::normalize).filter(|t| !t.is_empty())
 }
 
-/// Opens a sheet in a community (the caller checked `Work/Write` there).
-pub async fn open_sheet(
-    ctx: &Context,
-    actor: &Actor,
-    community: &region::Model,
-    input: &SheetInput,
-) -> Result<signup_sheet::Model, Error> {
-    open_sheet_for(ctx, actor, community, input, None).await
+/// Opens a sheet in the community named by `code` (`Work/Write` there) and
+/// answers it as shown.
+pub async fn open_sheet(ctx: &Context, actor: &Actor, code: &str, input: &SheetInput) -> Result<SheetDetail, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
+    let sheet = open_sheet_for(ctx, actor, &community, input, None).await?;
+    detail_of(ctx, actor, sheet, community).await
 }
 
-/// [`open_sheet`], as a task's sheet when `for_task` is given.
-pub async fn open_sheet_for(
+/// [`open_sheet`] in a community already checked, as a task's sheet when
+/// `for_task` is given.
+pub(crate) async fn open_sheet_for(
     ctx: &Context,
     actor: &Actor,
     community: &region::Model,
@@ -110,7 +109,7 @@ pub async fn open_sheet_for(
 }
 
 /// A sheet and its community, checked against the user's access.
-pub async fn sheet_for(
+pub(crate) async fn sheet_for(
     ctx: &Context,
     actor: &Actor,
     id: Uuid,
@@ -138,7 +137,7 @@ fn applicant_of<'a>(me: &shouwang_db::entity::volunteer::Model, group: Option<&'
         kind: VolunteerKind::from_code(&me.kind).unwrap_or(VolunteerKind::ResidentVolunteer),
         skills: SkillSet::from_codes(&me.skills),
         group,
-        verified: me.status == DutyStatus::Verified.code(),
+        verified: DutyStatus::from_code(&me.status) == Some(DutyStatus::Verified),
         can_serve: HealthStatus::from_code(&me.health).is_some_and(HealthStatus::can_serve),
     }
 }
@@ -164,8 +163,18 @@ pub async fn join_as(ctx: &Context, actor: &Actor, sheet_id: Uuid, quantity: i32
     Ok(ctx.joiner.join(sheet_id, account, quantity, gate).await?)
 }
 
-/// Withdraws the account's volunteer; returns how many moved up from the waiting list.
-pub async fn withdraw_as(ctx: &Context, actor: &Actor, sheet: &signup_sheet::Model) -> Result<usize, Error> {
+/// Joins sheet `id` from its page: the sheet is looked up and checked first,
+/// so a missing sheet or a refusal reads as it does on the page, then
+/// [`join_as`].
+pub async fn join(ctx: &Context, actor: &Actor, id: Uuid, quantity: i32) -> Result<Joined, Error> {
+    let (sheet, _) = sheet_for(ctx, actor, id, Action::Read).await?;
+    join_as(ctx, actor, sheet.id, quantity).await
+}
+
+/// Withdraws the account's volunteer from sheet `id`; returns how many moved
+/// up from the waiting list.
+pub async fn withdraw(ctx: &Context, actor: &Actor, id: Uuid) -> Result<usize, Error> {
+    let (sheet, _) = sheet_for(ctx, actor, id, Action::Read).await?;
     let me = crate::volunteer_of(ctx, actor)
         .await?
         .filter(|v| v.community_id == sheet.community_id)
@@ -191,7 +200,7 @@ impl EntryLine {
 }
 
 /// The people on a sheet (withdrawn ones left out) and the sheet as 接龙 text.
-pub async fn sheet_lines(
+async fn sheet_lines(
     ctx: &Context,
     sheet: &signup_sheet::Model,
     me: Option<Uuid>,
@@ -200,13 +209,15 @@ pub async fn sheet_lines(
     let entries = signup::entries(&ctx.db.read, sheet.id).await?;
     let lines: Vec<EntryLine> = entries
         .iter()
-        .filter(|(e, _)| e.status != EntryStatus::Withdrawn.code())
-        .map(|(e, name)| EntryLine {
-            seq: e.seq,
-            name: name.clone(),
-            quantity: e.quantity,
-            status: EntryStatus::from_code(&e.status).unwrap_or(EntryStatus::Waiting),
-            mine: Some(e.volunteer_id) == me,
+        .filter_map(|(e, name)| {
+            let status = EntryStatus::from_code(&e.status).unwrap_or(EntryStatus::Waiting);
+            (status != EntryStatus::Withdrawn).then(|| EntryLine {
+                seq: e.seq,
+                name: name.clone(),
+                quantity: e.quantity,
+                status,
+                mine: Some(e.volunteer_id) == me,
+            })
         })
         .collect();
     let counted = sheet.unit.is_some() || sheet.quantity_max.is_some() || sheet.quantity_total.is_some();
@@ -226,6 +237,151 @@ pub async fn sheet_lines(
     }
     let text = jielong_text(&sheet.title, &details, sheet.unit.as_deref(), &confirmed, &waiting, lang);
     Ok((lines, text))
+}
+
+// ---------------------------------------------------------------------------
+// Reading sheets for pages and the API
+
+/// A sheet as its page and the API show it.
+#[derive(Debug, Clone)]
+pub struct SheetView {
+    pub id: Uuid,
+    pub title: String,
+    pub note: Option<String>,
+    pub unit: Option<String>,
+    pub capacity: i32,
+    pub confirmed: i32,
+    pub quantity_max: Option<i32>,
+    pub quantity_total: Option<i32>,
+    pub quantity_confirmed: i32,
+    pub deadline: Option<time::OffsetDateTime>,
+    /// Closed by hand or past its deadline.
+    pub closed: bool,
+    /// The page that opens the sheet on a phone: `/s/{token}`.
+    pub share_path: String,
+}
+
+impl SheetView {
+    fn of(s: signup_sheet::Model, now: time::OffsetDateTime) -> SheetView {
+        SheetView {
+            closed: s.closed_at.is_some() || s.deadline.is_some_and(|d| d <= now),
+            share_path: format!("/s/{}", s.share_token),
+            id: s.id,
+            title: s.title,
+            note: s.note,
+            unit: s.unit,
+            capacity: s.capacity,
+            confirmed: s.confirmed,
+            quantity_max: s.quantity_max,
+            quantity_total: s.quantity_total,
+            quantity_confirmed: s.quantity_confirmed,
+            deadline: s.deadline,
+        }
+    }
+
+    /// Local deadline, empty when none.
+    pub fn deadline_text(&self) -> String {
+        local_deadline(self.deadline)
+    }
+}
+
+/// A sheet with its people, its 接龙 text, and whether the reader may join.
+#[derive(Debug, Clone)]
+pub struct SheetDetail {
+    pub community: Place,
+    pub sheet: SheetView,
+    /// Everyone on it (withdrawn ones left out), in arrival order.
+    pub lines: Vec<EntryLine>,
+    pub text: String,
+    /// The reader is a volunteer of the sheet's community.
+    pub can_join: bool,
+}
+
+pub(crate) async fn detail_of(
+    ctx: &Context,
+    actor: &Actor,
+    sheet: signup_sheet::Model,
+    community: region::Model,
+) -> Result<SheetDetail, Error> {
+    let me = crate::volunteer_of(ctx, actor).await?.filter(|v| v.community_id == community.id);
+    let (lines, text) = sheet_lines(ctx, &sheet, me.as_ref().map(|v| v.id), actor.lang).await?;
+    Ok(SheetDetail {
+        community: Place::of(community)?,
+        sheet: SheetView::of(sheet, ctx.clock.now()),
+        lines,
+        text,
+        can_join: me.is_some(),
+    })
+}
+
+/// Sheet `id` as its page and the API show it (`Work/Read` there).
+pub async fn sheet(ctx: &Context, actor: &Actor, id: Uuid) -> Result<SheetDetail, Error> {
+    let (sheet, community) = sheet_for(ctx, actor, id, Action::Read).await?;
+    detail_of(ctx, actor, sheet, community).await
+}
+
+/// The sheet a share link (`/s/{token}`) opens, checked like the sheet.
+pub async fn sheet_by_token(ctx: &Context, actor: &Actor, token: &str) -> Result<Uuid, Error> {
+    let sheet = signup::sheet_by_token(&ctx.db.read, token)
+        .await?
+        .ok_or_else(|| crate::not_found("接龙链接无效", "this sign-up link is not valid"))?;
+    sheet_for(ctx, actor, sheet.id, Action::Read).await?;
+    Ok(sheet.id)
+}
+
+/// A sheet in a community's list.
+#[derive(Debug, Clone)]
+pub struct SheetRow {
+    pub id: Uuid,
+    pub title: String,
+    pub confirmed: i32,
+    pub capacity: i32,
+    /// Local deadline, empty when none.
+    pub deadline: String,
+    pub closed: bool,
+}
+
+/// A community's sheets, and what the form to open one offers.
+#[derive(Debug, Clone)]
+pub struct Sheets {
+    pub community: Place,
+    pub sheets: Vec<SheetRow>,
+    /// The reader may open sheets here.
+    pub can_write: bool,
+    /// The groups a sheet may be limited to.
+    pub groups: Vec<(Uuid, String)>,
+}
+
+/// The sheets of the community named by `code` (`Work/Read` there).
+pub async fn sheets(ctx: &Context, actor: &Actor, code: &str) -> Result<Sheets, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
+    let now = ctx.clock.now();
+    let sheets = signup::sheets_of_community(&ctx.db.read, community.id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let v = SheetView::of(s, now);
+            SheetRow {
+                deadline: v.deadline_text(),
+                id: v.id,
+                title: v.title,
+                confirmed: v.confirmed,
+                capacity: v.capacity,
+                closed: v.closed,
+            }
+        })
+        .collect();
+    let groups = mob::groups_of_community(&ctx.db.read, community.id)
+        .await?
+        .into_iter()
+        .map(|g| (g.group.id, g.group.name))
+        .collect();
+    Ok(Sheets {
+        can_write: actor.can(Resource::Work, Action::Write, &community.path),
+        community: Place::of(community)?,
+        sheets,
+        groups,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -362,7 +518,7 @@ pub async fn my_work(ctx: &Context, actor: &Actor) -> Result<Option<MyWork>, Err
     }
 
     // Shifts: the next few, and this week's hours.
-    let mut shifts = crate::rosters::my_shifts(ctx, me.id, me.community_id).await?;
+    let mut shifts = crate::rosters::shifts_of_volunteer(ctx, me.id, me.community_id).await?;
     let more_shifts = shifts.len().saturating_sub(5);
     shifts.truncate(5);
     let today = day_of(crate::rosters::now_minutes(&ctx.clock));
@@ -379,21 +535,22 @@ pub async fn my_work(ctx: &Context, actor: &Actor) -> Result<Option<MyWork>, Err
     // Sheets: the open ones one is on, the ones one may join, and promotions.
     let open = |s: &signup_sheet::Model| s.closed_at.is_none() && s.deadline.is_none_or(|d| d > now);
     let mine = signup::entries_of_volunteer(read, me.id).await?;
-    let status_label = |code: &str| match EntryStatus::from_code(code) {
+    let status_label = |status: Option<EntryStatus>| match status {
         Some(EntryStatus::Confirmed) => lang.pick("已报上", "confirmed"),
         Some(EntryStatus::Waiting) => lang.pick("候补", "waiting"),
         _ => "",
     };
+    let status_of = |e: &shouwang_db::entity::signup_entry::Model| EntryStatus::from_code(&e.status);
     let promoted = mine
         .iter()
-        .filter(|(e, _)| e.status == EntryStatus::Confirmed.code())
+        .filter(|(e, _)| status_of(e) == Some(EntryStatus::Confirmed))
         .filter(|(e, _)| e.promoted_at.is_some_and(|p| p > now - time::Duration::days(3)))
-        .map(|(e, s)| my_sheet(s, status_label(&e.status), e.seq))
+        .map(|(e, s)| my_sheet(s, status_label(status_of(e)), e.seq))
         .collect();
     let my_sheets: Vec<MySheet> = mine
         .iter()
-        .filter(|(e, s)| e.status != EntryStatus::Withdrawn.code() && open(s))
-        .map(|(e, s)| my_sheet(s, status_label(&e.status), e.seq))
+        .filter(|(e, s)| status_of(e) != Some(EntryStatus::Withdrawn) && open(s))
+        .map(|(e, s)| my_sheet(s, status_label(status_of(e)), e.seq))
         .collect();
     let group_id = mob::group_of(read, me.id).await?;
     let buildings = match &community {

@@ -13,10 +13,10 @@ use shouwang_db::tasks::{self as store, Changed, ClaimOutcome, NewTask};
 use shouwang_db::{mobilisation as mob, registry};
 use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::task::{Priority, TaskAction, TaskKind, TaskState, WorkKind};
-use shouwang_domain::{Lang, Skill, SkillSet, clock};
+use shouwang_domain::{Lang, RegionKind, Skill, SkillSet, clock};
 use uuid::Uuid;
 
-use crate::{Actor, Context, Error, invalid};
+use crate::{Actor, Context, Error, Place, invalid};
 
 /// How long a claim holds, and how much an extension adds.
 pub const CLAIM_HOLD_MINUTES: i64 = 120;
@@ -69,8 +69,16 @@ pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, Error> {
         .ok_or_else(|| invalid("时间格式应为 2022-04-06 22:30", "times should look like 2022-04-06 22:30"))
 }
 
-/// Creates a task in a community (the caller checked `Work/Write` there).
-pub async fn create_task(
+/// Creates a task in the community named by `code` (`Work/Write` there) and
+/// answers it as shown.
+pub async fn create_task(ctx: &Context, actor: &Actor, code: &str, input: &TaskInput) -> Result<TaskDetail, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
+    let t = create_in(ctx, actor, &community, input).await?;
+    detail(ctx, actor, &t, &community).await
+}
+
+/// Creates a task in a community the caller checked.
+async fn create_in(
     ctx: &Context,
     actor: &Actor,
     community: &region::Model,
@@ -118,15 +126,10 @@ pub async fn create_task(
     Ok(store::create_task(&ctx.db, community.id, new, &actor.task_actor(), e).await?)
 }
 
-/// A task and its community, checked against the user's access.
 /// Opens the task's sign-up sheet, filled in from the task: its title, its
 /// headcount as the places, its group (if dispatched to one) as who may join,
 /// its first required skill, and its start as the deadline. One sheet per task.
-pub async fn open_sheet_for_task(
-    ctx: &Context,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<shouwang_db::entity::signup_sheet::Model, Error> {
+pub async fn open_sheet_for_task(ctx: &Context, actor: &Actor, id: Uuid) -> Result<crate::signup::SheetDetail, Error> {
     let (t, community) = task_for(ctx, actor, id, Action::Write).await?;
     let deadline = t.starts_at.filter(|s| *s > ctx.clock.now() + time::Duration::minutes(5));
     let input = crate::signup::SheetInput {
@@ -141,10 +144,12 @@ pub async fn open_sheet_for_task(
         kind: None,
         group: t.group_id,
     };
-    crate::signup::open_sheet_for(ctx, actor, &community, &input, Some((t.id, actor.task_actor()))).await
+    let sheet = crate::signup::open_sheet_for(ctx, actor, &community, &input, Some((t.id, actor.task_actor()))).await?;
+    crate::signup::detail_of(ctx, actor, sheet, community).await
 }
 
-pub async fn task_for(
+/// A task and its community, checked against the user's access.
+pub(crate) async fn task_for(
     ctx: &Context,
     actor: &Actor,
     id: Uuid,
@@ -158,7 +163,7 @@ pub async fn task_for(
 }
 
 /// The volunteer this account belongs to in the community, if any.
-pub async fn me_in(
+pub(crate) async fn me_in(
     ctx: &Context,
     actor: &Actor,
     community_id: Uuid,
@@ -178,12 +183,11 @@ fn not_linked() -> Error {
 pub async fn dispatch(
     ctx: &Context,
     actor: &Actor,
-    t: &task::Model,
-    community: &region::Model,
+    id: Uuid,
     branch: Option<Uuid>,
     group: Option<Uuid>,
-) -> Result<task::Model, Error> {
-    actor.require(Resource::Work, Action::Write, &community.path)?;
+) -> Result<(), Error> {
+    let (t, community) = task_for(ctx, actor, id, Action::Write).await?;
     if branch.is_none() && group.is_none() {
         return Err(invalid("请选择支部或小组", "choose a branch or a group"));
     }
@@ -211,19 +215,14 @@ pub async fn dispatch(
             Some((v.branch.id, v.branch.name))
         }
     };
-    let e = actor.entry("task_dispatch", "task", None, community);
-    Ok(store::dispatch(&ctx.db, t.id, branch_to, group_to, &actor.task_actor(), e).await?)
+    let e = actor.entry("task_dispatch", "task", None, &community);
+    store::dispatch(&ctx.db, t.id, branch_to, group_to, &actor.task_actor(), e).await?;
+    Ok(())
 }
 
 /// Assigns volunteers: of the community, and of the task's group once it has one.
-pub async fn assign(
-    ctx: &Context,
-    actor: &Actor,
-    t: &task::Model,
-    community: &region::Model,
-    volunteers: &[Uuid],
-) -> Result<usize, Error> {
-    actor.require(Resource::Work, Action::Write, &community.path)?;
+pub async fn assign(ctx: &Context, actor: &Actor, id: Uuid, volunteers: &[Uuid]) -> Result<usize, Error> {
+    let (t, community) = task_for(ctx, actor, id, Action::Write).await?;
     if volunteers.is_empty() {
         return Err(invalid("请选择要分派的人", "choose who to assign"));
     }
@@ -245,7 +244,7 @@ pub async fn assign(
             return Err(invalid("只能分派本组成员", "only members of the task's group can be assigned"));
         }
     }
-    let e = actor.entry("task_assign", "task", None, community);
+    let e = actor.entry("task_assign", "task", None, &community);
     Ok(store::assign(&ctx.db, t.id, volunteers, &actor.task_actor(), e).await?)
 }
 
@@ -263,11 +262,12 @@ async fn works_on(ctx: &Context, actor: &Actor, t: &task::Model) -> Result<bool,
 pub async fn act(
     ctx: &Context,
     actor: &Actor,
-    t: &task::Model,
-    community: &region::Model,
+    id: Uuid,
     action: TaskAction,
     reason: Option<&str>,
 ) -> Result<Changed, Error> {
+    let (t, community) = task_for(ctx, actor, id, Action::Read).await?;
+    let (t, community) = (&t, &community);
     let writer = actor.can(Resource::Work, Action::Write, &community.path);
     if !writer {
         let own = matches!(action, TaskAction::Start | TaskAction::Finish | TaskAction::Fail | TaskAction::Check);
@@ -279,23 +279,57 @@ pub async fn act(
     Ok(store::change_state(&ctx.db, t.id, action, reason, &actor.task_actor(), e).await?)
 }
 
-/// Claims a task for the account's volunteer.
-pub async fn claim_task(ctx: &Context, actor: &Actor, t: &task::Model) -> Result<ClaimOutcome, Error> {
+/// What a claim came to.
+#[derive(Debug, Clone)]
+pub enum Claimed {
+    /// The volunteer holds the work now (`repeated`: they already did).
+    Held { claim: ClaimView, repeated: bool },
+    /// Someone else holds it until `until`.
+    Taken { until: time::OffsetDateTime },
+}
+
+impl From<ClaimOutcome> for Claimed {
+    fn from(o: ClaimOutcome) -> Claimed {
+        match o {
+            ClaimOutcome::Held { claim, repeated } => Claimed::Held { claim: ClaimView::of(claim), repeated },
+            ClaimOutcome::Taken { until, .. } => Claimed::Taken { until },
+        }
+    }
+}
+
+/// A claim the volunteer holds.
+#[derive(Debug, Clone)]
+pub struct ClaimView {
+    pub id: Uuid,
+    pub expires_at: time::OffsetDateTime,
+}
+
+impl ClaimView {
+    fn of(c: claim::Model) -> ClaimView {
+        ClaimView { id: c.id, expires_at: c.expires_at }
+    }
+}
+
+/// Claims task `id` for the account's volunteer.
+pub async fn claim_task(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Claimed, Error> {
+    let (t, _) = task_for(ctx, actor, id, Action::Read).await?;
     let me = me_in(ctx, actor, t.community_id).await?.ok_or_else(not_linked)?;
     let st = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
     if st.is_final() || st == TaskState::Done {
         return Err(invalid("任务已结束，不能认领", "the task is over: it cannot be claimed"));
     }
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
-    Ok(store::claim(&ctx.db, t.community_id, WorkKind::Task, t.id, me.id, hold, &actor.task_actor()).await?)
+    Ok(store::claim(&ctx.db, t.community_id, WorkKind::Task, t.id, me.id, hold, &actor.task_actor()).await?.into())
 }
 
 /// Claims a building's delivery run for the account's volunteer: a building
 /// of their own community, held like a task's claim (one holder at a time).
-pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Result<ClaimOutcome, Error> {
+pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Result<Claimed, Error> {
     let not_found = || crate::not_found("找不到该楼栋", "building not found");
-    let b =
-        registry::region_by_id(&ctx.db.read, building).await?.filter(|b| b.kind == "building").ok_or_else(not_found)?;
+    let b = registry::region_by_id(&ctx.db.read, building)
+        .await?
+        .filter(|b| RegionKind::parse(&b.kind) == Some(RegionKind::Building))
+        .ok_or_else(not_found)?;
     let me = crate::volunteer_of(ctx, actor).await?.ok_or_else(not_linked)?;
     let community = registry::region_by_id(&ctx.db.read, me.community_id).await?.ok_or_else(not_linked)?;
     if !b.path.starts_with(&community.path) {
@@ -303,7 +337,9 @@ pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Res
     }
     actor.require(Resource::Work, Action::Read, &community.path)?;
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
-    Ok(store::claim(&ctx.db, me.community_id, WorkKind::BuildingRun, b.id, me.id, hold, &actor.task_actor()).await?)
+    let o =
+        store::claim(&ctx.db, me.community_id, WorkKind::BuildingRun, b.id, me.id, hold, &actor.task_actor()).await?;
+    Ok(o.into())
 }
 
 /// A claim the account's volunteer holds.
@@ -316,10 +352,10 @@ async fn my_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<(claim::Mode
     Ok((c, me.id))
 }
 
-pub async fn extend_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<claim::Model, Error> {
+pub async fn extend_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<ClaimView, Error> {
     let (c, me) = my_claim(ctx, actor, id).await?;
     let more = time::Duration::minutes(CLAIM_EXTEND_MINUTES);
-    Ok(store::extend(&ctx.db, c.id, me, more, &actor.task_actor()).await?)
+    Ok(ClaimView::of(store::extend(&ctx.db, c.id, me, more, &actor.task_actor()).await?))
 }
 
 pub async fn release_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<bool, Error> {
@@ -327,13 +363,13 @@ pub async fn release_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<boo
     Ok(store::release(&ctx.db, c.id, me, &actor.task_actor()).await?)
 }
 
-pub async fn hand_over(ctx: &Context, actor: &Actor, id: Uuid, to: Uuid) -> Result<claim::Model, Error> {
+pub async fn hand_over(ctx: &Context, actor: &Actor, id: Uuid, to: Uuid) -> Result<ClaimView, Error> {
     let (c, me) = my_claim(ctx, actor, id).await?;
     let of = store::communities_of(&ctx.db.read, &[to]).await?;
     if of.get(&to) != Some(&c.community_id) {
         return Err(invalid("该志愿者不属于本社区", "that volunteer is not of this community"));
     }
-    Ok(store::hand_over(&ctx.db, c.id, me, to, &actor.task_actor()).await?)
+    Ok(ClaimView::of(store::hand_over(&ctx.db, c.id, me, to, &actor.task_actor()).await?))
 }
 
 /// One line of a task's history.
@@ -436,12 +472,7 @@ fn event_text(what: &str, from: Option<&str>, to: Option<&str>, detail: Option<&
     }
 }
 
-pub async fn detail(
-    ctx: &Context,
-    actor: &Actor,
-    t: &task::Model,
-    community: &region::Model,
-) -> Result<TaskDetail, Error> {
+async fn detail(ctx: &Context, actor: &Actor, t: &task::Model, community: &region::Model) -> Result<TaskDetail, Error> {
     let lang = actor.lang;
     let events = store::events(&ctx.db.read, t.id)
         .await?
@@ -502,5 +533,151 @@ pub async fn detail(
         assignees: store::assignees(&ctx.db.read, t.id).await?,
         claim,
         events,
+    })
+}
+
+/// Task `id` with everything the API shows (`Work/Read` there).
+pub async fn task(ctx: &Context, actor: &Actor, id: Uuid) -> Result<TaskDetail, Error> {
+    let (t, community) = task_for(ctx, actor, id, Action::Read).await?;
+    detail(ctx, actor, &t, &community).await
+}
+
+// ---------------------------------------------------------------------------
+// Pages
+
+/// A task in a community's list.
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub priority: String,
+    pub state: String,
+    /// Local start, empty when none.
+    pub when: String,
+}
+
+/// A community's tasks, and what the form to create one offers.
+#[derive(Debug, Clone)]
+pub struct Tasks {
+    pub community: Place,
+    pub tasks: Vec<TaskRow>,
+    /// The reader may create and dispatch tasks here.
+    pub can_write: bool,
+    /// Compounds and buildings a task may be at: (code, name).
+    pub places: Vec<(String, String)>,
+}
+
+/// The tasks of the community named by `code`, in state `wanted` or all.
+pub async fn tasks(ctx: &Context, actor: &Actor, code: &str, wanted: Option<TaskState>) -> Result<Tasks, Error> {
+    let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
+    let lang = actor.lang;
+    let tasks = store::tasks_of_community(&ctx.db.read, community.id, wanted)
+        .await?
+        .into_iter()
+        .map(|t| TaskRow {
+            kind: TaskKind::from_code(&t.kind).map(|k| k.label(lang)).unwrap_or("").to_string(),
+            priority: Priority::from_code(&t.priority).map(|p| p.label(lang)).unwrap_or("").to_string(),
+            state: TaskState::from_code(&t.state).map(|s| s.label(lang)).unwrap_or("").to_string(),
+            when: t.starts_at.map(clock::minute_text).unwrap_or_default(),
+            id: t.id,
+            title: t.title,
+        })
+        .collect();
+    let places =
+        mob::compounds_of_community(&ctx.db.read, &community).await?.into_iter().map(|c| (c.code, c.name)).collect();
+    Ok(Tasks {
+        can_write: actor.can(Resource::Work, Action::Write, &community.path),
+        community: Place::of(community)?,
+        tasks,
+        places,
+    })
+}
+
+/// A task's page: the task, what the reader may do with it, and the pickers.
+#[derive(Debug, Clone)]
+pub struct TaskBoard {
+    pub task: TaskDetail,
+    pub community_name: String,
+    pub branch_name: Option<String>,
+    pub group_name: Option<String>,
+    pub can_write: bool,
+    /// Still open for dispatch and assignment (not done, checked, failed or cancelled).
+    pub active: bool,
+    pub can_claim: bool,
+    /// The state buttons the reader gets, each one that changes the state.
+    pub actions: Vec<TaskAction>,
+    pub branches: Vec<(Uuid, String)>,
+    pub groups: Vec<(Uuid, String)>,
+    /// Members of the task's group not yet assigned (for writers).
+    pub members: Vec<(Uuid, String)>,
+    /// Who a claim can be handed to: the group's members (or the assignees).
+    pub hand_to: Vec<(Uuid, String)>,
+}
+
+/// Task `id` as its page shows it (`Work/Read` there).
+pub async fn task_board(ctx: &Context, actor: &Actor, id: Uuid) -> Result<TaskBoard, Error> {
+    let (t, community) = task_for(ctx, actor, id, Action::Read).await?;
+    let task = detail(ctx, actor, &t, &community).await?;
+    let can_write = actor.can(Resource::Work, Action::Write, &community.path);
+    let me = me_in(ctx, actor, community.id).await?;
+    let assigned = match &me {
+        Some(v) => task.assignees.iter().any(|a| a.0 == v.id) || task.claim.as_ref().is_some_and(|c| c.mine),
+        None => false,
+    };
+    let current = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
+    let offered: &[TaskAction] = if can_write {
+        &[
+            TaskAction::Start,
+            TaskAction::Finish,
+            TaskAction::Check,
+            TaskAction::Fail,
+            TaskAction::Cancel,
+            TaskAction::Reopen,
+        ]
+    } else if assigned {
+        &[TaskAction::Start, TaskAction::Finish, TaskAction::Check, TaskAction::Fail]
+    } else {
+        &[]
+    };
+    let actions = offered
+        .iter()
+        .copied()
+        .filter(|a| shouwang_domain::task::transition(current, *a).is_ok_and(|s| s != current))
+        .collect();
+    let branches_all = mob::branches_of_community(&ctx.db.read, community.id).await?;
+    let groups_all = mob::groups_of_community(&ctx.db.read, community.id).await?;
+    let branch_name =
+        t.branch_id.and_then(|b| branches_all.iter().find(|v| v.branch.id == b)).map(|v| v.branch.name.clone());
+    let group = t.group_id.and_then(|g| groups_all.iter().find(|v| v.group.id == g));
+    let members = match (can_write, group) {
+        (true, Some(g)) => g
+            .members
+            .iter()
+            .filter(|m| !task.assignees.iter().any(|a| a.0 == m.id))
+            .map(|m| (m.id, m.name.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let holder = task.claim.as_ref().filter(|c| c.mine).map(|c| c.volunteer_id);
+    let hand_to = match (holder, group) {
+        (None, _) => Vec::new(),
+        (Some(h), Some(g)) => g.members.iter().filter(|m| m.id != h).map(|m| (m.id, m.name.clone())).collect(),
+        (Some(h), None) => task.assignees.iter().filter(|a| a.0 != h).cloned().collect(),
+    };
+    let open = !current.is_final() && current != TaskState::Done;
+    Ok(TaskBoard {
+        community_name: community.name,
+        branch_name,
+        group_name: group.map(|v| v.group.name.clone()),
+        can_write,
+        active: open,
+        can_claim: me.is_some() && open,
+        actions,
+        branches: branches_all.iter().map(|b| (b.branch.id, b.branch.name.clone())).collect(),
+        groups: groups_all.iter().map(|g| (g.group.id, g.group.name.clone())).collect(),
+        members,
+        hand_to,
+        task,
     })
 }

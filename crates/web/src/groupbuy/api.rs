@@ -10,9 +10,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
-use shouwang_domain::access::{Action, Resource};
 use shouwang_service::groupbuy;
-use shouwang_service::rosters as svc;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -69,13 +67,7 @@ pub async fn get_timetable(
     Path(code): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Json<Vec<SlotView>>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
-    let from = match q.from.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(s) => svc::parse_date(s)?,
-        None => state.ctx.clock.today(),
-    };
-    let slots = groupbuy::timetable(&state.ctx, &community, from, q.days.unwrap_or(7).clamp(1, 31)).await?;
+    let slots = groupbuy::timetable_of(&state.ctx, &user.actor(None), &code, q.from.as_deref(), q.days).await?;
     Ok(Json(slots.into_iter().map(SlotView::from).collect()))
 }
 
@@ -96,9 +88,8 @@ pub async fn generate_timetable(
     Path(code): Path<String>,
     input: Result<Json<TimetableInput>, JsonRejection>,
 ) -> Result<Json<TimetableResult>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let input: groupbuy::TimetableInput = body(input)?.into();
-    let e = user.actor(peer.text()).entry("groupbuy_generate", "community", Some(community.id.to_string()), &community);
-    Ok(Json(TimetableResult { slots: groupbuy::generate_timetable(&state.ctx, &community, &input, e).await? }))
+    Ok(Json(TimetableResult {
+        slots: groupbuy::generate_as(&state.ctx, &user.actor(peer.text()), &code, &input).await?,
+    }))
 }

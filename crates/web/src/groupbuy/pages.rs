@@ -3,7 +3,6 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::error::bad;
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use askama::Template;
@@ -11,9 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use shouwang_db::entity::region;
-use shouwang_db::{mobilisation as mob, rosters as store};
-use shouwang_domain::access::{Action, Resource};
+use shouwang_service::Place;
 use shouwang_service::groupbuy::{self, SlotView};
 use uuid::Uuid;
 
@@ -24,7 +21,7 @@ use uuid::Uuid;
 #[template(path = "groupbuy/groupbuy.html")]
 struct GroupbuyPage {
     ctx: PageCtx,
-    community: region::Model,
+    community: Place,
     can_write: bool,
     slots: Vec<SlotView>,
     compounds: Vec<(Uuid, String)>,
@@ -36,27 +33,20 @@ struct GroupbuyPage {
 async fn groupbuy_view(
     state: &AppState,
     user: &CurrentUser,
-    community: region::Model,
+    code: &str,
     print: bool,
     made: Option<usize>,
 ) -> Result<Response, AppError> {
-    let today = state.ctx.clock.today();
-    let slots = groupbuy::timetable(&state.ctx, &community, today, 31).await?;
-    let compounds = mob::compounds_of_community(&state.ctx.db.read, &community)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let code = community.code.clone();
+    let t = groupbuy::timetable_page(&state.ctx, &user.actor(None), code).await?;
     render(&GroupbuyPage {
         ctx: PageCtx::for_user(user, &format!("/c/{code}/groupbuy")),
-        can_write: user.can(Resource::Work, Action::Write, &community.path),
-        slots,
-        compounds,
-        today: today.to_string(),
+        can_write: t.can_write,
+        slots: t.slots,
+        compounds: t.compounds,
+        today: t.today,
         print,
         made,
-        community,
+        community: t.community,
     })
 }
 
@@ -65,9 +55,7 @@ pub async fn groupbuy_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
-    groupbuy_view(&state, &user, community, false, None).await
+    groupbuy_view(&state, &user, &code, false, None).await
 }
 
 pub async fn groupbuy_print(
@@ -75,9 +63,7 @@ pub async fn groupbuy_print(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
-    groupbuy_view(&state, &user, community, true, None).await
+    groupbuy_view(&state, &user, &code, true, None).await
 }
 
 #[derive(Deserialize)]
@@ -97,8 +83,6 @@ pub async fn groupbuy_generate(
     Path(code): Path<String>,
     Form(f): Form<TimetableForm>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let input = groupbuy::TimetableInput {
         first_day: f.first_day,
         days: f.days,
@@ -107,9 +91,8 @@ pub async fn groupbuy_generate(
         window_minutes: f.window_minutes,
         windows: f.windows,
     };
-    let e = user.actor(peer.text()).entry("groupbuy_generate", "community", Some(community.id.to_string()), &community);
-    let made = groupbuy::generate_timetable(&state.ctx, &community, &input, e).await?;
-    groupbuy_view(&state, &user, community, false, Some(made)).await
+    let made = groupbuy::generate_as(&state.ctx, &user.actor(peer.text()), &code, &input).await?;
+    groupbuy_view(&state, &user, &code, false, Some(made)).await
 }
 
 #[derive(Deserialize)]
@@ -127,20 +110,6 @@ pub async fn add_organiser(
     Path(code): Path<String>,
     Form(f): Form<OrganiserForm>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
-    if !mob::compounds_of_community(&state.ctx.db.read, &community).await?.iter().any(|c| c.id == f.compound) {
-        return Err(bad("该小区不属于本社区", "that compound is not in this community"));
-    }
-    let phone = match f.phone.trim() {
-        "" => None,
-        p => Some(
-            shouwang_domain::PhoneNumber::parse(p)
-                .map_err(|_| bad("手机号码格式不正确", "not a mainland mobile number"))?
-                .masked(),
-        ),
-    };
-    let e = user.actor(peer.text()).entry("groupbuy_organiser", "compound", Some(f.compound.to_string()), &community);
-    store::add_organiser(&state.ctx.db, community.id, f.compound, &f.name, phone, None, e).await?;
+    groupbuy::add_organiser(&state.ctx, &user.actor(peer.text()), &code, f.compound, &f.name, &f.phone).await?;
     Ok(Redirect::to(&format!("/c/{code}/groupbuy")).into_response())
 }

@@ -6,8 +6,6 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
-use shouwang_db::mobilisation as mob;
-use shouwang_domain::access::{Action, Resource};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -210,13 +208,7 @@ pub async fn get_roster(
     Path(code): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Json<RosterView>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
-    let from = match q.from.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(s) => svc::parse_date(s)?,
-        None => state.ctx.clock.today(),
-    };
-    Ok(Json(svc::view(&state.ctx, community.id, from, q.days.unwrap_or(7)).await?.into()))
+    Ok(Json(svc::roster(&state.ctx, &user.actor(None), &code, q.from.as_deref(), q.days).await?.into()))
 }
 
 #[utoipa::path(post, path = "/api/v1/communities/{code}/roster", tag = "work",
@@ -231,11 +223,8 @@ pub async fn generate_roster(
     Path(code): Path<String>,
     input: Result<Json<GenerateInput>, JsonRejection>,
 ) -> Result<Json<Outcome>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let input: svc::GenerateInput = body(input)?.into();
-    let e = user.actor(peer.text()).entry("roster_generate", "community", Some(community.id.to_string()), &community);
-    Ok(Json(svc::generate(&state.ctx, &community, &input, user.lang, e).await?.into()))
+    Ok(Json(svc::generate_as(&state.ctx, &user.actor(peer.text()), &code, &input).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -266,20 +255,13 @@ pub async fn swap(
     Path(code): Path<String>,
     req: Result<Json<SwapRequest>, JsonRejection>,
 ) -> Result<Json<SwapResult>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let req = body(req)?;
-    let mut e = user.actor(peer.text()).entry("roster_swap", "shift", Some(req.shift.to_string()), &community);
-    e.detail = serde_json::json!({ "from": req.from, "to": req.to });
-    svc::swap(&state.ctx, &community, req.shift, req.from, req.to, user.lang, e).await?;
+    svc::swap(&state.ctx, &user.actor(peer.text()), &code, req.shift, req.from, req.to).await?;
     Ok(Json(SwapResult { swapped: true }))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/shifts", tag = "work",
     responses((status = 200, body = Vec<MyShift>), (status = 401, body = ErrorBody)))]
 pub async fn my_shifts(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<MyShift>>, AppError> {
-    Ok(Json(match mob::volunteer_by_user(&state.ctx.db.read, user.id).await? {
-        Some(v) => svc::my_shifts(&state.ctx, v.id, v.community_id).await?.into_iter().map(MyShift::from).collect(),
-        None => Vec::new(),
-    }))
+    Ok(Json(svc::my_shifts(&state.ctx, &user.actor(None)).await?.into_iter().map(MyShift::from).collect()))
 }

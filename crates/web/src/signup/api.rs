@@ -8,8 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use shouwang_db::entity::signup_sheet;
-use shouwang_domain::access::{Action, Resource};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -100,14 +98,13 @@ pub struct SheetDto {
     pub text: String,
 }
 
-async fn dto(state: &AppState, user: &CurrentUser, sheet: signup_sheet::Model) -> Result<SheetDto, AppError> {
-    let me = shouwang_db::mobilisation::volunteer_by_user(&state.ctx.db.read, user.id).await?.map(|v| v.id);
-    let (entries, text) = signup::sheet_lines(&state.ctx, &sheet, me, user.lang).await?;
+fn dto(d: signup::SheetDetail) -> SheetDto {
     let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    Ok(SheetDto {
+    let signup::SheetDetail { sheet, lines, text, .. } = d;
+    SheetDto {
         id: sheet.id,
-        waiting: entries.iter().filter(|e| e.status == shouwang_domain::signup::EntryStatus::Waiting).count(),
-        share_path: format!("/s/{}", sheet.share_token),
+        waiting: lines.iter().filter(|e| e.status == shouwang_domain::signup::EntryStatus::Waiting).count(),
+        share_path: sheet.share_path,
         title: sheet.title,
         note: sheet.note,
         unit: sheet.unit,
@@ -117,9 +114,9 @@ async fn dto(state: &AppState, user: &CurrentUser, sheet: signup_sheet::Model) -
         quantity_total: sheet.quantity_total,
         quantity_confirmed: sheet.quantity_confirmed,
         deadline: sheet.deadline.map(rfc),
-        entries: entries.into_iter().map(EntryLine::from).collect(),
+        entries: lines.into_iter().map(EntryLine::from).collect(),
         text,
-    })
+    }
 }
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
@@ -138,11 +135,9 @@ pub async fn open_sheet(
     Path(code): Path<String>,
     input: Result<Json<SheetInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let input: signup::SheetInput = body(input)?.into();
-    let sheet = signup::open_sheet(&state.ctx, &user.actor(peer.text()), &community, &input).await?;
-    Ok((StatusCode::CREATED, Json(dto(&state, &user, sheet).await?)).into_response())
+    let opened = signup::open_sheet(&state.ctx, &user.actor(peer.text()), &code, &input).await?;
+    Ok((StatusCode::CREATED, Json(dto(opened))).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/signup-sheet", tag = "work",
@@ -155,8 +150,8 @@ pub async fn open_task_sheet(
     peer: ClientIp,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let sheet = shouwang_service::tasks::open_sheet_for_task(&state.ctx, &user.actor(peer.text()), id).await?;
-    Ok((StatusCode::CREATED, Json(dto(&state, &user, sheet).await?)).into_response())
+    let opened = shouwang_service::tasks::open_sheet_for_task(&state.ctx, &user.actor(peer.text()), id).await?;
+    Ok((StatusCode::CREATED, Json(dto(opened))).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/signup-sheets/{id}", tag = "work",
@@ -167,8 +162,7 @@ pub async fn get_sheet(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<SheetDto>, AppError> {
-    let (sheet, _) = signup::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
-    Ok(Json(dto(&state, &user, sheet).await?))
+    Ok(Json(dto(signup::sheet(&state.ctx, &user.actor(None), id).await?)))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -219,8 +213,7 @@ pub async fn withdraw(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<WithdrawResult>, AppError> {
-    let (sheet, _) = signup::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
-    Ok(Json(WithdrawResult { promoted: signup::withdraw_as(&state.ctx, &user.actor(None), &sheet).await? }))
+    Ok(Json(WithdrawResult { promoted: signup::withdraw(&state.ctx, &user.actor(None), id).await? }))
 }
 
 // The API's own copies of "my work" (`signup::MyWork` and its parts).

@@ -8,10 +8,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use shouwang_db::entity::{region, signup_sheet};
-use shouwang_db::{mobilisation as mob, signup};
-use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::signup::EntryStatus;
 use shouwang_domain::{Skill, VolunteerKind};
+use shouwang_service::Place;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -19,35 +18,18 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
-use shouwang_service::signup::{self as sheets, EntryLine, SheetInput};
-
-pub struct SheetRow {
-    pub id: Uuid,
-    pub title: String,
-    pub confirmed: i32,
-    pub capacity: i32,
-    pub deadline: String,
-    pub closed: bool,
-}
-
-fn deadline_text(d: Option<time::OffsetDateTime>) -> String {
-    d.map(shouwang_domain::clock::minute_text).unwrap_or_default()
-}
-
-fn closed(s: &signup_sheet::Model) -> bool {
-    s.closed_at.is_some() || s.deadline.is_some_and(|d| d <= time::OffsetDateTime::now_utc())
-}
+use shouwang_service::signup::{self as sheets, EntryLine, SheetInput, SheetRow, SheetView};
 
 #[derive(Template)]
 #[template(path = "signup/sheets.html")]
 struct SheetsPage {
     ctx: PageCtx,
-    community: region::Model,
+    community: Place,
     sheets: Vec<SheetRow>,
     can_write: bool,
     skills: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
-    groups: Vec<(String, String)>,
+    groups: Vec<(Uuid, String)>,
 }
 
 pub async fn sheets_page(
@@ -55,34 +37,16 @@ pub async fn sheets_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
+    let list = sheets::sheets(&state.ctx, &user.actor(None), &code).await?;
     let lang = user.lang;
-    let sheets = signup::sheets_of_community(&state.ctx.db.read, community.id)
-        .await?
-        .iter()
-        .map(|s| SheetRow {
-            id: s.id,
-            title: s.title.clone(),
-            confirmed: s.confirmed,
-            capacity: s.capacity,
-            deadline: deadline_text(s.deadline),
-            closed: closed(s),
-        })
-        .collect();
-    let groups = mob::groups_of_community(&state.ctx.db.read, community.id)
-        .await?
-        .into_iter()
-        .map(|g| (g.group.id.to_string(), g.group.name))
-        .collect();
     render(&SheetsPage {
         ctx: PageCtx::for_user(&user, &format!("/c/{code}/sheets")),
-        can_write: user.can(Resource::Work, Action::Write, &community.path),
-        community,
-        sheets,
+        can_write: list.can_write,
+        community: list.community,
+        sheets: list.sheets,
         skills: Skill::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
         kinds: VolunteerKind::ALL.iter().map(|k| (k.code().to_string(), k.label(lang).to_string())).collect(),
-        groups,
+        groups: list.groups,
     })
 }
 
@@ -122,8 +86,6 @@ pub async fn open_sheet(
     Path(code): Path<String>,
     Form(form): Form<SheetForm>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
     let input = SheetInput {
         title: form.title,
@@ -140,16 +102,16 @@ pub async fn open_sheet(
             g => Some(Uuid::parse_str(g).map_err(|_| crate::error::bad("未知的小组", "unknown group"))?),
         },
     };
-    let sheet = sheets::open_sheet(&state.ctx, &user.actor(peer.text()), &community, &input).await?;
-    Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response())
+    let opened = sheets::open_sheet(&state.ctx, &user.actor(peer.text()), &code, &input).await?;
+    Ok(Redirect::to(&format!("/sheets/{}", opened.sheet.id)).into_response())
 }
 
 #[derive(Template)]
 #[template(path = "signup/sheet.html")]
 struct SheetPage {
     ctx: PageCtx,
-    community: region::Model,
-    sheet: signup_sheet::Model,
+    community: Place,
+    sheet: SheetView,
     deadline: String,
     closed: bool,
     confirmed: Vec<EntryLine>,
@@ -169,25 +131,23 @@ async fn sheet_view(
     id: Uuid,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let (sheet, community) = sheets::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
-    let me = mob::volunteer_by_user(&state.ctx.db.read, user.id).await?.filter(|v| v.community_id == community.id);
-    let (lines, text) = sheets::sheet_lines(&state.ctx, &sheet, me.as_ref().map(|v| v.id), user.lang).await?;
-    let share_url = format!("{}/s/{}", crate::registry::links::base_url(state, headers), sheet.share_token);
+    let d = sheets::sheet(&state.ctx, &user.actor(None), id).await?;
+    let share_url = format!("{}{}", crate::registry::links::base_url(state, headers), d.sheet.share_path);
     let qr = crate::registry::links::qr_svg(&share_url)?;
     render(&SheetPage {
         ctx: PageCtx::for_user(user, &format!("/sheets/{id}")),
-        deadline: deadline_text(sheet.deadline),
-        closed: closed(&sheet),
-        mine: lines.iter().find(|l| l.mine).cloned(),
-        confirmed: lines.iter().filter(|l| l.confirmed()).cloned().collect(),
-        waiting: lines.iter().filter(|l| l.status == shouwang_domain::signup::EntryStatus::Waiting).cloned().collect(),
-        can_join: me.is_some(),
-        text,
+        deadline: d.sheet.deadline_text(),
+        closed: d.sheet.closed,
+        mine: d.lines.iter().find(|l| l.mine).cloned(),
+        confirmed: d.lines.iter().filter(|l| l.confirmed()).cloned().collect(),
+        waiting: d.lines.iter().filter(|l| l.status == EntryStatus::Waiting).cloned().collect(),
+        can_join: d.can_join,
+        text: d.text,
         share_url,
         qr,
         notice,
-        community,
-        sheet,
+        community: d.community,
+        sheet: d.sheet,
     })
 }
 
@@ -206,13 +166,8 @@ pub async fn share_link(
     user: CurrentUser,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let sheet = signup::sheet_by_token(&state.ctx.db.read, &token)
-        .await?
-        .ok_or_else(|| AppError::NotFound {
-            zh: "接龙链接无效".into(), en: "this sign-up link is not valid".into()
-        })?;
-    let _ = sheets::sheet_for(&state.ctx, &user.actor(None), sheet.id, Action::Read).await?;
-    Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response())
+    let id = sheets::sheet_by_token(&state.ctx, &user.actor(None), &token).await?;
+    Ok(Redirect::to(&format!("/sheets/{id}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -228,12 +183,11 @@ pub async fn join(
     Path(id): Path<Uuid>,
     Form(form): Form<JoinForm>,
 ) -> Result<Response, AppError> {
-    let (sheet, _) = sheets::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let quantity = opt_int(&form.quantity)?.unwrap_or(1);
     let lang = user.lang;
-    let notice = match sheets::join_as(&state.ctx, &user.actor(None), sheet.id, quantity).await {
+    let notice = match sheets::join(&state.ctx, &user.actor(None), id, quantity).await {
         Ok(j) => match (j.status, lang) {
-            (shouwang_domain::signup::EntryStatus::Confirmed, _) => {
+            (EntryStatus::Confirmed, _) => {
                 format!("{}{}", lang.pick("报名成功，第", "You are in, number "), j.seq)
             }
             (_, _) => lang
@@ -255,9 +209,8 @@ pub async fn withdraw(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (sheet, _) = sheets::sheet_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let lang = user.lang;
-    let notice = match sheets::withdraw_as(&state.ctx, &user.actor(None), &sheet).await {
+    let notice = match sheets::withdraw(&state.ctx, &user.actor(None), id).await {
         Ok(_) => lang.pick("已退出接龙", "you have left the sheet").to_string(),
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.pick(lang).to_string(),
         Err(e) => return Err(e.into()),

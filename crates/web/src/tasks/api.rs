@@ -8,8 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use shouwang_db::tasks::ClaimOutcome;
-use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::task::TaskAction;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -192,8 +190,7 @@ impl From<svc::TaskDetail> for TaskDetail {
 }
 
 async fn detail_of(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<TaskDetail, AppError> {
-    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
-    Ok(svc::detail(&state.ctx, &user.actor(None), &t, &community).await?.into())
+    Ok(svc::task(&state.ctx, &user.actor(None), id).await?.into())
 }
 
 #[utoipa::path(post, path = "/api/v1/communities/{code}/tasks", tag = "work",
@@ -208,11 +205,8 @@ pub async fn create_task(
     Path(code): Path<String>,
     input: Result<Json<TaskInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let input: svc::TaskInput = body(input)?.into();
-    let t = svc::create_task(&state.ctx, &user.actor(peer.text()), &community, &input).await?;
-    let detail = TaskDetail::from(svc::detail(&state.ctx, &user.actor(None), &t, &community).await?);
+    let detail = TaskDetail::from(svc::create_task(&state.ctx, &user.actor(peer.text()), &code, &input).await?);
     Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
 
@@ -248,8 +242,7 @@ pub async fn dispatch(
     req: Result<Json<DispatchRequest>, JsonRejection>,
 ) -> Result<Json<TaskDetail>, AppError> {
     let req = body(req)?;
-    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Write).await?;
-    svc::dispatch(&state.ctx, &user.actor(peer.text()), &t, &community, req.branch, req.group).await?;
+    svc::dispatch(&state.ctx, &user.actor(peer.text()), id, req.branch, req.group).await?;
     Ok(Json(detail_of(&state, &user, id).await?))
 }
 
@@ -271,8 +264,7 @@ pub async fn assign(
     req: Result<Json<AssignRequest>, JsonRejection>,
 ) -> Result<Json<TaskDetail>, AppError> {
     let req = body(req)?;
-    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Write).await?;
-    svc::assign(&state.ctx, &user.actor(peer.text()), &t, &community, &req.volunteers).await?;
+    svc::assign(&state.ctx, &user.actor(peer.text()), id, &req.volunteers).await?;
     Ok(Json(detail_of(&state, &user, id).await?))
 }
 
@@ -306,8 +298,7 @@ pub async fn transition(
 ) -> Result<Json<TransitionResult>, AppError> {
     let req = body(req)?;
     let action = TaskAction::from_code(req.action.trim()).ok_or_else(|| bad("未知的操作", "unknown action"))?;
-    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
-    let c = svc::act(&state.ctx, &user.actor(peer.text()), &t, &community, action, req.reason.as_deref()).await?;
+    let c = svc::act(&state.ctx, &user.actor(peer.text()), id, action, req.reason.as_deref()).await?;
     Ok(Json(TransitionResult { state: c.state.code().to_string(), changed: c.changed }))
 }
 
@@ -335,12 +326,11 @@ pub async fn claim(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<ClaimResult>, AppError> {
-    let (t, _) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
-    Ok(Json(match svc::claim_task(&state.ctx, &user.actor(None), &t).await? {
-        ClaimOutcome::Held { claim, repeated } => {
+    Ok(Json(match svc::claim_task(&state.ctx, &user.actor(None), id).await? {
+        svc::Claimed::Held { claim, repeated } => {
             ClaimResult { status: "held".into(), claim_id: Some(claim.id), expires_at: rfc(claim.expires_at), repeated }
         }
-        ClaimOutcome::Taken { until, .. } => {
+        svc::Claimed::Taken { until } => {
             ClaimResult { status: "taken".into(), claim_id: None, expires_at: rfc(until), repeated: false }
         }
     }))

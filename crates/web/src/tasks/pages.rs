@@ -9,12 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use shouwang_db::entity::region;
-use shouwang_db::mobilisation as mob;
-use shouwang_db::tasks as store;
-use shouwang_domain::access::{Action, Resource};
-use shouwang_domain::task::{Priority, TaskAction, TaskKind, TaskState, transition};
+use shouwang_domain::task::{Priority, TaskAction, TaskKind, TaskState};
 use shouwang_domain::{Lang, Skill};
+use shouwang_service::Place;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -24,22 +21,13 @@ use crate::error::bad;
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_domain::clock::minute_text as local_text;
-use shouwang_service::tasks::{self as svc, TaskDetail, TaskInput};
-
-pub struct TaskRow {
-    pub id: Uuid,
-    pub title: String,
-    pub kind: String,
-    pub priority: String,
-    pub state: String,
-    pub when: String,
-}
+use shouwang_service::tasks::{self as svc, Claimed, TaskDetail, TaskInput, TaskRow};
 
 #[derive(Template)]
 #[template(path = "tasks/tasks.html")]
 struct TasksPage {
     ctx: PageCtx,
-    community: region::Model,
+    community: Place,
     tasks: Vec<TaskRow>,
     filter: String,
     states: Vec<(String, String)>,
@@ -56,44 +44,26 @@ pub struct Filter {
     state: String,
 }
 
-fn row(t: &shouwang_db::entity::task::Model, lang: Lang) -> TaskRow {
-    TaskRow {
-        id: t.id,
-        title: t.title.clone(),
-        kind: TaskKind::from_code(&t.kind).map(|k| k.label(lang)).unwrap_or("").to_string(),
-        priority: Priority::from_code(&t.priority).map(|p| p.label(lang)).unwrap_or("").to_string(),
-        state: TaskState::from_code(&t.state).map(|s| s.label(lang)).unwrap_or("").to_string(),
-        when: t.starts_at.map(local_text).unwrap_or_default(),
-    }
-}
-
 pub async fn tasks_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
     Query(filter): Query<Filter>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Read).await?;
     let lang = user.lang;
     let wanted = TaskState::from_code(filter.state.trim());
-    let tasks = store::tasks_of_community(&state.ctx.db.read, community.id, wanted).await?;
-    let places = mob::compounds_of_community(&state.ctx.db.read, &community)
-        .await?
-        .into_iter()
-        .map(|c| (c.code.clone(), c.name.clone()))
-        .collect();
+    let list = svc::tasks(&state.ctx, &user.actor(None), &code, wanted).await?;
     render(&TasksPage {
         ctx: PageCtx::for_user(&user, &format!("/c/{code}/tasks")),
-        can_write: user.can(Resource::Work, Action::Write, &community.path),
-        tasks: tasks.iter().map(|t| row(t, lang)).collect(),
+        can_write: list.can_write,
+        tasks: list.tasks,
         filter: wanted.map(|s| s.code().to_string()).unwrap_or_default(),
         states: TaskState::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
         kinds: TaskKind::ALL.iter().map(|k| (k.code().to_string(), k.label(lang).to_string())).collect(),
         priorities: Priority::ALL.iter().map(|p| (p.code().to_string(), p.label(lang).to_string())).collect(),
         skills: Skill::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
-        places,
-        community,
+        places: list.places,
+        community: list.community,
     })
 }
 
@@ -124,8 +94,6 @@ pub async fn create_task(
     Path(code): Path<String>,
     Form(form): Form<TaskForm>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Work, Action::Write).await?;
     let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
     let headcount = match form.headcount.trim() {
         "" => 1,
@@ -143,7 +111,7 @@ pub async fn create_task(
         skills: form.skills,
         signup_sheet: None,
     };
-    let t = svc::create_task(&state.ctx, &user.actor(peer.text()), &community, &input).await?;
+    let t = svc::create_task(&state.ctx, &user.actor(peer.text()), &code, &input).await?;
     Ok(Redirect::to(&format!("/tasks/{}", t.id)).into_response())
 }
 
@@ -161,11 +129,11 @@ struct TaskPage {
     active: bool,
     can_claim: bool,
     actions: Vec<(String, String)>,
-    branches: Vec<(String, String)>,
-    groups: Vec<(String, String)>,
-    members: Vec<(String, String)>,
+    branches: Vec<(Uuid, String)>,
+    groups: Vec<(Uuid, String)>,
+    members: Vec<(Uuid, String)>,
     /// Who a claim can be handed to: the group's members (or the assignees).
-    hand_to: Vec<(String, String)>,
+    hand_to: Vec<(Uuid, String)>,
 }
 
 async fn task_view(
@@ -174,76 +142,23 @@ async fn task_view(
     id: Uuid,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
+    let b = svc::task_board(&state.ctx, &user.actor(None), id).await?;
     let lang = user.lang;
-    let task = svc::detail(&state.ctx, &user.actor(None), &t, &community).await?;
-    let can_write = user.can(Resource::Work, Action::Write, &community.path);
-    let me = svc::me_in(&state.ctx, &user.actor(None), community.id).await?;
-    let assigned = match &me {
-        Some(v) => task.assignees.iter().any(|a| a.0 == v.id) || task.claim.as_ref().is_some_and(|c| c.mine),
-        None => false,
-    };
-    let current = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
-    let offered: &[TaskAction] = if can_write {
-        &[
-            TaskAction::Start,
-            TaskAction::Finish,
-            TaskAction::Check,
-            TaskAction::Fail,
-            TaskAction::Cancel,
-            TaskAction::Reopen,
-        ]
-    } else if assigned {
-        &[TaskAction::Start, TaskAction::Finish, TaskAction::Check, TaskAction::Fail]
-    } else {
-        &[]
-    };
-    let actions = offered
-        .iter()
-        .filter(|a| transition(current, **a).is_ok_and(|s| s != current))
-        .map(|a| (a.code().to_string(), a.label(lang).to_string()))
-        .collect();
-    let branches_all = mob::branches_of_community(&state.ctx.db.read, community.id).await?;
-    let groups_all = mob::groups_of_community(&state.ctx.db.read, community.id).await?;
-    let branch_name = t
-        .branch_id
-        .and_then(|b| branches_all.iter().find(|v| v.branch.id == b))
-        .map(|v| v.branch.name.clone())
-        .unwrap_or_else(|| "—".into());
-    let group = t.group_id.and_then(|g| groups_all.iter().find(|v| v.group.id == g));
-    let group_name = group.map(|v| v.group.name.clone()).unwrap_or_else(|| "—".into());
-    let members = match (can_write, group) {
-        (true, Some(g)) => g
-            .members
-            .iter()
-            .filter(|m| !task.assignees.iter().any(|a| a.0 == m.id))
-            .map(|m| (m.id.to_string(), m.name.clone()))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let holder = task.claim.as_ref().filter(|c| c.mine).map(|c| c.volunteer_id);
-    let hand_to = match (holder, group) {
-        (None, _) => Vec::new(),
-        (Some(h), Some(g)) => {
-            g.members.iter().filter(|m| m.id != h).map(|m| (m.id.to_string(), m.name.clone())).collect()
-        }
-        (Some(h), None) => task.assignees.iter().filter(|a| a.0 != h).map(|a| (a.0.to_string(), a.1.clone())).collect(),
-    };
     render(&TaskPage {
         ctx: PageCtx::for_user(user, &format!("/tasks/{id}")),
-        hand_to,
-        community_name: community.name.clone(),
-        branch_name,
-        group_name,
+        hand_to: b.hand_to,
+        community_name: b.community_name,
+        branch_name: b.branch_name.unwrap_or_else(|| "—".into()),
+        group_name: b.group_name.unwrap_or_else(|| "—".into()),
         notice,
-        can_write,
-        active: !current.is_final() && current != TaskState::Done,
-        can_claim: me.is_some() && !current.is_final() && current != TaskState::Done,
-        actions,
-        branches: branches_all.iter().map(|b| (b.branch.id.to_string(), b.branch.name.clone())).collect(),
-        groups: groups_all.iter().map(|g| (g.group.id.to_string(), g.group.name.clone())).collect(),
-        members,
-        task,
+        can_write: b.can_write,
+        active: b.active,
+        can_claim: b.can_claim,
+        actions: b.actions.iter().map(|a| (a.code().to_string(), a.label(lang).to_string())).collect(),
+        branches: b.branches,
+        groups: b.groups,
+        members: b.members,
+        task: b.task,
     })
 }
 
@@ -291,16 +206,8 @@ pub async fn dispatch(
     Path(id): Path<Uuid>,
     Form(form): Form<DispatchForm>,
 ) -> Result<Response, AppError> {
-    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Write).await?;
-    let r = svc::dispatch(
-        &state.ctx,
-        &user.actor(peer.text()),
-        &t,
-        &community,
-        opt_uuid(&form.branch)?,
-        opt_uuid(&form.group)?,
-    )
-    .await;
+    let (branch, group) = (opt_uuid(&form.branch)?, opt_uuid(&form.group)?);
+    let r = svc::dispatch(&state.ctx, &user.actor(peer.text()), id, branch, group).await;
     let lang = user.lang;
     let notice = notice_of(r, lang, |_| lang.pick("已分派", "dispatched").to_string())?;
     task_view(&state, &user, id, Some(notice)).await
@@ -314,7 +221,7 @@ pub async fn open_sheet(
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     match svc::open_sheet_for_task(&state.ctx, &user.actor(peer.text()), id).await {
-        Ok(sheet) => Ok(Redirect::to(&format!("/sheets/{}", sheet.id)).into_response()),
+        Ok(opened) => Ok(Redirect::to(&format!("/sheets/{}", opened.sheet.id)).into_response()),
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => {
             task_view(&state, &user, id, Some(m.pick(user.lang).to_string())).await
         }
@@ -335,8 +242,7 @@ pub async fn assign(
     Path(id): Path<Uuid>,
     Form(form): Form<AssignForm>,
 ) -> Result<Response, AppError> {
-    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Write).await?;
-    let r = svc::assign(&state.ctx, &user.actor(peer.text()), &t, &community, &form.volunteers).await;
+    let r = svc::assign(&state.ctx, &user.actor(peer.text()), id, &form.volunteers).await;
     let lang = user.lang;
     let notice = notice_of(r, lang, |n| match lang {
         Lang::Zh => format!("已分派 {n} 人"),
@@ -359,9 +265,8 @@ pub async fn change_state(
     Path(id): Path<Uuid>,
     Form(form): Form<StateForm>,
 ) -> Result<Response, AppError> {
-    let (t, community) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let action = TaskAction::from_code(form.action.trim()).ok_or_else(|| bad("未知的操作", "unknown action"))?;
-    let r = svc::act(&state.ctx, &user.actor(peer.text()), &t, &community, action, Some(form.reason.as_str())).await;
+    let r = svc::act(&state.ctx, &user.actor(peer.text()), id, action, Some(form.reason.as_str())).await;
     let lang = user.lang;
     let notice = notice_of(r, lang, |c| match lang {
         Lang::Zh => format!("任务{}", c.state.label(lang)),
@@ -375,19 +280,18 @@ pub async fn claim(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (t, _) = svc::task_for(&state.ctx, &user.actor(None), id, Action::Read).await?;
     let lang = user.lang;
-    let r = svc::claim_task(&state.ctx, &user.actor(None), &t).await;
+    let r = svc::claim_task(&state.ctx, &user.actor(None), id).await;
     let notice = notice_of(r, lang, |o| claim_text(&o, lang))?;
     task_view(&state, &user, id, Some(notice)).await
 }
 
-pub(crate) fn claim_text(o: &store::ClaimOutcome, lang: Lang) -> String {
+pub(crate) fn claim_text(o: &Claimed, lang: Lang) -> String {
     match o {
-        store::ClaimOutcome::Held { claim, .. } => {
+        Claimed::Held { claim, .. } => {
             format!("{}{}", lang.pick("已认领，至 ", "claimed until "), local_text(claim.expires_at))
         }
-        store::ClaimOutcome::Taken { until, .. } => {
+        Claimed::Taken { until } => {
             format!("{}{}", lang.pick("已被他人认领，至 ", "someone else holds it until "), local_text(*until))
         }
     }
