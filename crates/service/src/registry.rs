@@ -761,9 +761,8 @@ pub struct SlipsView {
 }
 
 /// The live link of every household of a building (made where missing).
-pub async fn building_slips(ctx: &Context, actor: &Actor, code: &str) -> Result<SlipsView> {
-    let code = RegionCode::parse(code).map_err(|_| not_found("没有该楼栋", "no such building"))?;
-    let building = places::region_by_code(&ctx.db.read, &code).await?;
+pub async fn building_slips(ctx: &Context, actor: &Actor, code: &RegionCode) -> Result<SlipsView> {
+    let building = places::region_by_code(&ctx.db.read, code).await?;
     if building.kind != RegionKind::Building.as_str() {
         return Err(crate::invalid("只能为楼栋打印二维码", "slips are printed per building"));
     }
