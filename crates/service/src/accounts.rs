@@ -163,15 +163,18 @@ pub async fn login(
         return Ok(Login::Locked);
     }
     let ok = passwords.verify(password, &account.user.password_hash).await;
+    let tx = ctx.db.begin_write().await?;
     if !ok || account.user.disabled {
-        accounts::record_login_failure(&ctx.db, account.user.id).await?;
-        audit::append(&ctx.db.write, entry("login_failed", serde_json::json!({}))).await?;
+        accounts::record_login_failure_in(&tx, account.user.id).await?;
+        audit::append(&tx, entry("login_failed", serde_json::json!({}))).await?;
+        tx.commit().await.map_err(shouwang_db::DbError::from)?;
         return Ok(Login::Failed);
     }
-    accounts::record_login_success(&ctx.db, account.user.id).await?;
+    accounts::record_login_success_in(&tx, account.user.id).await?;
     let token = random_token();
-    accounts::create_session(&ctx.db, &sha256_hex(&token), account.user.id, &random_token()).await?;
-    audit::append(&ctx.db.write, entry("login", serde_json::json!({}))).await?;
+    accounts::create_session_in(&tx, &sha256_hex(&token), account.user.id, &random_token()).await?;
+    audit::append(&tx, entry("login", serde_json::json!({}))).await?;
+    tx.commit().await.map_err(shouwang_db::DbError::from)?;
     Ok(Login::Started {
         token,
         must_change_password: account.user.must_change_password,
@@ -200,10 +203,12 @@ fn account_id(actor: &Actor) -> Result<Uuid> {
 /// Ends the session (by its token's hash; none for API tokens) and audits it.
 pub async fn logout(ctx: &Context, actor: &Actor, session: Option<&str>) -> Result<()> {
     let id = account_id(actor)?;
+    let tx = ctx.db.begin_write().await?;
     if let Some(session) = session {
-        accounts::delete_session(&ctx.db, session).await?;
+        accounts::delete_session_in(&tx, session).await?;
     }
-    audit::append(&ctx.db.write, own_entry(actor, id, "logout")).await?;
+    audit::append(&tx, own_entry(actor, id, "logout")).await?;
+    tx.commit().await.map_err(shouwang_db::DbError::from)?;
     Ok(())
 }
 
@@ -245,11 +250,13 @@ pub async fn change_password(
         return Ok(Err(PasswordRefusal::WrongCurrent));
     }
     let hash = passwords.hash(new).await?;
-    accounts::set_password(&ctx.db, id, hash).await?;
+    let tx = ctx.db.begin_write().await?;
+    accounts::set_password_in(&tx, id, hash).await?;
     if let Some(session) = session {
-        accounts::delete_other_sessions(&ctx.db, id, session).await?;
+        accounts::delete_other_sessions_in(&tx, id, session).await?;
     }
-    audit::append(&ctx.db.write, own_entry(actor, id, "password_change")).await?;
+    audit::append(&tx, own_entry(actor, id, "password_change")).await?;
+    tx.commit().await.map_err(shouwang_db::DbError::from)?;
     Ok(Ok(()))
 }
 
@@ -399,9 +406,10 @@ pub async fn set_enabled(ctx: &Context, actor: &Actor, id: Uuid, enable: bool) -
     if Some(target.user.id) == actor.user_id || !actor.role.may_appoint(target.role) {
         return Err(Error::Forbidden);
     }
-    accounts::set_disabled(&ctx.db, id, !enable).await?;
+    let tx = ctx.db.begin_write().await?;
+    accounts::set_disabled_in(&tx, id, !enable).await?;
     audit::append(
-        &ctx.db.write,
+        &tx,
         Entry {
             user_id: actor.user_id,
             username: actor.username.clone(),
@@ -414,6 +422,7 @@ pub async fn set_enabled(ctx: &Context, actor: &Actor, id: Uuid, enable: bool) -
         },
     )
     .await?;
+    tx.commit().await.map_err(shouwang_db::DbError::from)?;
     Ok(())
 }
 

@@ -785,9 +785,10 @@ pub async fn building_slips(ctx: &Context, actor: &Actor, code: &RegionCode) -> 
 pub async fn revoke_link(ctx: &Context, actor: &Actor, household_id: Uuid) -> Result<()> {
     let (h, building) = household_and_building(ctx, household_id).await?;
     actor.require(Resource::HouseholdLink, Action::Write, &building.path)?;
-    let n = shouwang_db::links::revoke(&ctx.db, household_id).await?;
+    let tx = ctx.db.begin_write().await?;
+    let n = shouwang_db::links::revoke_in(&tx, household_id).await?;
     audit::append(
-        &ctx.db.write,
+        &tx,
         Entry {
             user_id: actor.user_id,
             username: actor.username.clone(),
@@ -800,6 +801,7 @@ pub async fn revoke_link(ctx: &Context, actor: &Actor, household_id: Uuid) -> Re
         },
     )
     .await?;
+    tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
 
