@@ -960,10 +960,13 @@ pub async fn apply_import(
             Ok(o) => o,
             Err(e) => return Ok((Some(upload.community_code), Err(failed(e)))),
         };
-    shouwang_db::uploads::delete(&ctx.db, upload.id).await?;
+    // The registry write is the import's own transaction; the kept file
+    // goes with the audit entry.
+    let tx = ctx.db.begin_write().await?;
+    shouwang_db::uploads::delete_in(&tx, upload.id).await?;
     let c = outcome.report.counts;
     audit::append(
-        &ctx.db.write,
+        &tx,
         Entry {
             user_id: actor.user_id,
             username: actor.username.clone(),
@@ -981,6 +984,7 @@ pub async fn apply_import(
         },
     )
     .await?;
+    tx.commit().await.map_err(DbError::from)?;
     let result = ImportResult { file_name: upload.file_name, report: outcome.report, upload: None };
     Ok((Some(upload.community_code), Ok(result)))
 }
