@@ -36,7 +36,9 @@ impl PasswordHashing {
     pub async fn hash(&self, password: &str) -> Result<String> {
         let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
         let password = password.to_string();
-        tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|e| Error::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
     }
 
     pub async fn verify(&self, password: &str, hash: &str) -> bool {

@@ -86,7 +86,12 @@ pub async fn search(
 }
 
 /// Every matching entry for a download; the export is audited.
-pub async fn export(ctx: &Context, actor: &Actor, user: Option<String>, action: Option<String>) -> Result<Vec<AuditRow>> {
+pub async fn export(
+    ctx: &Context,
+    actor: &Actor,
+    user: Option<String>,
+    action: Option<String>,
+) -> Result<Vec<AuditRow>> {
     let (rows, _) = rows(ctx, actor, &filter(user, action), 0, EXPORT_LIMIT).await?;
     audit::append(
         &ctx.db.write,

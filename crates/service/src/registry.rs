@@ -418,12 +418,9 @@ async fn building_role(ctx: &Context, actor: &Actor, building: &region::Model) -
         }
     }
     let Some(community) = community else { return Ok(None) };
-    let role = shouwang_db::mobilisation::key_role_of(
-        &ctx.db.read,
-        shouwang_domain::KeyRoleKind::BuildingLeader,
-        building.id,
-    )
-    .await?;
+    let role =
+        shouwang_db::mobilisation::key_role_of(&ctx.db.read, shouwang_domain::KeyRoleKind::BuildingLeader, building.id)
+            .await?;
     let person = |v: Option<shouwang_db::entity::volunteer::Model>| v.map(|v| (v.id.to_string(), v.name));
     let (holder, backup) = match role {
         Some(r) => (person(r.holder), person(r.backup)),
@@ -450,7 +447,9 @@ async fn building_role(ctx: &Context, actor: &Actor, building: &region::Model) -
 
 /// A household and its building, or "not found" (a missing building is a broken registry).
 async fn household_and_building(ctx: &Context, id: Uuid) -> Result<(household::Model, region::Model)> {
-    let h = places::household_by_id(&ctx.db.read, id).await?.ok_or_else(|| not_found("找不到该户", "household not found"))?;
+    let h = places::household_by_id(&ctx.db.read, id)
+        .await?
+        .ok_or_else(|| not_found("找不到该户", "household not found"))?;
     let b = places::region_by_id(&ctx.db.read, h.building_id)
         .await?
         .ok_or_else(|| Error::Internal("household without building".into()))?;

@@ -124,9 +124,7 @@ async fn a_new_password_is_checked_then_ends_the_other_sessions() {
     let (here, there) = (start("correct horse battery").await, start("correct horse battery").await);
     let change = |current: &'static str, new: &'static str, confirm: &'static str| {
         let (ctx, hashing, admin, here) = (ctx.clone(), hashing.clone(), admin.clone(), here.clone());
-        async move {
-            service::change_password(&ctx, &hashing, &admin, Some(&here), current, new, confirm).await.unwrap()
-        }
+        async move { service::change_password(&ctx, &hashing, &admin, Some(&here), current, new, confirm).await.unwrap() }
     };
     assert_eq!(change("correct horse battery", "a new one here", "another").await, Err(PasswordRefusal::Mismatch));
     assert_eq!(change("correct horse battery", "short", "short").await, Err(PasswordRefusal::TooShort));

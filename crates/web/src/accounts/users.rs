@@ -37,15 +37,8 @@ async fn view(
 ) -> Result<Response, AppError> {
     let UsersView { users, roles, scopes, can_write } = accounts::users(&state.ctx, &user.actor(None)).await?;
     let failed = error.is_some();
-    let mut res = render(&UsersPage {
-        can_write,
-        ctx: PageCtx::for_user(user, "/users"),
-        users,
-        roles,
-        scopes,
-        error,
-        created,
-    })?;
+    let mut res =
+        render(&UsersPage { can_write, ctx: PageCtx::for_user(user, "/users"), users, roles, scopes, error, created })?;
     if failed {
         *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
