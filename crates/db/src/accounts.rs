@@ -1,5 +1,6 @@
 //! Accounts, login failures and lockout, sessions and API tokens. Password
-//! hashing happens in the web layer; this stores and finds.
+//! hashing happens in the service; this stores and finds. The `_in` forms
+//! run inside the caller's write transaction, beside the audit entry.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -129,39 +130,55 @@ pub async fn find_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<
 /// instances cannot lose a count.
 pub async fn record_login_failure(db: &Db, user_id: Uuid) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
+    record_login_failure_in(&tx, user_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`record_login_failure`] inside the caller's write transaction.
+pub async fn record_login_failure_in(tx: &impl ConnectionTrait, user_id: Uuid) -> Result<(), DbError> {
     user_account::Entity::update_many()
         .col_expr(user_account::Column::FailedLogins, Expr::col(user_account::Column::FailedLogins).add(1))
         .filter(user_account::Column::Id.eq(user_id))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     user_account::Entity::update_many()
         .col_expr(user_account::Column::LockedUntil, Expr::value(now() + LOCK_FOR))
         .col_expr(user_account::Column::FailedLogins, Expr::value(0))
         .filter(user_account::Column::Id.eq(user_id))
         .filter(user_account::Column::FailedLogins.gte(LOCK_AFTER_FAILURES))
-        .exec(&tx)
+        .exec(tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 
 pub async fn record_login_success(db: &Db, user_id: Uuid) -> Result<(), DbError> {
+    record_login_success_in(&db.write, user_id).await
+}
+
+/// [`record_login_success`] on `conn` (the caller's write transaction).
+pub async fn record_login_success_in(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<(), DbError> {
     user_account::Entity::update_many()
         .col_expr(user_account::Column::FailedLogins, Expr::value(0))
         .col_expr(user_account::Column::LockedUntil, Expr::value(Option::<OffsetDateTime>::None))
         .filter(user_account::Column::Id.eq(user_id))
-        .exec(&db.write)
+        .exec(conn)
         .await?;
     Ok(())
 }
 
 pub async fn set_password(db: &Db, user_id: Uuid, password_hash: String) -> Result<(), DbError> {
+    set_password_in(&db.write, user_id, password_hash).await
+}
+
+/// [`set_password`] on `conn` (the caller's write transaction).
+pub async fn set_password_in(conn: &impl ConnectionTrait, user_id: Uuid, password_hash: String) -> Result<(), DbError> {
     user_account::Entity::update_many()
         .col_expr(user_account::Column::PasswordHash, Expr::value(password_hash))
         .col_expr(user_account::Column::MustChangePassword, Expr::value(false))
         .col_expr(user_account::Column::UpdatedAt, Expr::value(now()))
         .filter(user_account::Column::Id.eq(user_id))
-        .exec(&db.write)
+        .exec(conn)
         .await?;
     Ok(())
 }
@@ -177,16 +194,22 @@ pub async fn set_locale(db: &Db, user_id: Uuid, locale: &str) -> Result<(), DbEr
 
 pub async fn set_disabled(db: &Db, user_id: Uuid, disabled: bool) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
+    set_disabled_in(&tx, user_id, disabled).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`set_disabled`] inside the caller's write transaction.
+pub async fn set_disabled_in(tx: &impl ConnectionTrait, user_id: Uuid, disabled: bool) -> Result<(), DbError> {
     user_account::Entity::update_many()
         .col_expr(user_account::Column::Disabled, Expr::value(disabled))
         .col_expr(user_account::Column::UpdatedAt, Expr::value(now()))
         .filter(user_account::Column::Id.eq(user_id))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if disabled {
-        session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(&tx).await?;
+        session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(tx).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -210,6 +233,16 @@ pub async fn users_under(conn: &impl ConnectionTrait, path: &str) -> Result<Vec<
 
 /// Stores a new session (by the hash of its token) with its CSRF token.
 pub async fn create_session(db: &Db, token_hash: &str, user_id: Uuid, csrf_token: &str) -> Result<(), DbError> {
+    create_session_in(&db.write, token_hash, user_id, csrf_token).await
+}
+
+/// [`create_session`] on `conn` (the caller's write transaction).
+pub async fn create_session_in(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    user_id: Uuid,
+    csrf_token: &str,
+) -> Result<(), DbError> {
     let at = now();
     session::Entity::insert(session::ActiveModel {
         id: Set(token_hash.to_string()),
@@ -219,7 +252,7 @@ pub async fn create_session(db: &Db, token_hash: &str, user_id: Uuid, csrf_token
         last_seen_at: Set(at),
         expires_at: Set(at + SESSION_MAX),
     })
-    .exec_without_returning(&db.write)
+    .exec_without_returning(conn)
     .await?;
     Ok(())
 }
@@ -249,16 +282,26 @@ pub async fn session_account(db: &Db, token_hash: &str) -> Result<Option<(sessio
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), DbError> {
-    session::Entity::delete_many().filter(session::Column::Id.eq(token_hash)).exec(&db.write).await?;
+    delete_session_in(&db.write, token_hash).await
+}
+
+/// [`delete_session`] on `conn` (the caller's write transaction).
+pub async fn delete_session_in(conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbError> {
+    session::Entity::delete_many().filter(session::Column::Id.eq(token_hash)).exec(conn).await?;
     Ok(())
 }
 
 /// Ends every session of a user except `keep` (after a password change).
 pub async fn delete_other_sessions(db: &Db, user_id: Uuid, keep: &str) -> Result<(), DbError> {
+    delete_other_sessions_in(&db.write, user_id, keep).await
+}
+
+/// [`delete_other_sessions`] on `conn` (the caller's write transaction).
+pub async fn delete_other_sessions_in(conn: &impl ConnectionTrait, user_id: Uuid, keep: &str) -> Result<(), DbError> {
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::Id.ne(keep))
-        .exec(&db.write)
+        .exec(conn)
         .await?;
     Ok(())
 }

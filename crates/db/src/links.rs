@@ -36,11 +36,16 @@ pub async fn link_for(db: &Db, household_id: Uuid, make_token: impl Fn() -> Stri
 
 /// Revokes the household's live link; the next print makes a new one.
 pub async fn revoke(db: &Db, household_id: Uuid) -> Result<u64, DbError> {
+    revoke_in(&db.write, household_id).await
+}
+
+/// [`revoke`] on `conn` (the caller's write transaction).
+pub async fn revoke_in(conn: &impl ConnectionTrait, household_id: Uuid) -> Result<u64, DbError> {
     let r = household_link::Entity::update_many()
         .col_expr(household_link::Column::RevokedAt, Expr::value(now()))
         .filter(household_link::Column::HouseholdId.eq(household_id))
         .filter(household_link::Column::RevokedAt.is_null())
-        .exec(&db.write)
+        .exec(conn)
         .await?;
     Ok(r.rows_affected)
 }

@@ -50,6 +50,11 @@ pub async fn take(db: &Db, id: Uuid, user_id: Uuid) -> Result<Option<import_uplo
 }
 
 pub async fn delete(db: &Db, id: Uuid) -> Result<(), DbError> {
-    import_upload::Entity::delete_many().filter(import_upload::Column::Id.eq(id)).exec(&db.write).await?;
+    delete_in(&db.write, id).await
+}
+
+/// [`delete`] on `conn` (the caller's write transaction).
+pub async fn delete_in(conn: &impl sea_orm::ConnectionTrait, id: Uuid) -> Result<(), DbError> {
+    import_upload::Entity::delete_many().filter(import_upload::Column::Id.eq(id)).exec(conn).await?;
     Ok(())
 }

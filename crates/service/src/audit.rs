@@ -1,1 +1,111 @@
-//! The audit log: reading it (filtered) and exporting it.
+//! The audit log: reading it (filtered, within the actor's area) and
+//! exporting it, the export itself audited.
+
+use shouwang_db::audit::{self, Entry, Filter};
+use shouwang_domain::access::{Action, Resource};
+
+use crate::{Actor, Context, Result};
+
+/// One entry as people read it.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    /// Beijing time, "2026-03-01 08:30:00".
+    pub at: String,
+    pub username: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<String>,
+    /// "reason: …; resident: …".
+    pub detail: String,
+    pub peer: Option<String>,
+}
+
+/// Entries shown per page.
+pub const PAGE_SIZE: u64 = 100;
+/// The most entries one export holds.
+const EXPORT_LIMIT: u64 = 100_000;
+
+/// A time as the audit log and exports show it: Beijing time, to the second.
+pub fn when(t: time::OffsetDateTime) -> String {
+    let local = shouwang_domain::clock::beijing(t);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        local.year(),
+        local.month() as u8,
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second()
+    )
+}
+
+/// "reason: …; resident: …" from the JSON detail, for people to read.
+fn detail_text(json: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => String::new(),
+    }
+}
+
+fn filter(user: Option<String>, action: Option<String>) -> Filter {
+    Filter { username: user, action, ..Default::default() }
+}
+
+async fn rows(ctx: &Context, actor: &Actor, filter: &Filter, offset: u64, limit: u64) -> Result<(Vec<AuditRow>, u64)> {
+    actor.require(Resource::AuditLog, Action::Read, &actor.scope_path)?;
+    let (rows, total) = audit::search(&ctx.db.read, &actor.scope_path, filter, offset, limit).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| AuditRow {
+            at: when(r.at),
+            detail: detail_text(&r.detail),
+            username: r.username,
+            action: r.action,
+            target_kind: r.target_kind,
+            target_id: r.target_id,
+            peer: r.peer,
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+/// One page (1-based) of the entries about the actor's area, newest first, and the total.
+pub async fn search(
+    ctx: &Context,
+    actor: &Actor,
+    user: Option<String>,
+    action: Option<String>,
+    page: u64,
+) -> Result<(Vec<AuditRow>, u64)> {
+    let page = page.max(1);
+    rows(ctx, actor, &filter(user, action), (page - 1) * PAGE_SIZE, PAGE_SIZE).await
+}
+
+/// Every matching entry for a download; the export is audited.
+pub async fn export(
+    ctx: &Context,
+    actor: &Actor,
+    user: Option<String>,
+    action: Option<String>,
+) -> Result<Vec<AuditRow>> {
+    let (rows, _) = rows(ctx, actor, &filter(user, action), 0, EXPORT_LIMIT).await?;
+    audit::append(
+        &ctx.db.write,
+        Entry {
+            user_id: actor.user_id,
+            username: actor.username.clone(),
+            action: "export_audit",
+            target_kind: "audit_log",
+            target_id: None,
+            region_path: Some(actor.scope_path.clone()),
+            detail: serde_json::json!({}),
+            peer: actor.peer.clone(),
+        },
+    )
+    .await?;
+    Ok(rows)
+}

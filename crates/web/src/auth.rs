@@ -1,20 +1,12 @@
-//! Who is asking: passwords (Argon2id, hashed off the async runtime),
-//! session cookies and API tokens, and the one authorization check.
+//! Who is asking: session cookies and API tokens (looked up by the service),
+//! and the one authorization check. Passwords are hashed in the service.
 
-use std::sync::Arc;
-
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use rand::RngCore;
-
-use shouwang_db::accounts::{self, Account};
 use shouwang_domain::access::{self, Action, Resource};
 use shouwang_domain::{Lang, Role};
-use tokio::sync::Semaphore;
+use shouwang_service::accounts::SessionUser;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -22,59 +14,9 @@ use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "sw_session";
 
-/// Argon2 is deliberately slow and CPU-bound: at most two at once, on
-/// blocking threads, so a burst of logins cannot starve the server.
-#[derive(Clone)]
-pub struct PasswordHashing {
-    permits: Arc<Semaphore>,
-}
-
-impl Default for PasswordHashing {
-    fn default() -> Self {
-        PasswordHashing { permits: Arc::new(Semaphore::new(2)) }
-    }
-}
-
-impl PasswordHashing {
-    pub async fn hash(&self, password: &str) -> Result<String, AppError> {
-        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-        let password = password.to_string();
-        tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-    }
-
-    pub async fn verify(&self, password: &str, hash: &str) -> bool {
-        let Ok(_permit) = self.permits.acquire().await else { return false };
-        let (password, hash) = (password.to_string(), hash.to_string());
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
-    }
-}
-
-/// Argon2id with the crate defaults (19 MiB, t=2, p=1: OWASP's recommendation).
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
-}
-
+// Passwords and tokens are the service's; re-exported for the app crate and the tests.
+pub use shouwang_service::accounts::{PasswordHashing, generated_password, hash_password, verify_password};
 pub use shouwang_service::tokens::{random_token, sha256_hex};
-
-/// A generated first password: 14 characters that are easy to read aloud.
-pub fn generated_password() -> String {
-    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 14];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| CHARS[*b as usize % CHARS.len()] as char).collect()
-}
 
 /// The logged-in account of a request.
 #[derive(Debug, Clone)]
@@ -96,19 +38,33 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    fn from_account(a: Account, session: Option<String>, csrf_token: String) -> CurrentUser {
+    fn of(u: SessionUser, session: Option<String>) -> CurrentUser {
+        let SessionUser {
+            id,
+            username,
+            display_name,
+            role,
+            personal_grant,
+            scope_code,
+            scope_name,
+            scope_kind,
+            scope_path,
+            lang,
+            must_change_password,
+            csrf_token,
+        } = u;
         CurrentUser {
-            id: a.user.id,
-            username: a.user.username,
-            display_name: a.user.display_name,
-            role: a.role,
-            personal_grant: a.user.personal_grant,
-            scope_code: a.scope.code,
-            scope_name: a.scope.name,
-            scope_kind: a.scope.kind,
-            scope_path: a.scope.path,
-            lang: Lang::parse(&a.user.locale).unwrap_or_default(),
-            must_change_password: a.user.must_change_password,
+            id,
+            username,
+            display_name,
+            role,
+            personal_grant,
+            scope_code,
+            scope_name,
+            scope_kind,
+            scope_path,
+            lang,
+            must_change_password,
             session,
             csrf_token,
         }
@@ -143,14 +99,12 @@ pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<CurrentUs
     if let Some(token) =
         parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
-        let account = accounts::api_token_account(&state.ctx.db, &sha256_hex(token.trim())).await?;
-        return Ok(account.map(|a| CurrentUser::from_account(a, None, String::new())));
+        let user = shouwang_service::accounts::token_user(&state.ctx, &sha256_hex(token.trim())).await?;
+        return Ok(user.map(|u| CurrentUser::of(u, None)));
     }
     let Some(token) = crate::cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
     let hash = sha256_hex(token);
-    Ok(accounts::session_account(&state.ctx.db, &hash)
-        .await?
-        .map(|(s, a)| CurrentUser::from_account(a, Some(hash), s.csrf_token)))
+    Ok(shouwang_service::accounts::session_user(&state.ctx, &hash).await?.map(|u| CurrentUser::of(u, Some(hash))))
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
@@ -204,20 +158,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_hash_with_argon2id_and_verify() {
-        let h = hash_password("correct horse battery").expect("hash");
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &h));
-        assert!(!verify_password("wrong", &h));
-        assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
     fn tokens_are_long_and_different() {
         let a = random_token();
         assert_eq!(a.len(), 43);
         assert_ne!(a, random_token());
         assert_eq!(sha256_hex("a").len(), 64);
-        assert_eq!(generated_password().len(), 14);
     }
 }

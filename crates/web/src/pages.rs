@@ -76,20 +76,6 @@ impl PageCtx {
     }
 }
 
-/// A household and its building, or "not found" (a missing building is a broken registry).
-pub async fn household_and_building(
-    state: &crate::AppState,
-    id: uuid::Uuid,
-) -> Result<(shouwang_db::entity::household::Model, shouwang_db::entity::region::Model), AppError> {
-    let h = shouwang_db::registry::household_by_id(&state.ctx.db.read, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound { zh: "找不到该户".into(), en: "household not found".into() })?;
-    let b = shouwang_db::registry::region_by_id(&state.ctx.db.read, h.building_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("household without building".into()))?;
-    Ok((h, b))
-}
-
 /// Renders a template to an HTML response.
 pub fn render(t: &impl Template) -> Result<Response, AppError> {
     let html = t.render().map_err(|e| AppError::Internal(format!("template: {e}")))?;

@@ -2,4 +2,5 @@
 //! on PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod reactions;

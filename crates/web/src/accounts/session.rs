@@ -6,12 +6,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use shouwang_db::accounts;
-use shouwang_db::audit::{self, Entry};
 use shouwang_domain::Lang;
+use shouwang_service::accounts::{self, Login, PasswordRefusal};
 
 use crate::AppState;
-use crate::auth::{self, CurrentUser, MaybeUser, SESSION_COOKIE};
+use crate::auth::{CurrentUser, MaybeUser, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::i18n::{self, LANG_COOKIE};
 use crate::pages::{PageCtx, render, safe_next};
@@ -52,11 +51,6 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// A hash to verify against when the username is unknown, so a wrong
-/// username and a wrong password take the same time.
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| auth::hash_password("not a real password, only for timing").unwrap_or_default());
-
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -83,39 +77,17 @@ pub async fn login(
         *res.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
         return Ok(res);
     }
-    let peer_text = ip.map(|i| i.to_string());
-    let Some(account) = accounts::find_by_username(&state.ctx.db.read, &form.username).await? else {
-        state.passwords.verify(&form.password, &DUMMY_HASH).await;
-        return fail("login.failed");
-    };
-    let entry = |action: &'static str, detail: serde_json::Value| Entry {
-        user_id: Some(account.user.id),
-        username: account.user.username.clone(),
-        action,
-        target_kind: "account",
-        target_id: Some(account.user.id.to_string()),
-        region_path: Some(account.scope.path.clone()),
-        detail,
-        peer: peer_text.clone(),
-    };
-    if account.user.locked_until.is_some_and(|t| t > time::OffsetDateTime::now_utc()) {
-        audit::append(&state.ctx.db.write, entry("login_failed", serde_json::json!({"why": "locked"}))).await?;
-        return fail("login.locked");
-    }
-    let ok = state.passwords.verify(&form.password, &account.user.password_hash).await;
-    if !ok || account.user.disabled {
-        accounts::record_login_failure(&state.ctx.db, account.user.id).await?;
-        audit::append(&state.ctx.db.write, entry("login_failed", serde_json::json!({}))).await?;
-        return fail("login.failed");
-    }
-    accounts::record_login_success(&state.ctx.db, account.user.id).await?;
-    let token = auth::random_token();
-    accounts::create_session(&state.ctx.db, &auth::sha256_hex(&token), account.user.id, &auth::random_token()).await?;
-    audit::append(&state.ctx.db.write, entry("login", serde_json::json!({}))).await?;
-    let target = if account.user.must_change_password { "/account/password".to_string() } else { next };
+    let peer = ip.map(|i| i.to_string());
+    let (token, must_change_password, locale) =
+        match accounts::login(&state.ctx, &state.passwords, &form.username, &form.password, peer).await? {
+            Login::Failed => return fail("login.failed"),
+            Login::Locked => return fail("login.locked"),
+            Login::Started { token, must_change_password, locale } => (token, must_change_password, locale),
+        };
+    let target = if must_change_password { "/account/password".to_string() } else { next };
     let mut res = Redirect::to(&target).into_response();
     set_cookie(&mut res, &session_cookie(&state, &token));
-    set_cookie(&mut res, &lang_cookie(&account.user.locale));
+    set_cookie(&mut res, &lang_cookie(&locale));
     Ok(res)
 }
 
@@ -135,26 +107,10 @@ fn set_cookie(res: &mut Response, cookie: &str) {
 }
 
 pub async fn logout(State(state): State<AppState>, user: CurrentUser, peer: ClientIp) -> Result<Response, AppError> {
-    if let Some(session) = &user.session {
-        accounts::delete_session(&state.ctx.db, session).await?;
-    }
-    audit::append(&state.ctx.db.write, account_entry(&user, "logout", &peer)).await?;
+    accounts::logout(&state.ctx, &user.actor(peer.text()), user.session.as_deref()).await?;
     let mut res = Redirect::to("/login").into_response();
     set_cookie(&mut res, &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
     Ok(res)
-}
-
-fn account_entry(user: &CurrentUser, action: &'static str, peer: &ClientIp) -> Entry {
-    Entry {
-        user_id: Some(user.id),
-        username: user.username.clone(),
-        action,
-        target_kind: "account",
-        target_id: Some(user.id.to_string()),
-        region_path: Some(user.scope_path.clone()),
-        detail: serde_json::json!({}),
-        peer: peer.text(),
-    }
 }
 
 #[derive(Template)]
@@ -180,8 +136,6 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
-
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -197,26 +151,24 @@ pub async fn change_password(
         *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
         Ok(res)
     };
-    if form.new_password != form.confirm_password {
-        return again("password.mismatch");
+    let done = accounts::change_password(
+        &state.ctx,
+        &state.passwords,
+        &user.actor(peer.text()),
+        user.session.as_deref(),
+        &form.current_password,
+        &form.new_password,
+        &form.confirm_password,
+    )
+    .await?;
+    match done {
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(PasswordRefusal::Mismatch) => again("password.mismatch"),
+        Err(PasswordRefusal::TooShort) => again("password.too_short"),
+        Err(PasswordRefusal::Same) => again("password.same"),
+        Err(PasswordRefusal::WrongCurrent) => again("password.wrong_current"),
+        Err(PasswordRefusal::NoAccount) => Err(AppError::Unauthorized),
     }
-    if form.new_password.chars().count() < MIN_PASSWORD_CHARS {
-        return again("password.too_short");
-    }
-    if form.new_password == form.current_password {
-        return again("password.same");
-    }
-    let account = accounts::find_by_id(&state.ctx.db.read, user.id).await?.ok_or(AppError::Unauthorized)?;
-    if !state.passwords.verify(&form.current_password, &account.user.password_hash).await {
-        return again("password.wrong_current");
-    }
-    let hash = state.passwords.hash(&form.new_password).await?;
-    accounts::set_password(&state.ctx.db, user.id, hash).await?;
-    if let Some(session) = &user.session {
-        accounts::delete_other_sessions(&state.ctx.db, user.id, session).await?;
-    }
-    audit::append(&state.ctx.db.write, account_entry(&user, "password_change", &peer)).await?;
-    Ok(Redirect::to("/").into_response())
 }
 
 #[derive(Deserialize)]
@@ -233,7 +185,7 @@ pub async fn switch_lang(
 ) -> Result<Response, AppError> {
     let lang = Lang::parse(&form.lang).unwrap_or_default();
     if let Some(user) = &user {
-        accounts::set_locale(&state.ctx.db, user.id, i18n::code(lang)).await?;
+        accounts::set_locale(&state.ctx, &user.actor(None), i18n::code(lang)).await?;
     }
     let mut res = Redirect::to(&safe_next(form.next.as_deref().unwrap_or("/"))).into_response();
     set_cookie(&mut res, &lang_cookie(i18n::code(lang)));

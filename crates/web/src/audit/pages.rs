@@ -10,9 +10,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use shouwang_db::audit::{self, Entry, Filter};
 use shouwang_domain::Lang;
-use shouwang_domain::access::{Action, Resource};
+use shouwang_service::audit;
 
 use crate::pages::download;
 
@@ -65,48 +64,21 @@ pub struct AuditQuery {
     page: Option<u64>,
 }
 
-pub(crate) fn when(t: time::OffsetDateTime) -> String {
-    let local = shouwang_domain::clock::beijing(t);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        local.year(),
-        local.month() as u8,
-        local.day(),
-        local.hour(),
-        local.minute(),
-        local.second()
-    )
-}
-
-/// "reason: …; resident: …" from the JSON detail, for people to read.
-fn detail_text(json: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(json) {
-        Ok(serde_json::Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-            .collect::<Vec<_>>()
-            .join("; "),
-        _ => String::new(),
-    }
-}
-
 pub async fn audit_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    user.require(Resource::AuditLog, Action::Read, &user.scope_path)?;
-    let filter = Filter { username: q.user.clone(), action: q.action.clone(), ..Default::default() };
-    let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) = audit::search(&state.ctx.db.read, &user.scope_path, &filter, (page - 1) * 100, 100).await?;
+    let (rows, total) =
+        audit::search(&state.ctx, &user.actor(None), q.user.clone(), q.action.clone(), q.page.unwrap_or(1)).await?;
     let lang = user.lang;
     let rows = rows
         .into_iter()
         .map(|r| AuditRow {
-            at: when(r.at),
             action_label: action_label(&r.action, lang),
             target: format!("{} {}", r.target_kind, r.target_id.unwrap_or_default()),
-            detail: detail_text(&r.detail),
+            at: r.at,
+            detail: r.detail,
             username: r.username,
             action: r.action,
             peer: r.peer,
@@ -129,9 +101,7 @@ pub async fn audit_export(
     peer: ClientIp,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    user.require(Resource::AuditLog, Action::Read, &user.scope_path)?;
-    let filter = Filter { username: q.user, action: q.action, ..Default::default() };
-    let (rows, _) = audit::search(&state.ctx.db.read, &user.scope_path, &filter, 0, 100_000).await?;
+    let rows = audit::export(&state.ctx, &user.actor(peer.text()), q.user, q.action).await?;
     let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
     {
         let mut w = csv::Writer::from_writer(&mut out);
@@ -139,31 +109,17 @@ pub async fn audit_export(
         w.write_record(["时间", "操作人", "操作", "对象类型", "对象", "详情", "来源"]).map_err(err)?;
         for r in rows {
             w.write_record([
-                when(r.at),
+                r.at,
                 r.username,
                 r.action,
                 r.target_kind,
                 r.target_id.unwrap_or_default(),
-                detail_text(&r.detail),
+                r.detail,
                 r.peer.unwrap_or_default(),
             ])
             .map_err(err)?;
         }
         w.flush().map_err(|e| AppError::Internal(e.to_string()))?;
     }
-    audit::append(
-        &state.ctx.db.write,
-        Entry {
-            user_id: Some(user.id),
-            username: user.username.clone(),
-            action: "export_audit",
-            target_kind: "audit_log",
-            target_id: None,
-            region_path: Some(user.scope_path.clone()),
-            detail: serde_json::json!({}),
-            peer: peer.text(),
-        },
-    )
-    .await?;
     Ok(download(out, "text/csv; charset=utf-8", "audit-log.csv"))
 }

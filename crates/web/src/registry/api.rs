@@ -3,17 +3,15 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
-use shouwang_db::entity::{household, region, resident};
-use shouwang_db::registry;
-use shouwang_domain::phone::mask_phone;
-use shouwang_domain::{Gender, Lang, RegionCode, RegionKind, TagSet};
+use shouwang_domain::{Lang, RegionCode};
+use shouwang_service::Place;
+use shouwang_service::registry::{self as service, CommunityCounts, HouseholdEntry, ResidentEntry};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorBody};
-use shouwang_domain::access::{Action, Resource};
 
 #[derive(Serialize, ToSchema)]
 pub struct RegionDto {
@@ -26,9 +24,10 @@ pub struct RegionDto {
     pub path: String,
 }
 
-impl From<region::Model> for RegionDto {
-    fn from(r: region::Model) -> RegionDto {
-        RegionDto { code: r.code, kind: r.kind, name: r.name, path: r.path }
+impl From<Place> for RegionDto {
+    fn from(p: Place) -> RegionDto {
+        let Place { id: _, kind, code, name, parent_id: _, path, contact_phone: _ } = p;
+        RegionDto { code, kind: kind.as_str().to_string(), name, path }
     }
 }
 
@@ -78,17 +77,17 @@ pub struct ResidentDto {
     pub tag_labels: Vec<String>,
 }
 
-impl From<resident::Model> for ResidentDto {
-    fn from(r: resident::Model) -> ResidentDto {
-        let tags = TagSet::from_codes(&r.tags);
+impl From<ResidentEntry> for ResidentDto {
+    fn from(r: ResidentEntry) -> ResidentDto {
+        let ResidentEntry { id, household_id, name, gender, birth_year, phone, id_masked, tags } = r;
         ResidentDto {
-            id: r.id,
-            household_id: r.household_id,
-            name: r.name,
-            gender: r.gender.as_deref().and_then(Gender::from_code).map(|g| g.code().to_string()),
-            birth_year: r.birth_year,
-            phone: r.phone.as_deref().map(mask_phone),
-            id_number: r.id_masked,
+            id,
+            household_id,
+            name,
+            gender: gender.map(|g| g.code().to_string()),
+            birth_year,
+            phone,
+            id_number: id_masked,
             tags: tags.iter().map(|t| t.code().to_string()).collect(),
             tag_labels: tags.iter().map(|t| t.label(Lang::Zh).to_string()).collect(),
         }
@@ -124,13 +123,17 @@ fn parse_code(code: &str) -> Result<RegionCode, AppError> {
     })
 }
 
-fn household_dto(h: household::Model, building_code: String) -> HouseholdDto {
-    HouseholdDto {
-        id: h.id,
-        building_code,
-        room: h.room,
-        contact_phone: h.contact_phone.as_deref().map(mask_phone),
-        size: h.size,
+impl From<HouseholdEntry> for HouseholdDto {
+    fn from(h: HouseholdEntry) -> HouseholdDto {
+        let HouseholdEntry { id, building_code, room, contact_phone, size } = h;
+        HouseholdDto { id, building_code, room, contact_phone, size }
+    }
+}
+
+impl From<CommunityCounts> for CommunitySummary {
+    fn from(c: CommunityCounts) -> CommunitySummary {
+        let CommunityCounts { compounds, buildings, households, residents, tagged } = c;
+        CommunitySummary { compounds, buildings, households, residents, tagged_residents: tagged }
     }
 }
 
@@ -138,14 +141,8 @@ fn household_dto(h: household::Model, building_code: String) -> HouseholdDto {
 #[utoipa::path(get, path = "/api/v1/regions", tag = "registry",
     responses((status = 200, body = Vec<RegionDto>)))]
 pub async fn list_regions(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<RegionDto>>, AppError> {
-    let roots = registry::roots(&state.ctx.db.read).await?;
-    Ok(Json(
-        roots
-            .into_iter()
-            .filter(|r| user.can(Resource::Registry, Action::Read, &r.path))
-            .map(RegionDto::from)
-            .collect(),
-    ))
+    let roots = service::roots(&state.ctx, &user.actor(None)).await?;
+    Ok(Json(roots.into_iter().map(RegionDto::from).collect()))
 }
 
 /// One region with its children, and registry counts for a community.
@@ -158,26 +155,11 @@ pub async fn get_region(
     Path(code): Path<String>,
 ) -> Result<Json<RegionDetail>, AppError> {
     let code = parse_code(&code)?;
-    let region = registry::region_by_code(&state.ctx.db.read, &code).await?;
-    user.require(Resource::Registry, Action::Read, &region.path)?;
-    let mut children = registry::children(&state.ctx.db.read, region.id).await?;
-    children.retain(|c| user.can(Resource::Registry, Action::Read, &c.path));
-    let summary = if region.kind == RegionKind::Community.as_str() {
-        let c = registry::community_counts(&state.ctx.db.read, &region).await?;
-        Some(CommunitySummary {
-            compounds: c.compounds,
-            buildings: c.buildings,
-            households: c.households,
-            residents: c.residents,
-            tagged_residents: c.tagged,
-        })
-    } else {
-        None
-    };
+    let (region, children, counts) = service::region_detail(&state.ctx, &user.actor(None), &code).await?;
     Ok(Json(RegionDetail {
         region: region.into(),
         children: children.into_iter().map(RegionDto::from).collect(),
-        summary,
+        summary: counts.map(CommunitySummary::from),
     }))
 }
 
@@ -191,15 +173,8 @@ pub async fn building_households(
     Path(code): Path<String>,
 ) -> Result<Json<Vec<HouseholdDto>>, AppError> {
     let code = parse_code(&code)?;
-    let building = registry::region_by_code(&state.ctx.db.read, &code).await?;
-    user.require(Resource::Household, Action::Read, &building.path)?;
-    if building.kind != RegionKind::Building.as_str() {
-        return Err(AppError::BadRequest {
-            zh: format!("{code} 不是楼栋"), en: format!("{code} is not a building")
-        });
-    }
-    let households = registry::households_of_building(&state.ctx.db.read, building.id).await?;
-    Ok(Json(households.into_iter().map(|h| household_dto(h, building.code.clone())).collect()))
+    let households = service::building_households(&state.ctx, &user.actor(None), &code).await?;
+    Ok(Json(households.into_iter().map(HouseholdDto::from).collect()))
 }
 
 /// One household and its residents (masked).
@@ -211,12 +186,9 @@ pub async fn get_household(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Json<HouseholdDetail>, AppError> {
-    let (household, building) = crate::pages::household_and_building(&state, id).await?;
-    user.require(Resource::Resident, Action::Read, &building.path)?;
-    let building_code = building.code;
-    let residents = registry::residents_of_household(&state.ctx.db.read, id).await?;
+    let (household, residents) = service::household_detail(&state.ctx, &user.actor(None), id).await?;
     Ok(Json(HouseholdDetail {
-        household: household_dto(household, building_code),
+        household: household.into(),
         residents: residents.into_iter().map(ResidentDto::from).collect(),
     }))
 }
@@ -232,11 +204,9 @@ pub async fn community_residents(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<ResidentPage>, AppError> {
     let code = parse_code(&code)?;
-    let community = registry::community_by_code(&state.ctx.db.read, &code).await?;
-    user.require(Resource::Resident, Action::Read, &community.path)?;
     let page = q.page.unwrap_or(1).max(1);
     let per_page = q.per_page.unwrap_or(100).clamp(1, 500);
     let (residents, total) =
-        registry::residents_of_community(&state.ctx.db.read, community.id, (page - 1) * per_page, per_page).await?;
+        service::community_residents(&state.ctx, &user.actor(None), &code, (page - 1) * per_page, per_page).await?;
     Ok(Json(ResidentPage { total, page, per_page, residents: residents.into_iter().map(ResidentDto::from).collect() }))
 }

@@ -6,26 +6,19 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use shouwang_db::audit::{self, Entry};
-use shouwang_db::import::ImportOptions;
-use shouwang_db::{registry, uploads};
-use shouwang_domain::access::{Action, Resource};
-use shouwang_domain::{Lang, RegionCode, RegionKind};
+use shouwang_domain::Lang;
 use shouwang_io::FileKind;
+use shouwang_service::registry::{self as service, ImportChoice, ImportRefusal, ImportResult};
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n;
-use crate::pages::{PageCtx, render};
+use crate::pages::{PageCtx, download, render};
 use crate::security::ClientIp;
-use shouwang_service::registry::{export_resident_file, import_resident_file};
 
-pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
-
-use crate::audit::pages::when;
-use crate::pages::download;
+pub const MAX_UPLOAD_BYTES: usize = service::MAX_UPLOAD_BYTES;
 
 pub struct ReportView {
     pub file_name: String,
@@ -46,22 +39,6 @@ struct ImportPage {
     can_export: bool,
 }
 
-/// Communities in the user's area that they may import into.
-async fn importable(state: &AppState, user: &CurrentUser) -> Result<Vec<(String, String)>, AppError> {
-    let scope = registry::region_by_code(
-        &state.ctx.db.read,
-        &RegionCode::parse(&user.scope_code).map_err(|_| AppError::Forbidden)?,
-    )
-    .await?;
-    let mut list: Vec<_> = if scope.kind == RegionKind::Community.as_str() {
-        vec![scope]
-    } else {
-        registry::descendants(&state.ctx.db.read, &scope, Some(RegionKind::Community)).await?
-    };
-    list.retain(|c| user.can(Resource::Import, Action::Write, &c.path));
-    Ok(list.into_iter().map(|c| (c.code, c.name)).collect())
-}
-
 async fn import_view(
     state: &AppState,
     user: &CurrentUser,
@@ -69,19 +46,11 @@ async fn import_view(
     error: Option<String>,
     report: Option<ReportView>,
 ) -> Result<Response, AppError> {
-    let communities = importable(state, user).await?;
-    if communities.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    let community =
-        community.filter(|c| communities.iter().any(|(code, _)| code == c)).unwrap_or_else(|| communities[0].0.clone());
-    let path =
-        registry::region_by_code(&state.ctx.db.read, &RegionCode::parse(&community).map_err(|_| AppError::Forbidden)?)
-            .await?
-            .path;
+    let ImportChoice { communities, community, can_export } =
+        service::import_choice(&state.ctx, &user.actor(None), community).await?;
     let failed = error.is_some();
     let mut res = render(&ImportPage {
-        can_export: user.can(Resource::Export, Action::Read, &path),
+        can_export,
         ctx: PageCtx::for_user(user, "/import"),
         communities,
         community,
@@ -107,15 +76,11 @@ pub async fn import_page(
     import_view(&state, &user, q.community, None, None).await
 }
 
-fn report_view(
-    lang: Lang,
-    file_name: &str,
-    report: &shouwang_domain::ImportReport,
-    upload: Option<Uuid>,
-) -> ReportView {
+fn report_view(lang: Lang, result: &ImportResult) -> ReportView {
+    let report = &result.report;
     let c = report.counts;
     ReportView {
-        file_name: file_name.to_string(),
+        file_name: result.file_name.clone(),
         applied: report.applied,
         counts: rust_i18n::t!(
             "import.counts",
@@ -136,7 +101,20 @@ fn report_view(
                 )
             })
             .collect(),
-        upload_id: upload,
+        upload_id: result.upload,
+    }
+}
+
+/// The page's notice for a file that was not imported.
+fn refusal_text(lang: Lang, why: &ImportRefusal) -> String {
+    match why {
+        ImportRefusal::NoFile => i18n::t(lang, "import.file"),
+        ImportRefusal::TooLarge => i18n::t(lang, "import.too_large"),
+        ImportRefusal::UnsupportedKind => {
+            lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported").to_string()
+        }
+        ImportRefusal::Failed(m) => m.pick(lang).to_string(),
+        ImportRefusal::Expired => i18n::t(lang, "import.expired"),
     }
 }
 
@@ -165,40 +143,9 @@ pub async fn import_preview(
     let Some(community) = community else {
         return import_view(&state, &user, None, Some(i18n::t(lang, "import.file")), None).await;
     };
-    let code = RegionCode::parse(&community).map_err(|_| AppError::Forbidden)?;
-    let target = registry::community_by_code(&state.ctx.db.read, &code).await?;
-    user.require(Resource::Import, Action::Write, &target.path)?;
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return import_view(&state, &user, Some(community), Some(i18n::t(lang, "import.file")), None).await;
-    };
-    if bytes.len() > MAX_UPLOAD_BYTES {
-        return import_view(&state, &user, Some(community), Some(i18n::t(lang, "import.too_large")), None).await;
-    }
-    let Some(kind) = FileKind::from_path(std::path::Path::new(&name)) else {
-        let msg =
-            lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported").to_string();
-        return import_view(&state, &user, Some(community), Some(msg), None).await;
-    };
-    let options = ImportOptions { dry_run: true, strict: false };
-    let year = time::OffsetDateTime::now_utc().year();
-    match import_resident_file(
-        &state.ctx.db,
-        &state.ctx.hasher,
-        &code,
-        &bytes,
-        kind,
-        options,
-        year,
-        state.config.roster_parser.as_deref(),
-    )
-    .await
-    {
-        Ok(outcome) => {
-            let upload = uploads::store(&state.ctx.db, user.id, &community, &name, bytes).await?;
-            let view = report_view(lang, &name, &outcome.report, Some(upload));
-            import_view(&state, &user, Some(community), None, Some(view)).await
-        }
-        Err(e) => import_view(&state, &user, Some(community), Some(e.message(lang)), None).await,
+    match service::preview_import(&state.ctx, &user.actor(None), &community, file).await? {
+        Ok(result) => import_view(&state, &user, Some(community), None, Some(report_view(lang, &result))).await,
+        Err(why) => import_view(&state, &user, Some(community), Some(refusal_text(lang, &why)), None).await,
     }
 }
 
@@ -216,53 +163,12 @@ pub async fn import_apply(
     Form(form): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let Some(upload) = uploads::take(&state.ctx.db, form.upload, user.id).await? else {
-        return import_view(&state, &user, None, Some(i18n::t(lang, "import.expired")), None).await;
-    };
-    let code = RegionCode::parse(&upload.community_code).map_err(|_| AppError::Forbidden)?;
-    let target = registry::community_by_code(&state.ctx.db.read, &code).await?;
-    user.require(Resource::Import, Action::Write, &target.path)?;
-    let kind = FileKind::from_path(std::path::Path::new(&upload.file_name)).unwrap_or(FileKind::Xlsx);
-    let options = ImportOptions { dry_run: false, strict: form.strict.is_some() };
-    let year = time::OffsetDateTime::now_utc().year();
-    let outcome = match import_resident_file(
-        &state.ctx.db,
-        &state.ctx.hasher,
-        &code,
-        &upload.bytes,
-        kind,
-        options,
-        year,
-        state.config.roster_parser.as_deref(),
-    )
-    .await
-    {
-        Ok(o) => o,
-        Err(e) => return import_view(&state, &user, Some(upload.community_code), Some(e.message(lang)), None).await,
-    };
-    uploads::delete(&state.ctx.db, upload.id).await?;
-    let c = outcome.report.counts;
-    audit::append(
-        &state.ctx.db.write,
-        Entry {
-            user_id: Some(user.id),
-            username: user.username.clone(),
-            action: "import_residents",
-            target_kind: "community",
-            target_id: Some(target.code.clone()),
-            region_path: Some(target.path.clone()),
-            detail: serde_json::json!({
-                "file": upload.file_name,
-                "applied": outcome.report.applied,
-                "created": c.created, "updated": c.updated, "unchanged": c.unchanged,
-                "rejected": outcome.report.rejected.len(),
-            }),
-            peer: peer.text(),
-        },
-    )
-    .await?;
-    let view = report_view(lang, &upload.file_name, &outcome.report, None);
-    import_view(&state, &user, Some(upload.community_code), None, Some(view)).await
+    let (community, done) =
+        service::apply_import(&state.ctx, &user.actor(peer.text()), form.upload, form.strict.is_some()).await?;
+    match done {
+        Ok(result) => import_view(&state, &user, community, None, Some(report_view(lang, &result))).await,
+        Err(why) => import_view(&state, &user, community, Some(refusal_text(lang, &why)), None).await,
+    }
 }
 
 /// Downloads a community's residents; who and when go into the file and the audit log.
@@ -278,32 +184,11 @@ pub async fn export_residents(
         "residents.csv" => FileKind::Csv,
         _ => return Err(AppError::NotFound { zh: "没有这个文件".into(), en: "no such file".into() }),
     };
-    let code =
-        RegionCode::parse(q.community.as_deref().unwrap_or(&user.scope_code)).map_err(|_| AppError::Forbidden)?;
-    let target = registry::community_by_code(&state.ctx.db.read, &code).await?;
-    user.require(Resource::Export, Action::Read, &target.path)?;
-    let at = when(time::OffsetDateTime::now_utc()) + " (UTC+8)";
-    let by = format!("{} ({})", user.display_name, user.username);
-    let (bytes, n) = export_resident_file(&state.ctx.db, &code, kind, &by, &at)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    audit::append(
-        &state.ctx.db.write,
-        Entry {
-            user_id: Some(user.id),
-            username: user.username.clone(),
-            action: "export_residents",
-            target_kind: "community",
-            target_id: Some(target.code.clone()),
-            region_path: Some(target.path.clone()),
-            detail: serde_json::json!({ "rows": n, "format": file }),
-            peer: peer.text(),
-        },
-    )
-    .await?;
+    let community = q.community.as_deref().unwrap_or(&user.scope_code);
+    let (bytes, code) = service::export_residents(&state.ctx, &user.actor(peer.text()), community, kind, &file).await?;
     let (mime, ext) = match kind {
         FileKind::Csv => ("text/csv; charset=utf-8", "csv"),
         _ => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     };
-    Ok(download(bytes, mime, &format!("residents-{}.{ext}", target.code)))
+    Ok(download(bytes, mime, &format!("residents-{code}.{ext}")))
 }
