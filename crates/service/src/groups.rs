@@ -309,13 +309,20 @@ pub struct RollupRow {
     pub counts: Counts,
 }
 
+impl RollupRow {
+    /// A community's row (its groups page names people; upper levels only count).
+    pub fn is_community(&self) -> bool {
+        RegionKind::parse(&self.kind) == Some(RegionKind::Community)
+    }
+}
+
 /// The region's own totals, then one row per child (cities down to communities).
-pub async fn rollup(ctx: &Context, region: &region::Model) -> Result<(RollupRow, Vec<RollupRow>), Error> {
+async fn rollup(ctx: &Context, region: &region::Model) -> Result<(RollupRow, Vec<RollupRow>), Error> {
     let per_community = mob::counts_by_community(&ctx.db.read).await?;
     let tree = registry::upper_tree(&ctx.db.read).await?;
     let communities: Vec<(&str, MobilisationCounts)> = tree
         .iter()
-        .filter(|r| r.kind == RegionKind::Community.as_str() && r.path.starts_with(&region.path))
+        .filter(|r| RegionKind::parse(&r.kind) == Some(RegionKind::Community) && r.path.starts_with(&region.path))
         .map(|r| (r.path.as_str(), per_community.get(&r.id).copied().unwrap_or_default()))
         .collect();
     let sum = |prefix: &str| {
@@ -347,7 +354,7 @@ pub async fn rollup(ctx: &Context, region: &region::Model) -> Result<(RollupRow,
 }
 
 /// Volunteers of a community by id, for naming people in hand-overs.
-pub async fn names_of(ctx: &Context, community_id: Uuid) -> Result<BTreeMap<Uuid, String>, Error> {
+pub(crate) async fn names_of(ctx: &Context, community_id: Uuid) -> Result<BTreeMap<Uuid, String>, Error> {
     Ok(mob::list_volunteers(&ctx.db.read, community_id, &Default::default())
         .await?
         .into_iter()
@@ -356,7 +363,7 @@ pub async fn names_of(ctx: &Context, community_id: Uuid) -> Result<BTreeMap<Uuid
 }
 
 /// Refuses a branch that is not the community's.
-pub async fn require_branch_in(ctx: &Context, community: &region::Model, branch: Uuid) -> Result<(), Error> {
+async fn require_branch_in(ctx: &Context, community: &region::Model, branch: Uuid) -> Result<(), Error> {
     let db = &ctx.db;
     if mob::branches_of_community(&db.read, community.id).await?.iter().any(|b| b.branch.id == branch) {
         Ok(())
@@ -481,9 +488,9 @@ pub async fn set_key_role(
         KeyRoleKind::BranchSecretary => {
             mob::branches_of_community(&ctx.db.read, community.id).await?.iter().any(|b| b.branch.id == subject)
         }
-        KeyRoleKind::BuildingLeader => registry::region_by_id(&ctx.db.read, subject)
-            .await?
-            .is_some_and(|b| b.kind == RegionKind::Building.as_str() && b.path.starts_with(&community.path)),
+        KeyRoleKind::BuildingLeader => registry::region_by_id(&ctx.db.read, subject).await?.is_some_and(|b| {
+            RegionKind::parse(&b.kind) == Some(RegionKind::Building) && b.path.starts_with(&community.path)
+        }),
         _ => return Err(invalid("未知的职务", "unknown role")),
     };
     if !ok {

@@ -172,7 +172,7 @@ async fn parse_duty_report(
 async fn place_in(ctx: &Context, community: &Place, code: &str, kind: RegionKind) -> Option<(Uuid, String)> {
     let code = shouwang_domain::RegionCode::parse(code).ok()?;
     let r = registry::find_region(&ctx.db.read, &code).await.ok()??;
-    (r.kind == kind.as_str() && r.path.starts_with(&community.path)).then_some((r.id, r.path))
+    (RegionKind::parse(&r.kind) == Some(kind) && r.path.starts_with(&community.path)).then_some((r.id, r.path))
 }
 
 async fn compound_of_path(ctx: &Context, building_path: &str) -> Option<(Uuid, String)> {
@@ -184,7 +184,7 @@ async fn compound_of_path(ctx: &Context, building_path: &str) -> Option<(Uuid, S
 async fn place_in_any(ctx: &Context, code: &str) -> Option<(Uuid, String)> {
     let code = shouwang_domain::RegionCode::parse(code).ok()?;
     let r = registry::find_region(&ctx.db.read, &code).await.ok()??;
-    (r.kind == RegionKind::Compound.as_str()).then_some((r.id, r.path))
+    (RegionKind::parse(&r.kind) == Some(RegionKind::Compound)).then_some((r.id, r.path))
 }
 
 // ---------------------------------------------------------------------------
@@ -231,8 +231,11 @@ async fn read_volunteer_file(
         .await
         .map_err(|e| shouwang_io::ReadError::Unreadable(e.to_string()))?;
     let key = shouwang_domain::text::name_key;
-    let compounds: HashMap<String, &region::Model> =
-        places.iter().filter(|r| r.kind == RegionKind::Compound.as_str()).map(|r| (key(&r.name), r)).collect();
+    let compounds: HashMap<String, &region::Model> = places
+        .iter()
+        .filter(|r| RegionKind::parse(&r.kind) == Some(RegionKind::Compound))
+        .map(|r| (key(&r.name), r))
+        .collect();
     let mut reports = Vec::new();
     let mut unknown_places = Vec::new();
     for r in &parsed.records {
@@ -341,12 +344,19 @@ async fn link_login(
 // ---------------------------------------------------------------------------
 // The public form and filing duty reports
 
-/// The public form's community, with its compounds and their buildings:
-/// (code, name, [(code, name)]).
+/// The public form's community, with its compounds and their buildings.
 #[derive(Debug, Clone)]
 pub struct DutyForm {
     pub community: Place,
-    pub places: Vec<(String, String, Vec<(String, String)>)>,
+    pub places: Vec<FormCompound>,
+}
+
+/// A compound to choose on the form, with its buildings: (code, name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormCompound {
+    pub code: String,
+    pub name: String,
+    pub buildings: Vec<(String, String)>,
 }
 
 /// The community of the public duty form (anyone with the link may open it).
@@ -362,7 +372,7 @@ pub async fn duty_form(ctx: &Context, code: &str) -> Result<DutyForm, Error> {
             .filter(|b| b.parent_id == Some(c.id) && RegionKind::parse(&b.kind) == Some(RegionKind::Building))
             .map(|b| (b.code.clone(), b.name.clone()))
             .collect();
-        places.push((c.code.clone(), c.name.clone(), buildings));
+        places.push(FormCompound { code: c.code.clone(), name: c.name.clone(), buildings });
     }
     Ok(DutyForm { community: Place::of(community)?, places })
 }

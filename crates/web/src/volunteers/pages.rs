@@ -82,7 +82,7 @@ fn duty_form_page(
     let DutyForm { community, places } = form_of;
     let mut res = render(&DutyFormPage {
         ctx: PageCtx::new(None, lang, &format!("/duty/{}", community.code)),
-        places,
+        places: places.into_iter().map(|c| (c.code, c.name, c.buildings)).collect(),
         community,
         kinds: options(VolunteerKind::ALL, VolunteerKind::code, VolunteerKind::label, lang),
         skills: options(Skill::ALL, Skill::code, Skill::label, lang),
@@ -233,6 +233,7 @@ pub struct VolunteerLine {
     pub skills: String,
     pub status: String,
     pub status_code: String,
+    pub verified: bool,
     pub health: String,
     pub unwell: bool,
     pub group: Option<String>,
@@ -263,6 +264,7 @@ fn line(v: &VolunteerRow, lang: Lang) -> VolunteerLine {
         skills: v.skills.labels(lang),
         status,
         status_code: v.status.code().to_string(),
+        verified: v.status == DutyStatus::Verified,
         health: v.health.label(lang).to_string(),
         unwell: !v.health.can_serve(),
         group: v.group.as_ref().map(|g| g.2.clone()),
