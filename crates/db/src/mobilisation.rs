@@ -15,7 +15,8 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
 };
 use shouwang_domain::{
-    Availability, DutyStatus, ExemptReason, GroupFunctionSet, HealthStatus, KeyRoleKind, SkillSet, VolunteerKind,
+    Availability, DutyStatus, ExemptReason, GroupFunctionSet, HealthStatus, KeyRoleKind, RegionKind, SkillSet,
+    VolunteerKind,
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -363,7 +364,8 @@ pub async fn hand_over_roles_of(
         if role.holder_id == Some(volunteer_id) {
             let backup_ok = match role.backup_id {
                 Some(b) => crate::unique(volunteer::Entity::find_by_id(b), conn).await?.is_some_and(|v| {
-                    HealthStatus::from_code(&v.health).is_some_and(HealthStatus::can_serve) && v.status == "verified"
+                    HealthStatus::from_code(&v.health).is_some_and(HealthStatus::can_serve)
+                        && DutyStatus::from_code(&v.status) == Some(DutyStatus::Verified)
                 }),
                 None => false,
             };
@@ -603,15 +605,18 @@ pub async fn buildings_for_runs(
     };
     let places = region::Entity::find()
         .filter(region::Column::Path.starts_with(community.path.as_str()))
-        .filter(region::Column::Kind.is_in(["compound", "building"]))
+        .filter(region::Column::Kind.is_in([RegionKind::Compound.as_str(), RegionKind::Building.as_str()]))
         .order_by_asc(region::Column::Code)
         .all(conn)
         .await?;
-    let names: HashMap<Uuid, &str> =
-        places.iter().filter(|r| r.kind == "compound").map(|r| (r.id, r.name.as_str())).collect();
+    let names: HashMap<Uuid, &str> = places
+        .iter()
+        .filter(|r| RegionKind::parse(&r.kind) == Some(RegionKind::Compound))
+        .map(|r| (r.id, r.name.as_str()))
+        .collect();
     Ok(places
         .iter()
-        .filter(|r| r.kind == "building")
+        .filter(|r| RegionKind::parse(&r.kind) == Some(RegionKind::Building))
         .filter(|r| covered.is_empty() || r.parent_id.is_some_and(|p| covered.contains(&p)))
         .map(|r| {
             let compound = r.parent_id.and_then(|p| names.get(&p).copied()).unwrap_or("");
@@ -1661,7 +1666,7 @@ async fn counts(
         .select_only()
         .column(volunteer::Column::CommunityId)
         .column_as(volunteer::Column::Id.count(), "n")
-        .filter(volunteer::Column::Health.is_in(["isolated", "infected"]))
+        .filter(volunteer::Column::Health.is_in([HealthStatus::Isolated.code(), HealthStatus::Infected.code()]))
         .apply_if(only, |q, c| q.filter(volunteer::Column::CommunityId.eq(c)))
         .group_by(volunteer::Column::CommunityId)
         .into_tuple()

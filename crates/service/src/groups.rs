@@ -16,7 +16,9 @@ use shouwang_domain::{
 };
 use uuid::Uuid;
 
-use crate::{Actor, Context, Error, invalid, not_found};
+use shouwang_domain::phone::mask_phone;
+
+use crate::{Actor, Context, Error, Place, community_for, invalid, not_found};
 
 // ---------------------------------------------------------------------------
 // Grouping proposal
@@ -211,12 +213,9 @@ pub enum DraftEdit {
     },
 }
 
-pub async fn edit_draft(
-    ctx: &Context,
-    community: &region::Model,
-    edit: &DraftEdit,
-    by: Option<Uuid>,
-) -> Result<Draft, Error> {
+pub async fn edit_draft(ctx: &Context, actor: &Actor, community: &Place, edit: &DraftEdit) -> Result<Draft, Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let (community, by) = (&row_of(ctx, community).await?, actor.user_id);
     let (mut draft, _) = load_draft(ctx, community)
         .await?
         .ok_or_else(|| invalid("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
@@ -259,9 +258,11 @@ pub async fn edit_draft(
 pub async fn confirm(
     ctx: &Context,
     actor: &Actor,
-    community: &region::Model,
+    community: &Place,
     branch: Option<Uuid>,
 ) -> Result<Vec<Uuid>, Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     let (draft, updated_at) = load_draft(ctx, community)
         .await?
         .ok_or_else(|| invalid("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
@@ -305,16 +306,23 @@ pub struct RollupRow {
     pub code: String,
     pub name: String,
     pub kind: String,
-    pub counts: MobilisationCounts,
+    pub counts: Counts,
+}
+
+impl RollupRow {
+    /// A community's row (its groups page names people; upper levels only count).
+    pub fn is_community(&self) -> bool {
+        RegionKind::parse(&self.kind) == Some(RegionKind::Community)
+    }
 }
 
 /// The region's own totals, then one row per child (cities down to communities).
-pub async fn rollup(ctx: &Context, region: &region::Model) -> Result<(RollupRow, Vec<RollupRow>), Error> {
+async fn rollup(ctx: &Context, region: &region::Model) -> Result<(RollupRow, Vec<RollupRow>), Error> {
     let per_community = mob::counts_by_community(&ctx.db.read).await?;
     let tree = registry::upper_tree(&ctx.db.read).await?;
     let communities: Vec<(&str, MobilisationCounts)> = tree
         .iter()
-        .filter(|r| r.kind == RegionKind::Community.as_str() && r.path.starts_with(&region.path))
+        .filter(|r| RegionKind::parse(&r.kind) == Some(RegionKind::Community) && r.path.starts_with(&region.path))
         .map(|r| (r.path.as_str(), per_community.get(&r.id).copied().unwrap_or_default()))
         .collect();
     let sum = |prefix: &str| {
@@ -330,18 +338,23 @@ pub async fn rollup(ctx: &Context, region: &region::Model) -> Result<(RollupRow,
         code: region.code.clone(),
         name: region.name.clone(),
         kind: region.kind.clone(),
-        counts: sum(&region.path),
+        counts: sum(&region.path).into(),
     };
     let children: Vec<RollupRow> = tree
         .iter()
         .filter(|r| r.parent_id == Some(region.id))
-        .map(|r| RollupRow { code: r.code.clone(), name: r.name.clone(), kind: r.kind.clone(), counts: sum(&r.path) })
+        .map(|r| RollupRow {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            kind: r.kind.clone(),
+            counts: sum(&r.path).into(),
+        })
         .collect();
     Ok((own, children))
 }
 
 /// Volunteers of a community by id, for naming people in hand-overs.
-pub async fn names_of(ctx: &Context, community_id: Uuid) -> Result<BTreeMap<Uuid, String>, Error> {
+pub(crate) async fn names_of(ctx: &Context, community_id: Uuid) -> Result<BTreeMap<Uuid, String>, Error> {
     Ok(mob::list_volunteers(&ctx.db.read, community_id, &Default::default())
         .await?
         .into_iter()
@@ -350,7 +363,7 @@ pub async fn names_of(ctx: &Context, community_id: Uuid) -> Result<BTreeMap<Uuid
 }
 
 /// Refuses a branch that is not the community's.
-pub async fn require_branch_in(ctx: &Context, community: &region::Model, branch: Uuid) -> Result<(), Error> {
+async fn require_branch_in(ctx: &Context, community: &region::Model, branch: Uuid) -> Result<(), Error> {
     let db = &ctx.db;
     if mob::branches_of_community(&db.read, community.id).await?.iter().any(|b| b.branch.id == branch) {
         Ok(())
@@ -360,7 +373,11 @@ pub async fn require_branch_in(ctx: &Context, community: &region::Model, branch:
 }
 
 /// Refuses compounds that are not the community's.
-pub async fn require_compounds_in(ctx: &Context, community: &region::Model, compounds: &[Uuid]) -> Result<(), Error> {
+pub async fn require_compounds_in(ctx: &Context, community: &Place, compounds: &[Uuid]) -> Result<(), Error> {
+    check_compounds(ctx, &row_of(ctx, community).await?, compounds).await
+}
+
+async fn check_compounds(ctx: &Context, community: &region::Model, compounds: &[Uuid]) -> Result<(), Error> {
     let db = &ctx.db;
     let inside: HashSet<Uuid> = mob::compounds_of_community(&db.read, community).await?.iter().map(|c| c.id).collect();
     if compounds.iter().all(|c| inside.contains(c)) {
@@ -387,13 +404,14 @@ async fn group_in(ctx: &Context, community: &region::Model, group: Uuid) -> Resu
 pub async fn set_group_roles(
     ctx: &Context,
     actor: &Actor,
-    community: &region::Model,
+    community: &Place,
     group: Uuid,
     leader: Option<Uuid>,
     backup: Option<Uuid>,
     deputy: Option<Uuid>,
 ) -> Result<(), Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     let view = group_in(ctx, community, group).await?;
     let members: HashSet<Uuid> = view.members.iter().map(|m| m.id).collect();
     if [leader, deputy].into_iter().flatten().any(|p| !members.contains(&p)) {
@@ -411,21 +429,23 @@ pub async fn set_group_roles(
 pub async fn set_group_compounds(
     ctx: &Context,
     actor: &Actor,
-    community: &region::Model,
+    community: &Place,
     group: Uuid,
     compounds: &[Uuid],
 ) -> Result<(), Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     group_in(ctx, community, group).await?;
-    require_compounds_in(ctx, community, compounds).await?;
+    check_compounds(ctx, community, compounds).await?;
     let e = actor.entry("group_compounds", "group", Some(group.to_string()), community);
     mob::set_group_compounds(&ctx.db, group, compounds, e).await?;
     Ok(())
 }
 
 /// Drops the stored proposal.
-pub async fn discard_draft(ctx: &Context, actor: &Actor, community: &region::Model) -> Result<(), Error> {
+pub async fn discard_draft(ctx: &Context, actor: &Actor, community: &Place) -> Result<(), Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     mob::delete_draft(&ctx.db, community.id).await?;
     Ok(())
 }
@@ -435,15 +455,16 @@ pub async fn discard_draft(ctx: &Context, actor: &Actor, community: &region::Mod
 pub async fn set_compound_place(
     ctx: &Context,
     actor: &Actor,
-    community: &region::Model,
+    community: &Place,
     compound: Uuid,
     position: Option<(f64, f64)>,
     neighbours: &[Uuid],
 ) -> Result<(), Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     let mut named = neighbours.to_vec();
     named.push(compound);
-    require_compounds_in(ctx, community, &named).await?;
+    check_compounds(ctx, community, &named).await?;
     let e = actor.entry("compound_place", "region", Some(compound.to_string()), community);
     mob::set_compound_place(&ctx.db, compound, position, neighbours, e).await?;
     Ok(())
@@ -455,20 +476,21 @@ pub async fn set_compound_place(
 pub async fn set_key_role(
     ctx: &Context,
     actor: &Actor,
-    community: &region::Model,
+    community: &Place,
     kind: KeyRoleKind,
     subject: Uuid,
     holder: Option<Uuid>,
     backup: Option<Uuid>,
 ) -> Result<(), Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     let ok = match kind {
         KeyRoleKind::BranchSecretary => {
             mob::branches_of_community(&ctx.db.read, community.id).await?.iter().any(|b| b.branch.id == subject)
         }
-        KeyRoleKind::BuildingLeader => registry::region_by_id(&ctx.db.read, subject)
-            .await?
-            .is_some_and(|b| b.kind == RegionKind::Building.as_str() && b.path.starts_with(&community.path)),
+        KeyRoleKind::BuildingLeader => registry::region_by_id(&ctx.db.read, subject).await?.is_some_and(|b| {
+            RegionKind::parse(&b.kind) == Some(RegionKind::Building) && b.path.starts_with(&community.path)
+        }),
         _ => return Err(invalid("未知的职务", "unknown role")),
     };
     if !ok {
@@ -484,7 +506,7 @@ pub async fn set_key_role(
 pub async fn create_branch(
     ctx: &Context,
     actor: &Actor,
-    community: &region::Model,
+    community: &Place,
     name: &str,
     kind: BranchKind,
     founded_on: time::Date,
@@ -492,6 +514,7 @@ pub async fn create_branch(
     backup: Option<Uuid>,
 ) -> Result<Uuid, Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     let e = actor.entry("branch_create", "branch", None, community);
     Ok(mob::create_branch(&ctx.db, community.id, name, kind, founded_on, &[], secretary, backup, actor.user_id, e)
         .await?)
@@ -502,11 +525,12 @@ pub async fn create_branch(
 pub async fn dissolve_branch(
     ctx: &Context,
     actor: &Actor,
-    community: &region::Model,
+    community: &Place,
     branch: Uuid,
     on: Option<time::Date>,
 ) -> Result<(), Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     require_branch_in(ctx, community, branch).await?;
     let e = actor.entry("branch_dissolve", "branch", Some(branch.to_string()), community);
     mob::dissolve_branch(&ctx.db, branch, on, e).await?;
@@ -518,17 +542,18 @@ pub async fn dissolve_branch(
 pub async fn create_group(
     ctx: &Context,
     actor: &Actor,
-    community: &region::Model,
+    community: &Place,
     name: Option<String>,
     branch: Option<Uuid>,
     functions: GroupFunctionSet,
     compounds: Vec<Uuid>,
 ) -> Result<Uuid, Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
+    let community = &row_of(ctx, community).await?;
     if functions.is_empty() && compounds.is_empty() {
         return Err(invalid("请选择小组负责的小区或职能", "choose the compounds or the functions of the group"));
     }
-    require_compounds_in(ctx, community, &compounds).await?;
+    check_compounds(ctx, community, &compounds).await?;
     if let Some(b) = branch {
         require_branch_in(ctx, community, b).await?;
     }
@@ -542,4 +567,455 @@ pub async fn create_group(
     let e = actor.entry("group_create", "group", None, community);
     let ids = mob::create_groups(&ctx.db, community.id, &[spec], actor.user_id, e).await?;
     ids.into_iter().next().ok_or_else(|| Error::Internal("create_groups answered no id".into()))
+}
+
+// ---------------------------------------------------------------------------
+// What pages and the API show: views, never storage rows
+
+/// The community's storage row behind a [`Place`] (audit entries and the
+/// reactions take it).
+pub(crate) async fn row_of(ctx: &Context, community: &Place) -> Result<region::Model, Error> {
+    registry::region_by_id(&ctx.db.read, community.id)
+        .await?
+        .ok_or_else(|| not_found("找不到该社区", "community not found"))
+}
+
+/// The duty-report funnel of SPEC §4.2 for one community (or a sum of them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub reported: u64,
+    pub verified: u64,
+    pub exempt: u64,
+    pub rejected: u64,
+    pub grouped: u64,
+    pub groups: u64,
+    /// Volunteers isolated or infected right now.
+    pub unwell: u64,
+}
+
+impl From<MobilisationCounts> for Counts {
+    fn from(c: MobilisationCounts) -> Counts {
+        let MobilisationCounts { reported, verified, exempt, rejected, grouped, groups, unwell } = c;
+        Counts { reported, verified, exempt, rejected, grouped, groups, unwell }
+    }
+}
+
+/// A member of a branch or group, as lists show them (phone masked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: Uuid,
+    pub name: String,
+    /// Masked, e.g. `139****1111`.
+    pub phone: String,
+    pub kind: VolunteerKind,
+    pub skills: SkillSet,
+    pub health: HealthStatus,
+}
+
+impl Member {
+    pub(crate) fn of(v: &volunteer::Model) -> Result<Member, Error> {
+        Ok(Member {
+            id: v.id,
+            name: v.name.clone(),
+            phone: mask_phone(&v.phone),
+            kind: stored(VolunteerKind::from_code, &v.kind, "volunteer kind")?,
+            skills: SkillSet::from_codes(&v.skills),
+            health: stored(HealthStatus::from_code, &v.health, "health")?,
+        })
+    }
+}
+
+/// A stored code read back as its enum; the schema's CHECK keeps others out.
+pub(crate) fn stored<T>(parse: fn(&str) -> Option<T>, code: &str, what: &str) -> Result<T, Error> {
+    parse(code).ok_or_else(|| Error::Internal(format!("unknown {what} {code}")))
+}
+
+/// Someone by id and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A key role with its holder and backup (B角).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRole {
+    pub id: Uuid,
+    pub kind: KeyRoleKind,
+    pub subject_id: Uuid,
+    pub holder: Option<Named>,
+    pub backup: Option<Named>,
+}
+
+impl KeyRole {
+    fn of(r: &mob::RoleView) -> KeyRole {
+        let named = |v: &Option<volunteer::Model>| v.as_ref().map(|v| Named { id: v.id, name: v.name.clone() });
+        KeyRole { id: r.id, kind: r.kind, subject_id: r.subject_id, holder: named(&r.holder), backup: named(&r.backup) }
+    }
+}
+
+/// A temporary party branch with its secretary and members.
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: BranchKind,
+    pub founded_on: time::Date,
+    pub dissolved_on: Option<time::Date>,
+    pub secretary: Option<KeyRole>,
+    pub members: Vec<Member>,
+    /// Groups under this branch.
+    pub groups: usize,
+}
+
+impl Branch {
+    fn of(b: &mob::BranchView) -> Result<Branch, Error> {
+        Ok(Branch {
+            id: b.branch.id,
+            name: b.branch.name.clone(),
+            kind: stored(BranchKind::from_code, &b.branch.kind, "branch kind")?,
+            founded_on: b.branch.founded_on,
+            dissolved_on: b.branch.dissolved_on,
+            secretary: b.secretary.as_ref().map(KeyRole::of),
+            members: b.members.iter().map(Member::of).collect::<Result<_, _>>()?,
+            groups: b.groups,
+        })
+    }
+}
+
+/// A group with the compounds it covers, its members and who leads it.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: Uuid,
+    pub number: i32,
+    pub name: String,
+    pub branch_id: Option<Uuid>,
+    /// What a functional group does; empty for a territorial one.
+    pub functions: GroupFunctionSet,
+    pub compounds: Vec<(Uuid, String)>,
+    /// Leader first, then the deputy, then by name.
+    pub members: Vec<Member>,
+    pub leader: Option<KeyRole>,
+    pub deputy: Option<KeyRole>,
+}
+
+impl Group {
+    fn of(g: &mob::GroupView) -> Result<Group, Error> {
+        Ok(Group {
+            id: g.group.id,
+            number: g.group.number,
+            name: g.group.name.clone(),
+            branch_id: g.group.branch_id,
+            functions: GroupFunctionSet::from_codes(&g.group.functions),
+            compounds: g.compounds.clone(),
+            members: g.members.iter().map(Member::of).collect::<Result<_, _>>()?,
+            leader: g.leader.as_ref().map(KeyRole::of),
+            deputy: g.deputy.as_ref().map(KeyRole::of),
+        })
+    }
+
+    pub fn leader_id(&self) -> Option<Uuid> {
+        self.leader.as_ref().and_then(|r| r.holder.as_ref()).map(|v| v.id)
+    }
+
+    pub fn deputy_id(&self) -> Option<Uuid> {
+        self.deputy.as_ref().and_then(|r| r.holder.as_ref()).map(|v| v.id)
+    }
+}
+
+async fn branch_views(ctx: &Context, community_id: Uuid) -> Result<Vec<Branch>, Error> {
+    mob::branches_of_community(&ctx.db.read, community_id).await?.iter().map(Branch::of).collect()
+}
+
+async fn group_views(ctx: &Context, community_id: Uuid) -> Result<Vec<Group>, Error> {
+    mob::groups_of_community(&ctx.db.read, community_id).await?.iter().map(Group::of).collect()
+}
+
+/// A community's branches, with their secretaries and members.
+pub async fn branches(ctx: &Context, actor: &Actor, code: &str) -> Result<Vec<Branch>, Error> {
+    let community = crate::community(ctx, actor, code, Resource::Group, Action::Read).await?;
+    branch_views(ctx, community.id).await
+}
+
+/// A community's groups, with their compounds, members and leaders.
+pub async fn groups(ctx: &Context, actor: &Actor, code: &str) -> Result<Vec<Group>, Error> {
+    let community = crate::community(ctx, actor, code, Resource::Group, Action::Read).await?;
+    group_views(ctx, community.id).await
+}
+
+/// A key role that lacks a holder (vacant) or a backup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleGap {
+    /// The branch or group's name.
+    pub subject: String,
+    pub kind: KeyRoleKind,
+    pub vacant: bool,
+}
+
+/// A recent hand-over of a key role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoverEntry {
+    pub at: time::OffsetDateTime,
+    /// The branch or group's name ("" when unknown).
+    pub subject: String,
+    pub kind: Option<KeyRoleKind>,
+    /// `None`: vacant.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// isolated, infected, appointed, stood_down, …
+    pub cause: String,
+}
+
+/// What the groups page shows about a community.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub community: Place,
+    pub branches: Vec<Branch>,
+    pub groups: Vec<Group>,
+    /// Compounds no group covers, by name.
+    pub uncovered: Vec<String>,
+    /// Roles without a holder, or without a backup (a deputy's missing backup is no gap).
+    pub gaps: Vec<RoleGap>,
+    /// The newest ten hand-overs.
+    pub handovers: Vec<HandoverEntry>,
+    /// Verified volunteers (id, name), to appoint.
+    pub verified: Vec<(Uuid, String)>,
+    /// Every compound (id, name).
+    pub compounds: Vec<(Uuid, String)>,
+    pub has_draft: bool,
+}
+
+/// The community's branches and groups, what lacks people, and recent hand-overs.
+pub async fn overview(ctx: &Context, actor: &Actor, code: &str) -> Result<Overview, Error> {
+    let community = community_for(ctx, actor, code, Resource::Group, Action::Read).await?;
+    let read = &ctx.db.read;
+    let branches = branch_views(ctx, community.id).await?;
+    let groups = group_views(ctx, community.id).await?;
+    let compounds = registry::descendants(read, &community, Some(RegionKind::Compound)).await?;
+    let covered: HashSet<Uuid> = groups.iter().flat_map(|g| g.compounds.iter().map(|c| c.0)).collect();
+    let uncovered = compounds.iter().filter(|c| !covered.contains(&c.id)).map(|c| c.name.clone()).collect();
+    let subjects: HashMap<Uuid, String> =
+        branches.iter().map(|b| (b.id, b.name.clone())).chain(groups.iter().map(|g| (g.id, g.name.clone()))).collect();
+    let gaps = mob::roles_needing_people(read, community.id)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let subject = subjects.get(&r.subject_id)?.clone();
+            let kind = KeyRoleKind::from_code(&r.kind)?;
+            Some(RoleGap { subject, kind, vacant: r.holder_id.is_none() })
+        })
+        // A deputy without a backup is not worth a warning of its own.
+        .filter(|g| g.kind != KeyRoleKind::GroupDeputy)
+        .collect();
+    let names = names_of(ctx, community.id).await?;
+    let mut handovers = Vec::new();
+    for h in mob::handovers(read, community.id, 10).await? {
+        let Some(role) = mob::key_role_by_id(read, h.key_role_id).await? else { continue };
+        let name = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned());
+        handovers.push(HandoverEntry {
+            at: h.at,
+            subject: subjects.get(&role.subject_id).cloned().unwrap_or_default(),
+            kind: KeyRoleKind::from_code(&role.kind),
+            from: name(h.from_volunteer),
+            to: name(h.to_volunteer),
+            cause: h.cause,
+        });
+    }
+    let verified = mob::list_volunteers(
+        read,
+        community.id,
+        &mob::VolunteerFilter { status: Some(DutyStatus::Verified), ..Default::default() },
+    )
+    .await?
+    .into_iter()
+    .map(|r| (r.volunteer.id, r.volunteer.name))
+    .collect();
+    Ok(Overview {
+        has_draft: mob::load_draft(read, community.id).await?.is_some(),
+        compounds: compounds.iter().map(|c| (c.id, c.name.clone())).collect(),
+        community: Place::of(community)?,
+        branches,
+        groups,
+        uncovered,
+        gaps,
+        handovers,
+        verified,
+    })
+}
+
+/// A community's groups for printing, with branch names by id.
+pub async fn print(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+) -> Result<(Place, Vec<Group>, HashMap<Uuid, String>), Error> {
+    let community = crate::community(ctx, actor, code, Resource::Group, Action::Read).await?;
+    let branches = branch_views(ctx, community.id).await?.into_iter().map(|b| (b.id, b.name)).collect();
+    let groups = group_views(ctx, community.id).await?;
+    Ok((community, groups, branches))
+}
+
+/// One group with its community, the branch names and every compound
+/// (id, name, covered by this group?).
+#[derive(Debug, Clone)]
+pub struct GroupDetail {
+    pub community: Place,
+    pub group: Group,
+    pub branches: HashMap<Uuid, String>,
+    pub compounds: Vec<(Uuid, String, bool)>,
+}
+
+/// The group's community, checked for `action`; a member of the group (its
+/// leader too) may always read it.
+pub async fn group_community(ctx: &Context, actor: &Actor, id: Uuid, action: Action) -> Result<Place, Error> {
+    Place::of(group_row(ctx, actor, id, action).await?)
+}
+
+async fn group_row(ctx: &Context, actor: &Actor, id: Uuid, action: Action) -> Result<region::Model, Error> {
+    let missing = || not_found("找不到该小组", "group not found");
+    let read = &ctx.db.read;
+    let g = mob::group_by_id(read, id).await?.ok_or_else(missing)?;
+    let community = registry::region_by_id(read, g.community_id).await?.ok_or_else(missing)?;
+    // A group leader or member may always see their own group.
+    let own = match crate::volunteer_of(ctx, actor).await? {
+        Some(v) => mob::group_of(read, v.id).await? == Some(id),
+        None => false,
+    };
+    if !own {
+        actor.require(Resource::Group, Action::Read, &community.path)?;
+    }
+    if action != Action::Read {
+        actor.require(Resource::Group, action, &community.path)?;
+    }
+    Ok(community)
+}
+
+/// One group's page.
+pub async fn group(ctx: &Context, actor: &Actor, id: Uuid) -> Result<GroupDetail, Error> {
+    let community = group_row(ctx, actor, id, Action::Read).await?;
+    let read = &ctx.db.read;
+    let group = group_views(ctx, community.id)
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or_else(|| not_found("找不到该小组", "group not found"))?;
+    let branches = branch_views(ctx, community.id).await?.into_iter().map(|b| (b.id, b.name)).collect();
+    let covered: HashSet<Uuid> = group.compounds.iter().map(|c| c.0).collect();
+    let compounds = registry::descendants(read, &community, Some(RegionKind::Compound))
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name, covered.contains(&c.id)))
+        .collect();
+    Ok(GroupDetail { community: Place::of(community)?, group, branches, compounds })
+}
+
+/// The group of the volunteer linked to the actor's account, if any.
+pub async fn my_group(ctx: &Context, actor: &Actor) -> Result<Option<Uuid>, Error> {
+    match crate::volunteer_of(ctx, actor).await? {
+        Some(v) => Ok(mob::group_of(&ctx.db.read, v.id).await?),
+        None => Ok(None),
+    }
+}
+
+/// Where a compound lies and which compounds are its neighbours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompoundPlace {
+    pub id: Uuid,
+    pub name: String,
+    pub residents: u32,
+    /// Metres east and north.
+    pub position: Option<(f64, f64)>,
+    pub neighbours: Vec<Uuid>,
+}
+
+/// The community's compounds with their positions and neighbours.
+pub async fn compound_places(ctx: &Context, actor: &Actor, code: &str) -> Result<(Place, Vec<CompoundPlace>), Error> {
+    let community = community_for(ctx, actor, code, Resource::Group, Action::Read).await?;
+    let places = mob::compounds_of_community(&ctx.db.read, &community)
+        .await?
+        .into_iter()
+        .map(|c| CompoundPlace {
+            id: c.id,
+            name: c.name,
+            residents: c.residents,
+            position: c.position,
+            neighbours: c.neighbours,
+        })
+        .collect();
+    Ok((Place::of(community)?, places))
+}
+
+/// The grouping page: the stored proposal (if any), the active branches the
+/// groups may go into, and how many groups there are already.
+#[derive(Debug, Clone)]
+pub struct Grouping {
+    pub draft: Option<Draft>,
+    /// Branches not dissolved: (id, name).
+    pub branches: Vec<(Uuid, String)>,
+    pub existing_groups: usize,
+}
+
+pub async fn grouping(ctx: &Context, actor: &Actor, community: &Place) -> Result<Grouping, Error> {
+    actor.require(Resource::Group, Action::Read, &community.path)?;
+    let row = row_of(ctx, community).await?;
+    let draft = load_draft(ctx, &row).await?.map(|d| d.0);
+    let branches = mob::branches_of_community(&ctx.db.read, community.id)
+        .await?
+        .into_iter()
+        .filter(|b| b.branch.dissolved_on.is_none())
+        .map(|b| (b.branch.id, b.branch.name))
+        .collect();
+    let existing_groups = match &draft {
+        Some(d) => d.existing_groups,
+        None => mob::groups_of_community(&ctx.db.read, community.id).await?.len(),
+    };
+    Ok(Grouping { draft, branches, existing_groups })
+}
+
+/// The stored proposal, if there is one.
+pub async fn draft(ctx: &Context, actor: &Actor, community: &Place) -> Result<Option<Draft>, Error> {
+    actor.require(Resource::Group, Action::Read, &community.path)?;
+    Ok(load_draft(ctx, &row_of(ctx, community).await?).await?.map(|d| d.0))
+}
+
+/// Proposes groups and stores the proposal as the community's draft.
+pub async fn make_proposal(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    params: GroupingParams,
+) -> Result<Draft, Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    propose(ctx, &row_of(ctx, community).await?, params, actor.user_id).await
+}
+
+/// The roll-up of a region: its own totals, one row per child, and the
+/// parent to go up to (inside the actor's area).
+#[derive(Debug, Clone)]
+pub struct Rollup {
+    pub region: Place,
+    pub own: RollupRow,
+    pub children: Vec<RollupRow>,
+    /// (code, name) of the parent, when it is inside the actor's area.
+    pub parent: Option<(String, String)>,
+}
+
+/// Counts only, no people: anyone who may read the registry here, inside
+/// their own area (the ancestors they may navigate are not theirs to count).
+pub async fn rollup_of(ctx: &Context, actor: &Actor, code: &str) -> Result<Rollup, Error> {
+    let missing = || not_found("找不到该区域", "region not found");
+    let rc = shouwang_domain::RegionCode::parse(code).map_err(|_| missing())?;
+    let region = registry::find_region(&ctx.db.read, &rc).await?.ok_or_else(missing)?;
+    actor.require(Resource::Registry, Action::Read, &region.path)?;
+    if !region.path.starts_with(&actor.scope_path) {
+        return Err(Error::Forbidden);
+    }
+    let (own, children) = rollup(ctx, &region).await?;
+    let parent = match region.parent_id {
+        Some(p) if region.path != actor.scope_path => {
+            registry::region_by_id(&ctx.db.read, p).await?.map(|p| (p.code, p.name))
+        }
+        _ => None,
+    };
+    Ok(Rollup { region: Place::of(region)?, own, children, parent })
 }

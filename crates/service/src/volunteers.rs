@@ -4,16 +4,18 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use shouwang_db::entity::region;
-use shouwang_db::mobilisation::{self as mob, DutyReport, ImportCounts, ReportOutcome};
+use shouwang_db::entity::{region, volunteer};
+use shouwang_db::mobilisation::{self as mob, DutyReport, ImportCounts, ReportOutcome, Review};
 use shouwang_db::registry;
 use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::{
-    Availability, ExemptReason, GroupFunctionSet, Lang, PhoneNumber, RegionKind, Role, SkillSet, VolunteerKind,
+    Availability, DutyStatus, ExemptReason, GroupFunctionSet, HealthStatus, KeyRoleKind, Lang, PhoneNumber, RegionKind,
+    Role, Skill, SkillSet, VolunteerKind,
 };
 use uuid::Uuid;
 
-use crate::{Actor, Context, Error, not_found};
+use crate::groups::{Counts, row_of, stored};
+use crate::{Actor, Context, Error, Place, community_for, invalid, not_found};
 
 /// The fields of a duty report as a form or a JSON body sends them.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -76,9 +78,9 @@ fn clean(s: &Option<String>, max: usize) -> Option<String> {
 }
 
 /// Checks a duty report against the community's compounds and buildings.
-pub async fn parse_duty_report(
+async fn parse_duty_report(
     ctx: &Context,
-    community: &region::Model,
+    community: &Place,
     input: &DutyReportInput,
     source: &'static str,
 ) -> Result<DutyReport, Vec<FieldError>> {
@@ -167,10 +169,10 @@ pub async fn parse_duty_report(
 }
 
 /// A region of `kind` named by code inside the community: (id, path).
-async fn place_in(ctx: &Context, community: &region::Model, code: &str, kind: RegionKind) -> Option<(Uuid, String)> {
+async fn place_in(ctx: &Context, community: &Place, code: &str, kind: RegionKind) -> Option<(Uuid, String)> {
     let code = shouwang_domain::RegionCode::parse(code).ok()?;
     let r = registry::find_region(&ctx.db.read, &code).await.ok()??;
-    (r.kind == kind.as_str() && r.path.starts_with(&community.path)).then_some((r.id, r.path))
+    (RegionKind::parse(&r.kind) == Some(kind) && r.path.starts_with(&community.path)).then_some((r.id, r.path))
 }
 
 async fn compound_of_path(ctx: &Context, building_path: &str) -> Option<(Uuid, String)> {
@@ -182,7 +184,7 @@ async fn compound_of_path(ctx: &Context, building_path: &str) -> Option<(Uuid, S
 async fn place_in_any(ctx: &Context, code: &str) -> Option<(Uuid, String)> {
     let code = shouwang_domain::RegionCode::parse(code).ok()?;
     let r = registry::find_region(&ctx.db.read, &code).await.ok()??;
-    (r.kind == RegionKind::Compound.as_str()).then_some((r.id, r.path))
+    (RegionKind::parse(&r.kind) == Some(RegionKind::Compound)).then_some((r.id, r.path))
 }
 
 // ---------------------------------------------------------------------------
@@ -206,7 +208,7 @@ pub struct VolunteerFileReport {
 
 /// Reads a work unit's list (in a child process when `parser` is set) and
 /// matches its compounds and buildings against the community's.
-pub async fn read_volunteer_file(
+async fn read_volunteer_file(
     ctx: &Context,
     community: &region::Model,
     bytes: &[u8],
@@ -229,8 +231,11 @@ pub async fn read_volunteer_file(
         .await
         .map_err(|e| shouwang_io::ReadError::Unreadable(e.to_string()))?;
     let key = shouwang_domain::text::name_key;
-    let compounds: HashMap<String, &region::Model> =
-        places.iter().filter(|r| r.kind == RegionKind::Compound.as_str()).map(|r| (key(&r.name), r)).collect();
+    let compounds: HashMap<String, &region::Model> = places
+        .iter()
+        .filter(|r| RegionKind::parse(&r.kind) == Some(RegionKind::Compound))
+        .map(|r| (key(&r.name), r))
+        .collect();
     let mut reports = Vec::new();
     let mut unknown_places = Vec::new();
     for r in &parsed.records {
@@ -297,42 +302,9 @@ pub async fn read_volunteer_file(
 // ---------------------------------------------------------------------------
 // Filing reports and linking logins
 
-/// Files a checked duty report for someone (a committee member typing it in);
-/// a second report from the same phone merges into the first.
-pub async fn file_duty_report(
-    ctx: &Context,
-    actor: &Actor,
-    community: &region::Model,
-    report: &DutyReport,
-) -> Result<ReportOutcome, Error> {
-    actor.require(Resource::Volunteer, Action::Write, &community.path)?;
-    store_duty_report(ctx, actor, community, report).await
-}
-
-/// Files a checked duty report from the public form: no account, no access
-/// check (the form is public; its rate limit and honeypot are the web's).
-pub async fn public_duty_report(
-    ctx: &Context,
-    actor: &Actor,
-    community: &region::Model,
-    report: &DutyReport,
-) -> Result<ReportOutcome, Error> {
-    store_duty_report(ctx, actor, community, report).await
-}
-
-async fn store_duty_report(
-    ctx: &Context,
-    actor: &Actor,
-    community: &region::Model,
-    report: &DutyReport,
-) -> Result<ReportOutcome, Error> {
-    let e = actor.entry("duty_report", "volunteer", None, community);
-    Ok(mob::report_for_duty(&ctx.db, community.id, report, e).await?)
-}
-
 /// Files the valid rows of a work unit's volunteer list, all in one
 /// transaction; `file` and `rejected` (rows left out) go into the audit entry.
-pub async fn import_duty_reports(
+async fn import_duty_reports(
     ctx: &Context,
     actor: &Actor,
     community: &region::Model,
@@ -348,7 +320,7 @@ pub async fn import_duty_reports(
 
 /// Links the community's volunteer `volunteer` to the login `user` just made
 /// for them (`username`, `role`), and records the new login.
-pub async fn link_login(
+async fn link_login(
     ctx: &Context,
     actor: &Actor,
     community: &region::Model,
@@ -367,4 +339,552 @@ pub async fn link_login(
     e.detail = serde_json::json!({ "username": username, "role": role.code(), "volunteer": volunteer.to_string() });
     shouwang_db::audit::append(&ctx.db.write, e).await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The public form and filing duty reports
+
+/// The public form's community, with its compounds and their buildings.
+#[derive(Debug, Clone)]
+pub struct DutyForm {
+    pub community: Place,
+    pub places: Vec<FormCompound>,
+}
+
+/// A compound to choose on the form, with its buildings: (code, name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormCompound {
+    pub code: String,
+    pub name: String,
+    pub buildings: Vec<(String, String)>,
+}
+
+/// The community of the public duty form (anyone with the link may open it).
+pub async fn duty_form(ctx: &Context, code: &str) -> Result<DutyForm, Error> {
+    let missing = || not_found("找不到该社区", "community not found");
+    let code = shouwang_domain::RegionCode::parse(code).map_err(|_| missing())?;
+    let community = registry::community_by_code(&ctx.db.read, &code).await.map_err(|_| missing())?;
+    let all = registry::descendants(&ctx.db.read, &community, None).await?;
+    let mut places = Vec::new();
+    for c in all.iter().filter(|r| RegionKind::parse(&r.kind) == Some(RegionKind::Compound)) {
+        let buildings = all
+            .iter()
+            .filter(|b| b.parent_id == Some(c.id) && RegionKind::parse(&b.kind) == Some(RegionKind::Building))
+            .map(|b| (b.code.clone(), b.name.clone()))
+            .collect();
+        places.push(FormCompound { code: c.code.clone(), name: c.name.clone(), buildings });
+    }
+    Ok(DutyForm { community: Place::of(community)?, places })
+}
+
+/// What became of a duty report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// Fields to correct; nothing was stored.
+    Rejected(Vec<FieldError>),
+    /// A robot filled the honeypot: answered as accepted, nothing stored.
+    Ignored,
+    /// A new volunteer.
+    Created(Uuid),
+    /// The phone had already reported here; the new details were merged in.
+    Merged(Uuid),
+}
+
+fn submitted(outcome: ReportOutcome) -> Submitted {
+    match outcome {
+        ReportOutcome::Created(id) => Submitted::Created(id),
+        ReportOutcome::Merged(id) => Submitted::Merged(id),
+    }
+}
+
+/// A duty report from the public form: no account, no access check (the form
+/// is public; its rate limit is the web's). `robot`: the honeypot was filled.
+pub async fn submit_duty_form(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    input: &DutyReportInput,
+    robot: bool,
+) -> Result<Submitted, Error> {
+    let report = match parse_duty_report(ctx, community, input, "form").await {
+        Ok(r) => r,
+        Err(errors) => return Ok(Submitted::Rejected(errors)),
+    };
+    if robot {
+        return Ok(Submitted::Ignored);
+    }
+    store_duty_report(ctx, actor, community, &report).await
+}
+
+/// Files a duty report for someone (a committee member typing it in); a
+/// second report from the same phone merges into the first.
+pub async fn file_duty_report(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    input: &DutyReportInput,
+) -> Result<Submitted, Error> {
+    actor.require(Resource::Volunteer, Action::Write, &community.path)?;
+    let report = match parse_duty_report(ctx, community, input, "manual").await {
+        Ok(r) => r,
+        Err(errors) => return Ok(Submitted::Rejected(errors)),
+    };
+    store_duty_report(ctx, actor, community, &report).await
+}
+
+async fn store_duty_report(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    report: &DutyReport,
+) -> Result<Submitted, Error> {
+    let community = row_of(ctx, community).await?;
+    let e = actor.entry("duty_report", "volunteer", None, &community);
+    Ok(submitted(mob::report_for_duty(&ctx.db, community.id, report, e).await?))
+}
+
+// ---------------------------------------------------------------------------
+// Volunteers as pages and the API show them
+
+/// A volunteer's group: (id, number, name).
+pub type GroupRef = (Uuid, i32, String);
+
+/// A compound or building by id and name ("" when it is not the community's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A volunteer of a community (phone masked), with their group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolunteerRow {
+    pub id: Uuid,
+    pub name: String,
+    /// Masked, e.g. `139****1111`.
+    pub phone: String,
+    pub kind: VolunteerKind,
+    pub status: DutyStatus,
+    pub reject_reason: Option<String>,
+    pub exempt_reason: Option<ExemptReason>,
+    pub health: HealthStatus,
+    pub home_compound: Option<PlaceRef>,
+    pub home_building: Option<PlaceRef>,
+    pub skills: SkillSet,
+    pub availability: Availability,
+    pub preferred_posts: GroupFunctionSet,
+    pub experienced: bool,
+    pub work_unit: Option<String>,
+    pub party_org: Option<String>,
+    pub note: Option<String>,
+    /// The login linked to this volunteer, if any.
+    pub user_id: Option<Uuid>,
+    pub group: Option<GroupRef>,
+    pub reported_at: time::OffsetDateTime,
+}
+
+impl VolunteerRow {
+    fn of(v: &volunteer::Model, group: Option<GroupRef>, names: &HashMap<Uuid, String>) -> Result<VolunteerRow, Error> {
+        let place = |id: Option<Uuid>| id.map(|id| PlaceRef { id, name: names.get(&id).cloned().unwrap_or_default() });
+        let exempt_reason = match v.exempt_reason.as_deref() {
+            Some(code) => Some(stored(ExemptReason::from_code, code, "exemption reason")?),
+            None => None,
+        };
+        Ok(VolunteerRow {
+            id: v.id,
+            name: v.name.clone(),
+            phone: shouwang_domain::phone::mask_phone(&v.phone),
+            kind: stored(VolunteerKind::from_code, &v.kind, "volunteer kind")?,
+            status: stored(DutyStatus::from_code, &v.status, "duty status")?,
+            reject_reason: v.reject_reason.clone(),
+            exempt_reason,
+            health: stored(HealthStatus::from_code, &v.health, "health")?,
+            home_compound: place(v.home_compound_id),
+            home_building: place(v.home_building_id),
+            skills: SkillSet::from_codes(&v.skills),
+            availability: Availability::from_codes(&v.availability),
+            preferred_posts: GroupFunctionSet::from_codes(&v.preferred_posts),
+            experienced: v.experienced,
+            work_unit: v.work_unit.clone(),
+            party_org: v.party_org.clone(),
+            note: v.note.clone(),
+            user_id: v.user_id,
+            group,
+            reported_at: v.reported_at,
+        })
+    }
+}
+
+/// Filters of the volunteer list; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub status: Option<DutyStatus>,
+    pub kind: Option<VolunteerKind>,
+    pub skill: Option<Skill>,
+    pub health: Option<HealthStatus>,
+    pub grouped: Option<bool>,
+    /// Part of the name, or the last 4+ digits of the phone.
+    pub q: Option<String>,
+}
+
+/// Names of a community's compounds and buildings by id.
+async fn place_names(ctx: &Context, community: &region::Model) -> Result<HashMap<Uuid, String>, Error> {
+    Ok(registry::descendants(&ctx.db.read, community, None)
+        .await?
+        .into_iter()
+        .filter(|r| matches!(RegionKind::parse(&r.kind), Some(RegionKind::Compound | RegionKind::Building)))
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+async fn rows(ctx: &Context, community: &region::Model, filter: &Filter) -> Result<Vec<VolunteerRow>, Error> {
+    let Filter { status, kind, skill, health, grouped, q } = filter.clone();
+    let filter = mob::VolunteerFilter { status, kind, skill, health, grouped, q };
+    let found = mob::list_volunteers(&ctx.db.read, community.id, &filter).await?;
+    let names = place_names(ctx, community).await?;
+    found.into_iter().map(|r| VolunteerRow::of(&r.volunteer, r.group, &names)).collect()
+}
+
+/// A community's volunteers, filtered.
+pub async fn list(ctx: &Context, actor: &Actor, code: &str, filter: &Filter) -> Result<Vec<VolunteerRow>, Error> {
+    let community = community_for(ctx, actor, code, Resource::Volunteer, Action::Read).await?;
+    rows(ctx, &community, filter).await
+}
+
+/// The committee's list with the community's counts.
+#[derive(Debug, Clone)]
+pub struct VolunteerList {
+    pub community: Place,
+    pub counts: Counts,
+    /// The list opened on the inbox (reports waiting for review).
+    pub inbox: bool,
+    pub rows: Vec<VolunteerRow>,
+}
+
+/// The committee's list. Asked with no filter (`untouched`), it opens on the
+/// inbox while reports wait for review.
+pub async fn committee_list(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    mut filter: Filter,
+    untouched: bool,
+) -> Result<VolunteerList, Error> {
+    let community = community_for(ctx, actor, code, Resource::Volunteer, Action::Read).await?;
+    let counts: Counts = mob::counts_of(&ctx.db.read, community.id).await?.into();
+    let inbox = untouched && counts.reported > counts.verified + counts.exempt + counts.rejected;
+    if inbox {
+        filter.status = Some(DutyStatus::Reported);
+    }
+    let rows = rows(ctx, &community, &filter).await?;
+    Ok(VolunteerList { community: Place::of(community)?, counts, inbox, rows })
+}
+
+async fn volunteer_row(
+    ctx: &Context,
+    actor: &Actor,
+    id: Uuid,
+    resource: Resource,
+    action: Action,
+) -> Result<(volunteer::Model, region::Model), Error> {
+    let missing = || not_found("找不到该志愿者", "volunteer not found");
+    let v = mob::volunteer_by_id(&ctx.db.read, id).await?.ok_or_else(missing)?;
+    let community = registry::region_by_id(&ctx.db.read, v.community_id).await?.ok_or_else(missing)?;
+    actor.require(resource, action, &community.path)?;
+    Ok((v, community))
+}
+
+/// The community of volunteer `id`, checked for `action` on volunteers.
+pub async fn community_of(ctx: &Context, actor: &Actor, id: Uuid, action: Action) -> Result<Place, Error> {
+    Place::of(volunteer_row(ctx, actor, id, Resource::Volunteer, action).await?.1)
+}
+
+/// Roles a login made for a volunteer may have.
+const LOGIN_ROLES: [Role; 3] = [Role::Volunteer, Role::GroupLeader, Role::BranchSecretary];
+
+/// One volunteer's page.
+#[derive(Debug, Clone)]
+pub struct VolunteerDetail {
+    pub community: Place,
+    pub volunteer: VolunteerRow,
+    /// The community's groups (id, name), to move them.
+    pub groups: Vec<(Uuid, String)>,
+    /// The login this volunteer has, if any.
+    pub account: Option<String>,
+    /// Roles the actor may give this volunteer a login with (none: no form).
+    pub account_roles: Vec<Role>,
+}
+
+pub async fn detail(ctx: &Context, actor: &Actor, id: Uuid) -> Result<VolunteerDetail, Error> {
+    let (v, community) = volunteer_row(ctx, actor, id, Resource::Volunteer, Action::Read).await?;
+    let read = &ctx.db.read;
+    let names = place_names(ctx, &community).await?;
+    let groups = mob::groups_of_community(read, community.id).await?;
+    let current = mob::group_of(read, v.id).await?;
+    let group =
+        groups.iter().find(|g| Some(g.group.id) == current).map(|g| (g.group.id, g.group.number, g.group.name.clone()));
+    let account = match v.user_id {
+        Some(u) => shouwang_db::accounts::find_by_id(read, u).await?.map(|a| a.user.username),
+        None => None,
+    };
+    let volunteer = VolunteerRow::of(&v, group, &names)?;
+    let account_roles = if account.is_none()
+        && volunteer.status == DutyStatus::Verified
+        && actor.can(Resource::Users, Action::Write, &community.path)
+    {
+        LOGIN_ROLES.into_iter().filter(|r| actor.role.may_appoint(*r)).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(VolunteerDetail {
+        community: Place::of(community)?,
+        volunteer,
+        groups: groups.iter().map(|g| (g.group.id, g.group.name.clone())).collect(),
+        account,
+        account_roles,
+    })
+}
+
+/// A key role that changed hands because a volunteer stopped serving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoverView {
+    pub kind: KeyRoleKind,
+    /// The branch or group the role is of.
+    pub subject_id: Uuid,
+    pub from: Option<Uuid>,
+    pub from_name: Option<String>,
+    /// Who holds the role now; none when nobody could take it over.
+    pub to: Option<Uuid>,
+    pub to_name: Option<String>,
+    /// The volunteer was the backup (B角) and the role now has none.
+    pub backup_lost: bool,
+}
+
+/// Records a volunteer's health; when they can no longer serve, their roles
+/// pass to their backups (and their work with them), as the answer lists.
+pub async fn set_health(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    id: Uuid,
+    health: HealthStatus,
+) -> Result<Vec<HandoverView>, Error> {
+    actor.require(Resource::Volunteer, Action::Write, &community.path)?;
+    let row = row_of(ctx, community).await?;
+    let changes = crate::reactions::health_changed(ctx, actor, &row, id, health).await?.handovers;
+    let names = if changes.is_empty() { Default::default() } else { crate::groups::names_of(ctx, row.id).await? };
+    let name = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned());
+    changes
+        .iter()
+        .map(|h| {
+            Ok(HandoverView {
+                kind: stored(KeyRoleKind::from_code, &h.kind, "key role")?,
+                subject_id: h.subject_id,
+                from: h.from,
+                from_name: name(h.from),
+                to: h.to,
+                to_name: name(h.to),
+                backup_lost: h.backup_lost,
+            })
+        })
+        .collect()
+}
+
+/// Moves a volunteer into one of the community's groups, or out of any.
+pub async fn move_to_group(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    id: Uuid,
+    group: Option<Uuid>,
+) -> Result<(), Error> {
+    actor.require(Resource::Group, Action::Write, &community.path)?;
+    crate::reactions::group_changed(ctx, actor, &row_of(ctx, community).await?, id, group).await?;
+    Ok(())
+}
+
+/// A review decision as asked; the service checks its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Verify,
+    /// With the reason given (required).
+    Reject(String),
+    /// With the exemption reason chosen (required).
+    Exempt(Option<ExemptReason>),
+}
+
+/// Verifies, rejects or exempts several of the community's volunteers at
+/// once; answers how many changed.
+pub async fn review(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    ids: &[Uuid],
+    decision: Decision,
+) -> Result<u64, Error> {
+    actor.require(Resource::Volunteer, Action::Write, &community.path)?;
+    let decision = match decision {
+        Decision::Verify => Review::Verify,
+        Decision::Reject(reason) => {
+            let reason = shouwang_domain::text::normalize(&reason);
+            if reason.is_empty() {
+                return Err(invalid("不通过时请填写原因", "give a reason when rejecting"));
+            }
+            Review::Reject(reason.chars().take(200).collect())
+        }
+        Decision::Exempt(reason) => {
+            Review::Exempt(reason.ok_or_else(|| invalid("请选择免编原因", "choose why they are exempt"))?)
+        }
+    };
+    let row = row_of(ctx, community).await?;
+    Ok(crate::reactions::reviewed(ctx, actor, &row, ids, &decision).await?.0)
+}
+
+/// A volunteer's full phone number, shown once; who asked and why is logged.
+pub async fn reveal_phone(ctx: &Context, actor: &Actor, id: Uuid, reason: &str) -> Result<String, Error> {
+    let (v, community) = volunteer_row(ctx, actor, id, Resource::Volunteer, Action::Reveal).await?;
+    let reason = shouwang_domain::text::normalize(reason);
+    if reason.is_empty() {
+        return Err(invalid("查看完整手机号需填写原因", "give a reason to see the full phone number"));
+    }
+    let mut e = actor.entry("volunteer_reveal", "volunteer", Some(id.to_string()), &community);
+    e.detail = serde_json::json!({ "field": "phone", "reason": reason });
+    shouwang_db::audit::append(&ctx.db.write, e).await?;
+    Ok(v.phone)
+}
+
+/// Gives a verified volunteer a login with `role` (a group leader needs one
+/// to see their group). `password_hash` is awaited only once every check has
+/// passed (hashing is slow on purpose). Answers the login's username.
+pub async fn create_login(
+    ctx: &Context,
+    actor: &Actor,
+    id: Uuid,
+    username: &str,
+    role: &str,
+    password_hash: impl std::future::Future<Output = Result<String, Error>>,
+) -> Result<String, Error> {
+    let (v, community) = volunteer_row(ctx, actor, id, Resource::Volunteer, Action::Read).await?;
+    actor.require(Resource::Users, Action::Write, &community.path)?;
+    let role =
+        Role::parse(role).filter(|r| LOGIN_ROLES.contains(r) && actor.role.may_appoint(*r)).ok_or(Error::Forbidden)?;
+    if v.user_id.is_some() {
+        return Err(invalid("此人已有登录账号", "this volunteer already has a login"));
+    }
+    if DutyStatus::from_code(&v.status) != Some(DutyStatus::Verified) {
+        return Err(invalid("审核通过后才能开通账号", "verify the volunteer before giving them a login"));
+    }
+    let hash = password_hash.await?;
+    let scope = shouwang_domain::RegionCode::parse(&community.code).map_err(|_| Error::Forbidden)?;
+    let created = shouwang_db::accounts::create_user(
+        &ctx.db,
+        shouwang_db::accounts::NewUser {
+            username,
+            display_name: &v.name,
+            password_hash: hash,
+            role,
+            scope: &scope,
+            personal_grant: false,
+            must_change_password: true,
+        },
+    )
+    .await?;
+    link_login(ctx, actor, &community, v.id, created.id, &created.username, role).await?;
+    Ok(created.username)
+}
+
+// ---------------------------------------------------------------------------
+// A work unit's list: preview, then apply
+
+/// What a kept volunteer list would do.
+#[derive(Debug, Clone)]
+pub struct ImportPreview {
+    /// The kept file, to apply.
+    pub upload: Uuid,
+    pub sheet: String,
+    pub rows_read: usize,
+    pub valid: usize,
+    pub new: usize,
+    pub merging: usize,
+    pub exempt: usize,
+    /// (row, message in zh, message in en)
+    pub rejected: Vec<(u32, String, String)>,
+    pub merged: Vec<(String, String)>,
+    pub unknown_places: Vec<(u32, String)>,
+}
+
+/// Reads a work unit's list (in a child process when `parser` is set), keeps
+/// it for the actor, and tells what it would do; a file that cannot be read is
+/// answered as `Err` inside.
+#[allow(clippy::too_many_arguments, reason = "a file, its name and kind, and how to read it")]
+pub async fn preview_import(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    file_name: &str,
+    bytes: Vec<u8>,
+    kind: shouwang_io::FileKind,
+    default_kind: VolunteerKind,
+    parser: Option<&std::path::Path>,
+) -> Result<Result<ImportPreview, shouwang_io::ReadError>, Error> {
+    actor.require(Resource::Volunteer, Action::Write, &community.path)?;
+    let user = actor.user_id.ok_or(Error::Forbidden)?;
+    let row = row_of(ctx, community).await?;
+    let report = match read_volunteer_file(ctx, &row, &bytes, kind, default_kind, parser).await {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
+    let upload = shouwang_db::uploads::store(&ctx.db, user, &community.code, file_name, bytes).await?;
+    Ok(Ok(ImportPreview {
+        upload,
+        sheet: report.sheet_name,
+        rows_read: report.rows_read,
+        valid: report.reports.len(),
+        new: report.reports.len() - report.already_reported,
+        merging: report.already_reported,
+        exempt: report.reports.iter().filter(|r| r.exempt.is_some()).count(),
+        rejected: report.rejected,
+        merged: report.merged,
+        unknown_places: report.unknown_places,
+    }))
+}
+
+/// What applying a kept list did.
+#[derive(Debug)]
+pub enum Applied {
+    /// The kept file is gone (older than an hour, applied already, or another's).
+    Expired,
+    Unreadable(shouwang_io::ReadError),
+    /// Reports filed (new and merged).
+    Filed(u32),
+}
+
+/// Files the valid rows of the kept list, all in one transaction, then drops the file.
+pub async fn apply_import(
+    ctx: &Context,
+    actor: &Actor,
+    community: &Place,
+    upload: Uuid,
+    default_kind: VolunteerKind,
+    parser: Option<&std::path::Path>,
+) -> Result<Applied, Error> {
+    actor.require(Resource::Volunteer, Action::Write, &community.path)?;
+    let user = actor.user_id.ok_or(Error::Forbidden)?;
+    let Some(upload) = shouwang_db::uploads::take(&ctx.db, upload, user).await? else {
+        return Ok(Applied::Expired);
+    };
+    if upload.community_code != community.code {
+        return Err(Error::Forbidden);
+    }
+    let kind = shouwang_io::FileKind::from_path(std::path::Path::new(&upload.file_name))
+        .ok_or_else(|| invalid("文件类型不支持", "unsupported file type"))?;
+    let row = row_of(ctx, community).await?;
+    let report = match read_volunteer_file(ctx, &row, &upload.bytes, kind, default_kind, parser).await {
+        Ok(r) => r,
+        Err(e) => return Ok(Applied::Unreadable(e)),
+    };
+    let (file, rejected) = (upload.file_name.as_str(), report.rejected.len());
+    let counts = import_duty_reports(ctx, actor, &row, &report.reports, file, rejected).await?;
+    shouwang_db::uploads::delete(&ctx.db, upload.id).await?;
+    Ok(Applied::Filed(counts.created + counts.merged))
 }

@@ -6,15 +6,11 @@
 //! document at `/api/v1/openapi.json` is collected from the same handlers the
 //! router serves and cannot drift from it.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use serde::Serialize;
-use shouwang_db::entity::region;
-use shouwang_db::registry;
+use shouwang_domain::Lang;
 use shouwang_domain::phone::mask_phone;
-use shouwang_domain::{Lang, RegionKind};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
@@ -107,19 +103,6 @@ pub(crate) fn time_text(t: time::OffsetDateTime) -> String {
 pub struct PlaceRef {
     pub id: Uuid,
     pub name: String,
-}
-
-/// Names of a community's compounds and buildings by id.
-pub(crate) async fn place_names(
-    state: &AppState,
-    community: &region::Model,
-) -> Result<HashMap<Uuid, String>, AppError> {
-    Ok(registry::descendants(&state.ctx.db.read, community, None)
-        .await?
-        .into_iter()
-        .filter(|r| r.kind == RegionKind::Compound.as_str() || r.kind == RegionKind::Building.as_str())
-        .map(|r| (r.id, r.name))
-        .collect())
 }
 
 pub(crate) fn code_param<T>(

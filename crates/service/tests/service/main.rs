@@ -4,3 +4,4 @@
 
 mod accounts;
 mod reactions;
+mod volunteers;

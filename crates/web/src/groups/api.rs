@@ -8,14 +8,10 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use shouwang_db::entity::volunteer;
-use shouwang_db::mobilisation::{self as mob, MobilisationCounts};
-use shouwang_db::registry;
 use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::grouping::{GroupRole, GroupingParams, Placement};
-use shouwang_domain::phone::mask_phone;
-use shouwang_domain::{GroupFunctionSet, RegionCode, Skill, SkillSet};
-use shouwang_service::groups::{self, Draft, RollupRow};
+use shouwang_domain::{GroupFunction, Skill};
+use shouwang_service::groups::{self, Counts, Draft, KeyRole, Member, RollupRow};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -38,14 +34,14 @@ pub struct MemberDto {
     pub role: Option<String>,
 }
 
-fn member_dto(v: &volunteer::Model, role: Option<&str>) -> MemberDto {
+fn member_dto(v: &Member, role: Option<&str>) -> MemberDto {
     MemberDto {
         id: v.id,
         name: v.name.clone(),
-        phone: mask_phone(&v.phone),
-        kind: v.kind.clone(),
-        skills: codes(SkillSet::from_codes(&v.skills).iter(), Skill::code),
-        health: v.health.clone(),
+        phone: v.phone.clone(),
+        kind: v.kind.code().to_string(),
+        skills: codes(v.skills.iter(), Skill::code),
+        health: v.health.code().to_string(),
         role: role.map(str::to_string),
     }
 }
@@ -62,7 +58,7 @@ pub struct RoleDto {
     pub backup_name: Option<String>,
 }
 
-fn role_dto(r: &mob::RoleView) -> RoleDto {
+fn role_dto(r: &KeyRole) -> RoleDto {
     RoleDto {
         id: r.id,
         kind: r.kind.code().to_string(),
@@ -97,18 +93,16 @@ pub async fn list_branches(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<BranchDto>>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
-    let branches = mob::branches_of_community(&state.ctx.db.read, community.id).await?;
+    let branches = groups::branches(&state.ctx, &user.actor(None), &code).await?;
     Ok(Json(
         branches
             .iter()
             .map(|b| BranchDto {
-                id: b.branch.id,
-                name: b.branch.name.clone(),
-                kind: b.branch.kind.clone(),
-                founded_on: b.branch.founded_on.to_string(),
-                dissolved_on: b.branch.dissolved_on.map(|d| d.to_string()),
+                id: b.id,
+                name: b.name.clone(),
+                kind: b.kind.code().to_string(),
+                founded_on: b.founded_on.to_string(),
+                dissolved_on: b.dissolved_on.map(|d| d.to_string()),
                 secretary: b.secretary.as_ref().map(role_dto),
                 members: b.members.iter().map(|m| member_dto(m, None)).collect(),
                 groups: b.groups as u64,
@@ -143,24 +137,18 @@ pub async fn list_groups(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<GroupDto>>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
-    let groups = mob::groups_of_community(&state.ctx.db.read, community.id).await?;
+    let groups = groups::groups(&state.ctx, &user.actor(None), &code).await?;
     Ok(Json(
         groups
             .iter()
             .map(|g| {
-                let leader = g.leader_id();
-                let deputy = g.deputy.as_ref().and_then(|r| r.holder.as_ref()).map(|v| v.id);
+                let (leader, deputy) = (g.leader_id(), g.deputy_id());
                 GroupDto {
-                    id: g.group.id,
-                    number: g.group.number,
-                    name: g.group.name.clone(),
-                    branch_id: g.group.branch_id,
-                    functions: codes(
-                        GroupFunctionSet::from_codes(&g.group.functions).iter(),
-                        shouwang_domain::GroupFunction::code,
-                    ),
+                    id: g.id,
+                    number: g.number,
+                    name: g.name.clone(),
+                    branch_id: g.branch_id,
+                    functions: codes(g.functions.iter(), GroupFunction::code),
                     compounds: g.compounds.iter().map(|(id, name)| PlaceRef { id: *id, name: name.clone() }).collect(),
                     leader: g.leader.as_ref().map(role_dto),
                     deputy: g.deputy.as_ref().map(role_dto),
@@ -396,7 +384,7 @@ pub async fn propose(
     req: Result<Json<ProposalRequest>, JsonRejection>,
 ) -> Result<Json<ProposalDto>, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let req = body(req)?;
     let d = GroupingParams::default();
     let params = groups::checked_params(
@@ -404,7 +392,7 @@ pub async fn propose(
         req.max_members.unwrap_or(d.max_members),
         req.max_compounds.unwrap_or(d.max_compounds),
     )?;
-    let draft = groups::propose(&state.ctx, &community, params, Some(user.id)).await?;
+    let draft = groups::make_proposal(&state.ctx, &user.actor(None), &community, params).await?;
     Ok(Json(proposal_dto(&draft)))
 }
 
@@ -418,8 +406,8 @@ pub async fn get_proposal(
     Path(code): Path<String>,
 ) -> Result<Json<ProposalDto>, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
-    let (draft, _) = groups::load_draft(&state.ctx, &community).await?.ok_or_else(|| AppError::NotFound {
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
+    let draft = groups::draft(&state.ctx, &user.actor(None), &community).await?.ok_or_else(|| AppError::NotFound {
         zh: "还没有分组方案，请先生成".into(),
         en: "there is no proposal yet; make one first".into(),
     })?;
@@ -476,9 +464,9 @@ pub async fn edit_proposal(
     req: Result<Json<DraftEdit>, JsonRejection>,
 ) -> Result<Json<ProposalDto>, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let edit: groups::DraftEdit = body(req)?.into();
-    let draft = groups::edit_draft(&state.ctx, &community, &edit, Some(user.id)).await?;
+    let draft = groups::edit_draft(&state.ctx, &user.actor(None), &community, &edit).await?;
     Ok(Json(proposal_dto(&draft)))
 }
 
@@ -510,7 +498,7 @@ pub async fn confirm_proposal(
     req: Result<Json<ConfirmRequest>, JsonRejection>,
 ) -> Result<Json<ConfirmResult>, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let req = body(req)?;
     let groups = groups::confirm(&state.ctx, &user.actor(peer.text()), &community, req.branch).await?;
     Ok(Json(ConfirmResult { groups }))
@@ -540,9 +528,9 @@ pub struct RollupRowDto {
     pub counts: CountsDto,
 }
 
-impl From<MobilisationCounts> for CountsDto {
-    fn from(c: MobilisationCounts) -> CountsDto {
-        let MobilisationCounts { reported, verified, exempt, rejected, grouped, groups, unwell } = c;
+impl From<Counts> for CountsDto {
+    fn from(c: Counts) -> CountsDto {
+        let Counts { reported, verified, exempt, rejected, grouped, groups, unwell } = c;
         CountsDto { reported, verified, exempt, rejected, grouped, groups, unwell }
     }
 }
@@ -571,15 +559,6 @@ pub async fn rollup(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<RollupDto>, AppError> {
-    let not_found = || AppError::NotFound { zh: "找不到该区域".into(), en: "region not found".into() };
-    let code = RegionCode::parse(&code).map_err(|_| not_found())?;
-    let region = registry::find_region(&state.ctx.db.read, &code).await?.ok_or_else(not_found)?;
-    // Counts only, no people: anyone who may read the registry here, inside
-    // their own area (the ancestors they may navigate are not theirs to count).
-    user.require(Resource::Registry, Action::Read, &region.path)?;
-    if !region.path.starts_with(&user.scope_path) {
-        return Err(AppError::Forbidden);
-    }
-    let (own, children) = groups::rollup(&state.ctx, &region).await?;
-    Ok(Json(RollupDto { region: own.into(), children: children.into_iter().map(RollupRowDto::from).collect() }))
+    let r = groups::rollup_of(&state.ctx, &user.actor(None), &code).await?;
+    Ok(Json(RollupDto { region: r.own.into(), children: r.children.into_iter().map(RollupRowDto::from).collect() }))
 }

@@ -3,20 +3,17 @@
 //! group's page, the auto-grouping proposal with its reasons and hand edits,
 //! printable group lists, the roll-up at every level, and "my group".
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use shouwang_db::entity::{region, volunteer};
-use shouwang_db::mobilisation::{self as mob, GroupView};
-use shouwang_db::registry;
 use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::grouping::{GroupRole, GroupingParams};
-use shouwang_domain::phone::mask_phone;
-use shouwang_domain::{BranchKind, KeyRoleKind, Lang, RegionKind, SkillSet, VolunteerKind};
+use shouwang_domain::{BranchKind, KeyRoleKind, Lang, RegionKind};
+use shouwang_service::Place;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -25,7 +22,7 @@ use crate::error::AppError;
 use crate::error::bad;
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
-use shouwang_service::groups::{self, Draft, DraftEdit};
+use shouwang_service::groups::{self, Draft, DraftEdit, Group, HandoverEntry, KeyRole, Member, RoleGap};
 
 /// A person as lists show them: name, masked phone, a short description.
 pub struct Person {
@@ -37,17 +34,16 @@ pub struct Person {
     pub unwell: bool,
 }
 
-fn person(v: &volunteer::Model, role: String, lang: Lang) -> Person {
-    let health = shouwang_domain::HealthStatus::from_code(&v.health).unwrap_or(shouwang_domain::HealthStatus::Active);
-    let mut detail = VolunteerKind::from_code(&v.kind).map_or(String::new(), |k| k.label(lang).to_string());
-    let skills = SkillSet::from_codes(&v.skills);
-    if !skills.is_empty() {
-        detail = format!("{detail} · {}", skills.labels(lang));
+fn person(v: &Member, role: String, lang: Lang) -> Person {
+    let health = v.health;
+    let mut detail = v.kind.label(lang).to_string();
+    if !v.skills.is_empty() {
+        detail = format!("{detail} · {}", v.skills.labels(lang));
     }
     if !health.can_serve() {
         detail = format!("{detail} · {}", health.label(lang));
     }
-    Person { id: v.id, name: v.name.clone(), phone: mask_phone(&v.phone), detail, role, unwell: !health.can_serve() }
+    Person { id: v.id, name: v.name.clone(), phone: v.phone.clone(), detail, role, unwell: !health.can_serve() }
 }
 
 /// A key role as a line: "组长 张三（B角 李四）", with warnings when empty.
@@ -57,7 +53,7 @@ pub struct RoleLine {
     pub backup: Option<String>,
 }
 
-fn role_line(kind: KeyRoleKind, view: Option<&mob::RoleView>, lang: Lang) -> RoleLine {
+fn role_line(kind: KeyRoleKind, view: Option<&KeyRole>, lang: Lang) -> RoleLine {
     RoleLine {
         label: kind.label(lang).to_string(),
         holder: view.and_then(|r| r.holder.as_ref()).map(|v| v.name.clone()),
@@ -78,16 +74,15 @@ pub struct GroupCard {
     pub size: usize,
 }
 
-fn group_card(g: &GroupView, branches: &HashMap<Uuid, String>, lang: Lang) -> GroupCard {
-    let leader = g.leader_id();
-    let deputy = g.deputy.as_ref().and_then(|r| r.holder.as_ref()).map(|v| v.id);
+fn group_card(g: &Group, branches: &HashMap<Uuid, String>, lang: Lang) -> GroupCard {
+    let (leader, deputy) = (g.leader_id(), g.deputy_id());
     let sep = lang.pick("、", ", ");
     GroupCard {
-        id: g.group.id,
-        name: g.group.name.clone(),
-        branch: g.group.branch_id.and_then(|b| branches.get(&b).cloned()).unwrap_or_default(),
+        id: g.id,
+        name: g.name.clone(),
+        branch: g.branch_id.and_then(|b| branches.get(&b).cloned()).unwrap_or_default(),
         compounds: g.compounds.iter().map(|c| c.1.clone()).collect::<Vec<_>>().join(sep),
-        functions: shouwang_domain::GroupFunctionSet::from_codes(&g.group.functions).labels(lang),
+        functions: g.functions.labels(lang),
         leader: role_line(KeyRoleKind::GroupLeader, g.leader.as_ref(), lang),
         deputy: role_line(KeyRoleKind::GroupDeputy, g.deputy.as_ref(), lang),
         members: g
@@ -125,7 +120,7 @@ pub struct BranchCard {
 #[template(path = "groups/groups.html")]
 struct GroupsPage {
     ctx: PageCtx,
-    community: region::Model,
+    community: Place,
     branches: Vec<BranchCard>,
     groups: Vec<GroupCard>,
     uncovered: Vec<String>,
@@ -145,127 +140,80 @@ pub async fn groups_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
+    let o = groups::overview(&state.ctx, &user.actor(None), &code).await?;
     let lang = user.lang;
-    let branches = mob::branches_of_community(&state.ctx.db.read, community.id).await?;
-    let groups = mob::groups_of_community(&state.ctx.db.read, community.id).await?;
-    let branch_names: HashMap<Uuid, String> = branches.iter().map(|b| (b.branch.id, b.branch.name.clone())).collect();
-    let compounds = registry::descendants(&state.ctx.db.read, &community, Some(RegionKind::Compound)).await?;
-    let covered: HashSet<Uuid> = groups.iter().flat_map(|g| g.compounds.iter().map(|c| c.0)).collect();
-    let uncovered = compounds.iter().filter(|c| !covered.contains(&c.id)).map(|c| c.name.clone()).collect();
-    let names = groups::names_of(&state.ctx, community.id).await?;
-    let subject_names: HashMap<Uuid, String> = branches
-        .iter()
-        .map(|b| (b.branch.id, b.branch.name.clone()))
-        .chain(groups.iter().map(|g| (g.group.id, g.group.name.clone())))
-        .collect();
-    let warnings = mob::roles_needing_people(&state.ctx.db.read, community.id)
-        .await?
-        .into_iter()
-        .filter_map(|r| {
-            let subject = subject_names.get(&r.subject_id)?;
-            let role = KeyRoleKind::from_code(&r.kind)?.label(lang);
-            Some(match (r.holder_id, lang) {
-                (None, Lang::Zh) => format!("{subject} {role}空缺"),
-                (None, Lang::En) => format!("{subject}: {role} is vacant"),
-                (Some(_), Lang::Zh) => format!("{subject} {role}没有B角"),
-                (Some(_), Lang::En) => format!("{subject}: {role} has no backup"),
-            })
-        })
-        // A deputy without a backup is not worth a warning of its own.
-        .filter(|w| !w.contains(KeyRoleKind::GroupDeputy.label(lang)))
-        .collect();
-    let handovers = handover_lines(&state, community.id, &names, &subject_names, lang).await?;
-    let verified = mob::list_volunteers(
-        &state.ctx.db.read,
-        community.id,
-        &mob::VolunteerFilter { status: Some(shouwang_domain::DutyStatus::Verified), ..Default::default() },
-    )
-    .await?
-    .into_iter()
-    .map(|r| (r.volunteer.id.to_string(), r.volunteer.name))
-    .collect();
+    let branch_names: HashMap<Uuid, String> = o.branches.iter().map(|b| (b.id, b.name.clone())).collect();
+    let community = o.community;
+    let id_of = |r: Option<&shouwang_service::groups::Named>| r.map(|v| v.id.to_string()).unwrap_or_default();
     render(&GroupsPage {
         ctx: PageCtx::for_user(&user, &format!("/c/{code}/groups")),
         can_write: user.can(Resource::Group, Action::Write, &community.path),
-        has_draft: mob::load_draft(&state.ctx.db.read, community.id).await?.is_some(),
-        branches: branches
+        has_draft: o.has_draft,
+        branches: o
+            .branches
             .iter()
             .map(|b| BranchCard {
-                id: b.branch.id,
-                secretary_id: b
-                    .secretary
-                    .as_ref()
-                    .and_then(|r| r.holder.as_ref())
-                    .map(|v| v.id.to_string())
-                    .unwrap_or_default(),
-                backup_id: b
-                    .secretary
-                    .as_ref()
-                    .and_then(|r| r.backup.as_ref())
-                    .map(|v| v.id.to_string())
-                    .unwrap_or_default(),
-                name: b.branch.name.clone(),
-                kind: BranchKind::from_code(&b.branch.kind).map_or(String::new(), |k| k.label(lang).to_string()),
-                founded_on: b.branch.founded_on.to_string(),
-                dissolved_on: b.branch.dissolved_on.map(|d| d.to_string()),
+                id: b.id,
+                secretary_id: id_of(b.secretary.as_ref().and_then(|r| r.holder.as_ref())),
+                backup_id: id_of(b.secretary.as_ref().and_then(|r| r.backup.as_ref())),
+                name: b.name.clone(),
+                kind: b.kind.label(lang).to_string(),
+                founded_on: b.founded_on.to_string(),
+                dissolved_on: b.dissolved_on.map(|d| d.to_string()),
                 secretary: role_line(KeyRoleKind::BranchSecretary, b.secretary.as_ref(), lang),
                 members: b.members.len(),
                 groups: b.groups,
             })
             .collect(),
-        groups: groups.iter().map(|g| group_card(g, &branch_names, lang)).collect(),
-        uncovered,
-        warnings,
-        handovers,
+        groups: o.groups.iter().map(|g| group_card(g, &branch_names, lang)).collect(),
+        uncovered: o.uncovered,
+        warnings: o.gaps.iter().map(|g| gap_line(g, lang)).collect(),
+        handovers: o.handovers.iter().map(|h| handover_line(h, lang)).collect(),
         branch_kinds: BranchKind::ALL.iter().map(|k| (k.code().to_string(), k.label(lang).to_string())).collect(),
-        verified,
+        verified: o.verified.into_iter().map(|(id, name)| (id.to_string(), name)).collect(),
         functions: shouwang_domain::GroupFunction::ALL
             .iter()
             .map(|f| (f.code().to_string(), f.label(lang).to_string()))
             .collect(),
-        compounds: compounds.iter().map(|c| (c.id.to_string(), c.name.clone())).collect(),
+        compounds: o.compounds.into_iter().map(|(id, name)| (id.to_string(), name)).collect(),
         today: state.ctx.clock.today().to_string(),
         community,
     })
 }
 
-async fn handover_lines(
-    state: &AppState,
-    community_id: Uuid,
-    names: &BTreeMap<Uuid, String>,
-    subjects: &HashMap<Uuid, String>,
-    lang: Lang,
-) -> Result<Vec<String>, AppError> {
-    let mut out = Vec::new();
-    for h in mob::handovers(&state.ctx.db.read, community_id, 10).await? {
-        let Some(role) = mob::key_role_by_id(&state.ctx.db.read, h.key_role_id).await? else { continue };
-        let role_label = KeyRoleKind::from_code(&role.kind).map_or("", |k| k.label(lang));
-        let subject = subjects.get(&role.subject_id).cloned().unwrap_or_default();
-        let name = |id: Option<Uuid>| {
-            id.and_then(|i| names.get(&i).cloned()).unwrap_or_else(|| lang.pick("（空缺）", "(vacant)").into())
-        };
-        let cause = match (h.cause.as_str(), lang) {
-            ("isolated", Lang::Zh) => "隔离",
-            ("infected", Lang::Zh) => "感染",
-            ("appointed", Lang::Zh) => "任命",
-            ("stood_down", Lang::Zh) => "停止任职",
-            (_, Lang::Zh) => "调整",
-            (c, Lang::En) => c,
-        };
-        let at = shouwang_domain::clock::beijing(h.at);
-        out.push(format!(
-            "{:02}-{:02} {:02}:{:02} {subject} {role_label}：{} → {}（{cause}）",
-            at.month() as u8,
-            at.day(),
-            at.hour(),
-            at.minute(),
-            name(h.from_volunteer),
-            name(h.to_volunteer)
-        ));
+/// "一组 组长空缺", "一组 组长没有B角".
+fn gap_line(g: &RoleGap, lang: Lang) -> String {
+    let (subject, role) = (&g.subject, g.kind.label(lang));
+    match (g.vacant, lang) {
+        (true, Lang::Zh) => format!("{subject} {role}空缺"),
+        (true, Lang::En) => format!("{subject}: {role} is vacant"),
+        (false, Lang::Zh) => format!("{subject} {role}没有B角"),
+        (false, Lang::En) => format!("{subject}: {role} has no backup"),
     }
-    Ok(out)
+}
+
+fn handover_line(h: &HandoverEntry, lang: Lang) -> String {
+    let role_label = h.kind.map_or("", |k| k.label(lang));
+    let name = |n: &Option<String>| n.clone().unwrap_or_else(|| lang.pick("（空缺）", "(vacant)").into());
+    let cause = match (h.cause.as_str(), lang) {
+        ("isolated", Lang::Zh) => "隔离",
+        ("infected", Lang::Zh) => "感染",
+        ("appointed", Lang::Zh) => "任命",
+        ("stood_down", Lang::Zh) => "停止任职",
+        (_, Lang::Zh) => "调整",
+        (c, Lang::En) => c,
+    };
+    let at = shouwang_domain::clock::beijing(h.at);
+    format!(
+        "{:02}-{:02} {:02}:{:02} {} {role_label}：{} → {}（{cause}）",
+        at.month() as u8,
+        at.day(),
+        at.hour(),
+        at.minute(),
+        h.subject,
+        name(&h.from),
+        name(&h.to)
+    )
 }
 
 #[derive(Deserialize)]
@@ -294,7 +242,7 @@ pub async fn create_branch(
     Form(form): Form<BranchForm>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let kind = BranchKind::from_code(&form.kind).ok_or_else(|| bad("请选择支部类型", "choose the kind of branch"))?;
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let founded = time::Date::parse(form.founded_on.trim(), format)
@@ -321,7 +269,7 @@ pub async fn create_branch(
 #[template(path = "groups/group.html")]
 struct GroupPage {
     ctx: PageCtx,
-    community: region::Model,
+    community: Place,
     card: GroupCard,
     leader_id: String,
     backup_id: String,
@@ -331,49 +279,16 @@ struct GroupPage {
     can_reveal: bool,
 }
 
-async fn group_and_community(
-    state: &AppState,
-    user: &CurrentUser,
-    id: Uuid,
-) -> Result<(GroupView, region::Model, HashMap<Uuid, String>), AppError> {
-    let not_found = || AppError::NotFound { zh: "找不到该小组".into(), en: "group not found".into() };
-    let g = mob::group_by_id(&state.ctx.db.read, id).await?.ok_or_else(not_found)?;
-    let community = registry::region_by_id(&state.ctx.db.read, g.community_id).await?.ok_or_else(not_found)?;
-    // A group leader or member may always see their own group.
-    let own = match mob::volunteer_by_user(&state.ctx.db.read, user.id).await? {
-        Some(v) => mob::group_of(&state.ctx.db.read, v.id).await? == Some(id),
-        None => false,
-    };
-    if !own {
-        user.require(Resource::Group, Action::Read, &community.path)?;
-    }
-    let view = mob::groups_of_community(&state.ctx.db.read, community.id)
-        .await?
-        .into_iter()
-        .find(|v| v.group.id == id)
-        .ok_or_else(not_found)?;
-    let branches = mob::branches_of_community(&state.ctx.db.read, community.id)
-        .await?
-        .into_iter()
-        .map(|b| (b.branch.id, b.branch.name))
-        .collect();
-    Ok((view, community, branches))
-}
-
 pub async fn group_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let (view, community, branches) = group_and_community(&state, &user, id).await?;
+    let d = groups::group(&state.ctx, &user.actor(None), id).await?;
     let lang = user.lang;
-    let covered: HashSet<Uuid> = view.compounds.iter().map(|c| c.0).collect();
-    let compounds = registry::descendants(&state.ctx.db.read, &community, Some(RegionKind::Compound))
-        .await?
-        .into_iter()
-        .map(|c| (c.id.to_string(), c.name, covered.contains(&c.id)))
-        .collect();
-    let id_of = |r: &Option<mob::RoleView>, backup: bool| {
+    let community = d.community;
+    let compounds = d.compounds.into_iter().map(|(id, name, covered)| (id.to_string(), name, covered)).collect();
+    let id_of = |r: &Option<KeyRole>, backup: bool| {
         r.as_ref()
             .and_then(|r| if backup { r.backup.as_ref() } else { r.holder.as_ref() })
             .map(|v| v.id.to_string())
@@ -381,10 +296,10 @@ pub async fn group_page(
     };
     render(&GroupPage {
         ctx: PageCtx::for_user(&user, &format!("/groups/{id}")),
-        leader_id: id_of(&view.leader, false),
-        backup_id: id_of(&view.leader, true),
-        deputy_id: id_of(&view.deputy, false),
-        card: group_card(&view, &branches, lang),
+        leader_id: id_of(&d.group.leader, false),
+        backup_id: id_of(&d.group.leader, true),
+        deputy_id: id_of(&d.group.deputy, false),
+        card: group_card(&d.group, &d.branches, lang),
         compounds,
         can_write: user.can(Resource::Group, Action::Write, &community.path),
         can_reveal: user.can(Resource::Volunteer, Action::Reveal, &community.path),
@@ -409,8 +324,7 @@ pub async fn set_roles(
     Path(id): Path<Uuid>,
     Form(form): Form<RolesForm>,
 ) -> Result<Response, AppError> {
-    let (_, community, _) = group_and_community(&state, &user, id).await?;
-    user.require(Resource::Group, Action::Write, &community.path)?;
+    let community = groups::group_community(&state.ctx, &user.actor(None), id, Action::Write).await?;
     let (leader, backup, deputy) = (opt_uuid(&form.leader)?, opt_uuid(&form.backup)?, opt_uuid(&form.deputy)?);
     groups::set_group_roles(&state.ctx, &user.actor(peer.text()), &community, id, leader, backup, deputy).await?;
     Ok(Redirect::to(&format!("/groups/{id}")).into_response())
@@ -429,19 +343,14 @@ pub async fn set_compounds(
     Path(id): Path<Uuid>,
     Form(form): Form<CompoundsForm>,
 ) -> Result<Response, AppError> {
-    let (_, community, _) = group_and_community(&state, &user, id).await?;
-    user.require(Resource::Group, Action::Write, &community.path)?;
+    let community = groups::group_community(&state.ctx, &user.actor(None), id, Action::Write).await?;
     groups::set_group_compounds(&state.ctx, &user.actor(peer.text()), &community, id, &form.compounds).await?;
     Ok(Redirect::to(&format!("/groups/{id}")).into_response())
 }
 
 /// "My group": the group of the volunteer linked to this account.
 pub async fn my_group(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let group = match mob::volunteer_by_user(&state.ctx.db.read, user.id).await? {
-        Some(v) => mob::group_of(&state.ctx.db.read, v.id).await?,
-        None => None,
-    };
-    match group {
+    match groups::my_group(&state.ctx, &user.actor(None)).await? {
         Some(g) => Ok(Redirect::to(&format!("/groups/{g}")).into_response()),
         None => Err(AppError::NotFound {
             zh: "你还没有被编入小组。社区审核并编组后，这里会显示你的小组".into(),
@@ -473,7 +382,7 @@ pub struct ProposalGroup {
 #[template(path = "groups/grouping.html")]
 struct GroupingPage {
     ctx: PageCtx,
-    community: region::Model,
+    community: Place,
     params: GroupingParams,
     draft: bool,
     notices: Vec<String>,
@@ -517,17 +426,13 @@ fn proposal_member(draft: &Draft, p: &shouwang_domain::grouping::Placement, lang
 async fn grouping_view(
     state: &AppState,
     user: &CurrentUser,
-    community: region::Model,
+    community: Place,
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = user.lang;
-    let draft = groups::load_draft(&state.ctx, &community).await?.map(|d| d.0);
-    let branches = mob::branches_of_community(&state.ctx.db.read, community.id)
-        .await?
-        .into_iter()
-        .filter(|b| b.branch.dissolved_on.is_none())
-        .map(|b| (b.branch.id.to_string(), b.branch.name))
-        .collect();
+    let g = groups::grouping(&state.ctx, &user.actor(None), &community).await?;
+    let (draft, existing_groups) = (g.draft, g.existing_groups);
+    let branches = g.branches.into_iter().map(|(id, name)| (id.to_string(), name)).collect();
     let failed = error.is_some();
     let page = match &draft {
         None => GroupingPage {
@@ -542,7 +447,7 @@ async fn grouping_view(
             stats: Vec::new(),
             numbers: Vec::new(),
             branches,
-            existing_groups: mob::groups_of_community(&state.ctx.db.read, community.id).await?.len(),
+            existing_groups,
             can_write: user.can(Resource::Group, Action::Write, &community.path),
             error,
             community,
@@ -609,7 +514,7 @@ async fn grouping_view(
                 stats,
                 numbers: p.groups.iter().map(|g| g.number).collect(),
                 branches,
-                existing_groups: d.existing_groups,
+                existing_groups,
                 can_write: user.can(Resource::Group, Action::Write, &community.path),
                 error,
                 community,
@@ -629,7 +534,7 @@ pub async fn grouping_page(
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
     grouping_view(&state, &user, community, None).await
 }
 
@@ -652,9 +557,9 @@ pub async fn propose(
     Form(form): Form<ParamsForm>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let params = checked_params(form.min_members, form.max_members, form.max_compounds)?;
-    groups::propose(&state.ctx, &community, params, Some(user.id)).await?;
+    groups::make_proposal(&state.ctx, &user.actor(None), &community, params).await?;
     Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response())
 }
 
@@ -675,7 +580,7 @@ pub async fn edit(
     Form(form): Form<EditForm>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let edit = match (form.op.as_str(), form.other) {
         ("move", _) => DraftEdit::Move { volunteer: form.volunteer, group: form.group },
         ("leader", _) => DraftEdit::SetLeader { volunteer: form.volunteer, group: form.group },
@@ -683,7 +588,7 @@ pub async fn edit(
         ("swap", Some(other)) => DraftEdit::Swap { a: form.volunteer, b: other },
         _ => return Err(bad("未知的操作", "unknown edit")),
     };
-    match groups::edit_draft(&state.ctx, &community, &edit, Some(user.id)).await {
+    match groups::edit_draft(&state.ctx, &user.actor(None), &community, &edit).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response()),
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => {
             grouping_view(&state, &user, community, Some(m.pick(user.lang).to_string())).await
@@ -706,7 +611,7 @@ pub async fn confirm(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let branch = opt_uuid(&form.branch)?;
     match groups::confirm(&state.ctx, &user.actor(peer.text()), &community, branch).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{code}/groups")).into_response()),
@@ -723,7 +628,7 @@ pub async fn discard(
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     groups::discard_draft(&state.ctx, &user.actor(None), &community).await?;
     Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response())
 }
@@ -735,7 +640,7 @@ pub async fn discard(
 #[template(path = "groups/groups_print.html")]
 struct PrintPage {
     ctx: PageCtx,
-    community: region::Model,
+    community: Place,
     groups: Vec<GroupCard>,
     printed_at: String,
 }
@@ -745,19 +650,8 @@ pub async fn print_groups(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
-    let lang = user.lang;
-    let branches = mob::branches_of_community(&state.ctx.db.read, community.id)
-        .await?
-        .into_iter()
-        .map(|b| (b.branch.id, b.branch.name))
-        .collect();
-    let groups = mob::groups_of_community(&state.ctx.db.read, community.id)
-        .await?
-        .iter()
-        .map(|g| group_card(g, &branches, lang))
-        .collect();
+    let (community, groups, branches) = groups::print(&state.ctx, &user.actor(None), &code).await?;
+    let groups = groups.iter().map(|g| group_card(g, &branches, user.lang)).collect();
     let now = state.ctx.clock.local_now();
     render(&PrintPage {
         ctx: PageCtx::for_user(&user, &format!("/c/{code}/groups/print")),
@@ -784,29 +678,14 @@ pub async fn rollup_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let not_found = || AppError::NotFound { zh: "找不到该区域".into(), en: "region not found".into() };
-    let rc = shouwang_domain::RegionCode::parse(&code).map_err(|_| not_found())?;
-    let region = registry::find_region(&state.ctx.db.read, &rc).await?.ok_or_else(not_found)?;
-    // Counts only, no people: anyone who may read the registry here, inside
-    // their own area (the ancestors they may navigate are not theirs to count).
-    user.require(Resource::Registry, Action::Read, &region.path)?;
-    if !region.path.starts_with(&user.scope_path) {
-        return Err(AppError::Forbidden);
-    }
-    let (own, rows) = groups::rollup(&state.ctx, &region).await?;
-    let parent = match region.parent_id {
-        Some(p) if region.path.starts_with(&user.scope_path) && region.path != user.scope_path => {
-            registry::region_by_id(&state.ctx.db.read, p).await?.map(|p| (p.code, p.name))
-        }
-        _ => None,
-    };
+    let r = groups::rollup_of(&state.ctx, &user.actor(None), &code).await?;
     render(&RollupPage {
-        can_groups: user.can(Resource::Group, Action::Read, &region.path),
+        can_groups: user.can(Resource::Group, Action::Read, &r.region.path),
         ctx: PageCtx::for_user(&user, &format!("/mobilisation/{code}")),
-        kind_label: RegionKind::parse(&region.kind).map_or("", |k| k.label(user.lang)).to_string(),
-        own,
-        rows,
-        parent,
+        kind_label: r.region.kind.label(user.lang).to_string(),
+        own: r.own,
+        rows: r.children,
+        parent: r.parent,
     })
 }
 
@@ -817,7 +696,7 @@ pub fn mobilisation_link(user: &CurrentUser) -> Option<String> {
     if !(groups || counts) {
         return None;
     }
-    Some(if groups && user.scope_kind == RegionKind::Community.as_str() {
+    Some(if groups && RegionKind::parse(&user.scope_kind) == Some(RegionKind::Community) {
         format!("/c/{}/groups", user.scope_code)
     } else {
         format!("/mobilisation/{}", user.scope_code)
@@ -841,7 +720,7 @@ pub struct PlaceRow {
 #[template(path = "groups/compound_places.html")]
 struct PlacesPage {
     ctx: PageCtx,
-    community: region::Model,
+    community: Place,
     rows: Vec<PlaceRow>,
     can_write: bool,
 }
@@ -853,9 +732,7 @@ pub async fn places_page(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
-    let compounds = mob::compounds_of_community(&state.ctx.db.read, &community).await?;
+    let (community, compounds) = groups::compound_places(&state.ctx, &user.actor(None), &code).await?;
     let fmt = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_default();
     let rows = compounds
         .iter()
@@ -899,7 +776,7 @@ pub async fn save_place(
     Form(form): Form<PlaceForm>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let mut named = form.neighbours.clone();
     named.push(form.compound);
     groups::require_compounds_in(&state.ctx, &community, &named).await?;
@@ -956,7 +833,7 @@ pub async fn set_key_role(
     Form(form): Form<KeyRoleForm>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let kind = KeyRoleKind::from_code(&form.kind)
         .filter(|k| matches!(k, KeyRoleKind::BranchSecretary | KeyRoleKind::BuildingLeader))
         .ok_or_else(|| bad("未知的职务", "unknown role"))?;
@@ -983,7 +860,7 @@ pub async fn dissolve_branch(
     Form(form): Form<DissolveForm>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let on = match form.on.trim() {
         "" => None,
         d => Some(
@@ -1017,7 +894,7 @@ pub async fn create_group(
     Form(form): Form<NewGroupForm>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let functions: shouwang_domain::GroupFunctionSet =
         form.functions.iter().filter_map(|f| shouwang_domain::GroupFunction::from_code(f)).collect();
     let branch = opt_uuid(&form.branch)?;

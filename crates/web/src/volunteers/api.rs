@@ -12,15 +12,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use shouwang_db::entity::volunteer;
-use shouwang_db::mobilisation::{self as mob, Review, VolunteerFilter};
-use shouwang_db::registry;
 use shouwang_domain::access::{Action, Resource};
-use shouwang_domain::phone::mask_phone;
-use shouwang_domain::{DutyStatus, ExemptReason, HealthStatus, KeyRoleKind, Skill, SkillSet, VolunteerKind};
-use shouwang_service::groups::{self};
-use shouwang_service::volunteers::{self, FieldError};
-use std::collections::HashMap;
+use shouwang_domain::{DutyStatus, ExemptReason, HealthStatus, Skill, VolunteerKind};
+use shouwang_service::volunteers::{self, FieldError, Filter, Submitted, VolunteerRow};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -57,30 +51,26 @@ pub struct VolunteerDto {
     pub reported_at: String,
 }
 
-fn volunteer_dto(
-    v: &volunteer::Model,
-    group: Option<&(Uuid, i32, String)>,
-    places: &HashMap<Uuid, String>,
-) -> VolunteerDto {
-    let place = |id: Option<Uuid>| id.map(|id| PlaceRef { id, name: places.get(&id).cloned().unwrap_or_default() });
+fn volunteer_dto(v: VolunteerRow) -> VolunteerDto {
+    let place = |p: Option<volunteers::PlaceRef>| p.map(|p| PlaceRef { id: p.id, name: p.name });
     VolunteerDto {
         id: v.id,
-        name: v.name.clone(),
-        phone: mask_phone(&v.phone),
-        kind: v.kind.clone(),
-        status: v.status.clone(),
-        reject_reason: v.reject_reason.clone(),
-        exempt_reason: v.exempt_reason.clone(),
-        health: v.health.clone(),
-        home_compound: place(v.home_compound_id),
-        home_building: place(v.home_building_id),
-        skills: codes(SkillSet::from_codes(&v.skills).iter(), Skill::code),
+        name: v.name,
+        phone: v.phone,
+        kind: v.kind.code().to_string(),
+        status: v.status.code().to_string(),
+        reject_reason: v.reject_reason,
+        exempt_reason: v.exempt_reason.map(|r| r.code().to_string()),
+        health: v.health.code().to_string(),
+        home_compound: place(v.home_compound),
+        home_building: place(v.home_building),
+        skills: codes(v.skills.iter(), Skill::code),
         experienced: v.experienced,
-        work_unit: v.work_unit.clone(),
-        party_org: v.party_org.clone(),
-        group_id: group.map(|g| g.0),
-        group_number: group.map(|g| g.1),
-        group_name: group.map(|g| g.2.clone()),
+        work_unit: v.work_unit,
+        party_org: v.party_org,
+        group_id: v.group.as_ref().map(|g| g.0),
+        group_number: v.group.as_ref().map(|g| g.1),
+        group_name: v.group.map(|g| g.2),
         reported_at: time_text(v.reported_at),
     }
 }
@@ -115,10 +105,7 @@ pub async fn list_volunteers(
     Path(code): Path<String>,
     Query(q): Query<VolunteerQuery>,
 ) -> Result<Json<Vec<VolunteerDto>>, AppError> {
-    let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Read)
-            .await?;
-    let filter = VolunteerFilter {
+    let filter = Filter {
         status: code_param(q.status.as_deref(), "status", DutyStatus::from_code)?,
         kind: code_param(q.kind.as_deref(), "kind", VolunteerKind::from_code)?,
         skill: code_param(q.skill.as_deref(), "skill", Skill::from_code)?,
@@ -130,9 +117,8 @@ pub async fn list_volunteers(
         })?,
         q: q.q.filter(|t| !t.trim().is_empty()),
     };
-    let rows = mob::list_volunteers(&state.ctx.db.read, community.id, &filter).await?;
-    let places = place_names(&state, &community).await?;
-    Ok(Json(rows.iter().map(|r| volunteer_dto(&r.volunteer, r.group.as_ref(), &places)).collect()))
+    let rows = volunteers::list(&state.ctx, &user.actor(None), &code, &filter).await?;
+    Ok(Json(rows.into_iter().map(volunteer_dto).collect()))
 }
 
 // The API's own copy of `volunteers::DutyReportInput`: the same JSON and the
@@ -261,15 +247,14 @@ pub async fn create_duty_report(
     input: Result<Json<DutyReportInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write)
-            .await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write).await?;
     let input: volunteers::DutyReportInput = body(input)?.into();
-    let report = match volunteers::parse_duty_report(&state.ctx, &community, &input, "manual").await {
-        Ok(r) => r,
-        Err(errors) => return Ok(field_errors(errors)),
+    let created = match volunteers::file_duty_report(&state.ctx, &user.actor(peer.text()), &community, &input).await? {
+        Submitted::Rejected(errors) => return Ok(field_errors(errors)),
+        Submitted::Created(id) => DutyReportCreated { id, merged: false },
+        Submitted::Merged(id) => DutyReportCreated { id, merged: true },
+        Submitted::Ignored => return Err(AppError::Internal("a committee's report taken for a robot".into())),
     };
-    let outcome = volunteers::file_duty_report(&state.ctx, &user.actor(peer.text()), &community, &report).await?;
-    let created = DutyReportCreated { id: outcome.id(), merged: matches!(outcome, mob::ReportOutcome::Merged(_)) };
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
@@ -313,31 +298,19 @@ pub async fn review_volunteers(
     req: Result<Json<ReviewRequest>, JsonRejection>,
 ) -> Result<Json<ReviewResult>, AppError> {
     let community =
-        shouwang_service::community_for(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write)
-            .await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write).await?;
     let req = body(req)?;
     if req.ids.is_empty() {
         return Err(bad("请先选择要处理的志愿者", "give the volunteers to act on"));
     }
     let decision = match req.decision {
-        Decision::Verify => Review::Verify,
-        Decision::Reject => {
-            let reason = shouwang_domain::text::normalize(req.reason.as_deref().unwrap_or(""));
-            if reason.is_empty() {
-                return Err(bad("不通过时请填写原因", "give a reason when rejecting"));
-            }
-            Review::Reject(reason.chars().take(200).collect())
+        Decision::Verify => volunteers::Decision::Verify,
+        Decision::Reject => volunteers::Decision::Reject(req.reason.unwrap_or_default()),
+        Decision::Exempt => {
+            volunteers::Decision::Exempt(req.exempt_reason.as_deref().and_then(|r| ExemptReason::from_code(r.trim())))
         }
-        Decision::Exempt => Review::Exempt(
-            req.exempt_reason
-                .as_deref()
-                .and_then(|r| ExemptReason::from_code(r.trim()))
-                .ok_or_else(|| bad("请选择免编原因", "choose why they are exempt"))?,
-        ),
     };
-    let (changed, _) =
-        shouwang_service::reactions::reviewed(&state.ctx, &user.actor(peer.text()), &community, &req.ids, &decision)
-            .await?;
+    let changed = volunteers::review(&state.ctx, &user.actor(peer.text()), &community, &req.ids, decision).await?;
     Ok(Json(ReviewResult { changed }))
 }
 
@@ -383,31 +356,22 @@ pub async fn set_health(
     Path(id): Path<Uuid>,
     req: Result<Json<HealthRequest>, JsonRejection>,
 ) -> Result<Json<HealthResult>, AppError> {
-    let not_found = || AppError::NotFound { zh: "找不到该志愿者".into(), en: "volunteer not found".into() };
-    let v = mob::volunteer_by_id(&state.ctx.db.read, id).await?.ok_or_else(not_found)?;
-    let community = registry::region_by_id(&state.ctx.db.read, v.community_id).await?.ok_or_else(not_found)?;
-    user.require(Resource::Volunteer, Action::Write, &community.path)?;
+    let community = volunteers::community_of(&state.ctx, &user.actor(None), id, Action::Write).await?;
     let req = body(req)?;
     let health =
         HealthStatus::from_code(req.health.trim()).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
-    let done =
-        shouwang_service::reactions::health_changed(&state.ctx, &user.actor(peer.text()), &community, v.id, health)
-            .await?;
-    let changes = done.handovers;
-    let names =
-        if changes.is_empty() { Default::default() } else { groups::names_of(&state.ctx, community.id).await? };
-    let name = |id: Option<Uuid>| id.and_then(|i| names.get(&i).cloned());
+    let changes = volunteers::set_health(&state.ctx, &user.actor(peer.text()), &community, id, health).await?;
     Ok(Json(HealthResult {
         handovers: changes
-            .iter()
+            .into_iter()
             .map(|h| HandoverDto {
-                role: h.kind.clone(),
-                role_label: Text::of(|l| KeyRoleKind::from_code(&h.kind).map_or(h.kind.clone(), |k| k.label(l).into())),
+                role: h.kind.code().to_string(),
+                role_label: Text::of(|l| h.kind.label(l).into()),
                 subject_id: h.subject_id,
                 from: h.from,
-                from_name: name(h.from),
+                from_name: h.from_name,
                 to: h.to,
-                to_name: name(h.to),
+                to_name: h.to_name,
                 backup_lost: h.backup_lost,
             })
             .collect(),
