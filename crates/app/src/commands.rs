@@ -202,7 +202,8 @@ async fn serve(config: &Config, db: Db, hasher: IdHasher, lang: Lang) -> anyhow:
             }
         }
     });
-    let state = AppState::new(db, config.web.clone(), hasher);
+    let state =
+        AppState::new(shouwang_service::Context::new(db, hasher, shouwang_domain::Clock::system()), config.web.clone());
     let app = Application::build(config.listen, state)
         .await
         .with_context(|| format!("{} {}", lang.pick("无法监听", "cannot listen on"), config.listen))?;

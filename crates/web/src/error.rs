@@ -7,7 +7,6 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shouwang_db::DbError;
 use shouwang_domain::Lang;
 
 #[derive(Debug)]
@@ -133,19 +132,6 @@ impl Msg {
         match lang {
             Lang::Zh => self.0,
             Lang::En => self.1,
-        }
-    }
-}
-
-impl From<DbError> for AppError {
-    fn from(e: DbError) -> AppError {
-        match &e {
-            DbError::NotFound { .. } => AppError::NotFound { zh: e.message(Lang::Zh), en: e.message(Lang::En) },
-            DbError::Forbidden => AppError::Forbidden,
-            DbError::Invalid { .. } | DbError::UnsupportedUrl => {
-                AppError::BadRequest { zh: e.message(Lang::Zh), en: e.message(Lang::En) }
-            }
-            DbError::Db(_) | DbError::Sqlx(_) => AppError::Internal(format!("{e:#}")),
         }
     }
 }

@@ -35,7 +35,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
-use shouwang_db::Db;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -98,18 +97,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig, hasher: shouwang_domain::IdHasher) -> AppState {
-        AppState::with_clock(db, config, hasher, shouwang_domain::Clock::system())
-    }
-
-    /// [`AppState::new`] on a given clock (tests move it).
-    pub fn with_clock(
-        db: Db,
-        config: WebConfig,
-        hasher: shouwang_domain::IdHasher,
-        clock: shouwang_domain::Clock,
-    ) -> AppState {
-        let mut ctx = shouwang_service::Context::new(db, hasher, clock);
+    /// The app over a service context (database, ID hasher, joiner, clock:
+    /// tests pass a clock they move).
+    pub fn new(mut ctx: shouwang_service::Context, config: WebConfig) -> AppState {
         ctx.roster_parser = config.roster_parser.clone();
         AppState {
             ctx,

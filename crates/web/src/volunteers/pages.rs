@@ -735,12 +735,7 @@ pub async fn create_account(
 ) -> Result<Response, AppError> {
     let password = crate::auth::generated_password();
     // Awaited by the service only once its checks pass: hashing is slow on purpose.
-    let hash = async {
-        state.passwords.hash(&password).await.map_err(|e| match e {
-            AppError::Internal(cause) => shouwang_service::Error::Internal(cause),
-            other => shouwang_service::Error::Internal(format!("{other:?}")),
-        })
-    };
+    let hash = state.passwords.hash(&password);
     let actor = user.actor(peer.text());
     let username = volunteers::create_login(&state.ctx, &actor, id, &form.username, &form.role, hash).await?;
     volunteer_view_with(&state, &user, id, None, Vec::new(), Some((username, password))).await

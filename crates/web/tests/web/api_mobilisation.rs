@@ -102,7 +102,10 @@ async fn spawn_app() -> TestApp {
     let admin = token(db, "api-admin", Role::CommunityAdmin, "sy").await;
     let district = token(db, "api-district", Role::DistrictStaff, "wh-jh").await;
     let volunteer = token(db, "api-volunteer", Role::Volunteer, "sy").await;
-    let state = AppState::new(t.db.clone(), WebConfig::default(), IdHasher::new(b"k"));
+    let state = AppState::new(
+        shouwang_service::Context::new(t.db.clone(), IdHasher::new(b"k"), shouwang_domain::Clock::system()),
+        WebConfig::default(),
+    );
     let app = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state).await.unwrap();
     let addr = app.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

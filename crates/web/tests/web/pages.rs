@@ -81,9 +81,12 @@ async fn spawn() -> App {
     user(db, "newbie", Role::SocialWorker, "sy", true).await;
     user(db, "outsider", Role::CommunityAdmin, "other", false).await;
     let config = WebConfig { cookie_secure: false, ..Default::default() };
-    let app = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), AppState::new(t.db.clone(), config, hasher))
-        .await
-        .unwrap();
+    let app = Application::build(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        AppState::new(shouwang_service::Context::new(t.db.clone(), hasher, shouwang_domain::Clock::system()), config),
+    )
+    .await
+    .unwrap();
     let addr = app.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
@@ -502,7 +505,10 @@ async fn a_roster_reader_that_dies_refuses_the_file_and_the_server_lives_on() {
     let config = WebConfig { cookie_secure: false, roster_parser: Some("/bin/false".into()), ..Default::default() };
     let app = Application::build(
         SocketAddr::from(([127, 0, 0, 1], 0)),
-        AppState::new(t.db.clone(), config, IdHasher::new(b"k")),
+        AppState::new(
+            shouwang_service::Context::new(t.db.clone(), IdHasher::new(b"k"), shouwang_domain::Clock::system()),
+            config,
+        ),
     )
     .await
     .unwrap();

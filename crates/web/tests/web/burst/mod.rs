@@ -45,7 +45,10 @@ fn entry() -> audit::Entry {
 
 async fn instance(db: Db) -> (String, tokio::sync::oneshot::Sender<()>) {
     let config = WebConfig { cookie_secure: false, ..Default::default() };
-    let state = AppState::new(db, config, IdHasher::new(b"burst key"));
+    let state = AppState::new(
+        shouwang_service::Context::new(db, IdHasher::new(b"burst key"), shouwang_domain::Clock::system()),
+        config,
+    );
     let app = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state).await.unwrap();
     let addr = app.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

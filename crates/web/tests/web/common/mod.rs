@@ -68,7 +68,14 @@ pub async fn spawn() -> App {
         .unwrap();
     }
     let config = WebConfig { cookie_secure: false, ..Default::default() };
-    let state = AppState::new(db.clone(), config, IdHasher::new(b"test key of some length"));
+    let state = AppState::new(
+        shouwang_service::Context::new(
+            db.clone(),
+            IdHasher::new(b"test key of some length"),
+            shouwang_domain::Clock::system(),
+        ),
+        config,
+    );
     let ctx = state.ctx.clone();
     let app = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state).await.unwrap();
     let addr = app.local_addr().unwrap();
