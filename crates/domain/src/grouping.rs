@@ -2056,3 +2056,38 @@ impl Proposal {
         }
     }
 }
+
+/// Why groups are not created or confirmed as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    PlacedTwice,
+    LeaderNotMember,
+    /// `name` is no longer verified, or is exempt, isolated or infected.
+    CannotBeGrouped {
+        name: String,
+    },
+    AlreadyInGroup {
+        name: String,
+    },
+    CompoundsOnly,
+    NotVerified {
+        name: String,
+    },
+    /// The draft was confirmed or edited by someone else meanwhile.
+    ProposalStale,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        use crate::i18n::{t, t_with};
+        match self {
+            Refusal::PlacedTwice => t(lang, "refusal.groups.placed_twice"),
+            Refusal::LeaderNotMember => t(lang, "refusal.groups.leader_not_member"),
+            Refusal::CannotBeGrouped { name } => t_with(lang, "refusal.groups.cannot_be_grouped", &[("name", name)]),
+            Refusal::AlreadyInGroup { name } => t_with(lang, "refusal.groups.already_in_group", &[("name", name)]),
+            Refusal::CompoundsOnly => t(lang, "refusal.groups.compounds_only"),
+            Refusal::NotVerified { name } => t_with(lang, "refusal.groups.not_verified", &[("name", name)]),
+            Refusal::ProposalStale => t(lang, "refusal.groups.proposal_stale"),
+        }
+    }
+}

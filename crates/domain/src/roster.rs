@@ -1391,3 +1391,29 @@ fn check_person(person: u32, ledger: &Ledger, limits: &FatigueLimits, found: &mu
     }
     flush(run, found);
 }
+
+/// Why a change to posts, shifts or fatigue limits is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The warning line above the daily maximum, or the maximum above 24 h.
+    BadLimits,
+    BadPostName,
+    UnknownPostKind,
+    BadShift,
+    AlreadyOnShift,
+    NotOnShift,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        let key = match self {
+            Refusal::BadLimits => "refusal.rosters.bad_limits",
+            Refusal::BadPostName => "refusal.rosters.bad_post_name",
+            Refusal::UnknownPostKind => "refusal.rosters.unknown_post_kind",
+            Refusal::BadShift => "refusal.rosters.bad_shift",
+            Refusal::AlreadyOnShift => "refusal.rosters.already_on_shift",
+            Refusal::NotOnShift => "refusal.rosters.not_on_shift",
+        };
+        crate::i18n::t(lang, key)
+    }
+}

@@ -237,6 +237,33 @@ vocabulary! {
     }
 }
 
+/// Why a change to volunteers, branches or key roles is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The same phone is being reported twice at the same moment.
+    SamePhoneTwice,
+    BackupIsHolder,
+    /// `name` is not verified, exempt, isolated or infected.
+    CannotHoldRole {
+        name: String,
+    },
+    BadBranchName,
+    NotInCommunity,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        use crate::i18n::{t, t_with};
+        match self {
+            Refusal::SamePhoneTwice => t(lang, "refusal.volunteers.same_phone_twice"),
+            Refusal::BackupIsHolder => t(lang, "refusal.volunteers.backup_is_holder"),
+            Refusal::CannotHoldRole { name } => t_with(lang, "refusal.volunteers.cannot_hold_role", &[("name", name)]),
+            Refusal::BadBranchName => t(lang, "refusal.volunteers.bad_branch_name"),
+            Refusal::NotInCommunity => t(lang, "refusal.volunteers.not_in_community"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
