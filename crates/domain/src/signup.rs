@@ -334,7 +334,7 @@ pub fn jielong_text(
     lang: Lang,
 ) -> String {
     let mut out = String::new();
-    out.push_str(lang.pick("#接龙\n", "#Sign-up\n"));
+    out.push_str(&crate::i18n::t(lang, "text.signup_heading"));
     out.push_str(title.trim());
     out.push('\n');
     for d in details {
@@ -351,7 +351,7 @@ pub fn jielong_text(
         out.push_str(&line(i, l));
     }
     if !waiting.is_empty() {
-        out.push_str(lang.pick("\n候补：\n", "\nWaiting list:\n"));
+        out.push_str(&crate::i18n::t(lang, "text.signup_waiting"));
         for (i, l) in waiting.iter().enumerate() {
             out.push_str(&line(i, l));
         }

@@ -77,8 +77,8 @@ macro_rules! vocabulary {
                 s.split(',').filter_map(|c| $name::from_code(c.trim())).collect()
             }
             pub fn labels(self, lang: Lang) -> String {
-                let sep = lang.pick("、", ", ");
-                self.iter().map(|v| v.label(lang)).collect::<Vec<_>>().join(sep)
+                let sep = crate::i18n::t(lang, "text.list_separator");
+                self.iter().map(|v| v.label(lang)).collect::<Vec<_>>().join(&sep)
             }
             /// Splits a spreadsheet cell ("医护、驾驶") into a set and the
             /// words it did not recognise (so the caller can report them).

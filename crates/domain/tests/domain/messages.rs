@@ -411,3 +411,27 @@ fn texts_with_arguments_read_as_before() {
 fn allowed(kind: RegionKind) -> String {
     kind.allowed_parents().iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }
+
+/// Every key the domain's code names (`"refusal.…"`, `"explain.…"`, ...) has
+/// a text of its own in both languages, also the keys behind `say!`.
+#[test]
+fn every_key_named_in_the_code_has_both_texts() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut named = 0;
+    for entry in std::fs::read_dir(&src).expect("src") {
+        let path = entry.expect("entry").path();
+        let code = std::fs::read_to_string(&path).expect("source");
+        for literal in code.split('"').skip(1).step_by(2) {
+            let is_key =
+                ["refusal.", "reason.", "explain.", "storage.", "text."].iter().any(|p| literal.starts_with(p))
+                    && literal.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+            if is_key && !literal.ends_with('.') {
+                named += 1;
+                for lang in LANGS {
+                    assert!(i18n::has(lang, literal), "{}: {literal} has no {lang:?} text", path.display());
+                }
+            }
+        }
+    }
+    assert!(named > 150, "only {named} keys found: is the scan broken?");
+}
