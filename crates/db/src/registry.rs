@@ -5,7 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use shouwang_domain::region::Refusal;
+use shouwang_domain::region::{IncidentStatus, Refusal};
 use shouwang_domain::text::{building_key, name_key, normalize};
 use shouwang_domain::{RegionCode, RegionKind};
 use uuid::Uuid;
@@ -279,7 +279,7 @@ pub async fn open_incident(db: &Db, region: &RegionCode, name: &str) -> Result<i
         id: Uuid::now_v7(),
         region_id: region.id,
         name: normalize(name),
-        status: "open".into(),
+        status: IncidentStatus::Open.code().into(),
         opened_at: now(),
         closed_at: None,
     };
@@ -292,10 +292,10 @@ pub async fn open_incident(db: &Db, region: &RegionCode, name: &str) -> Result<i
 pub async fn close_incident(db: &Db, id: Uuid) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
     let result = incident::Entity::update_many()
-        .col_expr(incident::Column::Status, Expr::value("closed"))
+        .col_expr(incident::Column::Status, Expr::value(IncidentStatus::Closed.code()))
         .col_expr(incident::Column::ClosedAt, Expr::value(now()))
         .filter(incident::Column::Id.eq(id))
-        .filter(incident::Column::Status.eq("open"))
+        .filter(incident::Column::Status.eq(IncidentStatus::Open.code()))
         .exec(&tx)
         .await?;
     if result.rows_affected != 1 {
@@ -361,7 +361,12 @@ pub async fn totals_by_community(
 /// Every region from the cities down to the communities, in tree order.
 pub async fn upper_tree(conn: &impl ConnectionTrait) -> Result<Vec<region::Model>, DbError> {
     Ok(region::Entity::find()
-        .filter(region::Column::Kind.is_in(["city", "district", "subdistrict", "community"]))
+        .filter(
+            region::Column::Kind.is_in(
+                [RegionKind::City, RegionKind::District, RegionKind::Subdistrict, RegionKind::Community]
+                    .map(RegionKind::as_str),
+            ),
+        )
         .order_by_asc(region::Column::Path)
         .all(conn)
         .await?)

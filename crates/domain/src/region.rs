@@ -141,6 +141,31 @@ impl fmt::Display for RegionCode {
     }
 }
 
+/// Whether an incident (an emergency episode on a region) is still going on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentStatus {
+    Open,
+    Closed,
+}
+
+impl IncidentStatus {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            IncidentStatus::Open => "open",
+            IncidentStatus::Closed => "closed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<IncidentStatus> {
+        match code {
+            "open" => Some(IncidentStatus::Open),
+            "closed" => Some(IncidentStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
 /// Why a change to the region tree (places, blocks, incidents) is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
