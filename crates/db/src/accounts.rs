@@ -4,6 +4,7 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use shouwang_domain::access::Refusal;
 use shouwang_domain::{RegionCode, Role};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -46,27 +47,19 @@ pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<user_account::Mode
     let valid = (2..=64).contains(&username.chars().count())
         && username.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
     if !valid {
-        return Err(DbError::invalid(
-            "用户名为2到64个字符：字母、数字、汉字或 - _ . @",
-            "a username is 2-64 letters, digits, '-', '_', '.' or '@'",
-        ));
+        return Err(DbError::refused(Refusal::BadUsername));
     }
     let tx = db.begin_write().await?;
     let scope = region_by_code(&tx, new.scope).await?;
     let scope_kind = shouwang_domain::RegionKind::parse(&scope.kind);
     if !scope_kind.is_some_and(|k| new.role.scope_kinds().contains(&k)) {
-        let kinds: Vec<&str> = new.role.scope_kinds().iter().map(|k| k.label(shouwang_domain::Lang::Zh)).collect();
-        let kinds_en: Vec<&str> = new.role.scope_kinds().iter().map(|k| k.as_str()).collect();
-        return Err(DbError::invalid(
-            format!("{}只能绑定到：{}", new.role.label(shouwang_domain::Lang::Zh), kinds.join("、")),
-            format!("a {} is bound to a {}", new.role.code(), kinds_en.join(" or ")),
-        ));
+        return Err(DbError::refused(Refusal::WrongScope { role: new.role }));
     }
     if crate::unique(user_account::Entity::find().filter(user_account::Column::Username.eq(username.clone())), &tx)
         .await?
         .is_some()
     {
-        return Err(DbError::invalid(format!("用户名 {username} 已被使用"), format!("username {username} is taken")));
+        return Err(DbError::refused(Refusal::UsernameTaken { username }));
     }
     let at = now();
     let model = user_account::Model {

@@ -15,10 +15,7 @@ pub async fn check_id_key(db: &Db, hasher: &IdHasher) -> Result<(), DbError> {
     let fingerprint = hasher.fingerprint();
     match crate::unique(app_meta::Entity::find_by_id(FINGERPRINT_KEY.to_string()), &db.write).await? {
         Some(row) if row.value == fingerprint => Ok(()),
-        Some(_) => Err(DbError::invalid(
-            "身份证号加密密钥与本数据库创建时使用的不一致：请使用原来的密钥（id_hash_key）",
-            "the ID-number hash key differs from the one this database was created with: use the original id_hash_key",
-        )),
+        Some(_) => Err(DbError::refused(shouwang_domain::id_card::Refusal::HashKeyMismatch)),
         None => {
             app_meta::Entity::insert(app_meta::ActiveModel {
                 key: Set(FINGERPRINT_KEY.to_string()),

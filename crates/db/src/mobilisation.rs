@@ -14,6 +14,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
 };
+use shouwang_domain::grouping::Refusal as GroupRefusal;
+use shouwang_domain::volunteer::Refusal as VolunteerRefusal;
 use shouwang_domain::{
     Availability, DutyStatus, ExemptReason, GroupFunctionSet, HealthStatus, KeyRoleKind, RegionKind, SkillSet,
     VolunteerKind,
@@ -184,10 +186,7 @@ pub async fn report_for_duty(
             Err(e) => return Err(e),
         }
     }
-    Err(DbError::invalid(
-        "同一手机号正在重复提交，请稍后再试",
-        "the same phone is being submitted twice at once; try again",
-    ))
+    Err(DbError::refused(VolunteerRefusal::SamePhoneTwice))
 }
 
 fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
@@ -880,7 +879,7 @@ async fn put_key_role(
     by: Option<Uuid>,
 ) -> Result<(), DbError> {
     if holder.is_some() && holder == backup {
-        return Err(DbError::invalid("B角不能是同一个人", "the backup must be someone other than the holder"));
+        return Err(DbError::refused(VolunteerRefusal::BackupIsHolder));
     }
     for id in [holder, backup].into_iter().flatten() {
         let v = crate::unique(
@@ -892,10 +891,7 @@ async fn put_key_role(
         if v.status != DutyStatus::Verified.code()
             || !HealthStatus::from_code(&v.health).is_some_and(HealthStatus::can_serve)
         {
-            return Err(DbError::invalid(
-                format!("{}目前不能担任此职（未审核通过、免编或正在隔离/感染）", v.name),
-                format!("{} cannot hold this role now (not verified, exempt, isolated or infected)", v.name),
-            ));
+            return Err(DbError::refused(VolunteerRefusal::CannotHoldRole { name: v.name.clone() }));
         }
     }
     let existing = crate::unique(
@@ -960,7 +956,7 @@ pub async fn create_branch(
 ) -> Result<Uuid, DbError> {
     let name = shouwang_domain::text::normalize(name);
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(DbError::invalid("支部名称不能为空，最多100字", "a branch needs a name of at most 100 characters"));
+        return Err(DbError::refused(VolunteerRefusal::BadBranchName));
     }
     let tx = db.begin_write().await?;
     let id = Uuid::now_v7();
@@ -1011,7 +1007,7 @@ async fn add_branch_members_in(
             .all(conn)
             .await?;
         if valid.len() != chunk.len() {
-            return Err(DbError::invalid("有志愿者不属于本社区", "some volunteers do not belong to this community"));
+            return Err(DbError::refused(VolunteerRefusal::NotInCommunity));
         }
         branch_member::Entity::delete_many()
             .filter(branch_member::Column::VolunteerId.is_in(chunk.iter().copied()))
@@ -1125,15 +1121,12 @@ pub(crate) async fn create_groups_in(
     for s in specs {
         for m in &s.members {
             if !seen.insert(*m) {
-                return Err(DbError::invalid("同一名志愿者被分到了两个小组", "a volunteer is placed in two groups"));
+                return Err(DbError::refused(GroupRefusal::PlacedTwice));
             }
         }
         for m in s.leader.iter().chain(s.deputy.iter()) {
             if !s.members.contains(m) {
-                return Err(DbError::invalid(
-                    "组长和副组长必须是本组成员",
-                    "the leader and deputy must be members of the group",
-                ));
+                return Err(DbError::refused(GroupRefusal::LeaderNotMember));
             }
         }
     }
@@ -1153,18 +1146,12 @@ pub(crate) async fn create_groups_in(
     };
     for id in &all {
         let Some(v) = people.get(id).filter(|v| v.community_id == community_id) else {
-            return Err(DbError::invalid("有志愿者不属于本社区", "some volunteers do not belong to this community"));
+            return Err(DbError::refused(VolunteerRefusal::NotInCommunity));
         };
         if v.status != DutyStatus::Verified.code()
             || !HealthStatus::from_code(&v.health).is_some_and(HealthStatus::can_serve)
         {
-            return Err(DbError::invalid(
-                format!("{}目前不能编组（未审核通过、免编、隔离或感染），请刷新方案", v.name),
-                format!(
-                    "{} cannot be grouped now (not verified, exempt, isolated or infected); refresh the proposal",
-                    v.name
-                ),
-            ));
+            return Err(DbError::refused(GroupRefusal::CannotBeGrouped { name: v.name.clone() }));
         }
     }
     // An existence check over up to 500 people: LIMIT 1 stops at the first; creating groups is rare.
@@ -1176,10 +1163,7 @@ pub(crate) async fn create_groups_in(
             .await?
         {
             let name = people.get(&m.volunteer_id).map(|v| v.name.clone()).unwrap_or_default();
-            return Err(DbError::invalid(
-                format!("{name}已在另一个小组中，请刷新方案"),
-                format!("{name} is already in a group; refresh the proposal"),
-            ));
+            return Err(DbError::refused(GroupRefusal::AlreadyInGroup { name }));
         }
     }
     let compounds: HashSet<Uuid> = region::Entity::find()
@@ -1194,7 +1178,7 @@ pub(crate) async fn create_groups_in(
         .into_iter()
         .collect();
     if specs.iter().flat_map(|s| &s.compounds).any(|c| !compounds.contains(c)) {
-        return Err(DbError::invalid("小组负责的区域必须是小区", "a group covers compounds only"));
+        return Err(DbError::refused(GroupRefusal::CompoundsOnly));
     }
     // MAX() without GROUP BY is one row; creating groups is not a hot path.
     #[allow(clippy::disallowed_methods)]
@@ -1332,10 +1316,7 @@ pub async fn move_to_group_in(
         .await?
         .ok_or_else(|| DbError::NotFound { what: "group", key: g.to_string() })?;
         if v.status != DutyStatus::Verified.code() {
-            return Err(DbError::invalid(
-                format!("{}尚未审核通过，不能编组", v.name),
-                format!("{} is not verified and cannot be grouped", v.name),
-            ));
+            return Err(DbError::refused(GroupRefusal::NotVerified { name: v.name.clone() }));
         }
         group_member::Entity::insert(group_member::ActiveModel::from(group_member::Model {
             group_id: g,
@@ -1574,10 +1555,7 @@ pub async fn confirm_draft(
         .exec(&tx)
         .await?;
     if removed.rows_affected == 0 {
-        return Err(DbError::invalid(
-            "方案已被确认或已被他人修改，请刷新页面",
-            "the proposal was already confirmed or changed by someone else; reload the page",
-        ));
+        return Err(DbError::refused(GroupRefusal::ProposalStale));
     }
     let ids = create_groups_in(&tx, community_id, specs, by).await?;
     if let serde_json::Value::Object(map) = &mut entry.detail {

@@ -5,6 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use shouwang_domain::region::{IncidentStatus, Refusal};
 use shouwang_domain::text::{building_key, name_key, normalize};
 use shouwang_domain::{RegionCode, RegionKind};
 use uuid::Uuid;
@@ -22,7 +23,7 @@ pub async fn add_region(
 ) -> Result<region::Model, DbError> {
     let name = normalize(name);
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(DbError::invalid("名称不能为空，最多100个字", "a name is 1 to 100 characters"));
+        return Err(DbError::refused(Refusal::BadName));
     }
     let tx = db.begin_write().await?;
     let parent = match parent {
@@ -31,22 +32,10 @@ pub async fn add_region(
     };
     let parent_kind = parent.as_ref().and_then(|p| RegionKind::parse(&p.kind));
     if !kind.may_be_child_of(parent_kind) {
-        let allowed: Vec<&str> = kind.allowed_parents().iter().map(|k| k.as_str()).collect();
-        return Err(DbError::invalid(
-            format!(
-                "{}不能放在{}下面",
-                kind.label(shouwang_domain::Lang::Zh),
-                parent_kind.map_or("最顶层", |k| k.label(shouwang_domain::Lang::Zh))
-            ),
-            format!(
-                "a {kind} cannot sit under {}; allowed parents: {}",
-                parent_kind.map_or("nothing (the top level)".to_string(), |k| format!("a {k}")),
-                if allowed.is_empty() { "none (top level)".to_string() } else { allowed.join(", ") }
-            ),
-        ));
+        return Err(DbError::refused(Refusal::KindUnderParent { kind, parent: parent_kind }));
     }
     if find_region(&tx, code).await?.is_some() {
-        return Err(DbError::invalid(format!("代码 {code} 已被使用"), format!("code {code} is already in use")));
+        return Err(DbError::refused(Refusal::CodeTaken { code: code.to_string() }));
     }
     let key = if kind == RegionKind::Building { building_key(&name) } else { name_key(&name) };
     let model = region::Model {
@@ -72,15 +61,7 @@ pub async fn add_region(
         .one(&tx)
         .await?;
     if let Some(existing) = duplicate_name {
-        return Err(DbError::invalid(
-            format!(
-                "同一上级下已有同名的{}：{}（代码 {}）",
-                kind.label(shouwang_domain::Lang::Zh),
-                existing.name,
-                existing.code
-            ),
-            format!("a {kind} named {} already exists there (code {})", existing.name, existing.code),
-        ));
+        return Err(DbError::refused(Refusal::DuplicateName { kind, name: existing.name, code: existing.code }));
     }
     region::Entity::insert(region::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
     tx.commit().await?;
@@ -105,13 +86,10 @@ pub async fn community_by_code(conn: &impl ConnectionTrait, code: &RegionCode) -
     let region =
         find_region(conn, code).await?.ok_or_else(|| DbError::NotFound { what: "community", key: code.to_string() })?;
     if region.kind != RegionKind::Community.as_str() {
-        return Err(DbError::invalid(
-            format!(
-                "{code} 不是社区（居民区），而是{}",
-                RegionKind::parse(&region.kind).map_or("?", |k| k.label(shouwang_domain::Lang::Zh))
-            ),
-            format!("{code} is not a community but a {}", region.kind),
-        ));
+        return Err(DbError::refused(Refusal::NotACommunity {
+            code: code.to_string(),
+            kind: RegionKind::parse(&region.kind),
+        }));
     }
     Ok(region)
 }
@@ -239,7 +217,7 @@ pub async fn add_block(
     let community = community_by_code(&tx, community).await?;
     let name = normalize(name);
     if name.is_empty() {
-        return Err(DbError::invalid("单元名称不能为空", "a block needs a name"));
+        return Err(DbError::refused(Refusal::BlockNeedsName));
     }
     let model = block::Model {
         id: Uuid::now_v7(),
@@ -256,19 +234,13 @@ pub async fn add_block(
     )
     .await?;
     if exists.is_some() {
-        return Err(DbError::invalid(
-            format!("已有同名单元：{}", model.name),
-            format!("a block named {} exists", model.name),
-        ));
+        return Err(DbError::refused(Refusal::BlockNameTaken { name: model.name }));
     }
     block::Entity::insert(block::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
     for code in building_codes {
         let building = region_by_code(&tx, code).await?;
         if building.kind != RegionKind::Building.as_str() || !building.path.starts_with(&community.path) {
-            return Err(DbError::invalid(
-                format!("{code} 不是本社区的楼栋"),
-                format!("{code} is not a building of this community"),
-            ));
+            return Err(DbError::refused(Refusal::NotABuildingHere { code: code.to_string() }));
         }
         block_building::Entity::insert(block_building::ActiveModel {
             block_id: Set(model.id),
@@ -307,7 +279,7 @@ pub async fn open_incident(db: &Db, region: &RegionCode, name: &str) -> Result<i
         id: Uuid::now_v7(),
         region_id: region.id,
         name: normalize(name),
-        status: "open".into(),
+        status: IncidentStatus::Open.code().into(),
         opened_at: now(),
         closed_at: None,
     };
@@ -320,14 +292,14 @@ pub async fn open_incident(db: &Db, region: &RegionCode, name: &str) -> Result<i
 pub async fn close_incident(db: &Db, id: Uuid) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
     let result = incident::Entity::update_many()
-        .col_expr(incident::Column::Status, Expr::value("closed"))
+        .col_expr(incident::Column::Status, Expr::value(IncidentStatus::Closed.code()))
         .col_expr(incident::Column::ClosedAt, Expr::value(now()))
         .filter(incident::Column::Id.eq(id))
-        .filter(incident::Column::Status.eq("open"))
+        .filter(incident::Column::Status.eq(IncidentStatus::Open.code()))
         .exec(&tx)
         .await?;
     if result.rows_affected != 1 {
-        return Err(DbError::invalid("该事件不存在或已关闭", "no such open incident"));
+        return Err(DbError::refused(Refusal::NoOpenIncident));
     }
     tx.commit().await?;
     Ok(())
@@ -389,7 +361,12 @@ pub async fn totals_by_community(
 /// Every region from the cities down to the communities, in tree order.
 pub async fn upper_tree(conn: &impl ConnectionTrait) -> Result<Vec<region::Model>, DbError> {
     Ok(region::Entity::find()
-        .filter(region::Column::Kind.is_in(["city", "district", "subdistrict", "community"]))
+        .filter(
+            region::Column::Kind.is_in(
+                [RegionKind::City, RegionKind::District, RegionKind::Subdistrict, RegionKind::Community]
+                    .map(RegionKind::as_str),
+            ),
+        )
         .order_by_asc(region::Column::Path)
         .all(conn)
         .await?)

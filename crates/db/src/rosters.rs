@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use shouwang_domain::roster::FatigueLimits;
+use shouwang_domain::roster::{FatigueLimits, Refusal};
 use time::Date;
 use uuid::Uuid;
 
@@ -58,10 +58,7 @@ pub async fn save_settings(
         || l.min_rest_minutes > 48 * 60
         || l.max_week_minutes > 7 * 24 * 60
     {
-        return Err(DbError::invalid(
-            "疲劳上限不合理：提醒线应不高于每日上限，每日上限不超过24小时",
-            "unreasonable limits: the warning line must not exceed the daily maximum, which is at most 24 h",
-        ));
+        return Err(DbError::refused(Refusal::BadLimits));
     }
     let tx = db.begin_write().await?;
     let at = now();
@@ -102,10 +99,10 @@ pub struct NewPost {
 pub async fn create_post(db: &Db, community_id: Uuid, new: NewPost, entry: audit::Entry) -> Result<Uuid, DbError> {
     let name = shouwang_domain::text::normalize(&new.name);
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(DbError::invalid("岗位名称不能为空，最多100字", "a post needs a name of at most 100 characters"));
+        return Err(DbError::refused(Refusal::BadPostName));
     }
     if !POST_KINDS.contains(&new.kind.as_str()) {
-        return Err(DbError::invalid("未知的岗位类型", "unknown kind of post"));
+        return Err(DbError::refused(Refusal::UnknownPostKind));
     }
     let m = post::Model {
         id: Uuid::now_v7(),
@@ -225,7 +222,7 @@ pub async fn store_roster(
     let mut people_rows = Vec::new();
     for s in shifts {
         if s.end_min <= s.start_min || s.needed < 1 {
-            return Err(DbError::invalid("班次时间或人数无效", "a shift has invalid times or headcount"));
+            return Err(DbError::refused(Refusal::BadShift));
         }
         let id = Uuid::now_v7();
         shift_rows.push(shift::ActiveModel::from(shift::Model {
@@ -325,10 +322,10 @@ pub async fn swap(
         .await;
     let done = match done {
         Ok(d) => d,
-        Err(_) => return Err(DbError::invalid("该志愿者已在此班次上", "that volunteer is on this shift already")),
+        Err(_) => return Err(DbError::refused(Refusal::AlreadyOnShift)),
     };
     if done.rows_affected == 0 {
-        return Err(DbError::invalid("原值班人不在此班次上", "the person to replace is not on this shift"));
+        return Err(DbError::refused(Refusal::NotOnShift));
     }
     audit::append(&tx, entry).await?;
     tx.commit().await?;
@@ -490,10 +487,7 @@ pub async fn add_organiser(
 ) -> Result<(), DbError> {
     let name = shouwang_domain::text::normalize(name);
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(DbError::invalid(
-            "团长姓名不能为空，最多50字",
-            "an organiser needs a name of at most 50 characters",
-        ));
+        return Err(DbError::refused(shouwang_domain::groupbuy::Refusal::BadOrganiserName));
     }
     let m = groupbuy_organiser::Model {
         id: Uuid::now_v7(),

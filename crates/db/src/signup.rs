@@ -20,7 +20,8 @@ use sea_orm::{
     QuerySelect,
 };
 use shouwang_domain::signup::{
-    Counters, EntryStatus, HeldEntry, JoinAsk, JoinOutcome, Limits, Refusal, decide_joins, decide_withdrawal,
+    Counters, EntryStatus, HeldEntry, JoinAsk, JoinOutcome, Limits, Refusal, SheetRefusal, decide_joins,
+    decide_withdrawal,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -67,13 +68,13 @@ pub async fn create_sheet_for(
 ) -> Result<signup_sheet::Model, DbError> {
     let title = shouwang_domain::text::normalize(&new.title);
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(DbError::invalid("接龙标题不能为空，最多200字", "a sheet needs a title of at most 200 characters"));
+        return Err(DbError::refused(SheetRefusal::BadTitle));
     }
     if !(1..=10_000).contains(&new.capacity) {
-        return Err(DbError::invalid("名额应在1到10000之间", "the capacity must be 1 to 10,000"));
+        return Err(DbError::refused(SheetRefusal::BadCapacity));
     }
     if new.quantity_max.is_some_and(|q| q < 1) || new.quantity_total.is_some_and(|q| q < 1) {
-        return Err(DbError::invalid("数量上限至少为1", "quantity limits are at least 1"));
+        return Err(DbError::refused(SheetRefusal::BadQuantityLimits));
     }
     let model = signup_sheet::Model {
         id: Uuid::now_v7(),
@@ -137,7 +138,7 @@ pub struct Joined {
 }
 
 fn closed_error() -> DbError {
-    DbError::invalid("接龙已截止或已关闭", "the sheet has closed or its deadline has passed")
+    DbError::refused(SheetRefusal::Closed)
 }
 
 /// Adds a volunteer to a sheet: confirmed while places remain, else on the
@@ -346,18 +347,17 @@ async fn apply_joins(
 
 fn refusal_error(refusal: Refusal, sheet: &signup_sheet::Model) -> DbError {
     match refusal {
-        Refusal::QuantityBelowOne => DbError::invalid("数量至少为1", "the quantity is at least 1"),
-        Refusal::OverPersonalLimit { max } => DbError::invalid(
-            format!("每人最多{max}{}", sheet.unit.as_deref().unwrap_or("")),
-            format!("at most {max} per person"),
-        ),
+        Refusal::QuantityBelowOne => DbError::refused(SheetRefusal::QuantityBelowOne),
+        Refusal::OverPersonalLimit { max } => {
+            DbError::refused(SheetRefusal::OverPersonalLimit { max, unit: sheet.unit.clone().unwrap_or_default() })
+        }
         // Not reached: a refused ask is answered with the caller's own error.
         Refusal::Ineligible => DbError::Forbidden,
     }
 }
 
 fn busy_error() -> DbError {
-    DbError::invalid("接龙正忙，请重试", "the sheet is busy; try again")
+    DbError::refused(SheetRefusal::Busy)
 }
 
 /// What a join is checked against before it is written: the sheet, its
@@ -429,7 +429,7 @@ impl Joiner {
     /// passes; the same answer as [`join`].
     pub async fn join(&self, sheet_id: Uuid, user_id: Uuid, quantity: i32, gate: Gate) -> Result<Joined, DbError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let busy = || DbError::invalid("系统繁忙，请重试", "the server is busy; try again");
+        let busy = || DbError::refused(SheetRefusal::ServerBusy);
         self.queue.send(Pending { sheet_id, user_id, quantity, gate, reply }).await.map_err(|_| busy())?;
         answer.await.map_err(|_| busy())?
     }
@@ -534,10 +534,7 @@ fn pow2_runs<T>(rows: &[T]) -> Vec<&[T]> {
 }
 
 fn not_linked() -> DbError {
-    DbError::invalid(
-        "你的账号没有关联本社区的志愿者报到记录，请联系社区",
-        "your account is not linked to a volunteer of this community; ask the committee",
-    )
+    DbError::refused(SheetRefusal::NotLinked)
 }
 
 fn existing(e: &signup_entry::Model) -> Joined {

@@ -16,7 +16,7 @@
 
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use shouwang_domain::task::{Priority, TaskAction, TaskKind, TaskState, WorkKind, transition};
+use shouwang_domain::task::{Priority, Refusal, TaskAction, TaskKind, TaskState, WorkKind, transition};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -95,10 +95,7 @@ pub async fn link_sheet(
         .exec(tx)
         .await?;
     if linked.rows_affected == 0 {
-        return Err(DbError::invalid(
-            "该任务已有接龙，或已结束",
-            "the task already has a sign-up sheet, or it has ended",
-        ));
+        return Err(DbError::refused(Refusal::HasSheetOrEnded));
     }
     event(tx, task_id, by, None, None, "sheet_opened", None).await
 }
@@ -112,15 +109,15 @@ pub async fn create_task(
 ) -> Result<task::Model, DbError> {
     let title = shouwang_domain::text::normalize(&new.title);
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(DbError::invalid("任务标题不能为空，最多200字", "a task needs a title of at most 200 characters"));
+        return Err(DbError::refused(Refusal::BadTitle));
     }
     if !(1..=10_000).contains(&new.headcount) {
-        return Err(DbError::invalid("人数应在1到10000之间", "the headcount must be 1 to 10,000"));
+        return Err(DbError::refused(Refusal::BadHeadcount));
     }
     if let (Some(s), Some(e)) = (new.starts_at, new.ends_at)
         && e <= s
     {
-        return Err(DbError::invalid("结束时间应晚于开始时间", "the end must come after the start"));
+        return Err(DbError::refused(Refusal::EndBeforeStart));
     }
     let at = now();
     let model = task::Model {
@@ -249,10 +246,7 @@ pub async fn dispatch(
     let t = task_by_id(&tx, task_id).await?.ok_or_else(|| not_found(task_id))?;
     let state = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
     if state.is_final() || state == TaskState::Done {
-        return Err(DbError::invalid(
-            format!("任务{}，不能再分派", state.label(shouwang_domain::Lang::Zh)),
-            format!("the task is {}: it cannot be dispatched", state.label(shouwang_domain::Lang::En)),
-        ));
+        return Err(DbError::refused(Refusal::CannotDispatch { state }));
     }
     let mut changed = false;
     if let Some((b, name)) = branch
@@ -301,7 +295,7 @@ pub async fn assign(
     let t = task_by_id(&tx, task_id).await?.ok_or_else(|| not_found(task_id))?;
     let state = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
     if state.is_final() || state == TaskState::Done {
-        return Err(DbError::invalid("任务已结束，不能再分派人员", "the task is over: nobody can be assigned"));
+        return Err(DbError::refused(Refusal::OverNoAssign));
     }
     let names = names_of(&tx, volunteers).await?;
     let at = now();
@@ -371,22 +365,18 @@ pub async fn change_state(
     let tx = db.begin_write().await?;
     let t = task_by_id(&tx, task_id).await?.ok_or_else(|| not_found(task_id))?;
     let from = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
-    let to = transition(from, action)
-        .map_err(|e| DbError::invalid(e.message(shouwang_domain::Lang::Zh), e.message(shouwang_domain::Lang::En)))?;
+    let to = transition(from, action).map_err(|e| DbError::refused(Refusal::Transition(e)))?;
     if to == from {
         return Ok(Changed { state: from, changed: false });
     }
     if action == TaskAction::Fail && reason.is_none() {
-        return Err(DbError::invalid("“未能完成”须写明原因", "\"could not complete\" needs a reason"));
+        return Err(DbError::refused(Refusal::FailNeedsReason));
     }
     if action == TaskAction::Check
         && let Some(u) = by.user_id
         && !shouwang_domain::task::may_check(t.done_by.map(|d| d.as_u128()), u.as_u128())
     {
-        return Err(DbError::invalid(
-            "完成的人不能自己核验，请由另一人核验",
-            "the person who marked it done cannot check it: someone else must",
-        ));
+        return Err(DbError::refused(Refusal::SelfCheck));
     }
     let at = now();
     let mut update = task::Entity::update_many()
@@ -411,7 +401,7 @@ pub async fn change_state(
         if now_state == to {
             return Ok(Changed { state: to, changed: false });
         }
-        return Err(DbError::invalid("任务状态刚被别人改变，请刷新", "someone changed the task just now: reload"));
+        return Err(DbError::refused(Refusal::ChangedJustNow));
     }
     event(&tx, task_id, by, Some(from), Some(to), "state", reason).await?;
     let mut entry = audit::Entry { target_id: Some(task_id.to_string()), ..entry };
@@ -571,10 +561,7 @@ pub async fn claim(
 }
 
 fn not_holding() -> DbError {
-    DbError::invalid(
-        "你没有持有这项认领（可能已过期或已交出）",
-        "you do not hold this claim (it expired or was handed on)",
-    )
+    DbError::refused(Refusal::NotHolding)
 }
 
 /// Extends a claim the volunteer holds: `expires_at = max(expires_at, now) + more`.
@@ -633,7 +620,7 @@ pub async fn release(db: &Db, claim_id: Uuid, volunteer_id: Uuid, by: &Actor) ->
 /// expiry. The old claim is closed and the new one inserted in one transaction.
 pub async fn hand_over(db: &Db, claim_id: Uuid, from: Uuid, to: Uuid, by: &Actor) -> Result<claim::Model, DbError> {
     if from == to {
-        return Err(DbError::invalid("不能交给自己", "you cannot hand it to yourself"));
+        return Err(DbError::refused(Refusal::HandToSelf));
     }
     let tx = db.begin_write().await?;
     let at = now();

@@ -230,6 +230,41 @@ pub fn decide(
         || (resource == Resource::Registry && action == Action::Read && scope_path.starts_with(target_path))
 }
 
+/// Why an account is not created as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not 2 to 64 letters, digits, Chinese characters or `- _ . @`.
+    BadUsername,
+    /// The scope is not of a kind the role is bound to (`Role::scope_kinds`).
+    WrongScope {
+        role: Role,
+    },
+    UsernameTaken {
+        username: String,
+    },
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        use crate::i18n::{t, t_with};
+        match self {
+            Refusal::BadUsername => t(lang, "refusal.accounts.bad_username"),
+            Refusal::WrongScope { role } => {
+                let separator = t(lang, "refusal.accounts.kinds_separator");
+                let kinds: Vec<&str> = role.scope_kinds().iter().map(|k| k.label(lang)).collect();
+                t_with(
+                    lang,
+                    "refusal.accounts.wrong_scope",
+                    &[("role", &role.label(lang)), ("role_code", &role.code()), ("kinds", &kinds.join(&separator))],
+                )
+            }
+            Refusal::UsernameTaken { username } => {
+                t_with(lang, "refusal.accounts.username_taken", &[("username", username)])
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -130,51 +130,38 @@ pub enum VolunteerRejectReason {
 
 impl VolunteerRejectReason {
     pub fn message(&self, lang: Lang) -> String {
+        use crate::i18n::{t, t_with};
         use VolunteerRejectReason::*;
         match self {
-            MissingName => lang.pick("缺少姓名", "name is missing").into(),
-            NameTooLong => lang.pick("姓名过长（最多50个字）", "name is too long (at most 50 characters)").into(),
-            MissingPhone => lang
-                .pick(
-                    "缺少手机号（用于联系志愿者，也用于识别同一人）",
-                    "phone is missing (it is how the committee reaches a volunteer and recognises them again)",
-                )
-                .into(),
-            InvalidPhone => lang
-                .pick("手机号格式不正确（应为11位大陆手机号）", "phone is not an 11-digit mainland mobile number")
-                .into(),
-            UnknownKind(word) => {
-                let kinds = zh_labels(VolunteerKind::ALL.iter().map(|k| k.label(Lang::Zh)));
-                match lang {
-                    Lang::Zh => format!("类别“{word}”无法识别：应填{kinds}之一，或留空"),
-                    Lang::En => format!(
-                        "kind \"{word}\" not understood: write one of {kinds} ({}), or leave it blank",
-                        en_labels(VolunteerKind::ALL.iter().map(|k| k.label(Lang::En)))
-                    ),
-                }
-            }
-            UnknownExemptReason(word) => {
-                let reasons = zh_labels(ExemptReason::ALL.iter().map(|r| r.label(Lang::Zh)));
-                match lang {
-                    Lang::Zh => format!("免编原因“{word}”无法识别：应填{reasons}之一，不免编请留空"),
-                    Lang::En => format!(
-                        "exemption \"{word}\" not understood: write one of {reasons} ({}), or leave it blank",
-                        en_labels(ExemptReason::ALL.iter().map(|r| r.label(Lang::En)))
-                    ),
-                }
-            }
-            InvalidExperienced(word) => match lang {
-                Lang::Zh => format!("“是否担任过楼组长/带队经验”应填“是”或“否”，无法识别“{word}”"),
-                Lang::En => {
-                    format!("experience as a leader (是否担任过楼组长) must be 是 or 否 (yes or no), not \"{word}\"")
-                }
-            },
-            TooLong(column) => match lang {
-                Lang::Zh => format!("{}过长（最多{}个字）", column.label(Lang::Zh), column.max_chars()),
-                Lang::En => {
-                    format!("{} is too long (at most {} characters)", column.label(Lang::En), column.max_chars())
-                }
-            },
+            MissingName => t(lang, "reason.duty_report.missing_name"),
+            NameTooLong => t(lang, "reason.duty_report.name_too_long"),
+            MissingPhone => t(lang, "reason.duty_report.missing_phone"),
+            InvalidPhone => t(lang, "reason.duty_report.invalid_phone"),
+            // The Chinese words are what a committee writes, in either language.
+            UnknownKind(word) => t_with(
+                lang,
+                "reason.duty_report.unknown_kind",
+                &[
+                    ("word", word),
+                    ("kinds", &zh_labels(VolunteerKind::ALL.iter().map(|k| k.label(Lang::Zh)))),
+                    ("kinds_en", &en_labels(VolunteerKind::ALL.iter().map(|k| k.label(Lang::En)))),
+                ],
+            ),
+            UnknownExemptReason(word) => t_with(
+                lang,
+                "reason.duty_report.unknown_exempt_reason",
+                &[
+                    ("word", word),
+                    ("reasons", &zh_labels(ExemptReason::ALL.iter().map(|r| r.label(Lang::Zh)))),
+                    ("reasons_en", &en_labels(ExemptReason::ALL.iter().map(|r| r.label(Lang::En)))),
+                ],
+            ),
+            InvalidExperienced(word) => t_with(lang, "reason.duty_report.invalid_experienced", &[("word", word)]),
+            TooLong(column) => t_with(
+                lang,
+                "reason.duty_report.too_long",
+                &[("column", &column.label(lang)), ("max", &column.max_chars())],
+            ),
         }
     }
 }
@@ -206,13 +193,9 @@ pub struct MergedRow {
 
 impl MergedRow {
     pub fn message(&self, lang: Lang) -> String {
-        let (row, into) = (self.row, self.into_row);
-        match (lang, self.name_differs) {
-            (Lang::Zh, false) => format!("第{row}行与第{into}行是同一手机号，已合并"),
-            (Lang::Zh, true) => format!("第{row}行与第{into}行是同一手机号但姓名不同，已合并到第{into}行，请核对"),
-            (Lang::En, false) => format!("row {row} merged into row {into} (same phone)"),
-            (Lang::En, true) => format!("row {row} merged into row {into} (same phone, different name: please check)"),
-        }
+        let key =
+            if self.name_differs { "reason.duty_report.merged_name_differs" } else { "reason.duty_report.merged" };
+        crate::i18n::t_with(lang, key, &[("row", &self.row), ("into", &self.into_row)])
     }
 }
 

@@ -44,6 +44,20 @@ pub fn rotate(compounds: usize, slots_per_day: usize, first_day: i64, days: u32)
     out
 }
 
+/// Why a change to the group-buy timetable is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    BadOrganiserName,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: crate::Lang) -> String {
+        match self {
+            Refusal::BadOrganiserName => crate::i18n::t(lang, "refusal.groupbuy.bad_organiser_name"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

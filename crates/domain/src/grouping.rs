@@ -74,13 +74,11 @@ use serde::{Deserialize, Serialize};
 use crate::lang::Lang;
 use crate::volunteer::{DutyStatus, HealthStatus, Skill, SkillSet, VolunteerKind};
 
-/// `format!` in Chinese or in English, with captured identifiers.
+/// The text of a locale key, its `%{name}` placeholders filled from the
+/// local variables of the same names.
 macro_rules! say {
-    ($lang:expr, $zh:literal, $en:literal) => {
-        match $lang {
-            Lang::Zh => format!($zh),
-            Lang::En => format!($en),
-        }
+    ($lang:expr, $key:literal $(, $arg:ident)* $(,)?) => {
+        crate::i18n::t_with($lang, $key, &[$((stringify!($arg), &$arg as &dyn std::fmt::Display)),*])
     };
 }
 
@@ -256,13 +254,13 @@ pub enum Distance {
 impl Distance {
     pub fn describe(self, lang: Lang) -> String {
         match self {
-            Distance::Metres(m) => say!(lang, "约{m}米", "about {m} m"),
-            Distance::Hops(1) => say!(lang, "相邻", "adjacent"),
+            Distance::Metres(m) => say!(lang, "explain.grouping.distance.metres", m),
+            Distance::Hops(1) => say!(lang, "explain.grouping.distance.adjacent"),
             Distance::Hops(h) => {
                 let between = h.saturating_sub(1);
-                say!(lang, "中间隔{between}个小区", "{between} compounds in between")
+                say!(lang, "explain.grouping.distance.hops", between)
             }
-            Distance::Unknown => say!(lang, "距离未知", "distance unknown"),
+            Distance::Unknown => say!(lang, "explain.grouping.distance.unknown"),
         }
     }
 }
@@ -331,86 +329,54 @@ impl Reason {
         match self {
             Reason::HomeCompound { compound } => {
                 let c = compound_name(*compound);
-                say!(lang, "住在{c}，本组负责该小区", "lives in {c}, which this group covers")
+                say!(lang, "explain.grouping.reason.home_compound", c)
             }
             Reason::NearHome { home, compound, distance } => {
                 let (h, c, d) = (compound_name(*home), compound_name(*compound), distance.describe(lang));
-                say!(
-                    lang,
-                    "住在{h}，本组负责离家很近的{c}（{d}）",
-                    "lives in {h}; this group covers {c}, close to home ({d})"
-                )
+                say!(lang, "explain.grouping.reason.near_home", h, c, d)
             }
             Reason::AwayFromHome { home, compound, distance } => {
                 let (h, c, d) = (compound_name(*home), compound_name(*compound), distance.describe(lang));
-                say!(
-                    lang,
-                    "住在{h}，离家更近的小组已满，安排到负责{c}的本组（{d}）",
-                    "lives in {h}; the groups nearer home were full, so placed in this group covering {c} ({d})"
-                )
+                say!(lang, "explain.grouping.reason.away_from_home", h, c, d)
             }
             Reason::Home { compound } => {
                 let c = compound_name(*compound);
-                say!(lang, "住在{c}", "lives in {c}")
+                say!(lang, "explain.grouping.reason.home", c)
             }
             Reason::NoHomeInCommunity => {
-                say!(
-                    lang,
-                    "未登记本社区内的住址，安排到有空位的小组",
-                    "no home address in this community; fills a free place"
-                )
+                say!(lang, "explain.grouping.reason.no_home_in_community")
             }
             Reason::SkillSpread { skill } => {
                 let s = skill.label(lang);
-                say!(
-                    lang,
-                    "本组原本没有{s}技能的人，为均衡关键技能调入",
-                    "moved here so that the group has someone with {s} skills"
-                )
+                say!(lang, "explain.grouping.reason.skill_spread", s)
             }
             Reason::LeaderExperienced => {
-                say!(lang, "组长：带过小组或楼组", "leader: has led a group or building before")
+                say!(lang, "explain.grouping.reason.leader_experienced")
             }
             Reason::LeaderByKind { volunteer_kind } => {
                 let k = volunteer_kind.label(lang);
-                say!(lang, "组长：{k}优先", "leader: {k}s come first")
+                say!(lang, "explain.grouping.reason.leader_by_kind", k)
             }
-            Reason::LeaderPartyMember => say!(lang, "组长：党员", "leader: party member"),
+            Reason::LeaderPartyMember => say!(lang, "explain.grouping.reason.leader_party_member"),
             Reason::LeaderLivesInArea => {
-                say!(lang, "组长：住在本组负责的小区", "leader: lives in a compound this group covers")
+                say!(lang, "explain.grouping.reason.leader_lives_in_area")
             }
-            Reason::LeaderByOrder => say!(
-                lang,
-                "组长：各项条件相同，按登记顺序",
-                "leader: equal on every criterion, first in registration order"
-            ),
+            Reason::LeaderByOrder => say!(lang, "explain.grouping.reason.leader_by_order"),
             Reason::DeputyNext => {
-                say!(lang, "副组长（B角）：组内仅次于组长的人选", "deputy (backup): next best after the leader")
+                say!(lang, "explain.grouping.reason.deputy_next")
             }
-            Reason::Promoted => say!(lang, "原组长调出，递补为组长", "took over as leader when the leader was moved"),
+            Reason::Promoted => say!(lang, "explain.grouping.reason.promoted"),
             Reason::RoleByHand { role } => {
                 let r = role.label(lang);
-                say!(lang, "人工指定为{r}", "made {r} by hand")
+                say!(lang, "explain.grouping.reason.role_by_hand", r)
             }
-            Reason::MovedByHand => say!(lang, "人工调整", "moved by hand"),
-            Reason::Surplus => say!(
-                lang,
-                "人数超出各组上限，列为后备（可作B角或替补）",
-                "more people than the groups can take; kept in reserve (as a backup or substitute)"
-            ),
+            Reason::MovedByHand => say!(lang, "explain.grouping.reason.moved_by_hand"),
+            Reason::Surplus => say!(lang, "explain.grouping.reason.surplus"),
             Reason::GaveWayForSkill { skill } => {
                 let s = skill.label(lang);
-                say!(
-                    lang,
-                    "人数超出上限，为让小组有{s}技能的人而让位，列为后备",
-                    "kept in reserve to make room for someone with {s} skills"
-                )
+                say!(lang, "explain.grouping.reason.gave_way_for_skill", s)
             }
-            Reason::NoCompoundToCover => say!(
-                lang,
-                "社区尚未登记小区，暂无可编入的小组",
-                "the community has no compounds yet, so there is no group to join"
-            ),
+            Reason::NoCompoundToCover => say!(lang, "explain.grouping.reason.no_compound_to_cover"),
         }
     }
 
@@ -524,82 +490,46 @@ impl Notice {
     }
 
     pub fn describe(&self, lang: Lang, compound_name: &dyn Fn(u32) -> String) -> String {
-        let sep = lang.pick("、", ", ");
-        let names = |keys: &[u32]| keys.iter().map(|k| compound_name(*k)).collect::<Vec<_>>().join(sep);
-        let numbers = |groups: &[u32]| groups.iter().map(u32::to_string).collect::<Vec<_>>().join(sep);
-        let keys = |keys: &[u32]| keys.iter().map(u32::to_string).collect::<Vec<_>>().join(sep);
+        let sep = crate::i18n::t(lang, "text.list_separator");
+        let names = |keys: &[u32]| keys.iter().map(|k| compound_name(*k)).collect::<Vec<_>>().join(&sep);
+        let numbers = |groups: &[u32]| groups.iter().map(u32::to_string).collect::<Vec<_>>().join(&sep);
+        let keys = |keys: &[u32]| keys.iter().map(u32::to_string).collect::<Vec<_>>().join(&sep);
         match self {
-            Notice::NoCompounds => say!(
-                lang,
-                "社区尚未登记小区，无法分组；可编组的志愿者都列为后备",
-                "the community has no compounds yet, so no groups were formed; everyone eligible is in reserve"
-            ),
-            Notice::NoVolunteers => say!(
-                lang,
-                "没有可编组的志愿者（需已审核且可上岗）",
-                "no volunteer can be grouped (they must be verified and able to serve)"
-            ),
+            Notice::NoCompounds => say!(lang, "explain.grouping.notice.no_compounds"),
+            Notice::NoVolunteers => say!(lang, "explain.grouping.notice.no_volunteers"),
             Notice::ParamsAdjusted { requested, used } => {
                 let (a, b, c) = (requested.min_members, requested.max_members, requested.max_compounds);
                 let (x, y, z) = (used.min_members, used.max_members, used.max_compounds);
-                say!(
-                    lang,
-                    "分组参数（每组{a}-{b}名组员、最多负责{c}个小区）前后矛盾，改为每组{x}-{y}名组员、最多负责{z}个小区",
-                    "the parameters ({a}-{b} members, up to {c} compounds per group) contradict each other; using {x}-{y} members, up to {z} compounds per group"
-                )
+                say!(lang, "explain.grouping.notice.params_adjusted", a, b, c, x, y, z)
             }
             Notice::PoolTooSmall { eligible, needed, alternative } => {
                 let (x, y, z) = (alternative.min_members, alternative.max_members, alternative.max_compounds);
-                say!(
-                    lang,
-                    "可编组的志愿者只有{eligible}人，按要求覆盖全部小区需要{needed}人；改为每组{x}-{y}名组员（另有组长）、每组最多负责{z}个小区",
-                    "only {eligible} volunteers can be grouped, but covering every compound as requested needs {needed}; using {x}-{y} members per group (plus the leader) and up to {z} compounds per group instead"
-                )
+                say!(lang, "explain.grouping.notice.pool_too_small", eligible, needed, x, y, z)
             }
             Notice::CompoundsUncovered { compounds } => {
                 let n = names(compounds);
-                say!(lang, "人数不足，以下小区暂无小组负责：{n}", "too few volunteers: no group covers {n}")
+                say!(lang, "explain.grouping.notice.compounds_uncovered", n)
             }
-            Notice::Surplus { count } => say!(
-                lang,
-                "{count}人超出各组人数上限（总人数介于两种分组数之间），列为后备，可作B角或替补",
-                "{count} people are more than the groups can take (the count falls between two possible numbers of groups); they are kept in reserve as backups"
-            ),
+            Notice::Surplus { count } => say!(lang, "explain.grouping.notice.surplus", count),
             Notice::SharedCompound { compound, groups } => {
                 let (c, g) = (compound_name(*compound), numbers(groups));
-                say!(lang, "{c}较大，由第{g}组共同负责", "{c} is large and is shared by groups {g}")
+                say!(lang, "explain.grouping.notice.shared_compound", c, g)
             }
             Notice::SkillLacking { groups, holders } => {
                 let g = numbers(groups);
-                say!(
-                    lang,
-                    "具备医护或驾驶技能的只有{holders}人，第{g}组没有",
-                    "only {holders} people have medical or driving skills; groups {g} have none"
-                )
+                say!(lang, "explain.grouping.notice.skill_lacking", holders, g)
             }
             Notice::UnknownHome { volunteers } => {
                 let (n, v) = (volunteers.len(), keys(volunteers));
-                say!(
-                    lang,
-                    "{n}人的住址不是本社区登记的小区（编号：{v}），按无住址处理",
-                    "{n} people give a home that is not a compound of this community (keys: {v}); treated as without a home address"
-                )
+                say!(lang, "explain.grouping.notice.unknown_home", n, v)
             }
             Notice::DuplicateVolunteers { volunteers } => {
                 let v = keys(volunteers);
-                say!(
-                    lang,
-                    "志愿者编号重复（{v}），每个编号只用第一条",
-                    "volunteer keys given twice ({v}); only the first of each was used"
-                )
+                say!(lang, "explain.grouping.notice.duplicate_volunteers", v)
             }
             Notice::DuplicateCompounds { compounds } => {
                 let v = keys(compounds);
-                say!(
-                    lang,
-                    "小区编号重复（{v}），每个编号只用第一条",
-                    "compound keys given twice ({v}); only the first of each was used"
-                )
+                say!(lang, "explain.grouping.notice.duplicate_compounds", v)
             }
         }
     }
@@ -656,23 +586,19 @@ impl EditError {
     pub fn describe(&self, lang: Lang) -> String {
         match self {
             EditError::UnknownVolunteer(v) => {
-                say!(lang, "分组方案中没有志愿者{v}", "volunteer {v} is not in this proposal")
+                say!(lang, "explain.grouping.edit_error.unknown_volunteer", v)
             }
-            EditError::UnknownGroup(g) => say!(lang, "没有第{g}组", "there is no group {g}"),
+            EditError::UnknownGroup(g) => say!(lang, "explain.grouping.edit_error.unknown_group", g),
             EditError::NotInGroup { volunteer, group } => {
-                say!(lang, "志愿者{volunteer}不在第{group}组", "volunteer {volunteer} is not in group {group}")
+                say!(lang, "explain.grouping.edit_error.not_in_group", volunteer, group)
             }
-            EditError::NotEligible(v) => say!(
-                lang,
-                "志愿者{v}不能编组（未审核、免于编组、隔离或感染）",
-                "volunteer {v} cannot be grouped (not verified, exempt, isolated or infected)"
-            ),
+            EditError::NotEligible(v) => say!(lang, "explain.grouping.edit_error.not_eligible", v),
             EditError::AlreadyInGroup { volunteer, group } => {
-                say!(lang, "志愿者{volunteer}已在第{group}组", "volunteer {volunteer} is already in group {group}")
+                say!(lang, "explain.grouping.edit_error.already_in_group", volunteer, group)
             }
-            EditError::AlreadyInReserve(v) => say!(lang, "志愿者{v}已是后备", "volunteer {v} is already in reserve"),
+            EditError::AlreadyInReserve(v) => say!(lang, "explain.grouping.edit_error.already_in_reserve", v),
             EditError::IsLeader { volunteer, group } => {
-                say!(lang, "志愿者{volunteer}是第{group}组组长", "volunteer {volunteer} leads group {group}")
+                say!(lang, "explain.grouping.edit_error.is_leader", volunteer, group)
             }
         }
     }
@@ -730,46 +656,34 @@ pub enum Problem {
 impl Problem {
     pub fn describe(&self, lang: Lang, compound_name: &dyn Fn(u32) -> String) -> String {
         match self {
-            Problem::GroupTooSmall { group, size, min } => say!(
-                lang,
-                "第{group}组除组长外只有{size}人，少于{min}人",
-                "group {group} has {size} people besides the leader, fewer than {min}"
-            ),
-            Problem::GroupTooLarge { group, size, max } => say!(
-                lang,
-                "第{group}组除组长外有{size}人，多于{max}人",
-                "group {group} has {size} people besides the leader, more than {max}"
-            ),
-            Problem::EmptyGroup { group } => say!(lang, "第{group}组没有人", "group {group} is empty"),
-            Problem::GroupWithoutLeader { group } => say!(lang, "第{group}组没有组长", "group {group} has no leader"),
+            Problem::GroupTooSmall { group, size, min } => {
+                say!(lang, "explain.grouping.problem.group_too_small", group, size, min)
+            }
+            Problem::GroupTooLarge { group, size, max } => {
+                say!(lang, "explain.grouping.problem.group_too_large", group, size, max)
+            }
+            Problem::EmptyGroup { group } => say!(lang, "explain.grouping.problem.empty_group", group),
+            Problem::GroupWithoutLeader { group } => say!(lang, "explain.grouping.problem.group_without_leader", group),
             Problem::SeveralLeaders { group } => {
-                say!(lang, "第{group}组有多名组长", "group {group} has more than one leader")
+                say!(lang, "explain.grouping.problem.several_leaders", group)
             }
             Problem::CompoundUncovered { compound } => {
                 let c = compound_name(*compound);
-                say!(lang, "{c}没有小组负责", "no group covers {c}")
+                say!(lang, "explain.grouping.problem.compound_uncovered", c)
             }
             Problem::GroupWithoutCompound { group } => {
-                say!(lang, "第{group}组没有负责的小区", "group {group} covers no compound")
+                say!(lang, "explain.grouping.problem.group_without_compound", group)
             }
-            Problem::TooManyCompounds { group, count, max } => say!(
-                lang,
-                "第{group}组负责{count}个小区，多于{max}个",
-                "group {group} covers {count} compounds, more than {max}"
-            ),
-            Problem::UnknownCompound { group, compound } => say!(
-                lang,
-                "第{group}组负责的小区{compound}不在本社区",
-                "group {group} covers compound {compound}, which is not in this community"
-            ),
+            Problem::TooManyCompounds { group, count, max } => {
+                say!(lang, "explain.grouping.problem.too_many_compounds", group, count, max)
+            }
+            Problem::UnknownCompound { group, compound } => {
+                say!(lang, "explain.grouping.problem.unknown_compound", group, compound)
+            }
             Problem::PlacedTwice { volunteer } => {
-                say!(lang, "志愿者{volunteer}被安排了不止一次", "volunteer {volunteer} is placed more than once")
+                say!(lang, "explain.grouping.problem.placed_twice", volunteer)
             }
-            Problem::ExcludedPlaced { volunteer } => say!(
-                lang,
-                "志愿者{volunteer}不能编组却被安排了",
-                "volunteer {volunteer} cannot be grouped but is placed"
-            ),
+            Problem::ExcludedPlaced { volunteer } => say!(lang, "explain.grouping.problem.excluded_placed", volunteer),
         }
     }
 }
@@ -1804,17 +1718,17 @@ impl Proposal {
 
     /// "Why is X in group 3": the place and every reason, in one sentence.
     pub fn explain(&self, volunteer: u32, lang: Lang, compound_name: &dyn Fn(u32) -> String) -> Option<String> {
-        let sep = lang.pick("；", "; ");
+        let sep = crate::i18n::t(lang, "text.clause_separator");
         let (place, reasons) = match self.position(volunteer)? {
             Pos::Group(g, i) => {
                 let group = &self.groups[g];
                 let (number, role) = (group.number, group.members[i].role.label(lang));
-                (say!(lang, "第{number}组{role}", "group {number}, {role}"), &group.members[i].reasons)
+                (say!(lang, "explain.grouping.placed.in_group", number, role), &group.members[i].reasons)
             }
-            Pos::Reserve(i) => (lang.pick("后备", "reserve").to_string(), &self.reserve[i].reasons),
+            Pos::Reserve(i) => (crate::i18n::t(lang, "explain.grouping.placed.in_reserve"), &self.reserve[i].reasons),
         };
         let why: Vec<String> = reasons.iter().map(|r| r.describe(lang, compound_name)).collect();
-        Some(format!("{place}{}{}", lang.pick("：", ": "), why.join(sep)))
+        Some(format!("{place}{}{}", crate::i18n::t(lang, "text.colon"), why.join(&sep)))
     }
 
     /// Whether no notice declares the request infeasible.
@@ -2053,6 +1967,41 @@ impl Proposal {
         } else {
             (s.residents_per_volunteer_min, s.residents_per_volunteer_max) = (min, max);
             s.residents_per_volunteer_mean = sum / ratios.len() as f64;
+        }
+    }
+}
+
+/// Why groups are not created or confirmed as asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    PlacedTwice,
+    LeaderNotMember,
+    /// `name` is no longer verified, or is exempt, isolated or infected.
+    CannotBeGrouped {
+        name: String,
+    },
+    AlreadyInGroup {
+        name: String,
+    },
+    CompoundsOnly,
+    NotVerified {
+        name: String,
+    },
+    /// The draft was confirmed or edited by someone else meanwhile.
+    ProposalStale,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        use crate::i18n::{t, t_with};
+        match self {
+            Refusal::PlacedTwice => t(lang, "refusal.groups.placed_twice"),
+            Refusal::LeaderNotMember => t(lang, "refusal.groups.leader_not_member"),
+            Refusal::CannotBeGrouped { name } => t_with(lang, "refusal.groups.cannot_be_grouped", &[("name", name)]),
+            Refusal::AlreadyInGroup { name } => t_with(lang, "refusal.groups.already_in_group", &[("name", name)]),
+            Refusal::CompoundsOnly => t(lang, "refusal.groups.compounds_only"),
+            Refusal::NotVerified { name } => t_with(lang, "refusal.groups.not_verified", &[("name", name)]),
+            Refusal::ProposalStale => t(lang, "refusal.groups.proposal_stale"),
         }
     }
 }

@@ -178,6 +178,21 @@ fn unreachable_hmac() -> Hmac<Sha256> {
     unreachable!("HMAC-SHA-256 accepts any key length")
 }
 
+/// Why the ID-number hasher refuses to work with this database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The database was created with another `id_hash_key`.
+    HashKeyMismatch,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: crate::Lang) -> String {
+        match self {
+            Refusal::HashKeyMismatch => crate::i18n::t(lang, "refusal.id_card.hash_key_mismatch"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

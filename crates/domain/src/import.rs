@@ -123,55 +123,30 @@ pub enum RejectReason {
 impl RejectReason {
     pub fn message(&self, lang: Lang) -> String {
         use RejectReason::*;
-        match self {
-            MissingName => lang.pick("缺少姓名", "name is missing").into(),
-            NameTooLong => lang.pick("姓名过长（最多50个字）", "name is too long (at most 50 characters)").into(),
-            MissingCompound => lang.pick("缺少小区", "compound is missing").into(),
-            MissingBuilding => lang.pick("缺少楼号", "building is missing").into(),
-            MissingRoom => lang.pick("缺少室号", "room is missing").into(),
-            InvalidPhone => lang
-                .pick("手机号格式不正确（应为11位大陆手机号）", "phone is not an 11-digit mainland mobile number")
-                .into(),
-            IdCard(IdCardError::StoredAsNumber) => lang
-                .pick(
-                    "身份证号被Excel存成了数字，末几位已丢失：请把该列设为“文本”格式后重新填写",
-                    "the ID number was stored by Excel as a number and lost its last digits: format the column as Text and enter it again",
-                )
-                .into(),
-            IdCard(IdCardError::Checksum) => lang
-                .pick("身份证号校验位不正确，请核对", "the ID number's check digit is wrong; please check it")
-                .into(),
-            IdCard(IdCardError::BirthDate) => lang
-                .pick("身份证号中的出生日期不存在", "the birth date inside the ID number does not exist")
-                .into(),
-            IdCard(IdCardError::Length) => {
-                lang.pick("身份证号应为18位", "an ID number has 18 characters").into()
+        let key = match self {
+            DuplicateIdCardInFile { first_row } => {
+                return crate::i18n::t_with(lang, "reason.import.duplicate_id_card", &[("first_row", first_row)]);
             }
-            IdCard(IdCardError::Characters) => lang
-                .pick("身份证号只能是数字，末位可以是X", "an ID number is digits, the last may be X")
-                .into(),
-            InvalidGender => lang.pick("性别应填“男”或“女”", "gender must be 男 or 女 (male or female)").into(),
-            GenderMismatchesIdCard => lang
-                .pick("性别与身份证号不符", "gender does not match the ID number")
-                .into(),
-            InvalidBirth => lang
-                .pick(
-                    "出生年份/日期/年龄无法识别（例：1950、1950-03-02、72）",
-                    "birth year, date or age not understood (e.g. 1950, 1950-03-02, 72)",
-                )
-                .into(),
-            BirthYearMismatchesIdCard => lang
-                .pick("出生年份与身份证号不符", "birth year does not match the ID number")
-                .into(),
-            DuplicateIdCardInFile { first_row } => match lang {
-                Lang::Zh => format!("身份证号与第{first_row}行重复"),
-                Lang::En => format!("same ID number as row {first_row}"),
-            },
-            DuplicatePersonInFile { first_row } => match lang {
-                Lang::Zh => format!("与第{first_row}行是同一住址的同一人（重复行）"),
-                Lang::En => format!("same person at the same address as row {first_row} (duplicate row)"),
-            },
-        }
+            DuplicatePersonInFile { first_row } => {
+                return crate::i18n::t_with(lang, "reason.import.duplicate_person", &[("first_row", first_row)]);
+            }
+            MissingName => "reason.import.missing_name",
+            NameTooLong => "reason.import.name_too_long",
+            MissingCompound => "reason.import.missing_compound",
+            MissingBuilding => "reason.import.missing_building",
+            MissingRoom => "reason.import.missing_room",
+            InvalidPhone => "reason.import.invalid_phone",
+            IdCard(IdCardError::StoredAsNumber) => "reason.import.id_stored_as_number",
+            IdCard(IdCardError::Checksum) => "reason.import.id_checksum",
+            IdCard(IdCardError::BirthDate) => "reason.import.id_birth_date",
+            IdCard(IdCardError::Length) => "reason.import.id_length",
+            IdCard(IdCardError::Characters) => "reason.import.id_characters",
+            InvalidGender => "reason.import.invalid_gender",
+            GenderMismatchesIdCard => "reason.import.gender_mismatch",
+            InvalidBirth => "reason.import.invalid_birth",
+            BirthYearMismatchesIdCard => "reason.import.birth_year_mismatch",
+        };
+        crate::i18n::t(lang, key)
     }
 }
 

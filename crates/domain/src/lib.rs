@@ -9,10 +9,12 @@ pub mod clock;
 pub mod duty_report;
 pub mod groupbuy;
 pub mod grouping;
+pub mod i18n;
 pub mod id_card;
 pub mod import;
 pub mod lang;
 pub mod phone;
+pub mod refusal;
 pub mod region;
 pub mod resident;
 pub mod roster;
@@ -20,6 +22,8 @@ pub mod signup;
 pub mod task;
 pub mod text;
 pub mod volunteer;
+
+rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub use access::{Action, Resource, Role};
 pub use clock::Clock;
@@ -38,6 +42,7 @@ pub use import::{
 };
 pub use lang::Lang;
 pub use phone::{PhoneError, PhoneNumber};
+pub use refusal::Refusal;
 pub use region::{RegionCode, RegionKind};
 pub use resident::{BirthYear, Gender, Tag, TagSet};
 pub use volunteer::{

@@ -141,6 +141,101 @@ impl fmt::Display for RegionCode {
     }
 }
 
+/// Whether an incident (an emergency episode on a region) is still going on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentStatus {
+    Open,
+    Closed,
+}
+
+impl IncidentStatus {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            IncidentStatus::Open => "open",
+            IncidentStatus::Closed => "closed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<IncidentStatus> {
+        match code {
+            "open" => Some(IncidentStatus::Open),
+            "closed" => Some(IncidentStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// Why a change to the region tree (places, blocks, incidents) is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A name empty or longer than 100 characters.
+    BadName,
+    /// `kind` may not sit under `parent` (`None`: the top level).
+    KindUnderParent {
+        kind: RegionKind,
+        parent: Option<RegionKind>,
+    },
+    CodeTaken {
+        code: String,
+    },
+    /// A sibling of the same kind has the same name.
+    DuplicateName {
+        kind: RegionKind,
+        name: String,
+        code: String,
+    },
+    /// `code` names a region of another kind (`None`: an unknown stored kind).
+    NotACommunity {
+        code: String,
+        kind: Option<RegionKind>,
+    },
+    BlockNeedsName,
+    BlockNameTaken {
+        name: String,
+    },
+    NotABuildingHere {
+        code: String,
+    },
+    NoOpenIncident,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        use crate::i18n::{t, t_with};
+        match self {
+            Refusal::BadName => t(lang, "refusal.registry.bad_name"),
+            Refusal::KindUnderParent { kind, parent } => {
+                let allowed: Vec<&str> = kind.allowed_parents().iter().map(|k| k.as_str()).collect();
+                let key = match parent {
+                    None => "refusal.registry.kind_at_top",
+                    Some(_) if allowed.is_empty() => "refusal.registry.kind_only_at_top",
+                    Some(_) => "refusal.registry.kind_under_parent",
+                };
+                let parent = parent.map_or("", |p| p.label(lang));
+                t_with(lang, key, &[("kind", &kind.label(lang)), ("parent", &parent), ("allowed", &allowed.join(", "))])
+            }
+            Refusal::CodeTaken { code } => t_with(lang, "refusal.registry.code_taken", &[("code", code)]),
+            Refusal::DuplicateName { kind, name, code } => t_with(
+                lang,
+                "refusal.registry.duplicate_name",
+                &[("kind", &kind.label(lang)), ("name", name), ("code", code)],
+            ),
+            Refusal::NotACommunity { code, kind } => t_with(
+                lang,
+                "refusal.registry.not_a_community",
+                &[("code", code), ("kind", &kind.map_or("?", |k| k.label(lang)))],
+            ),
+            Refusal::BlockNeedsName => t(lang, "refusal.registry.block_needs_name"),
+            Refusal::BlockNameTaken { name } => t_with(lang, "refusal.registry.block_name_taken", &[("name", name)]),
+            Refusal::NotABuildingHere { code } => {
+                t_with(lang, "refusal.registry.not_a_building_here", &[("code", code)])
+            }
+            Refusal::NoOpenIncident => t(lang, "refusal.registry.no_open_incident"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,8 +196,8 @@ impl TagSet {
 
     /// Labels joined with "、", as committees write them.
     pub fn labels(self, lang: Lang) -> String {
-        let sep = lang.pick("、", ", ");
-        self.iter().map(|t| t.label(lang)).collect::<Vec<_>>().join(sep)
+        let sep = crate::i18n::t(lang, "text.list_separator");
+        self.iter().map(|t| t.label(lang)).collect::<Vec<_>>().join(&sep)
     }
 
     /// Splits a 标签/特殊情况/备注 cell into tags and the words that are not

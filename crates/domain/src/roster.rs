@@ -90,13 +90,11 @@ use time::{Date, PrimitiveDateTime};
 use crate::lang::Lang;
 use crate::volunteer::{Availability, DayPart, Skill, SkillSet};
 
-/// `format!` in Chinese or in English, with captured identifiers.
+/// The text of a locale key, its `%{name}` placeholders filled from the
+/// local variables of the same names.
 macro_rules! say {
-    ($lang:expr, $zh:literal, $en:literal) => {
-        match $lang {
-            Lang::Zh => format!($zh),
-            Lang::En => format!($en),
-        }
+    ($lang:expr, $key:literal $(, $arg:ident)* $(,)?) => {
+        crate::i18n::t_with($lang, $key, &[$((stringify!($arg), &$arg as &dyn std::fmt::Display)),*])
     };
 }
 
@@ -186,9 +184,9 @@ fn clamp32(n: i64) -> u32 {
 fn duration(lang: Lang, minutes: u32) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
     match (h, m) {
-        (_, 0) => say!(lang, "{h}小时", "{h} h"),
-        (0, _) => say!(lang, "{m}分钟", "{m} min"),
-        _ => say!(lang, "{h}小时{m}分钟", "{h} h {m} min"),
+        (_, 0) => say!(lang, "explain.roster.duration.hours", h),
+        (0, _) => say!(lang, "explain.roster.duration.minutes", m),
+        _ => say!(lang, "explain.roster.duration.hours_minutes", h, m),
     }
 }
 
@@ -197,9 +195,9 @@ fn day_label(lang: Lang, day: i64) -> String {
     match date_of_day(day) {
         Some(d) => {
             let (y, m, dd) = (d.year(), u8::from(d.month()), d.day());
-            say!(lang, "{y}年{m}月{dd}日", "{d}")
+            say!(lang, "explain.roster.day.date", y, m, dd, d)
         }
-        None => say!(lang, "第{day}天", "day {day}"),
+        None => say!(lang, "explain.roster.day.nth", day),
     }
 }
 
@@ -350,30 +348,24 @@ impl AssignReason {
     pub fn describe(&self, lang: Lang) -> String {
         match *self {
             AssignReason::OnDutyGroup { group } => {
-                say!(lang, "本岗位值班小组（第{group}组）成员", "member of group {group}, on duty for this post")
+                say!(lang, "explain.roster.assign_reason.on_duty_group", group)
             }
-            AssignReason::FromOtherGroup { group } => say!(
-                lang,
-                "本岗位值班小组（第{group}组）已无人可排，由其他人补位",
-                "group {group}, on duty for this post, had nobody free"
-            ),
+            AssignReason::FromOtherGroup { group } => {
+                say!(lang, "explain.roster.assign_reason.from_other_group", group)
+            }
             AssignReason::HasSkill { skill } => {
                 let s = skill.label(lang);
-                say!(lang, "具备本班次要求的{s}技能", "has the {s} skills this shift requires")
+                say!(lang, "explain.roster.assign_reason.has_skill", s)
             }
             AssignReason::FewestMinutes { minutes } => {
                 let d = duration(lang, minutes);
-                say!(
-                    lang,
-                    "可排人员中累计值班最少（此前{d}）",
-                    "fewest minutes so far among those free ({d} before this shift)"
-                )
+                say!(lang, "explain.roster.assign_reason.fewest_minutes", d)
             }
             AssignReason::Replaces { person } => {
-                say!(lang, "接替停岗的志愿者{person}", "replaces volunteer {person}, who was stood down")
+                say!(lang, "explain.roster.assign_reason.replaces", person)
             }
             AssignReason::SwappedIn { replaced } => {
-                say!(lang, "人工换班，替换志愿者{replaced}", "swapped in by hand for volunteer {replaced}")
+                say!(lang, "explain.roster.assign_reason.swapped_in", replaced)
             }
         }
     }
@@ -394,7 +386,7 @@ impl Gap {
     /// "班次7缺2人：……" / "shift 7 is 2 short: ...".
     pub fn describe(&self, lang: Lang) -> String {
         let (shift, missing, why) = (self.shift, self.missing, self.why.describe(lang));
-        say!(lang, "班次{shift}缺{missing}人：{why}", "shift {shift} is {missing} short: {why}")
+        say!(lang, "explain.roster.gap.short", shift, missing, why)
     }
 }
 
@@ -423,47 +415,35 @@ pub enum GapReason {
 impl GapReason {
     pub fn describe(&self, lang: Lang) -> String {
         match *self {
-            GapReason::InvalidTimes => say!(
-                lang,
-                "班次时间无效（结束不晚于开始），无法排人",
-                "the shift's times are invalid (it does not end after it starts)"
-            ),
-            GapReason::NobodyCanServe => say!(
-                lang,
-                "没有可以上岗的人（均在隔离、感染或已停岗）",
-                "nobody can serve (everyone is isolated, infected or stood down)"
-            ),
+            GapReason::InvalidTimes => say!(lang, "explain.roster.gap_reason.invalid_times"),
+            GapReason::NobodyCanServe => say!(lang, "explain.roster.gap_reason.nobody_can_serve"),
             GapReason::NoSkill { skill } => {
                 let s = skill.label(lang);
-                say!(lang, "可上岗的人中没有具备{s}技能的", "nobody who can serve has {s} skills")
+                say!(lang, "explain.roster.gap_reason.no_skill", s)
             }
             GapReason::NotAvailable => {
-                say!(lang, "符合条件的人在这个时段都没空", "nobody suitable is available at these times")
+                say!(lang, "explain.roster.gap_reason.not_available")
             }
             GapReason::Limits { busy, max_day, rest, max_week } => {
                 let mut parts = Vec::new();
                 if busy > 0 {
-                    parts.push(say!(lang, "{busy}人同一时段已有值班", "{busy} on duty elsewhere at the time"));
+                    parts.push(say!(lang, "explain.roster.gap_reason.limits_busy", busy));
                 }
                 if max_day > 0 {
-                    parts.push(say!(lang, "{max_day}人当天将超过每日上限", "{max_day} would pass the day's maximum"));
+                    parts.push(say!(lang, "explain.roster.gap_reason.limits_max_day", max_day));
                 }
                 if rest > 0 {
-                    parts.push(say!(lang, "{rest}人两班之间休息不足", "{rest} would not get enough rest"));
+                    parts.push(say!(lang, "explain.roster.gap_reason.limits_rest", rest));
                 }
                 if max_week > 0 {
-                    parts.push(say!(lang, "{max_week}人将超过每周上限", "{max_week} would pass the weekly maximum"));
+                    parts.push(say!(lang, "explain.roster.gap_reason.limits_max_week", max_week));
                 }
-                let list = parts.join(lang.pick("，", ", "));
-                say!(lang, "其余人员受疲劳限制：{list}", "everyone else is held back by fatigue limits: {list}")
+                let list = parts.join(&crate::i18n::t(lang, "text.comma_separator"));
+                say!(lang, "explain.roster.gap_reason.limits", list)
             }
-            GapReason::TooFew { eligible } => say!(
-                lang,
-                "符合条件的只有{eligible}人，已全部排上",
-                "only {eligible} suitable people, all already on this shift"
-            ),
+            GapReason::TooFew { eligible } => say!(lang, "explain.roster.gap_reason.too_few", eligible),
             GapReason::StoodDown { person } => {
-                say!(lang, "志愿者{person}停岗，空出的位置待补", "volunteer {person} was stood down; the place is open")
+                say!(lang, "explain.roster.gap_reason.stood_down", person)
             }
         }
     }
@@ -485,20 +465,12 @@ impl Warning {
     pub fn describe(&self, lang: Lang) -> String {
         match *self {
             Warning::DuplicateShift { shift } => {
-                say!(lang, "班次{shift}重复出现，只取第一个", "shift {shift} appears more than once; the first is used")
+                say!(lang, "explain.roster.warning.duplicate_shift", shift)
             }
-            Warning::DuplicatePerson { person } => say!(
-                lang,
-                "志愿者{person}重复出现，只取第一个",
-                "volunteer {person} appears more than once; the first is used"
-            ),
+            Warning::DuplicatePerson { person } => say!(lang, "explain.roster.warning.duplicate_person", person),
             Warning::LongDay { day, person, minutes, warn } => {
                 let (date, d, w) = (day_label(lang, day), duration(lang, minutes), duration(lang, warn));
-                say!(
-                    lang,
-                    "志愿者{person}在{date}累计值班{d}，超过{w}提醒线，请注意休息",
-                    "volunteer {person} is on duty {d} on {date}, over the {w} warning line"
-                )
+                say!(lang, "explain.roster.warning.long_day", person, date, d, w)
             }
         }
     }
@@ -603,88 +575,56 @@ pub enum Violation {
 impl Violation {
     pub fn describe(&self, lang: Lang) -> String {
         let other = |with: Option<u32>| match with {
-            Some(o) => say!(lang, "班次{o}", "shift {o}"),
-            None => say!(lang, "已有的值班", "a duty held already"),
+            Some(o) => say!(lang, "explain.roster.violation.other_shift", o),
+            None => say!(lang, "explain.roster.violation.other_held"),
         };
         match *self {
             Violation::UnknownShift { shift } => {
-                say!(lang, "班次{shift}不在本次排班的班次中", "shift {shift} is not among this roster's shifts")
+                say!(lang, "explain.roster.violation.unknown_shift", shift)
             }
             Violation::InvalidShift { shift } => {
-                say!(lang, "班次{shift}时间无效，不能排人", "shift {shift} has invalid times and cannot be staffed")
+                say!(lang, "explain.roster.violation.invalid_shift", shift)
             }
-            Violation::UnknownPerson { shift, person } => say!(
-                lang,
-                "班次{shift}排了名单之外的志愿者{person}",
-                "shift {shift} has volunteer {person}, who is not on the list"
-            ),
+            Violation::UnknownPerson { shift, person } => {
+                say!(lang, "explain.roster.violation.unknown_person", shift, person)
+            }
             Violation::NotOnShift { shift, person } => {
-                say!(lang, "志愿者{person}不在班次{shift}上", "volunteer {person} is not on shift {shift}")
+                say!(lang, "explain.roster.violation.not_on_shift", person, shift)
             }
             Violation::AssignedTwice { shift, person } => {
-                say!(lang, "志愿者{person}在班次{shift}上排了两次", "volunteer {person} is on shift {shift} twice")
+                say!(lang, "explain.roster.violation.assigned_twice", person, shift)
             }
-            Violation::OverStaffed { shift, assigned, needed } => say!(
-                lang,
-                "班次{shift}排了{assigned}人，超过所需的{needed}人",
-                "shift {shift} has {assigned} people, more than the {needed} needed"
-            ),
-            Violation::CannotServe { shift, person } => say!(
-                lang,
-                "志愿者{person}目前不能上岗（隔离、感染或不符合条件），却排在班次{shift}",
-                "volunteer {person} cannot serve now (isolated, infected or not eligible) but is on shift {shift}"
-            ),
+            Violation::OverStaffed { shift, assigned, needed } => {
+                say!(lang, "explain.roster.violation.over_staffed", shift, assigned, needed)
+            }
+            Violation::CannotServe { shift, person } => {
+                say!(lang, "explain.roster.violation.cannot_serve", person, shift)
+            }
             Violation::StoodDown { shift, person } => {
-                say!(
-                    lang,
-                    "志愿者{person}已停岗，却排在班次{shift}",
-                    "volunteer {person} was stood down but is on shift {shift}"
-                )
+                say!(lang, "explain.roster.violation.stood_down", person, shift)
             }
             Violation::MissingSkill { shift, person, skill } => {
                 let s = skill.label(lang);
-                say!(
-                    lang,
-                    "班次{shift}要求{s}技能，志愿者{person}不具备",
-                    "shift {shift} requires {s} skills, which volunteer {person} lacks"
-                )
+                say!(lang, "explain.roster.violation.missing_skill", shift, s, person)
             }
-            Violation::NotAvailable { shift, person } => say!(
-                lang,
-                "志愿者{person}在班次{shift}的时段没空",
-                "volunteer {person} is not available at the times of shift {shift}"
-            ),
+            Violation::NotAvailable { shift, person } => {
+                say!(lang, "explain.roster.violation.not_available", person, shift)
+            }
             Violation::Overlap { person, shift, with } => {
                 let o = other(with);
-                say!(
-                    lang,
-                    "志愿者{person}的班次{shift}与{o}时间重叠",
-                    "volunteer {person}'s shift {shift} overlaps {o}"
-                )
+                say!(lang, "explain.roster.violation.overlap", person, shift, o)
             }
             Violation::OverDay { person, day, minutes, max } => {
                 let (date, d, m) = (day_label(lang, day), duration(lang, minutes), duration(lang, max));
-                say!(
-                    lang,
-                    "志愿者{person}在{date}值班{d}，超过每日上限{m}",
-                    "volunteer {person} is on duty {d} on {date}, over the daily maximum of {m}"
-                )
+                say!(lang, "explain.roster.violation.over_day", person, date, d, m)
             }
             Violation::ShortRest { person, shift, with, rest, min } => {
                 let (o, r, m) = (other(with), duration(lang, rest), duration(lang, min));
-                say!(
-                    lang,
-                    "志愿者{person}的班次{shift}与{o}之间只休息{r}，少于{m}",
-                    "volunteer {person} rests only {r} between shift {shift} and {o}, less than {m}"
-                )
+                say!(lang, "explain.roster.violation.short_rest", person, shift, o, r, m)
             }
             Violation::OverWeek { person, first_day, minutes, max } => {
                 let (date, d, m) = (day_label(lang, first_day), duration(lang, minutes), duration(lang, max));
-                say!(
-                    lang,
-                    "志愿者{person}自{date}起7天内值班{d}，超过每周上限{m}",
-                    "volunteer {person} is on duty {d} in the 7 days from {date}, over the weekly maximum of {m}"
-                )
+                say!(lang, "explain.roster.violation.over_week", person, date, d, m)
             }
         }
     }
@@ -1390,4 +1330,30 @@ fn check_person(person: u32, ledger: &Ledger, limits: &FatigueLimits, found: &mu
         };
     }
     flush(run, found);
+}
+
+/// Why a change to posts, shifts or fatigue limits is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The warning line above the daily maximum, or the maximum above 24 h.
+    BadLimits,
+    BadPostName,
+    UnknownPostKind,
+    BadShift,
+    AlreadyOnShift,
+    NotOnShift,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        let key = match self {
+            Refusal::BadLimits => "refusal.rosters.bad_limits",
+            Refusal::BadPostName => "refusal.rosters.bad_post_name",
+            Refusal::UnknownPostKind => "refusal.rosters.unknown_post_kind",
+            Refusal::BadShift => "refusal.rosters.bad_shift",
+            Refusal::AlreadyOnShift => "refusal.rosters.already_on_shift",
+            Refusal::NotOnShift => "refusal.rosters.not_on_shift",
+        };
+        crate::i18n::t(lang, key)
+    }
 }

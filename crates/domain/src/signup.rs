@@ -70,20 +70,13 @@ pub enum Ineligible {
 
 impl Ineligible {
     pub fn message(self, lang: Lang) -> String {
-        match (self, lang) {
-            (Ineligible::MissingSkill(s), Lang::Zh) => format!("此接龙需要“{}”特长", s.label(Lang::Zh)),
-            (Ineligible::MissingSkill(s), Lang::En) => format!("this sheet needs the skill {}", s.label(Lang::En)),
-            (Ineligible::WrongKind(k), Lang::Zh) => format!("此接龙仅限{}", k.label(Lang::Zh)),
-            (Ineligible::WrongKind(k), Lang::En) => format!("this sheet is for {} only", k.label(Lang::En)),
-            (Ineligible::NotInGroup, _) => {
-                lang.pick("此接龙仅限本小组成员", "this sheet is for members of its group").into()
-            }
-            (Ineligible::CannotServe, _) => lang
-                .pick("你目前处于隔离或感染状态，暂不能报名", "you are isolated or infected and cannot sign up now")
-                .into(),
-            (Ineligible::NotVerified, _) => {
-                lang.pick("你的报到尚未通过审核，暂不能报名", "your duty report is not verified yet").into()
-            }
+        use crate::i18n::{t, t_with};
+        match self {
+            Ineligible::MissingSkill(s) => t_with(lang, "refusal.signup.missing_skill", &[("skill", &s.label(lang))]),
+            Ineligible::WrongKind(k) => t_with(lang, "refusal.signup.wrong_kind", &[("kind", &k.label(lang))]),
+            Ineligible::NotInGroup => t(lang, "refusal.signup.not_in_group"),
+            Ineligible::CannotServe => t(lang, "refusal.signup.cannot_serve"),
+            Ineligible::NotVerified => t(lang, "refusal.signup.not_verified"),
         }
     }
 }
@@ -341,7 +334,7 @@ pub fn jielong_text(
     lang: Lang,
 ) -> String {
     let mut out = String::new();
-    out.push_str(lang.pick("#接龙\n", "#Sign-up\n"));
+    out.push_str(&crate::i18n::t(lang, "text.signup_heading"));
     out.push_str(title.trim());
     out.push('\n');
     for d in details {
@@ -358,12 +351,59 @@ pub fn jielong_text(
         out.push_str(&line(i, l));
     }
     if !waiting.is_empty() {
-        out.push_str(lang.pick("\n候补：\n", "\nWaiting list:\n"));
+        out.push_str(&crate::i18n::t(lang, "text.signup_waiting"));
         for (i, l) in waiting.iter().enumerate() {
             out.push_str(&line(i, l));
         }
     }
     out
+}
+
+/// Why a sheet is not opened or joined as asked (the storage layer's part;
+/// [`Refusal`] is the pure decision).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetRefusal {
+    BadTitle,
+    BadCapacity,
+    BadQuantityLimits,
+    Closed,
+    QuantityBelowOne,
+    /// `unit`: the sheet's unit of quantity, written after the number in Chinese.
+    OverPersonalLimit {
+        max: i32,
+        unit: String,
+    },
+    /// The sheet's row stayed locked; a retry will do.
+    Busy,
+    /// The sign-up queue is gone (the server is shutting down).
+    ServerBusy,
+    /// The account has no volunteer record in the sheet's community.
+    NotLinked,
+    Ineligible(Ineligible),
+}
+
+impl SheetRefusal {
+    pub fn message(&self, lang: Lang) -> String {
+        let key = match self {
+            SheetRefusal::OverPersonalLimit { max, unit } => {
+                return crate::i18n::t_with(
+                    lang,
+                    "refusal.signup.over_personal_limit",
+                    &[("max", max), ("unit", unit)],
+                );
+            }
+            SheetRefusal::Ineligible(why) => return why.message(lang),
+            SheetRefusal::BadTitle => "refusal.signup.bad_title",
+            SheetRefusal::BadCapacity => "refusal.signup.bad_capacity",
+            SheetRefusal::BadQuantityLimits => "refusal.signup.bad_quantity_limits",
+            SheetRefusal::Closed => "refusal.signup.closed",
+            SheetRefusal::QuantityBelowOne => "refusal.signup.quantity_below_one",
+            SheetRefusal::Busy => "refusal.signup.busy",
+            SheetRefusal::ServerBusy => "refusal.signup.server_busy",
+            SheetRefusal::NotLinked => "refusal.signup.not_linked",
+        };
+        crate::i18n::t(lang, key)
+    }
 }
 
 #[cfg(test)]

@@ -124,10 +124,11 @@ pub struct TransitionError {
 
 impl TransitionError {
     pub fn message(self, lang: Lang) -> String {
-        match lang {
-            Lang::Zh => format!("任务{}，不能{}", self.from.label(Lang::Zh), self.action.label(Lang::Zh)),
-            Lang::En => format!("the task is {}: cannot {}", self.from.label(Lang::En), self.action.label(Lang::En)),
-        }
+        crate::i18n::t_with(
+            lang,
+            "refusal.tasks.transition",
+            &[("from", &self.from.label(lang)), ("action", &self.action.label(lang))],
+        )
     }
 }
 
@@ -168,4 +169,46 @@ pub fn may_check(done_by: Option<uuid_like::Id>, checker: uuid_like::Id) -> bool
 /// Ids compared by `may_check`, kept opaque so the domain needs no uuid crate.
 pub mod uuid_like {
     pub type Id = u128;
+}
+
+/// Why a change to a task or a claim is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    HasSheetOrEnded,
+    BadTitle,
+    BadHeadcount,
+    EndBeforeStart,
+    CannotDispatch {
+        state: TaskState,
+    },
+    OverNoAssign,
+    Transition(TransitionError),
+    FailNeedsReason,
+    /// The one who marked it done may not check it.
+    SelfCheck,
+    ChangedJustNow,
+    NotHolding,
+    HandToSelf,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        let key = match self {
+            Refusal::CannotDispatch { state } => {
+                return crate::i18n::t_with(lang, "refusal.tasks.cannot_dispatch", &[("state", &state.label(lang))]);
+            }
+            Refusal::Transition(e) => return e.message(lang),
+            Refusal::HasSheetOrEnded => "refusal.tasks.has_sheet_or_ended",
+            Refusal::BadTitle => "refusal.tasks.bad_title",
+            Refusal::BadHeadcount => "refusal.tasks.bad_headcount",
+            Refusal::EndBeforeStart => "refusal.tasks.end_before_start",
+            Refusal::OverNoAssign => "refusal.tasks.over_no_assign",
+            Refusal::FailNeedsReason => "refusal.tasks.fail_needs_reason",
+            Refusal::SelfCheck => "refusal.tasks.self_check",
+            Refusal::ChangedJustNow => "refusal.tasks.changed_just_now",
+            Refusal::NotHolding => "refusal.tasks.not_holding",
+            Refusal::HandToSelf => "refusal.tasks.hand_to_self",
+        };
+        crate::i18n::t(lang, key)
+    }
 }

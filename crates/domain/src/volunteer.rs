@@ -77,8 +77,8 @@ macro_rules! vocabulary {
                 s.split(',').filter_map(|c| $name::from_code(c.trim())).collect()
             }
             pub fn labels(self, lang: Lang) -> String {
-                let sep = lang.pick("、", ", ");
-                self.iter().map(|v| v.label(lang)).collect::<Vec<_>>().join(sep)
+                let sep = crate::i18n::t(lang, "text.list_separator");
+                self.iter().map(|v| v.label(lang)).collect::<Vec<_>>().join(&sep)
             }
             /// Splits a spreadsheet cell ("医护、驾驶") into a set and the
             /// words it did not recognise (so the caller can report them).
@@ -234,6 +234,33 @@ vocabulary! {
         NearbyMembers => "nearby_members", "报到党员临时党支部", "nearby members' branch", ["报到党员支部"];
         SealedArea => "sealed_area", "封控区临时党支部", "sealed-area branch", ["封控区支部"];
         Mixed => "mixed", "联合临时党支部", "joint branch", ["联合支部"];
+    }
+}
+
+/// Why a change to volunteers, branches or key roles is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The same phone is being reported twice at the same moment.
+    SamePhoneTwice,
+    BackupIsHolder,
+    /// `name` is not verified, exempt, isolated or infected.
+    CannotHoldRole {
+        name: String,
+    },
+    BadBranchName,
+    NotInCommunity,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        use crate::i18n::{t, t_with};
+        match self {
+            Refusal::SamePhoneTwice => t(lang, "refusal.volunteers.same_phone_twice"),
+            Refusal::BackupIsHolder => t(lang, "refusal.volunteers.backup_is_holder"),
+            Refusal::CannotHoldRole { name } => t_with(lang, "refusal.volunteers.cannot_hold_role", &[("name", name)]),
+            Refusal::BadBranchName => t(lang, "refusal.volunteers.bad_branch_name"),
+            Refusal::NotInCommunity => t(lang, "refusal.volunteers.not_in_community"),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Locale per request, never global: the user's saved choice, else the
-//! `lang` cookie, else Accept-Language, else Chinese. Strings come from
-//! `locales/*.yml` (rust-i18n, compiled in).
+//! `lang` cookie, else Accept-Language, else Chinese. Strings come from the
+//! domain's locale files (`shouwang_domain::i18n`), the one set there is.
 
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT_LANGUAGE;
@@ -9,15 +9,17 @@ use shouwang_domain::Lang;
 pub const LANG_COOKIE: &str = "lang";
 
 pub fn code(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "zh-CN",
-        Lang::En => "en",
-    }
+    shouwang_domain::i18n::code(lang)
 }
 
 /// Translates `key` into `lang`.
 pub fn t(lang: Lang, key: &str) -> String {
-    rust_i18n::t!(key, locale = code(lang)).into_owned()
+    shouwang_domain::i18n::t(lang, key)
+}
+
+/// Translates `key` into `lang`, filling its `%{name}` placeholders.
+pub fn t_with(lang: Lang, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    shouwang_domain::i18n::t_with(lang, key, args)
 }
 
 /// The locale of a request without a logged-in user.
@@ -38,31 +40,6 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
     use axum::http::header::COOKIE;
-
-    #[test]
-    fn every_key_exists_in_both_locales() {
-        let zh: serde_json::Value = serde_yaml_like(include_str!("../locales/zh-CN.yml"));
-        let en: serde_json::Value = serde_yaml_like(include_str!("../locales/en.yml"));
-        assert_eq!(keys(&zh), keys(&en));
-    }
-
-    /// Flattens the two-level YAML our locale files use ("a:\n  b: text").
-    fn serde_yaml_like(text: &str) -> serde_json::Value {
-        let mut out = serde_json::Map::new();
-        let mut section = String::new();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            if !line.starts_with(' ') {
-                section = line.trim_end_matches(':').to_string();
-            } else if let Some((k, _)) = line.trim().split_once(':') {
-                out.insert(format!("{section}.{k}"), serde_json::Value::Null);
-            }
-        }
-        serde_json::Value::Object(out)
-    }
-
-    fn keys(v: &serde_json::Value) -> Vec<String> {
-        v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
-    }
 
     #[test]
     fn translations_resolve_and_differ() {
