@@ -50,11 +50,7 @@ impl DbError {
     /// A message fit to show a user; internal errors are not spelled out.
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            DbError::NotFound { what, key } => {
-                let what_key = format!("storage.what.{what}");
-                let what_key = if i18n::has(lang, &what_key) { what_key } else { "storage.what.record".to_string() };
-                i18n::t_with(lang, "storage.not_found", &[("what", &i18n::t(lang, &what_key)), ("key", key)])
-            }
+            DbError::NotFound { what, key } => Refusal::Missing { what, key: key.clone() }.message(lang),
             DbError::Invalid(reason) => reason.message(lang),
             DbError::Forbidden => i18n::t(lang, "storage.forbidden"),
             DbError::UnsupportedUrl => i18n::t(lang, "storage.unsupported_url"),

@@ -17,6 +17,12 @@ pub enum Refusal {
     Groupbuy(crate::groupbuy::Refusal),
     Tasks(crate::task::Refusal),
     Signup(crate::signup::SheetRefusal),
+    /// Something named in the request does not exist (or not where the
+    /// caller may see it): `what` names a `storage.what.*` key.
+    Missing {
+        what: &'static str,
+        key: String,
+    },
     /// Transitional: a Chinese and an English text from a caller not yet
     /// converted to a typed reason. Do not add new uses.
     Text {
@@ -37,6 +43,16 @@ impl Refusal {
             Refusal::Groupbuy(r) => r.message(lang),
             Refusal::Tasks(r) => r.message(lang),
             Refusal::Signup(r) => r.message(lang),
+            Refusal::Missing { what, key } => {
+                let what_key = format!("storage.what.{what}");
+                let what_key =
+                    if crate::i18n::has(lang, &what_key) { what_key } else { "storage.what.record".to_string() };
+                crate::i18n::t_with(
+                    lang,
+                    "storage.not_found",
+                    &[("what", &crate::i18n::t(lang, &what_key)), ("key", key)],
+                )
+            }
             Refusal::Text { zh, en } => match lang {
                 Lang::Zh => zh.clone(),
                 Lang::En => en.clone(),

@@ -25,8 +25,9 @@ use std::path::PathBuf;
 
 use shouwang_db::entity::region;
 use shouwang_db::{Db, DbError};
+pub use shouwang_domain::Refusal;
 use shouwang_domain::access::{self, Action, Resource};
-use shouwang_domain::{Clock, IdHasher, Lang, RegionCode, Role};
+use shouwang_domain::{Clock, IdHasher, Lang, RegionCode, Role, i18n};
 use uuid::Uuid;
 
 /// What every use case may use; cheap to clone.
@@ -131,7 +132,8 @@ impl Actor {
     }
 }
 
-/// A message in both languages.
+/// Transitional: a message in both languages, from code not yet converted
+/// to a typed reason ([`Refusal`]). Do not add new uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub zh: String,
@@ -151,21 +153,22 @@ impl Message {
     }
 }
 
-/// Why a use case did not happen. Nothing was changed in any case.
+/// Why a use case did not happen, as a typed reason whose text comes from
+/// the locale files. Nothing was changed in any case.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// What was asked for does not exist, or not where the actor may see it.
-    #[error("not found: {}", .0.en)]
-    NotFound(Message),
+    #[error("not found: {0}")]
+    NotFound(Refusal),
     /// The actor may not do this here.
     #[error("forbidden")]
     Forbidden,
     /// The request is not valid as it stands (a typing slip, a bad value).
-    #[error("invalid: {}", .0.en)]
-    Invalid(Message),
+    #[error("invalid: {0}")]
+    Invalid(Refusal),
     /// The request contradicts what someone else did just now.
-    #[error("conflict: {}", .0.en)]
-    Conflict(Message),
+    #[error("conflict: {0}")]
+    Conflict(Refusal),
     /// A fault of the program or its database, not of the request.
     #[error("internal: {0}")]
     Internal(String),
@@ -176,35 +179,54 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            Error::NotFound(m) | Error::Invalid(m) | Error::Conflict(m) => m.pick(lang).to_string(),
-            Error::Forbidden => lang.pick("无权进行此操作", "not allowed").to_string(),
-            Error::Internal(_) => {
-                lang.pick("服务器内部错误，请稍后再试", "internal error; please try again later").to_string()
-            }
+            Error::NotFound(r) | Error::Invalid(r) | Error::Conflict(r) => r.message(lang),
+            Error::Forbidden => i18n::t(lang, "storage.forbidden"),
+            Error::Internal(_) => i18n::t(lang, "error.internal"),
         }
+    }
+
+    /// The request is refused for a typed reason.
+    pub fn refused(reason: impl Into<Refusal>) -> Error {
+        Error::Invalid(reason.into())
+    }
+
+    /// What the request names is not there.
+    pub fn missing(reason: impl Into<Refusal>) -> Error {
+        Error::NotFound(reason.into())
+    }
+
+    /// The request contradicts what someone else did just now.
+    pub fn conflict(reason: impl Into<Refusal>) -> Error {
+        Error::Conflict(reason.into())
     }
 }
 
-/// A request that is not valid as it stands.
+/// Transitional (use [`Error::refused`] with a typed reason): a request that
+/// is not valid as it stands.
 pub fn invalid(zh: impl Into<String>, en: impl Into<String>) -> Error {
-    Error::Invalid(Message::new(zh, en))
+    Error::Invalid(Refusal::Text { zh: zh.into(), en: en.into() })
 }
 
-/// Something asked for that is not there.
+/// Transitional (use [`Error::missing`] with a typed reason): something
+/// asked for that is not there.
 pub fn not_found(zh: impl Into<String>, en: impl Into<String>) -> Error {
-    Error::NotFound(Message::new(zh, en))
+    Error::NotFound(Refusal::Text { zh: zh.into(), en: en.into() })
 }
 
 impl From<DbError> for Error {
     fn from(e: DbError) -> Error {
-        let message = || Message::new(e.message(Lang::Zh), e.message(Lang::En));
-        match &e {
-            DbError::NotFound { .. } => Error::NotFound(message()),
+        match e {
+            DbError::NotFound { what, key } => Error::NotFound(Refusal::Missing { what, key }),
             DbError::Forbidden => Error::Forbidden,
-            DbError::Invalid { .. } | DbError::UnsupportedUrl => Error::Invalid(message()),
-            DbError::Db(_) | DbError::Sqlx(_) => Error::Internal(format!("{e:#}")),
+            DbError::Invalid(reason) => Error::Invalid(reason),
+            DbError::UnsupportedUrl => Error::Invalid(Refusal::Text { zh: e_text(Lang::Zh), en: e_text(Lang::En) }),
+            e @ (DbError::Db(_) | DbError::Sqlx(_)) => Error::Internal(format!("{e:#}")),
         }
     }
+}
+
+fn e_text(lang: Lang) -> String {
+    DbError::UnsupportedUrl.message(lang)
 }
 
 /// The community named by `code`, checked against the actor's access.

@@ -139,9 +139,12 @@ impl Msg {
 impl From<shouwang_service::Error> for AppError {
     fn from(e: shouwang_service::Error) -> AppError {
         use shouwang_service::Error as E;
+        // The answer's language is chosen when it is rendered (the API sends
+        // both; a page picks one), so both texts are made here, from the
+        // locale files.
         match e {
-            E::NotFound(m) => AppError::NotFound { zh: m.zh, en: m.en },
-            E::Invalid(m) | E::Conflict(m) => AppError::BadRequest { zh: m.zh, en: m.en },
+            E::NotFound(r) => AppError::NotFound { zh: r.message(Lang::Zh), en: r.message(Lang::En) },
+            E::Invalid(r) | E::Conflict(r) => AppError::BadRequest { zh: r.message(Lang::Zh), en: r.message(Lang::En) },
             E::Forbidden => AppError::Forbidden,
             E::Internal(cause) => AppError::Internal(cause),
         }

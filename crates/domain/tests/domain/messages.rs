@@ -242,6 +242,8 @@ fn wrapper_samples() -> Vec<Refusal> {
     all.extend(groupbuy_samples().into_iter().map(Refusal::from));
     all.extend(tasks_samples().into_iter().map(Refusal::from));
     all.extend(signup_samples().into_iter().map(Refusal::from));
+    all.push(Refusal::Missing { what: "community", key: "sy".into() });
+    all.push(Refusal::Missing { what: "no such kind of thing", key: "x".into() });
     for r in &all {
         match r {
             Refusal::Registry(_)
@@ -252,7 +254,8 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Rosters(_)
             | Refusal::Groupbuy(_)
             | Refusal::Tasks(_)
-            | Refusal::Signup(_) => {}
+            | Refusal::Signup(_)
+            | Refusal::Missing { .. } => {}
             Refusal::Text { .. } => unreachable!("not a typed reason"),
         }
     }

@@ -91,7 +91,7 @@ async fn a_login_waits_for_the_review_and_hashes_no_password_before() {
     let hash = async { panic!("the password was hashed before the checks") };
     let refused = volunteers::create_login(&ctx, &actor, id, "zhangsan", "group_leader", hash).await;
     match refused {
-        Err(Error::Invalid(m)) => assert_eq!(m.pick(Lang::En), "verify the volunteer before giving them a login"),
+        Err(Error::Invalid(m)) => assert_eq!(m.message(Lang::En), "verify the volunteer before giving them a login"),
         other => panic!("{other:?}"),
     }
     let sy = volunteers::community_of(&ctx, &actor, id, shouwang_domain::access::Action::Write).await.unwrap();

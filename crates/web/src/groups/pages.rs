@@ -591,7 +591,7 @@ pub async fn edit(
     match groups::edit_draft(&state.ctx, &user.actor(None), &community, &edit).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response()),
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => {
-            grouping_view(&state, &user, community, Some(m.pick(user.lang).to_string())).await
+            grouping_view(&state, &user, community, Some(m.message(user.lang))).await
         }
         Err(e) => Err(e.into()),
     }
@@ -616,7 +616,7 @@ pub async fn confirm(
     match groups::confirm(&state.ctx, &user.actor(peer.text()), &community, branch).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{code}/groups")).into_response()),
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => {
-            grouping_view(&state, &user, community, Some(m.pick(user.lang).to_string())).await
+            grouping_view(&state, &user, community, Some(m.message(user.lang))).await
         }
         Err(e) => Err(e.into()),
     }

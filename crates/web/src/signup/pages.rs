@@ -197,7 +197,7 @@ pub async fn join(
                 )
                 .to_string(),
         },
-        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.pick(lang).to_string(),
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.message(lang),
         Err(e) => return Err(e.into()),
     };
     sheet_view(&state, &user, &headers, id, Some(notice)).await
@@ -212,7 +212,7 @@ pub async fn withdraw(
     let lang = user.lang;
     let notice = match sheets::withdraw(&state.ctx, &user.actor(None), id).await {
         Ok(_) => lang.pick("已退出接龙", "you have left the sheet").to_string(),
-        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.pick(lang).to_string(),
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.message(lang),
         Err(e) => return Err(e.into()),
     };
     sheet_view(&state, &user, &headers, id, Some(notice)).await
@@ -256,7 +256,7 @@ pub async fn claim_building(
     let lang = user.lang;
     let notice = match shouwang_service::tasks::claim_building(&state.ctx, &user.actor(None), form.building).await {
         Ok(o) => crate::tasks::pages::claim_text(&o, lang),
-        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.pick(lang).to_string(),
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.message(lang),
         Err(e) => return Err(e.into()),
     };
     my_work_view(&state, &user, Some(notice)).await

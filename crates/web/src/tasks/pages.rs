@@ -179,7 +179,7 @@ fn notice_of<T>(
 ) -> Result<String, AppError> {
     match r {
         Ok(v) => Ok(ok(v)),
-        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => Ok(m.pick(lang).to_string()),
+        Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => Ok(m.message(lang)),
         Err(e) => Err(e.into()),
     }
 }
@@ -223,7 +223,7 @@ pub async fn open_sheet(
     match svc::open_sheet_for_task(&state.ctx, &user.actor(peer.text()), id).await {
         Ok(opened) => Ok(Redirect::to(&format!("/sheets/{}", opened.sheet.id)).into_response()),
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => {
-            task_view(&state, &user, id, Some(m.pick(user.lang).to_string())).await
+            task_view(&state, &user, id, Some(m.message(user.lang))).await
         }
         Err(e) => Err(e.into()),
     }
