@@ -151,7 +151,25 @@ impl From<shouwang_service::Error> for AppError {
     }
 }
 
-/// A request that is not valid as it stands (a 400 with both messages).
+/// A request refused for a reason named by its locale key (a 400); both
+/// languages are rendered now, since the answer's language is chosen later.
+pub fn refused(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> AppError {
+    AppError::BadRequest {
+        zh: shouwang_domain::i18n::t_with(Lang::Zh, key, args),
+        en: shouwang_domain::i18n::t_with(Lang::En, key, args),
+    }
+}
+
+/// Something the request names is not there (a 404), its text by locale key.
+pub fn missing(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> AppError {
+    AppError::NotFound {
+        zh: shouwang_domain::i18n::t_with(Lang::Zh, key, args),
+        en: shouwang_domain::i18n::t_with(Lang::En, key, args),
+    }
+}
+
+/// Transitional (use [`refused`] with a locale key): a request that is not
+/// valid as it stands (a 400 with both messages).
 pub fn bad(zh: impl Into<String>, en: impl Into<String>) -> AppError {
     AppError::BadRequest { zh: zh.into(), en: en.into() }
 }
