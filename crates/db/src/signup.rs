@@ -420,6 +420,8 @@ impl Joiner {
                 for (sheet_id, pending) in sheets {
                     write_batch(&db, sheet_id, pending).await;
                 }
+                // The batch writer lives as long as the queue: nothing in a
+                // batch (an error, a panic) may end it, see `write_batch`.
             }
         });
         Joiner { queue }
@@ -433,7 +435,19 @@ impl Joiner {
         self.queue.send(Pending { sheet_id, user_id, quantity, gate, reply }).await.map_err(|_| busy())?;
         answer.await.map_err(|_| busy())?
     }
+
+    /// Whether the batch writer is serving (for `/readyz`): it ends only
+    /// with the runtime.
+    pub fn is_running(&self) -> bool {
+        !self.queue.is_closed()
+    }
 }
+
+/// The longest a batch waits for its sheet's row lock (PostgreSQL: another
+/// instance's batch, or a long transaction elsewhere) before its joins are
+/// answered "busy, try again": one locked sheet must not hold up the other
+/// sheets queued behind it on this instance.
+pub const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// One sheet's share of a batch, in one write transaction: lock the sheet,
 /// load the callers' context on the same connection (so it does not queue
@@ -446,7 +460,21 @@ async fn write_batch(db: &Db, sheet_id: Uuid, pending: Vec<Pending>) {
         asks.push((p.user_id, p.quantity, p.gate));
     }
     let n = asks.len();
-    match run_batch(db, sheet_id, asks).await {
+    // A task of its own: should anything in the batch panic (a caller's
+    // gate, a bug), the task ends, its transaction rolls back, its callers
+    // are answered, and the writer goes on with the next batch.
+    let task = tokio::spawn({
+        let db = db.clone();
+        async move { run_batch(&db, sheet_id, asks).await }
+    });
+    let outcome = match task.await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::error!(sheet = %sheet_id, joins = n, error = %e, "sign-up batch panicked");
+            Err(DbError::refused(SheetRefusal::ServerBusy))
+        }
+    };
+    match outcome {
         Ok(answers) => {
             for (reply, a) in replies.into_iter().zip(answers) {
                 let _ = reply.send(a);
@@ -467,8 +495,15 @@ async fn run_batch(
     asks: Vec<(Uuid, i32, Gate)>,
 ) -> Result<Vec<Result<Joined, DbError>>, DbError> {
     let tx = db.begin_write().await?;
+    if db.backend == crate::Backend::Postgres {
+        // SQLite has one writer and its own busy timeout.
+        tx.execute_unprepared(&format!("SET LOCAL lock_timeout = '{}ms'", LOCK_TIMEOUT.as_millis())).await?;
+    }
     let at = now();
-    let sheet = lock_open_sheet(&tx, sheet_id, at).await?;
+    let sheet = lock_open_sheet(&tx, sheet_id, at).await.map_err(|e| match e {
+        DbError::Db(e) if e.to_string().contains("lock timeout") => busy_error(),
+        e => e,
+    })?;
     let community = crate::unique(region::Entity::find_by_id(sheet.community_id), &tx)
         .await?
         .ok_or_else(|| DbError::NotFound { what: "sheet", key: sheet_id.to_string() })?;

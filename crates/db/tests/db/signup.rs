@@ -213,3 +213,83 @@ async fn the_joiner_checks_each_caller_and_batches_a_burst_without_overselling()
     let s = signup::sheet_by_id(&db.read, sheet_id).await.unwrap().unwrap();
     assert_eq!((s.arrivals, s.confirmed), (38, 5));
 }
+
+/// Two linked volunteer accounts of the community, for joiner tests.
+async fn two_linked_users(db: &Db, sy: Uuid) -> Vec<Uuid> {
+    use shouwang_db::accounts::{NewUser, create_user};
+    let ids = people(db, sy, 2).await;
+    let mut users = Vec::new();
+    for (i, v) in ids.iter().enumerate() {
+        let user = create_user(
+            db,
+            NewUser {
+                username: &format!("k{i}"),
+                display_name: "k",
+                password_hash: "-".into(),
+                role: shouwang_domain::Role::Volunteer,
+                scope: &code("sy"),
+                personal_grant: false,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        mob::link_user(db, *v, Some(user.id)).await.unwrap();
+        users.push(user.id);
+    }
+    users
+}
+
+#[tokio::test]
+async fn a_batch_that_panics_answers_its_callers_and_the_joiner_keeps_serving() {
+    let t = with_community().await;
+    let db = &t.db;
+    let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
+    let users = two_linked_users(db, sy).await;
+    let sheet_id = sheet(db, sy, 5, None).await;
+    let joiner = signup::Joiner::start(db.clone());
+
+    let boom: signup::Gate = Box::new(|_: &signup::JoinContext<'_>| panic!("a gate that fails badly"));
+    let answer = joiner.join(sheet_id, users[0], 1, boom).await;
+    assert!(matches!(answer, Err(shouwang_db::DbError::Invalid { .. })), "answered, not left waiting");
+    assert!(joiner.is_running());
+
+    let fine: signup::Gate = Box::new(|_: &signup::JoinContext<'_>| Ok(()));
+    let joined = joiner.join(sheet_id, users[1], 1, fine).await.unwrap();
+    assert_eq!((joined.seq, joined.status), (1, EntryStatus::Confirmed), "the panicked batch wrote nothing");
+}
+
+#[tokio::test]
+async fn a_locked_sheet_holds_up_other_sheets_no_longer_than_the_lock_timeout() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let t = with_community().await;
+    let db = &t.db;
+    if db.backend != shouwang_db::Backend::Postgres {
+        return; // SQLite runs one writer: there is no row lock to wait on.
+    }
+    let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
+    let users = two_linked_users(db, sy).await;
+    let (locked, free) = (sheet(db, sy, 5, None).await, sheet(db, sy, 5, None).await);
+    // Another instance (or a stuck transaction) holds the first sheet's row.
+    let holder = db.write.begin().await.unwrap();
+    holder.execute_unprepared(&format!("SELECT id FROM signup_sheet WHERE id = '{locked}' FOR UPDATE")).await.unwrap();
+    let joiner = signup::Joiner::start(db.clone());
+    let gate = || -> signup::Gate { Box::new(|_: &signup::JoinContext<'_>| Ok(())) };
+    let first = tokio::spawn({
+        let joiner = joiner.clone();
+        let gate = gate();
+        let user = users[0];
+        async move { joiner.join(locked, user, 1, gate).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Queued behind the locked sheet: answered once the lock wait gives up.
+    // (The outer limit only keeps a broken joiner from hanging the suite.)
+    let second = tokio::time::timeout(std::time::Duration::from_secs(60), joiner.join(free, users[1], 1, gate()))
+        .await
+        .expect("the other sheet is not held up for ever");
+    assert_eq!(second.unwrap().status, EntryStatus::Confirmed);
+    let first = first.await.unwrap();
+    assert!(matches!(first, Err(shouwang_db::DbError::Invalid { .. })), "busy, try again: {first:?}");
+    holder.rollback().await.unwrap();
+    assert!(joiner.is_running());
+}
