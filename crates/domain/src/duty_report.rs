@@ -126,6 +126,8 @@ pub enum VolunteerRejectReason {
     /// The 是否担任过楼组长 / 带队经验 cell, as written (shortened, masked).
     InvalidExperienced(String),
     TooLong(TextColumn),
+    /// A cell holds invisible control characters (NUL and the like).
+    ControlCharacters,
 }
 
 impl VolunteerRejectReason {
@@ -133,6 +135,7 @@ impl VolunteerRejectReason {
         use crate::i18n::{t, t_with};
         use VolunteerRejectReason::*;
         match self {
+            ControlCharacters => t(lang, "input.control_characters"),
             MissingName => t(lang, "reason.duty_report.missing_name"),
             NameTooLong => t(lang, "reason.duty_report.name_too_long"),
             MissingPhone => t(lang, "reason.duty_report.missing_phone"),
@@ -330,6 +333,24 @@ pub fn parse_volunteer_row(
 ) -> Result<DutyReportRecord, VolunteerRejectReason> {
     use VolunteerRejectReason as R;
 
+    let cells = [
+        &raw.name,
+        &raw.phone,
+        &raw.compound,
+        &raw.building,
+        &raw.kind,
+        &raw.work_unit,
+        &raw.party_org,
+        &raw.skills,
+        &raw.availability,
+        &raw.preferred_posts,
+        &raw.experienced,
+        &raw.exempt,
+        &raw.note,
+    ];
+    if cells.iter().filter_map(|c| c.as_ref()).any(|c| c.has_control_chars()) {
+        return Err(R::ControlCharacters);
+    }
     let name = value_of(&raw.name).map(|n| normalize_name(&n)).ok_or(R::MissingName)?;
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(R::NameTooLong);
@@ -495,6 +516,16 @@ mod tests {
 
     fn phone(s: &str) -> PhoneNumber {
         PhoneNumber::parse(s).expect("valid phone")
+    }
+
+    #[test]
+    fn control_characters_in_any_cell_refuse_the_row() {
+        let mut raw = row(4);
+        raw.work_unit = t("区\u{0}卫健委");
+        assert_eq!(parse(&raw), Err(VolunteerRejectReason::ControlCharacters));
+        let mut raw = row(4);
+        raw.note = t("夜班\n可以");
+        assert!(parse(&raw).is_ok());
     }
 
     #[test]

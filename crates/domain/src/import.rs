@@ -34,6 +34,11 @@ impl Cell {
         }
     }
 
+    /// Whether the cell's text holds invisible control characters.
+    pub fn has_control_chars(&self) -> bool {
+        matches!(self, Cell::Text(s) if crate::text::has_control_chars(s))
+    }
+
     fn is_blank(&self) -> bool {
         matches!(self, Cell::Text(s) if normalize(s).is_empty())
     }
@@ -116,8 +121,14 @@ pub enum RejectReason {
     GenderMismatchesIdCard,
     InvalidBirth,
     BirthYearMismatchesIdCard,
-    DuplicateIdCardInFile { first_row: u32 },
-    DuplicatePersonInFile { first_row: u32 },
+    DuplicateIdCardInFile {
+        first_row: u32,
+    },
+    DuplicatePersonInFile {
+        first_row: u32,
+    },
+    /// A cell holds invisible control characters (NUL and the like).
+    ControlCharacters,
 }
 
 impl RejectReason {
@@ -130,6 +141,7 @@ impl RejectReason {
             DuplicatePersonInFile { first_row } => {
                 return crate::i18n::t_with(lang, "reason.import.duplicate_person", &[("first_row", first_row)]);
             }
+            ControlCharacters => "input.control_characters",
             MissingName => "reason.import.missing_name",
             NameTooLong => "reason.import.name_too_long",
             MissingCompound => "reason.import.missing_compound",
@@ -181,6 +193,11 @@ fn text_of(cell: &Option<Cell>) -> Option<String> {
 
 /// Interprets one row. `current_year` comes from the caller (the domain has no clock).
 pub fn parse_row(raw: &RawResidentRow, current_year: i32) -> Result<ResidentRecord, RejectReason> {
+    let cells = [&raw.name, &raw.gender, &raw.phone, &raw.id_card, &raw.compound, &raw.building, &raw.room, &raw.tags];
+    let birth = raw.birth.as_ref().map(|(_, cell)| cell);
+    if cells.iter().filter_map(|c| c.as_ref()).chain(birth).any(Cell::has_control_chars) {
+        return Err(RejectReason::ControlCharacters);
+    }
     let name = text_of(&raw.name).map(|n| crate::text::normalize_name(&n)).ok_or(RejectReason::MissingName)?;
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(RejectReason::NameTooLong);
@@ -362,6 +379,22 @@ mod tests {
             room: t("1201室"),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn control_characters_in_any_cell_refuse_the_row() {
+        for nul in ["\u{0}\u{0}\u{0}", "张\u{0}三", "\u{1b}[31m", "\u{7f}"] {
+            let mut raw = row(3);
+            raw.compound = t(nul);
+            assert_eq!(parse_row(&raw, 2026), Err(RejectReason::ControlCharacters), "{nul:?}");
+            let mut raw = row(3);
+            raw.name = t(nul);
+            assert_eq!(parse_row(&raw, 2026), Err(RejectReason::ControlCharacters), "{nul:?}");
+        }
+        // Line breaks and tabs are ordinary in a cell.
+        let mut raw = row(3);
+        raw.tags = t("独居老人\n慢病\t");
+        assert!(parse_row(&raw, 2026).is_ok());
     }
 
     #[test]

@@ -4,6 +4,13 @@
 /// Converts full-width ASCII variants (U+FF01..U+FF5E) to ASCII and the
 /// ideographic space (U+3000) to a plain space, then trims and collapses runs
 /// of whitespace into one space.
+/// Invisible control characters (NUL and the like; tab and line breaks are
+/// ordinary in a spreadsheet cell). A file holding them is damaged or forged:
+/// they would become names and places nobody can see or type.
+pub fn has_control_chars(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;

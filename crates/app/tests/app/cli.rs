@@ -161,6 +161,24 @@ async fn an_export_imports_back_to_the_same_registry() {
 }
 
 #[tokio::test]
+async fn a_file_with_control_characters_is_refused_row_by_row() {
+    let env = Env::new().await;
+    env.community();
+    let csv = env.path("damaged.csv");
+    std::fs::write(
+        &csv,
+        "小区,楼号,室号,姓名,手机\n\0\0\0,1栋,101,张三,13900000001\n云飞雅苑,1栋,102,李\0四,13900000002\n云飞雅苑,1栋,103,王五,13900000003\n",
+    )
+    .unwrap();
+    let report = json(&env.ok(&["import", "residents", "--community", "sy", csv.to_str().unwrap(), "--json"]));
+    assert_eq!(rejected_rows(&report), vec![2, 3]);
+    assert!(report["rejected"][0]["reason"].as_str().unwrap().contains("控制字符"), "{report}");
+    assert_eq!(report["created"], 1);
+    let places = env.ok(&["region", "list", "--under", "sy"]);
+    assert!(!places.contains('\0'), "no place named with NULs");
+}
+
+#[tokio::test]
 async fn backup_and_restore_in_one_command_each() {
     let env = Env::new().await;
     env.community();

@@ -282,6 +282,7 @@ fn import_samples() -> Vec<RejectReason> {
         BirthYearMismatchesIdCard,
         DuplicateIdCardInFile { first_row: 4 },
         DuplicatePersonInFile { first_row: 4 },
+        ControlCharacters,
     ];
     for r in &all {
         match r {
@@ -303,7 +304,8 @@ fn import_samples() -> Vec<RejectReason> {
             | InvalidBirth
             | BirthYearMismatchesIdCard
             | DuplicateIdCardInFile { .. }
-            | DuplicatePersonInFile { .. } => {}
+            | DuplicatePersonInFile { .. }
+            | ControlCharacters => {}
         }
     }
     all
@@ -319,6 +321,7 @@ fn duty_report_samples() -> Vec<VolunteerRejectReason> {
         UnknownKind("干部".into()),
         UnknownExemptReason("出差".into()),
         InvalidExperienced("有".into()),
+        ControlCharacters,
     ];
     all.extend(
         [TextColumn::Compound, TextColumn::Building, TextColumn::WorkUnit, TextColumn::PartyOrg, TextColumn::Note]
@@ -333,7 +336,8 @@ fn duty_report_samples() -> Vec<VolunteerRejectReason> {
             | UnknownKind(_)
             | UnknownExemptReason(_)
             | InvalidExperienced(_)
-            | TooLong(_) => {}
+            | TooLong(_)
+            | ControlCharacters => {}
         }
     }
     all
