@@ -33,7 +33,8 @@ struct TasksPage {
     states: Vec<(String, String)>,
     can_write: bool,
     kinds: Vec<(String, String)>,
-    priorities: Vec<(String, String)>,
+    /// (code, label, the default choice)
+    priorities: Vec<(String, String, bool)>,
     skills: Vec<(String, String)>,
     places: Vec<(String, String)>,
 }
@@ -60,7 +61,10 @@ pub async fn tasks_page(
         filter: wanted.map(|s| s.code().to_string()).unwrap_or_default(),
         states: TaskState::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
         kinds: TaskKind::ALL.iter().map(|k| (k.code().to_string(), k.label(lang).to_string())).collect(),
-        priorities: Priority::ALL.iter().map(|p| (p.code().to_string(), p.label(lang).to_string())).collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| (p.code().to_string(), p.label(lang).to_string(), *p == Priority::Normal))
+            .collect(),
         skills: Skill::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
         places: list.places,
         community: list.community,
@@ -128,7 +132,8 @@ struct TaskPage {
     /// Still open for dispatch and assignment (not done, checked, failed or cancelled).
     active: bool,
     can_claim: bool,
-    actions: Vec<(String, String)>,
+    /// (code, label, needs a reason: "could not complete")
+    actions: Vec<(String, String, bool)>,
     branches: Vec<(Uuid, String)>,
     groups: Vec<(Uuid, String)>,
     members: Vec<(Uuid, String)>,
@@ -154,7 +159,11 @@ async fn task_view(
         can_write: b.can_write,
         active: b.active,
         can_claim: b.can_claim,
-        actions: b.actions.iter().map(|a| (a.code().to_string(), a.label(lang).to_string())).collect(),
+        actions: b
+            .actions
+            .iter()
+            .map(|a| (a.code().to_string(), a.label(lang).to_string(), *a == TaskAction::Fail))
+            .collect(),
         branches: b.branches,
         groups: b.groups,
         members: b.members,
