@@ -48,13 +48,26 @@ pub fn rotate(compounds: usize, slots_per_day: usize, first_day: i64, days: u32)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     BadOrganiserName,
+    /// Fewer than 1 or more than 20 pickup points.
+    BadPoints,
+    /// The windows do not fit within one day (or a number is out of range).
+    BadWindows,
+    NoCompounds,
+    CompoundNotInCommunity,
+    BadPhone,
 }
 
 impl Refusal {
     pub fn message(&self, lang: crate::Lang) -> String {
-        match self {
-            Refusal::BadOrganiserName => crate::i18n::t(lang, "refusal.groupbuy.bad_organiser_name"),
-        }
+        let key = match self {
+            Refusal::BadOrganiserName => "refusal.groupbuy.bad_organiser_name",
+            Refusal::BadPoints => "refusal.groupbuy.bad_points",
+            Refusal::BadWindows => "refusal.groupbuy.bad_windows",
+            Refusal::NoCompounds => "refusal.groupbuy.no_compounds",
+            Refusal::CompoundNotInCommunity => "refusal.groupbuy.compound_not_in_community",
+            Refusal::BadPhone => "refusal.groupbuy.bad_phone",
+        };
+        crate::i18n::t(lang, key)
     }
 }
 

@@ -380,6 +380,17 @@ pub enum SheetRefusal {
     /// The account has no volunteer record in the sheet's community.
     NotLinked,
     Ineligible(Ineligible),
+    /// A deadline that is neither "2022-04-06 22:30" nor RFC 3339.
+    BadDeadline,
+    UnknownSkill,
+    UnknownKind,
+    GroupNotInCommunity,
+    DeadlinePassed,
+    SheetNotFound,
+    /// Withdrawing from a sheet one is not on.
+    NotOnSheet,
+    /// A share link (`/s/{token}`) that opens no sheet.
+    BadLink,
 }
 
 impl SheetRefusal {
@@ -401,6 +412,14 @@ impl SheetRefusal {
             SheetRefusal::Busy => "refusal.signup.busy",
             SheetRefusal::ServerBusy => "refusal.signup.server_busy",
             SheetRefusal::NotLinked => "refusal.signup.not_linked",
+            SheetRefusal::BadDeadline => "refusal.signup.bad_deadline",
+            SheetRefusal::UnknownSkill => "refusal.signup.unknown_skill",
+            SheetRefusal::UnknownKind => "refusal.signup.unknown_kind",
+            SheetRefusal::GroupNotInCommunity => "refusal.signup.group_not_in_community",
+            SheetRefusal::DeadlinePassed => "refusal.signup.deadline_passed",
+            SheetRefusal::SheetNotFound => "refusal.signup.sheet_not_found",
+            SheetRefusal::NotOnSheet => "refusal.signup.not_on_sheet",
+            SheetRefusal::BadLink => "refusal.signup.bad_link",
         };
         crate::i18n::t(lang, key)
     }

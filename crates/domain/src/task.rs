@@ -189,6 +189,27 @@ pub enum Refusal {
     ChangedJustNow,
     NotHolding,
     HandToSelf,
+    /// A start or end time that is neither "2022-04-06 22:30" nor RFC 3339.
+    BadTime,
+    UnknownKind,
+    UnknownPriority,
+    UnknownSkill,
+    UnknownPlace,
+    PlaceNotInCommunity,
+    SheetNotInCommunity,
+    TaskNotFound,
+    /// The account has no volunteer record in the task's community.
+    NotLinked,
+    NoDispatchTarget,
+    GroupNotInCommunity,
+    BranchNotInCommunity,
+    NobodyToAssign,
+    VolunteerNotInCommunity,
+    NotGroupMember,
+    OverCannotClaim,
+    BuildingNotFound,
+    BuildingNotYours,
+    ClaimNotFound,
 }
 
 impl Refusal {
@@ -208,6 +229,25 @@ impl Refusal {
             Refusal::ChangedJustNow => "refusal.tasks.changed_just_now",
             Refusal::NotHolding => "refusal.tasks.not_holding",
             Refusal::HandToSelf => "refusal.tasks.hand_to_self",
+            Refusal::BadTime => "refusal.tasks.bad_time",
+            Refusal::UnknownKind => "refusal.tasks.unknown_kind",
+            Refusal::UnknownPriority => "refusal.tasks.unknown_priority",
+            Refusal::UnknownSkill => "refusal.tasks.unknown_skill",
+            Refusal::UnknownPlace => "refusal.tasks.unknown_place",
+            Refusal::PlaceNotInCommunity => "refusal.tasks.place_not_in_community",
+            Refusal::SheetNotInCommunity => "refusal.tasks.sheet_not_in_community",
+            Refusal::TaskNotFound => "refusal.tasks.task_not_found",
+            Refusal::NotLinked => "refusal.tasks.not_linked",
+            Refusal::NoDispatchTarget => "refusal.tasks.no_dispatch_target",
+            Refusal::GroupNotInCommunity => "refusal.tasks.group_not_in_community",
+            Refusal::BranchNotInCommunity => "refusal.tasks.branch_not_in_community",
+            Refusal::NobodyToAssign => "refusal.tasks.nobody_to_assign",
+            Refusal::VolunteerNotInCommunity => "refusal.tasks.volunteer_not_in_community",
+            Refusal::NotGroupMember => "refusal.tasks.not_group_member",
+            Refusal::OverCannotClaim => "refusal.tasks.over_cannot_claim",
+            Refusal::BuildingNotFound => "refusal.tasks.building_not_found",
+            Refusal::BuildingNotYours => "refusal.tasks.building_not_yours",
+            Refusal::ClaimNotFound => "refusal.tasks.claim_not_found",
         };
         crate::i18n::t(lang, key)
     }

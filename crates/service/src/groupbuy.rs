@@ -15,7 +15,8 @@ use shouwang_domain::roster;
 use crate::rosters::{DAY, clock, day_start, parse_date};
 use shouwang_domain::access::{Action, Resource};
 
-use crate::{Actor, Context, Error, Place, invalid};
+use crate::{Actor, Context, Error, Place};
+use shouwang_domain::groupbuy::Refusal;
 
 /// How to lay out the timetable.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -65,7 +66,7 @@ pub async fn generate_timetable(
         .filter(|p| !p.is_empty())
         .collect();
     if points.is_empty() || points.len() > 20 {
-        return Err(invalid("请填写1到20个取货点", "give 1 to 20 pickup points"));
+        return Err(Error::refused(Refusal::BadPoints));
     }
     if !(1..=31).contains(&input.days)
         || !(10..=240).contains(&input.window_minutes)
@@ -73,11 +74,11 @@ pub async fn generate_timetable(
         || input.start_hour > 23
         || i64::from(input.start_hour) * 60 + i64::from(input.windows * input.window_minutes) > DAY
     {
-        return Err(invalid("时间安排不合理：时段须在当天之内", "the windows must fit within one day"));
+        return Err(Error::refused(Refusal::BadWindows));
     }
     let compounds = mob::compounds_of_community(&db.read, community).await?;
     if compounds.is_empty() {
-        return Err(invalid("本社区还没有小区", "this community has no compounds yet"));
+        return Err(Error::refused(Refusal::NoCompounds));
     }
     // Every group covering a compound, in group order: a compound two groups
     // share is served by them in turn, day by day, so every group gets duty.
@@ -233,15 +234,11 @@ pub async fn add_organiser(
 ) -> Result<(), Error> {
     let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
     if !mob::compounds_of_community(&ctx.db.read, &community).await?.iter().any(|c| c.id == compound) {
-        return Err(invalid("该小区不属于本社区", "that compound is not in this community"));
+        return Err(Error::refused(Refusal::CompoundNotInCommunity));
     }
     let phone = match phone.trim() {
         "" => None,
-        p => Some(
-            shouwang_domain::PhoneNumber::parse(p)
-                .map_err(|_| invalid("手机号码格式不正确", "not a mainland mobile number"))?
-                .masked(),
-        ),
+        p => Some(shouwang_domain::PhoneNumber::parse(p).map_err(|_| Error::refused(Refusal::BadPhone))?.masked()),
     };
     let e = actor.entry("groupbuy_organiser", "compound", Some(compound.to_string()), &community);
     store::add_organiser(&ctx.db, community.id, compound, name, phone, None, e).await?;

@@ -7,11 +7,11 @@ use shouwang_db::entity::{region, signup_sheet};
 use shouwang_db::signup::{self, Joined, NewSheet};
 use shouwang_db::{mobilisation as mob, registry};
 use shouwang_domain::access::{Action, Resource};
-use shouwang_domain::signup::{Applicant, Eligibility, EntryStatus, Line, jielong_text};
-use shouwang_domain::{DutyStatus, HealthStatus, Lang, Skill, SkillSet, VolunteerKind, clock};
+use shouwang_domain::signup::{Applicant, Eligibility, EntryStatus, Line, SheetRefusal, jielong_text};
+use shouwang_domain::{DutyStatus, HealthStatus, Lang, Skill, SkillSet, VolunteerKind, clock, i18n};
 use uuid::Uuid;
 
-use crate::{Actor, Context, Error, Place, invalid};
+use crate::{Actor, Context, Error, Place};
 
 /// A new sheet as a form or a JSON body gives it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -46,8 +46,7 @@ fn parse_deadline(s: &str) -> Result<time::OffsetDateTime, Error> {
     if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Ok(t);
     }
-    clock::parse_minute(s)
-        .ok_or_else(|| invalid("截止时间格式应为 2022-04-06 22:30", "the deadline should look like 2022-04-06 22:30"))
+    clock::parse_minute(s).ok_or_else(|| Error::refused(SheetRefusal::BadDeadline))
 }
 
 fn clean(s: &Option<String>) -> Option<String> {
@@ -73,23 +72,25 @@ pub(crate) async fn open_sheet_for(
 ) -> Result<signup_sheet::Model, Error> {
     let skill = match clean(&input.skill) {
         None => None,
-        Some(s) => Some(Skill::from_code(&s).ok_or_else(|| invalid("未知的特长", "unknown skill"))?.code().to_string()),
+        Some(s) => {
+            Some(Skill::from_code(&s).ok_or_else(|| Error::refused(SheetRefusal::UnknownSkill))?.code().to_string())
+        }
     };
     let kind = match clean(&input.kind) {
         None => None,
-        Some(k) => {
-            Some(VolunteerKind::from_code(&k).ok_or_else(|| invalid("未知的类别", "unknown kind"))?.code().to_string())
-        }
+        Some(k) => Some(
+            VolunteerKind::from_code(&k).ok_or_else(|| Error::refused(SheetRefusal::UnknownKind))?.code().to_string(),
+        ),
     };
     if let Some(g) = input.group {
         let group = mob::group_by_id(&ctx.db.read, g).await?;
         if group.is_none_or(|g| g.community_id != community.id) {
-            return Err(invalid("该小组不属于本社区", "that group is not in this community"));
+            return Err(Error::refused(SheetRefusal::GroupNotInCommunity));
         }
     }
     let deadline = clean(&input.deadline).map(|d| parse_deadline(&d)).transpose()?;
     if deadline.is_some_and(|d| d <= ctx.clock.now()) {
-        return Err(invalid("截止时间已经过去", "the deadline has already passed"));
+        return Err(Error::refused(SheetRefusal::DeadlinePassed));
     }
     let new = NewSheet {
         title: input.title.clone(),
@@ -115,7 +116,7 @@ pub(crate) async fn sheet_for(
     id: Uuid,
     action: Action,
 ) -> Result<(signup_sheet::Model, region::Model), Error> {
-    let not_found = || crate::not_found("找不到该接龙", "sign-up sheet not found");
+    let not_found = || Error::missing(SheetRefusal::SheetNotFound);
     let sheet = signup::sheet_by_id(&ctx.db.read, id).await?.ok_or_else(not_found)?;
     let community = registry::region_by_id(&ctx.db.read, sheet.community_id).await?.ok_or_else(not_found)?;
     actor.require(Resource::Work, action, &community.path)?;
@@ -156,7 +157,7 @@ pub async fn join_as(ctx: &Context, actor: &Actor, sheet_id: Uuid, quantity: i32
         let Some(me) = c.volunteer else { return Ok(()) };
         let group = c.group.map(|g| g.to_string());
         match rule_of(c.sheet).check(&applicant_of(me, group.as_deref())) {
-            Some(why) => Err(shouwang_db::DbError::invalid(why.message(Lang::Zh), why.message(Lang::En))),
+            Some(why) => Err(shouwang_db::DbError::refused(why)),
             None => Ok(()),
         }
     });
@@ -178,7 +179,7 @@ pub async fn withdraw(ctx: &Context, actor: &Actor, id: Uuid) -> Result<usize, E
     let me = crate::volunteer_of(ctx, actor)
         .await?
         .filter(|v| v.community_id == sheet.community_id)
-        .ok_or_else(|| invalid("你不在此接龙中", "you are not on this sheet"))?;
+        .ok_or_else(|| Error::refused(SheetRefusal::NotOnSheet))?;
     Ok(signup::withdraw(&ctx.db, sheet.id, me.id).await?.len())
 }
 
@@ -226,12 +227,9 @@ async fn sheet_lines(
     let waiting: Vec<Line> = lines.iter().filter(|l| l.status == EntryStatus::Waiting).map(as_line).collect();
     let mut details = Vec::new();
     if let Some(d) = sheet.deadline {
-        details.push(format!("{}{}", lang.pick("截止：", "Deadline: "), clock::minute_text(d)));
+        details.push(i18n::t_with(lang, "work.signup.deadline", &[("deadline", &clock::minute_text(d))]));
     }
-    details.push(match lang {
-        Lang::Zh => format!("名额：{}人", sheet.capacity),
-        Lang::En => format!("Places: {}", sheet.capacity),
-    });
+    details.push(i18n::t_with(lang, "work.signup.places", &[("n", &sheet.capacity)]));
     if let Some(n) = &sheet.note {
         details.push(n.clone());
     }
@@ -322,9 +320,8 @@ pub async fn sheet(ctx: &Context, actor: &Actor, id: Uuid) -> Result<SheetDetail
 
 /// The sheet a share link (`/s/{token}`) opens, checked like the sheet.
 pub async fn sheet_by_token(ctx: &Context, actor: &Actor, token: &str) -> Result<Uuid, Error> {
-    let sheet = signup::sheet_by_token(&ctx.db.read, token)
-        .await?
-        .ok_or_else(|| crate::not_found("接龙链接无效", "this sign-up link is not valid"))?;
+    let sheet =
+        signup::sheet_by_token(&ctx.db.read, token).await?.ok_or_else(|| Error::missing(SheetRefusal::BadLink))?;
     sheet_for(ctx, actor, sheet.id, Action::Read).await?;
     Ok(sheet.id)
 }
@@ -503,7 +500,7 @@ pub async fn my_work(ctx: &Context, actor: &Actor) -> Result<Option<MyWork>, Err
             _ => (
                 registry::region_by_id(read, c.subject_id)
                     .await?
-                    .map(|b| format!("{}{}", lang.pick("楼栋配送：", "building run: "), b.name))
+                    .map(|b| i18n::t_with(lang, "work.signup.building_run", &[("name", &b.name)]))
                     .unwrap_or_default(),
                 None,
             ),
@@ -536,21 +533,21 @@ pub async fn my_work(ctx: &Context, actor: &Actor) -> Result<Option<MyWork>, Err
     let open = |s: &signup_sheet::Model| s.closed_at.is_none() && s.deadline.is_none_or(|d| d > now);
     let mine = signup::entries_of_volunteer(read, me.id).await?;
     let status_label = |status: Option<EntryStatus>| match status {
-        Some(EntryStatus::Confirmed) => lang.pick("已报上", "confirmed"),
-        Some(EntryStatus::Waiting) => lang.pick("候补", "waiting"),
-        _ => "",
+        Some(EntryStatus::Confirmed) => i18n::t(lang, "work.signup.status_confirmed"),
+        Some(EntryStatus::Waiting) => i18n::t(lang, "work.signup.status_waiting"),
+        _ => String::new(),
     };
     let status_of = |e: &shouwang_db::entity::signup_entry::Model| EntryStatus::from_code(&e.status);
     let promoted = mine
         .iter()
         .filter(|(e, _)| status_of(e) == Some(EntryStatus::Confirmed))
         .filter(|(e, _)| e.promoted_at.is_some_and(|p| p > now - time::Duration::days(3)))
-        .map(|(e, s)| my_sheet(s, status_label(status_of(e)), e.seq))
+        .map(|(e, s)| my_sheet(s, &status_label(status_of(e)), e.seq))
         .collect();
     let my_sheets: Vec<MySheet> = mine
         .iter()
         .filter(|(e, s)| status_of(e) != Some(EntryStatus::Withdrawn) && open(s))
-        .map(|(e, s)| my_sheet(s, status_label(status_of(e)), e.seq))
+        .map(|(e, s)| my_sheet(s, &status_label(status_of(e)), e.seq))
         .collect();
     let group_id = mob::group_of(read, me.id).await?;
     let buildings = match &community {

@@ -12,11 +12,11 @@ use shouwang_db::entity::{claim, region, task};
 use shouwang_db::tasks::{self as store, Changed, ClaimOutcome, NewTask};
 use shouwang_db::{mobilisation as mob, registry};
 use shouwang_domain::access::{Action, Resource};
-use shouwang_domain::task::{Priority, TaskAction, TaskKind, TaskState, WorkKind};
-use shouwang_domain::{Lang, RegionKind, Skill, SkillSet, clock};
+use shouwang_domain::task::{Priority, Refusal, TaskAction, TaskKind, TaskState, WorkKind};
+use shouwang_domain::{Lang, RegionKind, Skill, SkillSet, clock, i18n};
 use uuid::Uuid;
 
-use crate::{Actor, Context, Error, Place, invalid};
+use crate::{Actor, Context, Error, Place};
 
 /// How long a claim holds, and how much an extension adds.
 pub const CLAIM_HOLD_MINUTES: i64 = 120;
@@ -65,8 +65,7 @@ pub fn parse_time(s: &str) -> Result<time::OffsetDateTime, Error> {
     if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Ok(t);
     }
-    clock::parse_minute(s)
-        .ok_or_else(|| invalid("时间格式应为 2022-04-06 22:30", "times should look like 2022-04-06 22:30"))
+    clock::parse_minute(s).ok_or_else(|| Error::refused(Refusal::BadTime))
 }
 
 /// Creates a task in the community named by `code` (`Work/Write` there) and
@@ -84,30 +83,30 @@ async fn create_in(
     community: &region::Model,
     input: &TaskInput,
 ) -> Result<task::Model, Error> {
-    let kind = TaskKind::parse(&input.kind).ok_or_else(|| invalid("未知的任务类型", "unknown task kind"))?;
+    let kind = TaskKind::parse(&input.kind).ok_or_else(|| Error::refused(Refusal::UnknownKind))?;
     let priority = match clean(&input.priority) {
         None => Priority::Normal,
-        Some(p) => Priority::parse(&p).ok_or_else(|| invalid("未知的优先级", "unknown priority"))?,
+        Some(p) => Priority::parse(&p).ok_or_else(|| Error::refused(Refusal::UnknownPriority))?,
     };
     let mut skills = SkillSet::empty();
     for s in input.skills.iter().filter(|s| !s.trim().is_empty()) {
-        skills.insert(Skill::from_code(s.trim()).ok_or_else(|| invalid("未知的特长", "unknown skill"))?);
+        skills.insert(Skill::from_code(s.trim()).ok_or_else(|| Error::refused(Refusal::UnknownSkill))?);
     }
     let place_region_id = match clean(&input.place) {
         None => None,
         Some(code) => {
-            let code = shouwang_domain::RegionCode::parse(&code).map_err(|_| invalid("未知的地点", "unknown place"))?;
+            let code = shouwang_domain::RegionCode::parse(&code).map_err(|_| Error::refused(Refusal::UnknownPlace))?;
             let place = registry::find_region(&ctx.db.read, &code).await?;
             match place {
                 Some(p) if p.path.starts_with(&community.path) => Some(p.id),
-                _ => return Err(invalid("该地点不在本社区", "that place is not in this community")),
+                _ => return Err(Error::refused(Refusal::PlaceNotInCommunity)),
             }
         }
     };
     if let Some(sheet) = input.signup_sheet {
         let found = shouwang_db::signup::sheet_by_id(&ctx.db.read, sheet).await?;
         if found.is_none_or(|s| s.community_id != community.id) {
-            return Err(invalid("该接龙不属于本社区", "that sign-up sheet is not in this community"));
+            return Err(Error::refused(Refusal::SheetNotInCommunity));
         }
     }
     let new = NewTask {
@@ -155,7 +154,7 @@ pub(crate) async fn task_for(
     id: Uuid,
     action: Action,
 ) -> Result<(task::Model, region::Model), Error> {
-    let not_found = || crate::not_found("找不到该任务", "task not found");
+    let not_found = || Error::missing(Refusal::TaskNotFound);
     let t = store::task_by_id(&ctx.db.read, id).await?.ok_or_else(not_found)?;
     let community = registry::region_by_id(&ctx.db.read, t.community_id).await?.ok_or_else(not_found)?;
     actor.require(Resource::Work, action, &community.path)?;
@@ -172,10 +171,7 @@ pub(crate) async fn me_in(
 }
 
 fn not_linked() -> Error {
-    invalid(
-        "你的账号没有关联本社区的志愿者报到记录，请联系社区",
-        "your account is not linked to a volunteer of this community; ask the committee",
-    )
+    Error::refused(Refusal::NotLinked)
 }
 
 /// Sends a task to a branch and/or a group of its community. A group that
@@ -189,13 +185,13 @@ pub async fn dispatch(
 ) -> Result<(), Error> {
     let (t, community) = task_for(ctx, actor, id, Action::Write).await?;
     if branch.is_none() && group.is_none() {
-        return Err(invalid("请选择支部或小组", "choose a branch or a group"));
+        return Err(Error::refused(Refusal::NoDispatchTarget));
     }
     let mut branch_to = None;
     let mut group_to = None;
     if let Some(g) = group {
         let found = mob::group_by_id(&ctx.db.read, g).await?.filter(|x| x.community_id == community.id);
-        let g = found.ok_or_else(|| invalid("该小组不属于本社区", "that group is not in this community"))?;
+        let g = found.ok_or_else(|| Error::refused(Refusal::GroupNotInCommunity))?;
         group_to = Some((g.id, g.name.clone()));
         if branch.is_none()
             && let Some(b) = g.branch_id
@@ -211,7 +207,7 @@ pub async fn dispatch(
             let v = views
                 .into_iter()
                 .find(|v| v.branch.id == b)
-                .ok_or_else(|| invalid("该支部不属于本社区", "that branch is not in this community"))?;
+                .ok_or_else(|| Error::refused(Refusal::BranchNotInCommunity))?;
             Some((v.branch.id, v.branch.name))
         }
     };
@@ -224,7 +220,7 @@ pub async fn dispatch(
 pub async fn assign(ctx: &Context, actor: &Actor, id: Uuid, volunteers: &[Uuid]) -> Result<usize, Error> {
     let (t, community) = task_for(ctx, actor, id, Action::Write).await?;
     if volunteers.is_empty() {
-        return Err(invalid("请选择要分派的人", "choose who to assign"));
+        return Err(Error::refused(Refusal::NobodyToAssign));
     }
     let members: Option<Vec<Uuid>> = match t.group_id {
         None => None,
@@ -236,12 +232,12 @@ pub async fn assign(ctx: &Context, actor: &Actor, id: Uuid, volunteers: &[Uuid])
     let of = store::communities_of(&ctx.db.read, volunteers).await?;
     for v in volunteers {
         if of.get(v) != Some(&community.id) {
-            return Err(invalid("该志愿者不属于本社区", "that volunteer is not of this community"));
+            return Err(Error::refused(Refusal::VolunteerNotInCommunity));
         }
         if let Some(m) = &members
             && !m.contains(v)
         {
-            return Err(invalid("只能分派本组成员", "only members of the task's group can be assigned"));
+            return Err(Error::refused(Refusal::NotGroupMember));
         }
     }
     let e = actor.entry("task_assign", "task", None, &community);
@@ -316,7 +312,7 @@ pub async fn claim_task(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Claime
     let me = me_in(ctx, actor, t.community_id).await?.ok_or_else(not_linked)?;
     let st = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
     if st.is_final() || st == TaskState::Done {
-        return Err(invalid("任务已结束，不能认领", "the task is over: it cannot be claimed"));
+        return Err(Error::refused(Refusal::OverCannotClaim));
     }
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
     Ok(store::claim(&ctx.db, t.community_id, WorkKind::Task, t.id, me.id, hold, &actor.task_actor()).await?.into())
@@ -325,7 +321,7 @@ pub async fn claim_task(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Claime
 /// Claims a building's delivery run for the account's volunteer: a building
 /// of their own community, held like a task's claim (one holder at a time).
 pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Result<Claimed, Error> {
-    let not_found = || crate::not_found("找不到该楼栋", "building not found");
+    let not_found = || Error::missing(Refusal::BuildingNotFound);
     let b = registry::region_by_id(&ctx.db.read, building)
         .await?
         .filter(|b| RegionKind::parse(&b.kind) == Some(RegionKind::Building))
@@ -333,7 +329,7 @@ pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Res
     let me = crate::volunteer_of(ctx, actor).await?.ok_or_else(not_linked)?;
     let community = registry::region_by_id(&ctx.db.read, me.community_id).await?.ok_or_else(not_linked)?;
     if !b.path.starts_with(&community.path) {
-        return Err(invalid("该楼栋不在你的社区", "that building is not in your community"));
+        return Err(Error::refused(Refusal::BuildingNotYours));
     }
     actor.require(Resource::Work, Action::Read, &community.path)?;
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
@@ -344,7 +340,7 @@ pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Res
 
 /// A claim the account's volunteer holds.
 async fn my_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<(claim::Model, Uuid), Error> {
-    let not_found = || crate::not_found("找不到该认领", "claim not found");
+    let not_found = || Error::missing(Refusal::ClaimNotFound);
     let c = store::claim_by_id(&ctx.db.read, id).await?.ok_or_else(not_found)?;
     let community = registry::region_by_id(&ctx.db.read, c.community_id).await?.ok_or_else(not_found)?;
     actor.require(Resource::Work, Action::Read, &community.path)?;
@@ -367,7 +363,7 @@ pub async fn hand_over(ctx: &Context, actor: &Actor, id: Uuid, to: Uuid) -> Resu
     let (c, me) = my_claim(ctx, actor, id).await?;
     let of = store::communities_of(&ctx.db.read, &[to]).await?;
     if of.get(&to) != Some(&c.community_id) {
-        return Err(invalid("该志愿者不属于本社区", "that volunteer is not of this community"));
+        return Err(Error::refused(Refusal::VolunteerNotInCommunity));
     }
     Ok(ClaimView::of(store::hand_over(&ctx.db, c.id, me, to, &actor.task_actor()).await?))
 }
@@ -427,48 +423,45 @@ pub struct TaskDetail {
 }
 
 /// Why work moved on its own: a volunteer stopped serving.
-fn cause_label(cause: &str, lang: Lang) -> &str {
+fn cause_label(cause: &str, lang: Lang) -> String {
     match cause {
-        "isolated" => lang.pick("隔离", "isolated"),
-        "infected" => lang.pick("感染", "infected"),
-        "stood_down" => lang.pick("停止任职", "stood down"),
-        other => other,
+        "isolated" | "infected" | "stood_down" => i18n::t(lang, &format!("work.tasks.cause.{cause}")),
+        other => other.to_string(),
     }
 }
 
 fn event_text(what: &str, from: Option<&str>, to: Option<&str>, detail: Option<&str>, lang: Lang) -> String {
     let st = |s: Option<&str>| s.and_then(TaskState::from_code).map(|s| s.label(lang)).unwrap_or("");
     let d = detail.unwrap_or("");
-    match (what, lang) {
-        ("created", _) => lang.pick("创建任务", "created").to_string(),
-        ("dispatch_branch", Lang::Zh) => format!("派往支部 {d}"),
-        ("dispatch_branch", Lang::En) => format!("dispatched to branch {d}"),
-        ("dispatch_group", Lang::Zh) => format!("派往小组 {d}"),
-        ("dispatch_group", Lang::En) => format!("dispatched to group {d}"),
-        ("assign", Lang::Zh) => format!("分派给 {d}"),
-        ("assign", Lang::En) => format!("assigned to {d}"),
-        ("state", _) => {
+    let with_d = |key: &str| i18n::t_with(lang, key, &[("d", &d)]);
+    match what {
+        "created" => i18n::t(lang, "work.tasks.event.created"),
+        "dispatch_branch" => with_d("work.tasks.event.dispatch_branch"),
+        "dispatch_group" => with_d("work.tasks.event.dispatch_group"),
+        "assign" => with_d("work.tasks.event.assign"),
+        "state" => {
             let base = format!("{} → {}", st(from), st(to));
             if d.is_empty() { base } else { format!("{base}（{d}）") }
         }
-        ("claim", Lang::Zh) => format!("认领，至 {d}"),
-        ("claim", Lang::En) => format!("claimed until {d}"),
-        ("extend", Lang::Zh) => format!("延长认领至 {d}"),
-        ("extend", Lang::En) => format!("extended the claim to {d}"),
-        ("release", _) if d.is_empty() => lang.pick("放弃认领", "released the claim").to_string(),
-        ("release", _) => format!("{}（{}）", lang.pick("认领已释放", "claim released"), cause_label(d, lang)),
-        ("unassign", _) => {
+        "claim" => with_d("work.tasks.event.claim"),
+        "extend" => with_d("work.tasks.event.extend"),
+        "release" if d.is_empty() => i18n::t(lang, "work.tasks.event.release"),
+        "release" => i18n::t_with(lang, "work.tasks.event.release_cause", &[("cause", &cause_label(d, lang))]),
+        "unassign" => {
             let (name, cause) = d.split_once(':').unwrap_or((d, ""));
-            format!("{name} {}（{}）", lang.pick("不再负责", "taken off"), cause_label(cause, lang))
+            i18n::t_with(lang, "work.tasks.event.unassign", &[("name", &name), ("cause", &cause_label(cause, lang))])
         }
-        ("sheet_opened", _) => lang.pick("开了接龙", "opened a sign-up sheet").to_string(),
-        ("hand_over", _) if d.contains(':') => {
+        "sheet_opened" => i18n::t(lang, "work.tasks.event.sheet_opened"),
+        "hand_over" if d.contains(':') => {
             let (name, cause) = d.split_once(':').unwrap_or((d, ""));
-            format!("{} {name}（{}）", lang.pick("转交给", "handed over to"), cause_label(cause, lang))
+            i18n::t_with(
+                lang,
+                "work.tasks.event.hand_over_cause",
+                &[("name", &name), ("cause", &cause_label(cause, lang))],
+            )
         }
-        ("hand_over", Lang::Zh) => format!("转交给 {d}"),
-        ("hand_over", Lang::En) => format!("handed over to {d}"),
-        (other, _) => format!("{other} {d}"),
+        "hand_over" => with_d("work.tasks.event.hand_over"),
+        other => format!("{other} {d}"),
     }
 }
 

@@ -138,10 +138,10 @@ fn rosters_samples() -> Vec<roster::Refusal> {
 
 fn groupbuy_samples() -> Vec<groupbuy::Refusal> {
     use groupbuy::Refusal::*;
-    let all = vec![BadOrganiserName];
+    let all = vec![BadOrganiserName, BadPoints, BadWindows, NoCompounds, CompoundNotInCommunity, BadPhone];
     for r in &all {
         match r {
-            BadOrganiserName => {}
+            BadOrganiserName | BadPoints | BadWindows | NoCompounds | CompoundNotInCommunity | BadPhone => {}
         }
     }
     all
@@ -162,6 +162,25 @@ fn tasks_samples() -> Vec<task::Refusal> {
         ChangedJustNow,
         NotHolding,
         HandToSelf,
+        BadTime,
+        UnknownKind,
+        UnknownPriority,
+        UnknownSkill,
+        UnknownPlace,
+        PlaceNotInCommunity,
+        SheetNotInCommunity,
+        TaskNotFound,
+        NotLinked,
+        NoDispatchTarget,
+        GroupNotInCommunity,
+        BranchNotInCommunity,
+        NobodyToAssign,
+        VolunteerNotInCommunity,
+        NotGroupMember,
+        OverCannotClaim,
+        BuildingNotFound,
+        BuildingNotYours,
+        ClaimNotFound,
     ];
     for r in &all {
         match r {
@@ -176,7 +195,26 @@ fn tasks_samples() -> Vec<task::Refusal> {
             | SelfCheck
             | ChangedJustNow
             | NotHolding
-            | HandToSelf => {}
+            | HandToSelf
+            | BadTime
+            | UnknownKind
+            | UnknownPriority
+            | UnknownSkill
+            | UnknownPlace
+            | PlaceNotInCommunity
+            | SheetNotInCommunity
+            | TaskNotFound
+            | NotLinked
+            | NoDispatchTarget
+            | GroupNotInCommunity
+            | BranchNotInCommunity
+            | NobodyToAssign
+            | VolunteerNotInCommunity
+            | NotGroupMember
+            | OverCannotClaim
+            | BuildingNotFound
+            | BuildingNotYours
+            | ClaimNotFound => {}
         }
     }
     all
@@ -211,6 +249,14 @@ fn signup_samples() -> Vec<SheetRefusal> {
         Busy,
         ServerBusy,
         NotLinked,
+        BadDeadline,
+        UnknownSkill,
+        UnknownKind,
+        GroupNotInCommunity,
+        DeadlinePassed,
+        SheetNotFound,
+        NotOnSheet,
+        BadLink,
     ];
     all.extend(ineligible_samples().into_iter().map(Ineligible));
     for r in &all {
@@ -224,6 +270,14 @@ fn signup_samples() -> Vec<SheetRefusal> {
             | Busy
             | ServerBusy
             | NotLinked
+            | BadDeadline
+            | UnknownSkill
+            | UnknownKind
+            | GroupNotInCommunity
+            | DeadlinePassed
+            | SheetNotFound
+            | NotOnSheet
+            | BadLink
             | Ineligible(_) => {}
         }
     }

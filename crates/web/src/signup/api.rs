@@ -13,8 +13,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::bad;
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, missing, refused};
 use crate::security::ClientIp;
 use shouwang_service::signup;
 
@@ -120,7 +119,7 @@ fn dto(d: signup::SheetDetail) -> SheetDto {
 }
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    json.map(|Json(t)| t).map_err(|_| bad("请求内容不正确", "malformed request body"))
+    json.map(|Json(t)| t).map_err(|_| refused("work.malformed_body", &[]))
 }
 
 #[utoipa::path(post, path = "/api/v1/communities/{code}/signup-sheets", tag = "work",
@@ -334,10 +333,8 @@ impl From<signup::MyWork> for MyWork {
     responses((status = 200, body = MyWork, description = "the caller's tasks, claims, next shifts, hours this week and sheets"),
         (status = 404, body = ErrorBody, description = "the account is not linked to a volunteer")))]
 pub async fn my_work(State(state): State<AppState>, user: CurrentUser) -> Result<Json<MyWork>, AppError> {
-    signup::my_work(&state.ctx, &user.actor(None)).await?.map(|w| Json(MyWork::from(w))).ok_or_else(|| {
-        AppError::NotFound {
-            zh: "你的账号没有关联志愿者报到记录".into(),
-            en: "this account is not linked to a volunteer".into(),
-        }
-    })
+    signup::my_work(&state.ctx, &user.actor(None))
+        .await?
+        .map(|w| Json(MyWork::from(w)))
+        .ok_or_else(|| missing("work.signup.not_linked", &[]))
 }

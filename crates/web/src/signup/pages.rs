@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, refused};
+use crate::i18n::{t, t_with};
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_service::signup::{self as sheets, EntryLine, SheetInput, SheetRow, SheetView};
@@ -75,7 +76,7 @@ pub struct SheetForm {
 fn opt_int(s: &str) -> Result<Option<i32>, AppError> {
     match s.trim() {
         "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| crate::error::bad("数量请填写整数", "quantities are whole numbers")),
+        t => t.parse().map(Some).map_err(|_| refused("work.signup.quantity_not_number", &[])),
     }
 }
 
@@ -99,7 +100,7 @@ pub async fn open_sheet(
         kind: some(form.kind),
         group: match form.group.trim() {
             "" => None,
-            g => Some(Uuid::parse_str(g).map_err(|_| crate::error::bad("未知的小组", "unknown group"))?),
+            g => Some(Uuid::parse_str(g).map_err(|_| refused("work.signup.unknown_group", &[]))?),
         },
     };
     let opened = sheets::open_sheet(&state.ctx, &user.actor(peer.text()), &code, &input).await?;
@@ -186,16 +187,9 @@ pub async fn join(
     let quantity = opt_int(&form.quantity)?.unwrap_or(1);
     let lang = user.lang;
     let notice = match sheets::join(&state.ctx, &user.actor(None), id, quantity).await {
-        Ok(j) => match (j.status, lang) {
-            (EntryStatus::Confirmed, _) => {
-                format!("{}{}", lang.pick("报名成功，第", "You are in, number "), j.seq)
-            }
-            (_, _) => lang
-                .pick(
-                    "名额已满，已排入候补，有人退出时按顺序递补",
-                    "full: you are on the waiting list and move up in order",
-                )
-                .to_string(),
+        Ok(j) => match j.status {
+            EntryStatus::Confirmed => t_with(lang, "work.signup.joined", &[("seq", &j.seq)]),
+            _ => t(lang, "work.signup.waiting"),
         },
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.message(lang),
         Err(e) => return Err(e.into()),
@@ -211,7 +205,7 @@ pub async fn withdraw(
 ) -> Result<Response, AppError> {
     let lang = user.lang;
     let notice = match sheets::withdraw(&state.ctx, &user.actor(None), id).await {
-        Ok(_) => lang.pick("已退出接龙", "you have left the sheet").to_string(),
+        Ok(_) => t(lang, "work.signup.withdrawn"),
         Err(shouwang_service::Error::Invalid(m) | shouwang_service::Error::Conflict(m)) => m.message(lang),
         Err(e) => return Err(e.into()),
     };

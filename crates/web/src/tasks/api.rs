@@ -14,13 +14,12 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::bad;
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, refused};
 use crate::security::ClientIp;
 use shouwang_service::tasks as svc;
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    json.map(|Json(t)| t).map_err(|_| bad("请求内容不正确", "malformed request body"))
+    json.map(|Json(t)| t).map_err(|_| refused("work.malformed_body", &[]))
 }
 
 // The API's own copies of the task shapes of `crate::tasks`: the same JSON and
@@ -297,7 +296,7 @@ pub async fn transition(
     req: Result<Json<TransitionRequest>, JsonRejection>,
 ) -> Result<Json<TransitionResult>, AppError> {
     let req = body(req)?;
-    let action = TaskAction::from_code(req.action.trim()).ok_or_else(|| bad("未知的操作", "unknown action"))?;
+    let action = TaskAction::from_code(req.action.trim()).ok_or_else(|| refused("work.unknown_action", &[]))?;
     let c = svc::act(&state.ctx, &user.actor(peer.text()), id, action, req.reason.as_deref()).await?;
     Ok(Json(TransitionResult { state: c.state.code().to_string(), changed: c.changed }))
 }

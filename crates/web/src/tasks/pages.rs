@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::AppError;
-use crate::error::bad;
+use crate::error::{AppError, refused};
+use crate::i18n::{t, t_with};
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_domain::clock::minute_text as local_text;
@@ -33,7 +33,8 @@ struct TasksPage {
     states: Vec<(String, String)>,
     can_write: bool,
     kinds: Vec<(String, String)>,
-    priorities: Vec<(String, String)>,
+    /// (code, label, the default choice)
+    priorities: Vec<(String, String, bool)>,
     skills: Vec<(String, String)>,
     places: Vec<(String, String)>,
 }
@@ -60,7 +61,10 @@ pub async fn tasks_page(
         filter: wanted.map(|s| s.code().to_string()).unwrap_or_default(),
         states: TaskState::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
         kinds: TaskKind::ALL.iter().map(|k| (k.code().to_string(), k.label(lang).to_string())).collect(),
-        priorities: Priority::ALL.iter().map(|p| (p.code().to_string(), p.label(lang).to_string())).collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| (p.code().to_string(), p.label(lang).to_string(), *p == Priority::Normal))
+            .collect(),
         skills: Skill::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())).collect(),
         places: list.places,
         community: list.community,
@@ -97,7 +101,7 @@ pub async fn create_task(
     let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
     let headcount = match form.headcount.trim() {
         "" => 1,
-        h => h.parse().map_err(|_| bad("人数请填写整数", "the headcount is a whole number"))?,
+        h => h.parse().map_err(|_| refused("work.tasks.headcount_not_number", &[]))?,
     };
     let input = TaskInput {
         title: form.title,
@@ -128,7 +132,8 @@ struct TaskPage {
     /// Still open for dispatch and assignment (not done, checked, failed or cancelled).
     active: bool,
     can_claim: bool,
-    actions: Vec<(String, String)>,
+    /// (code, label, needs a reason: "could not complete")
+    actions: Vec<(String, String, bool)>,
     branches: Vec<(Uuid, String)>,
     groups: Vec<(Uuid, String)>,
     members: Vec<(Uuid, String)>,
@@ -154,7 +159,11 @@ async fn task_view(
         can_write: b.can_write,
         active: b.active,
         can_claim: b.can_claim,
-        actions: b.actions.iter().map(|a| (a.code().to_string(), a.label(lang).to_string())).collect(),
+        actions: b
+            .actions
+            .iter()
+            .map(|a| (a.code().to_string(), a.label(lang).to_string(), *a == TaskAction::Fail))
+            .collect(),
         branches: b.branches,
         groups: b.groups,
         members: b.members,
@@ -187,7 +196,7 @@ fn notice_of<T>(
 fn opt_uuid(s: &str) -> Result<Option<Uuid>, AppError> {
     match s.trim() {
         "" => Ok(None),
-        t => Uuid::parse_str(t).map(Some).map_err(|_| bad("选择无效", "invalid choice")),
+        t => Uuid::parse_str(t).map(Some).map_err(|_| refused("work.invalid_choice", &[])),
     }
 }
 
@@ -209,7 +218,7 @@ pub async fn dispatch(
     let (branch, group) = (opt_uuid(&form.branch)?, opt_uuid(&form.group)?);
     let r = svc::dispatch(&state.ctx, &user.actor(peer.text()), id, branch, group).await;
     let lang = user.lang;
-    let notice = notice_of(r, lang, |_| lang.pick("已分派", "dispatched").to_string())?;
+    let notice = notice_of(r, lang, |_| t(lang, "work.tasks.dispatched"))?;
     task_view(&state, &user, id, Some(notice)).await
 }
 
@@ -244,10 +253,7 @@ pub async fn assign(
 ) -> Result<Response, AppError> {
     let r = svc::assign(&state.ctx, &user.actor(peer.text()), id, &form.volunteers).await;
     let lang = user.lang;
-    let notice = notice_of(r, lang, |n| match lang {
-        Lang::Zh => format!("已分派 {n} 人"),
-        Lang::En => format!("{n} assigned"),
-    })?;
+    let notice = notice_of(r, lang, |n| t_with(lang, "work.tasks.assigned", &[("n", &n)]))?;
     task_view(&state, &user, id, Some(notice)).await
 }
 
@@ -265,13 +271,10 @@ pub async fn change_state(
     Path(id): Path<Uuid>,
     Form(form): Form<StateForm>,
 ) -> Result<Response, AppError> {
-    let action = TaskAction::from_code(form.action.trim()).ok_or_else(|| bad("未知的操作", "unknown action"))?;
+    let action = TaskAction::from_code(form.action.trim()).ok_or_else(|| refused("work.unknown_action", &[]))?;
     let r = svc::act(&state.ctx, &user.actor(peer.text()), id, action, Some(form.reason.as_str())).await;
     let lang = user.lang;
-    let notice = notice_of(r, lang, |c| match lang {
-        Lang::Zh => format!("任务{}", c.state.label(lang)),
-        Lang::En => format!("the task is {}", c.state.label(lang)),
-    })?;
+    let notice = notice_of(r, lang, |c| t_with(lang, "work.tasks.state_now", &[("state", &c.state.label(lang))]))?;
     task_view(&state, &user, id, Some(notice)).await
 }
 
@@ -289,11 +292,9 @@ pub async fn claim(
 pub(crate) fn claim_text(o: &Claimed, lang: Lang) -> String {
     match o {
         Claimed::Held { claim, .. } => {
-            format!("{}{}", lang.pick("已认领，至 ", "claimed until "), local_text(claim.expires_at))
+            t_with(lang, "work.tasks.claimed_until", &[("until", &local_text(claim.expires_at))])
         }
-        Claimed::Taken { until } => {
-            format!("{}{}", lang.pick("已被他人认领，至 ", "someone else holds it until "), local_text(*until))
-        }
+        Claimed::Taken { until } => t_with(lang, "work.tasks.taken_until", &[("until", &local_text(*until))]),
     }
 }
 
@@ -326,7 +327,7 @@ pub async fn extend_claim(
     let lang = user.lang;
     let r = svc::extend_claim(&state.ctx, &user.actor(None), id).await;
     let notice =
-        notice_of(r, lang, |c| format!("{}{}", lang.pick("已延长至 ", "extended to "), local_text(c.expires_at)))?;
+        notice_of(r, lang, |c| t_with(lang, "work.tasks.extended_to", &[("until", &local_text(c.expires_at))]))?;
     claim_answer(&state, &user, form.task, notice).await
 }
 
@@ -338,7 +339,7 @@ pub async fn release_claim(
 ) -> Result<Response, AppError> {
     let lang = user.lang;
     let r = svc::release_claim(&state.ctx, &user.actor(None), id).await;
-    let notice = notice_of(r, lang, |_| lang.pick("已放弃认领", "claim released").to_string())?;
+    let notice = notice_of(r, lang, |_| t(lang, "work.tasks.released"))?;
     claim_answer(&state, &user, form.task, notice).await
 }
 
@@ -357,6 +358,6 @@ pub async fn hand_over(
 ) -> Result<Response, AppError> {
     let lang = user.lang;
     let r = svc::hand_over(&state.ctx, &user.actor(None), id, form.to).await;
-    let notice = notice_of(r, lang, |_| lang.pick("已转交", "handed over").to_string())?;
+    let notice = notice_of(r, lang, |_| t(lang, "work.tasks.handed_over"))?;
     claim_answer(&state, &user, form.task, notice).await
 }
