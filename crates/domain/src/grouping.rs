@@ -564,7 +564,7 @@ pub enum Located {
 }
 
 /// A hand edit that cannot be applied.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
     #[error("volunteer {0} is not in this proposal")]
     UnknownVolunteer(u32),
@@ -1989,6 +1989,22 @@ pub enum Refusal {
     },
     /// The draft was confirmed or edited by someone else meanwhile.
     ProposalStale,
+    /// Members per group or compounds per group out of bounds.
+    BadParams,
+    NoProposal,
+    NotInProposal,
+    /// A hand edit of the proposal that cannot be applied.
+    Edit(EditError),
+    NothingToConfirm,
+    BranchNotInCommunity,
+    CompoundNotInCommunity,
+    GroupNotFound,
+    CommunityNotFound,
+    RegionNotFound,
+    LeadersNotMembers,
+    UnknownRole,
+    RoleNotInCommunity,
+    NoCompoundsOrFunctions,
 }
 
 impl Refusal {
@@ -2002,6 +2018,20 @@ impl Refusal {
             Refusal::CompoundsOnly => t(lang, "refusal.groups.compounds_only"),
             Refusal::NotVerified { name } => t_with(lang, "refusal.groups.not_verified", &[("name", name)]),
             Refusal::ProposalStale => t(lang, "refusal.groups.proposal_stale"),
+            Refusal::BadParams => t(lang, "refusal.groups.bad_params"),
+            Refusal::NoProposal => t(lang, "refusal.groups.no_proposal"),
+            Refusal::NotInProposal => t(lang, "refusal.groups.not_in_proposal"),
+            Refusal::Edit(e) => e.describe(lang),
+            Refusal::NothingToConfirm => t(lang, "refusal.groups.nothing_to_confirm"),
+            Refusal::BranchNotInCommunity => t(lang, "refusal.groups.branch_not_in_community"),
+            Refusal::CompoundNotInCommunity => t(lang, "refusal.groups.compound_not_in_community"),
+            Refusal::GroupNotFound => t(lang, "refusal.groups.group_not_found"),
+            Refusal::CommunityNotFound => t(lang, "refusal.groups.community_not_found"),
+            Refusal::RegionNotFound => t(lang, "refusal.groups.region_not_found"),
+            Refusal::LeadersNotMembers => t(lang, "refusal.groups.leaders_not_members"),
+            Refusal::UnknownRole => t(lang, "refusal.groups.unknown_role"),
+            Refusal::RoleNotInCommunity => t(lang, "refusal.groups.role_not_in_community"),
+            Refusal::NoCompoundsOrFunctions => t(lang, "refusal.groups.no_compounds_or_functions"),
         }
     }
 }

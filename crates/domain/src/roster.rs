@@ -1332,8 +1332,46 @@ fn check_person(person: u32, ledger: &Ledger, limits: &FatigueLimits, found: &mu
     flush(run, found);
 }
 
+/// Keys handed to the generator by the service start here (seven digits), so
+/// that its messages ("志愿者1000003", "班次1000012") can be rewritten with
+/// names and times without ambiguity ([`humanize`]).
+pub const KEY_BASE: u32 = 1_000_000;
+
+/// Rewrites "志愿者1000003" / "volunteer 1000003" and "班次1000012" / "shift
+/// 1000012" in a message of the generator with names and times.
+pub fn humanize(text: &str, people: &[String], shifts: &[String]) -> String {
+    let mut out = text.to_string();
+    for (prefix, names) in [("志愿者", people), ("volunteer ", people), ("班次", shifts), ("shift ", shifts)] {
+        let mut result = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(prefix) {
+            let after = &rest[at + prefix.len()..];
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            let name = (digits.len() == 7)
+                .then(|| digits.parse::<u32>().ok())
+                .flatten()
+                .and_then(|k| k.checked_sub(KEY_BASE))
+                .and_then(|i| names.get(i as usize));
+            result.push_str(&rest[..at]);
+            match name {
+                Some(n) => {
+                    result.push_str(n);
+                    rest = &after[digits.len()..];
+                }
+                None => {
+                    result.push_str(prefix);
+                    rest = after;
+                }
+            }
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
 /// Why a change to posts, shifts or fatigue limits is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The warning line above the daily maximum, or the maximum above 24 h.
     BadLimits,
@@ -1342,6 +1380,27 @@ pub enum Refusal {
     BadShift,
     AlreadyOnShift,
     NotOnShift,
+    BadDate,
+    BadDays,
+    BadShiftHours,
+    BadNeeded,
+    UnknownSkill,
+    NoPosts,
+    TooManyShifts,
+    /// The chosen posts already have shifts in the period.
+    PeriodTaken,
+    ShiftNotFound,
+    /// A swap names someone who is not a verified volunteer of the community.
+    SwapNotVerified,
+    CompoundNotInCommunity,
+    GroupNotInCommunity,
+    /// A swap that breaks a rule; `people` and `shifts` name the generator's
+    /// keys ([`humanize`]).
+    SwapRefused {
+        violation: Violation,
+        people: Vec<String>,
+        shifts: Vec<String>,
+    },
 }
 
 impl Refusal {
@@ -1353,6 +1412,22 @@ impl Refusal {
             Refusal::BadShift => "refusal.rosters.bad_shift",
             Refusal::AlreadyOnShift => "refusal.rosters.already_on_shift",
             Refusal::NotOnShift => "refusal.rosters.not_on_shift",
+            Refusal::BadDate => "refusal.rosters.bad_date",
+            Refusal::BadDays => "refusal.rosters.bad_days",
+            Refusal::BadShiftHours => "refusal.rosters.bad_shift_hours",
+            Refusal::BadNeeded => "refusal.rosters.bad_needed",
+            Refusal::UnknownSkill => "refusal.rosters.unknown_skill",
+            Refusal::NoPosts => "refusal.rosters.no_posts",
+            Refusal::TooManyShifts => "refusal.rosters.too_many_shifts",
+            Refusal::PeriodTaken => "refusal.rosters.period_taken",
+            Refusal::ShiftNotFound => "refusal.rosters.shift_not_found",
+            Refusal::SwapNotVerified => "refusal.rosters.swap_not_verified",
+            Refusal::CompoundNotInCommunity => "refusal.rosters.compound_not_in_community",
+            Refusal::GroupNotInCommunity => "refusal.rosters.group_not_in_community",
+            Refusal::SwapRefused { violation, people, shifts } => {
+                let why = humanize(&violation.describe(lang), people, shifts);
+                return crate::i18n::t_with(lang, "refusal.rosters.swap_refused", &[("why", &why)]);
+            }
         };
         crate::i18n::t(lang, key)
     }

@@ -249,6 +249,13 @@ pub enum Refusal {
     },
     BadBranchName,
     NotInCommunity,
+    VolunteerNotFound,
+    RejectNeedsReason,
+    ExemptNeedsReason,
+    RevealNeedsReason,
+    HasLogin,
+    LoginNeedsVerified,
+    UnsupportedFile,
 }
 
 impl Refusal {
@@ -260,6 +267,13 @@ impl Refusal {
             Refusal::CannotHoldRole { name } => t_with(lang, "refusal.volunteers.cannot_hold_role", &[("name", name)]),
             Refusal::BadBranchName => t(lang, "refusal.volunteers.bad_branch_name"),
             Refusal::NotInCommunity => t(lang, "refusal.volunteers.not_in_community"),
+            Refusal::VolunteerNotFound => t(lang, "refusal.volunteers.volunteer_not_found"),
+            Refusal::RejectNeedsReason => t(lang, "refusal.volunteers.reject_needs_reason"),
+            Refusal::ExemptNeedsReason => t(lang, "refusal.volunteers.exempt_needs_reason"),
+            Refusal::RevealNeedsReason => t(lang, "refusal.volunteers.reveal_needs_reason"),
+            Refusal::HasLogin => t(lang, "refusal.volunteers.has_login"),
+            Refusal::LoginNeedsVerified => t(lang, "refusal.volunteers.login_needs_verified"),
+            Refusal::UnsupportedFile => t(lang, "refusal.volunteers.unsupported_file"),
         }
     }
 }

@@ -10,15 +10,15 @@ use shouwang_db::entity::{region, volunteer};
 use shouwang_db::mobilisation::{self as mob, CompoundInfo, GroupSpec, MobilisationCounts};
 use shouwang_db::registry;
 use shouwang_domain::access::{Action, Resource};
-use shouwang_domain::grouping::{self, CompoundIn, GroupRole, GroupingParams, Proposal, VolunteerIn};
+use shouwang_domain::grouping::{self, CompoundIn, GroupRole, GroupingParams, Proposal, Refusal, VolunteerIn};
 use shouwang_domain::{
-    BranchKind, DutyStatus, GroupFunctionSet, HealthStatus, KeyRoleKind, Lang, RegionKind, SkillSet, VolunteerKind,
+    BranchKind, DutyStatus, GroupFunctionSet, HealthStatus, KeyRoleKind, RegionKind, SkillSet, VolunteerKind,
 };
 use uuid::Uuid;
 
 use shouwang_domain::phone::mask_phone;
 
-use crate::{Actor, Context, Error, Place, community_for, invalid, not_found};
+use crate::{Actor, Context, Error, Place, community_for};
 
 // ---------------------------------------------------------------------------
 // Grouping proposal
@@ -27,10 +27,7 @@ use crate::{Actor, Context, Error, Place, community_for, invalid, not_found};
 /// else is a typing slip.
 pub fn checked_params(min: u16, max: u16, compounds: u16) -> Result<GroupingParams, Error> {
     if !(1..=50).contains(&min) || max < min || max > 50 || !(1..=10).contains(&compounds) {
-        return Err(invalid(
-            "组员人数应在1到50之间，且最少不大于最多；每组负责1到10个小区",
-            "members per group must be 1-50 with the minimum not above the maximum; 1-10 compounds per group",
-        ));
+        return Err(Error::refused(Refusal::BadParams));
     }
     Ok(GroupingParams { min_members: min, max_members: max, max_compounds: compounds })
 }
@@ -216,16 +213,14 @@ pub enum DraftEdit {
 pub async fn edit_draft(ctx: &Context, actor: &Actor, community: &Place, edit: &DraftEdit) -> Result<Draft, Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
     let (community, by) = (&row_of(ctx, community).await?, actor.user_id);
-    let (mut draft, _) = load_draft(ctx, community)
-        .await?
-        .ok_or_else(|| invalid("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
+    let (mut draft, _) = load_draft(ctx, community).await?.ok_or_else(|| Error::refused(Refusal::NoProposal))?;
     let key = |id: Uuid| -> Result<u32, Error> {
         draft
             .volunteers
             .iter()
             .position(|v| v.id == id)
             .map(|i| i as u32)
-            .ok_or_else(|| invalid("该志愿者不在方案中", "that volunteer is not in the proposal"))
+            .ok_or_else(|| Error::refused(Refusal::NotInProposal))
     };
     let result = match *edit {
         DraftEdit::Move { volunteer, group: 0 } => {
@@ -249,7 +244,7 @@ pub async fn edit_draft(ctx: &Context, actor: &Actor, community: &Place, edit: &
             draft.proposal.set_deputy(group, k)
         }
     };
-    result.map_err(|e| invalid(e.describe(Lang::Zh), e.describe(Lang::En)))?;
+    result.map_err(|e| Error::refused(Refusal::Edit(e)))?;
     save(ctx, community, &draft, by).await?;
     Ok(draft)
 }
@@ -263,15 +258,13 @@ pub async fn confirm(
 ) -> Result<Vec<Uuid>, Error> {
     actor.require(Resource::Group, Action::Write, &community.path)?;
     let community = &row_of(ctx, community).await?;
-    let (draft, updated_at) = load_draft(ctx, community)
-        .await?
-        .ok_or_else(|| invalid("还没有分组方案，请先生成", "there is no proposal yet; make one first"))?;
+    let (draft, updated_at) = load_draft(ctx, community).await?.ok_or_else(|| Error::refused(Refusal::NoProposal))?;
     if let Some(b) = branch {
         require_branch_in(ctx, community, b).await?;
     }
     let specs = specs_of(&draft, branch);
     if specs.is_empty() {
-        return Err(invalid("方案里没有小组，无需确认", "the proposal has no groups to confirm"));
+        return Err(Error::refused(Refusal::NothingToConfirm));
     }
     let e = actor.entry("grouping_confirm", "community", Some(community.code.clone()), community);
     Ok(mob::confirm_draft(&ctx.db, community.id, updated_at, &specs, actor.user_id, e).await?)
@@ -368,7 +361,7 @@ async fn require_branch_in(ctx: &Context, community: &region::Model, branch: Uui
     if mob::branches_of_community(&db.read, community.id).await?.iter().any(|b| b.branch.id == branch) {
         Ok(())
     } else {
-        Err(invalid("该支部不属于本社区", "that branch is not in this community"))
+        Err(Error::refused(Refusal::BranchNotInCommunity))
     }
 }
 
@@ -383,7 +376,7 @@ async fn check_compounds(ctx: &Context, community: &region::Model, compounds: &[
     if compounds.iter().all(|c| inside.contains(c)) {
         Ok(())
     } else {
-        Err(invalid("所选小区不在本社区", "a chosen compound is not in this community"))
+        Err(Error::refused(Refusal::CompoundNotInCommunity))
     }
 }
 
@@ -396,7 +389,7 @@ async fn group_in(ctx: &Context, community: &region::Model, group: Uuid) -> Resu
         .await?
         .into_iter()
         .find(|v| v.group.id == group)
-        .ok_or_else(|| not_found("找不到该小组", "group not found"))
+        .ok_or_else(|| Error::missing(Refusal::GroupNotFound))
 }
 
 /// Sets a group's leader (with the leader's backup) and deputy; the leader and
@@ -415,7 +408,7 @@ pub async fn set_group_roles(
     let view = group_in(ctx, community, group).await?;
     let members: HashSet<Uuid> = view.members.iter().map(|m| m.id).collect();
     if [leader, deputy].into_iter().flatten().any(|p| !members.contains(&p)) {
-        return Err(invalid("组长和副组长须是本组成员", "the leader and deputy must be members of this group"));
+        return Err(Error::refused(Refusal::LeadersNotMembers));
     }
     let e = actor.entry("group_roles", "group", Some(group.to_string()), community);
     let db = &ctx.db;
@@ -491,10 +484,10 @@ pub async fn set_key_role(
         KeyRoleKind::BuildingLeader => registry::region_by_id(&ctx.db.read, subject).await?.is_some_and(|b| {
             RegionKind::parse(&b.kind) == Some(RegionKind::Building) && b.path.starts_with(&community.path)
         }),
-        _ => return Err(invalid("未知的职务", "unknown role")),
+        _ => return Err(Error::refused(Refusal::UnknownRole)),
     };
     if !ok {
-        return Err(invalid("该职务不属于本社区", "that role is not in this community"));
+        return Err(Error::refused(Refusal::RoleNotInCommunity));
     }
     let e = actor.entry("key_role", "key_role", Some(subject.to_string()), community);
     mob::set_key_role(&ctx.db, community.id, kind, subject, holder, backup, actor.user_id, e).await?;
@@ -551,7 +544,7 @@ pub async fn create_group(
     actor.require(Resource::Group, Action::Write, &community.path)?;
     let community = &row_of(ctx, community).await?;
     if functions.is_empty() && compounds.is_empty() {
-        return Err(invalid("请选择小组负责的小区或职能", "choose the compounds or the functions of the group"));
+        return Err(Error::refused(Refusal::NoCompoundsOrFunctions));
     }
     check_compounds(ctx, community, &compounds).await?;
     if let Some(b) = branch {
@@ -575,9 +568,7 @@ pub async fn create_group(
 /// The community's storage row behind a [`Place`] (audit entries and the
 /// reactions take it).
 pub(crate) async fn row_of(ctx: &Context, community: &Place) -> Result<region::Model, Error> {
-    registry::region_by_id(&ctx.db.read, community.id)
-        .await?
-        .ok_or_else(|| not_found("找不到该社区", "community not found"))
+    registry::region_by_id(&ctx.db.read, community.id).await?.ok_or_else(|| Error::missing(Refusal::CommunityNotFound))
 }
 
 /// The duty-report funnel of SPEC §4.2 for one community (or a sum of them).
@@ -872,7 +863,7 @@ pub async fn group_community(ctx: &Context, actor: &Actor, id: Uuid, action: Act
 }
 
 async fn group_row(ctx: &Context, actor: &Actor, id: Uuid, action: Action) -> Result<region::Model, Error> {
-    let missing = || not_found("找不到该小组", "group not found");
+    let missing = || Error::missing(Refusal::GroupNotFound);
     let read = &ctx.db.read;
     let g = mob::group_by_id(read, id).await?.ok_or_else(missing)?;
     let community = registry::region_by_id(read, g.community_id).await?.ok_or_else(missing)?;
@@ -898,7 +889,7 @@ pub async fn group(ctx: &Context, actor: &Actor, id: Uuid) -> Result<GroupDetail
         .await?
         .into_iter()
         .find(|g| g.id == id)
-        .ok_or_else(|| not_found("找不到该小组", "group not found"))?;
+        .ok_or_else(|| Error::missing(Refusal::GroupNotFound))?;
     let branches = branch_views(ctx, community.id).await?.into_iter().map(|b| (b.id, b.name)).collect();
     let covered: HashSet<Uuid> = group.compounds.iter().map(|c| c.0).collect();
     let compounds = registry::descendants(read, &community, Some(RegionKind::Compound))
@@ -1003,7 +994,7 @@ pub struct Rollup {
 /// Counts only, no people: anyone who may read the registry here, inside
 /// their own area (the ancestors they may navigate are not theirs to count).
 pub async fn rollup_of(ctx: &Context, actor: &Actor, code: &str) -> Result<Rollup, Error> {
-    let missing = || not_found("找不到该区域", "region not found");
+    let missing = || Error::missing(Refusal::RegionNotFound);
     let rc = shouwang_domain::RegionCode::parse(code).map_err(|_| missing())?;
     let region = registry::find_region(&ctx.db.read, &rc).await?.ok_or_else(missing)?;
     actor.require(Resource::Registry, Action::Read, &region.path)?;

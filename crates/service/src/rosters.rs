@@ -12,17 +12,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use shouwang_db::entity::{post, region, shift, shift_assignment};
 use shouwang_db::{ConnectionTrait, audit, mobilisation as mob, rosters as store};
-use shouwang_domain::roster::{self, FatigueLimits, PersonIn, Roster, ShiftIn};
-use shouwang_domain::{Availability, Clock, DutyStatus, HealthStatus, Lang, Skill, SkillSet};
+use shouwang_domain::roster::{self, FatigueLimits, PersonIn, Refusal, Roster, ShiftIn};
+use shouwang_domain::{Availability, Clock, DutyStatus, HealthStatus, Lang, Skill, SkillSet, i18n};
 use time::{Date, PrimitiveDateTime};
 use uuid::Uuid;
 
 use shouwang_domain::access::{Action, Resource};
 
-use crate::{Actor, Context, Error, Place, invalid};
+use crate::{Actor, Context, Error, Place};
 
 /// Keys handed to the generator start here (seven digits).
-const KEY_BASE: u32 = 1_000_000;
+const KEY_BASE: u32 = roster::KEY_BASE;
 /// Days around a period whose duties count toward the limits.
 const MARGIN_DAYS: i64 = 8;
 pub(crate) const DAY: i64 = roster::MINUTES_PER_DAY;
@@ -56,47 +56,20 @@ pub fn hours(minutes: u32) -> String {
     if minutes.is_multiple_of(60) { format!("{}", minutes / 60) } else { format!("{h:.1}") }
 }
 
-pub fn post_kind_label(kind: &str, lang: Lang) -> &'static str {
-    match kind {
-        "gate" => lang.pick("卡口值守", "gate"),
-        "testing" => lang.pick("核酸检测点", "testing point"),
-        "supply" => lang.pick("物资站", "supply station"),
-        "patrol" => lang.pick("巡逻路线", "patrol route"),
-        _ => lang.pick("其他岗位", "other post"),
-    }
+pub fn post_kind_label(kind: &str, lang: Lang) -> String {
+    let key = match kind {
+        "gate" => "mobilisation.post_kind.gate",
+        "testing" => "mobilisation.post_kind.testing",
+        "supply" => "mobilisation.post_kind.supply",
+        "patrol" => "mobilisation.post_kind.patrol",
+        _ => "mobilisation.post_kind.other",
+    };
+    i18n::t(lang, key)
 }
 
-/// Rewrites "志愿者1000003" / "volunteer 1000003" and "班次1000012" / "shift
-/// 1000012" in a message of the generator with names and times.
+/// Rewrites the generator's keys in one of its messages with names and times.
 pub fn humanize(text: &str, people: &[String], shifts: &[String]) -> String {
-    let mut out = text.to_string();
-    for (prefix, names) in [("志愿者", people), ("volunteer ", people), ("班次", shifts), ("shift ", shifts)] {
-        let mut result = String::with_capacity(out.len());
-        let mut rest = out.as_str();
-        while let Some(at) = rest.find(prefix) {
-            let after = &rest[at + prefix.len()..];
-            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-            let name = (digits.len() == 7)
-                .then(|| digits.parse::<u32>().ok())
-                .flatten()
-                .and_then(|k| k.checked_sub(KEY_BASE))
-                .and_then(|i| names.get(i as usize));
-            result.push_str(&rest[..at]);
-            match name {
-                Some(n) => {
-                    result.push_str(n);
-                    rest = &after[digits.len()..];
-                }
-                None => {
-                    result.push_str(prefix);
-                    rest = after;
-                }
-            }
-        }
-        result.push_str(rest);
-        out = result;
-    }
-    out
+    roster::humanize(text, people, shifts)
 }
 
 fn key(i: usize) -> u32 {
@@ -270,7 +243,7 @@ pub struct Outcome {
 
 pub fn parse_date(s: &str) -> Result<Date, Error> {
     let f = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s.trim(), &f).map_err(|_| invalid("日期格式应为 2022-04-05", "dates look like 2022-04-05"))
+    Date::parse(s.trim(), &f).map_err(|_| Error::refused(Refusal::BadDate))
 }
 
 fn labels_of_shifts(shifts: &[(i64, i64, String)]) -> Vec<String> {
@@ -295,20 +268,17 @@ pub async fn generate(
     let db = &ctx.db;
     let first = parse_date(&input.first_day)?;
     if !(1..=31).contains(&input.days) {
-        return Err(invalid("天数应在1到31之间", "the period is 1 to 31 days"));
+        return Err(Error::refused(Refusal::BadDays));
     }
     if !(1..=24).contains(&input.shift_hours) || input.start_hour > 23 {
-        return Err(invalid(
-            "班次时长应在1到24小时之间，开始时刻0到23点",
-            "shifts last 1 to 24 h and start at hour 0 to 23",
-        ));
+        return Err(Error::refused(Refusal::BadShiftHours));
     }
     if !(1..=50).contains(&input.needed) {
-        return Err(invalid("每班人数应在1到50之间", "1 to 50 people per shift"));
+        return Err(Error::refused(Refusal::BadNeeded));
     }
     let skill = match input.skill.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(Skill::from_code(s).ok_or_else(|| invalid("未知的技能", "unknown skill"))?),
+        Some(s) => Some(Skill::from_code(s).ok_or_else(|| Error::refused(Refusal::UnknownSkill))?),
     };
     let per_day = input.shifts_per_day.unwrap_or(24 / input.shift_hours).clamp(1, 24);
     let all_posts = store::posts_of_community(&db.read, community.id).await?;
@@ -318,7 +288,7 @@ pub async fn generate(
         all_posts.iter().filter(|p| input.posts.contains(&p.id)).collect()
     };
     if chosen.is_empty() {
-        return Err(invalid("请先添加岗位", "add a post first"));
+        return Err(Error::refused(Refusal::NoPosts));
     }
     let mut planned: Vec<(Uuid, i64, i64)> = Vec::new();
     for d in 0..i64::from(input.days) {
@@ -332,7 +302,7 @@ pub async fn generate(
         }
     }
     if planned.len() > 5_000 {
-        return Err(invalid("一次最多生成5000个班次", "at most 5,000 shifts at a time"));
+        return Err(Error::refused(Refusal::TooManyShifts));
     }
     let limits = store::settings(&db.read, community.id).await?;
     let mut pool = pool(&ctx.db.read, community.id).await?;
@@ -341,10 +311,7 @@ pub async fn generate(
     let around = stored(&ctx.db.read, community.id, &pool, from - MARGIN_DAYS * DAY, to + MARGIN_DAYS * DAY).await?;
     let chosen_ids: BTreeSet<Uuid> = chosen.iter().map(|p| p.id).collect();
     if around.shifts.iter().any(|s| chosen_ids.contains(&s.post_id) && s.start_min < to && s.end_min > from) {
-        return Err(invalid(
-            "所选岗位在这段时间已有排班，请换一个时段或调整已有排班",
-            "the chosen posts already have shifts in this period; pick another period or edit the roster",
-        ));
+        return Err(Error::refused(Refusal::PeriodTaken));
     }
     for a in &around.roster.assignments {
         pool.people[index(a.person)].already.push((a.start, a.end));
@@ -379,7 +346,7 @@ pub async fn generate(
             .iter()
             .map(|r| humanize(&r.describe(lang), &pool.names, &labels))
             .collect::<Vec<_>>()
-            .join(lang.pick("；", "; "));
+            .join(&i18n::t(lang, "mobilisation.reason_separator"));
         if let Some(id) = pool.id_of(a.person) {
             people[index(a.shift)].push((id, why));
         }
@@ -448,7 +415,7 @@ pub async fn swap(ctx: &Context, actor: &Actor, code: &str, shift_id: Uuid, from
     entry.detail = serde_json::json!({ "from": from, "to": to });
     let lang = actor.lang;
     let db = &ctx.db;
-    let not_found = || crate::not_found("找不到该班次", "shift not found");
+    let not_found = || Error::missing(Refusal::ShiftNotFound);
     let s = store::shift_by_id(&db.read, shift_id).await?.ok_or_else(not_found)?;
     if s.community_id != community.id {
         return Err(not_found());
@@ -460,10 +427,7 @@ pub async fn swap(ctx: &Context, actor: &Actor, code: &str, shift_id: Uuid, from
     let labels = stored_labels(&ctx.db.read, community.id, &st).await?;
     let at = st.shifts.iter().position(|x| x.id == shift_id).ok_or_else(not_found)?;
     let (Some(kf), Some(kt)) = (pool.key_of(from), pool.key_of(to)) else {
-        return Err(invalid(
-            "只能在已审核的本社区志愿者之间换班",
-            "swaps are between verified volunteers of this community",
-        ));
+        return Err(Error::refused(Refusal::SwapNotVerified));
     };
     match roster::swap(&st.roster, &st.inputs, &pool.people, &limits, key(at), kf, kt) {
         Ok(_) => {
@@ -472,10 +436,8 @@ pub async fn swap(ctx: &Context, actor: &Actor, code: &str, shift_id: Uuid, from
             store::swap(db, shift_id, from, to, reason, entry).await?;
             Ok(())
         }
-        Err(v) => {
-            let zh = humanize(&v.describe(Lang::Zh), &pool.names, &labels);
-            let en = humanize(&v.describe(Lang::En), &pool.names, &labels);
-            Err(invalid(format!("不能换班：{zh}"), format!("swap refused: {en}")))
+        Err(violation) => {
+            Err(Error::refused(Refusal::SwapRefused { violation, people: pool.names.clone(), shifts: labels }))
         }
     }
 }
@@ -567,7 +529,7 @@ pub async fn refill_in(
             .iter()
             .map(|r| humanize(&r.describe(lang), &pool.names, &labels))
             .collect::<Vec<_>>()
-            .join(lang.pick("；", "; "));
+            .join(&i18n::t(lang, "mobilisation.reason_separator"));
         add.push((st.shifts[index(a.shift)].id, v, why));
         refilled.push(format!("{} → {}", labels[index(a.shift)], pool.names[index(a.person)]));
     }
@@ -814,12 +776,12 @@ pub async fn create_post(ctx: &Context, actor: &Actor, code: &str, input: PostIn
     if let Some(c) = input.compound
         && !mob::compounds_of_community(&ctx.db.read, &community).await?.iter().any(|x| x.id == c)
     {
-        return Err(invalid("该小区不属于本社区", "that compound is not in this community"));
+        return Err(Error::refused(Refusal::CompoundNotInCommunity));
     }
     if let Some(g) = input.group
         && mob::group_by_id(&ctx.db.read, g).await?.is_none_or(|x| x.community_id != community.id)
     {
-        return Err(invalid("该小组不属于本社区", "that group is not in this community"));
+        return Err(Error::refused(Refusal::GroupNotInCommunity));
     }
     let e = actor.entry("post_create", "post", None, &community);
     let new = store::NewPost { name: input.name, kind: input.kind, compound_id: input.compound, group_id: input.group };
@@ -860,12 +822,12 @@ fn blocks(
                 detail.push(c.clone());
             }
             if let Some(g) = p.group_id.and_then(|g| groups.get(&g)) {
-                detail.push(format!("{}{g}", lang.pick("值班小组：", "group on duty: ")));
+                detail.push(i18n::t_with(lang, "mobilisation.group_on_duty", &[("group", g)]));
             }
             PostBlock {
                 id: p.id,
                 name: p.name.clone(),
-                kind: post_kind_label(&p.kind, lang).to_string(),
+                kind: post_kind_label(&p.kind, lang),
                 detail: detail.join(" · "),
                 days: Vec::new(),
             }
@@ -933,7 +895,7 @@ pub async fn roster_board(
         posts: blocks(&posts, view.shifts, &compounds, &groups, lang),
         hours: view.hours,
         missing: view.missing,
-        kinds: store::POST_KINDS.iter().map(|k| (k.to_string(), post_kind_label(k, lang).to_string())).collect(),
+        kinds: store::POST_KINDS.iter().map(|k| (k.to_string(), post_kind_label(k, lang))).collect(),
         compounds: compounds.into_iter().collect(),
         groups: groups.into_iter().collect(),
         people,
@@ -968,7 +930,7 @@ pub async fn roster_print(
     let mut view = view(ctx, community.id, from, days).await?;
     let mut posts = store::posts_of_community(read, community.id).await?;
     let groups = mob::groups_of_community(read, community.id).await?;
-    let mut title = lang.pick("值班表", "Duty roster").to_string();
+    let mut title = i18n::t(lang, "mobilisation.roster_title");
     if let Some(p) = post {
         posts.retain(|x| x.id == p);
         if let Some(x) = posts.first() {
@@ -977,7 +939,7 @@ pub async fn roster_print(
     }
     if let Some(g) = group {
         let Some(group) = groups.iter().find(|x| x.group.id == g) else {
-            return Err(crate::not_found("找不到该小组", "group not found"));
+            return Err(Error::missing(shouwang_domain::grouping::Refusal::GroupNotFound));
         };
         let members: std::collections::HashSet<Uuid> = group.members.iter().map(|m| m.id).collect();
         view.shifts.retain(|s| s.people.iter().any(|p| members.contains(&p.id)));

@@ -15,7 +15,9 @@ use shouwang_domain::{
 use uuid::Uuid;
 
 use crate::groups::{Counts, row_of, stored};
-use crate::{Actor, Context, Error, Place, community_for, invalid, not_found};
+use crate::{Actor, Context, Error, Place, community_for};
+use shouwang_domain::duty_report::{MergedRow, VolunteerRejectedRow};
+use shouwang_domain::volunteer::Refusal;
 
 /// The fields of a duty report as a form or a JSON body sends them.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -52,24 +54,20 @@ pub struct DutyReportInput {
     pub note: Option<String>,
 }
 
-/// A form field that failed, with its message in both languages.
+/// A form field that failed, with the locale key of its message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: &'static str,
-    pub zh: String,
-    pub en: String,
+    pub key: &'static str,
 }
 
 impl FieldError {
-    fn new(field: &'static str, zh: &str, en: &str) -> FieldError {
-        FieldError { field, zh: zh.into(), en: en.into() }
+    fn new(field: &'static str, key: &'static str) -> FieldError {
+        FieldError { field, key }
     }
 
-    pub fn message(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
+    pub fn message(&self, lang: Lang) -> String {
+        shouwang_domain::i18n::t(lang, self.key)
     }
 }
 
@@ -87,27 +85,27 @@ async fn parse_duty_report(
     let mut errors = Vec::new();
     let name = shouwang_domain::text::normalize(&input.name);
     if name.is_empty() {
-        errors.push(FieldError::new("name", "请填写姓名", "enter your name"));
+        errors.push(FieldError::new("name", "mobilisation.field.name_missing"));
     } else if name.chars().count() > 32 {
-        errors.push(FieldError::new("name", "姓名最多32个字", "a name is at most 32 characters"));
+        errors.push(FieldError::new("name", "mobilisation.field.name_too_long"));
     }
     let phone = match PhoneNumber::parse(&input.phone) {
         Ok(p) => Some(p),
         Err(_) => {
-            errors.push(FieldError::new("phone", "请填写11位手机号", "enter an 11-digit mobile number"));
+            errors.push(FieldError::new("phone", "mobilisation.field.phone"));
             None
         }
     };
     let kind = VolunteerKind::parse(&input.kind);
     if kind.is_none() {
-        errors.push(FieldError::new("kind", "请选择报到类别", "choose how you are reporting"));
+        errors.push(FieldError::new("kind", "mobilisation.field.kind"));
     }
     let exempt = match input.exempt.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(e) => match ExemptReason::parse(e) {
             Some(r) => Some(r),
             None => {
-                errors.push(FieldError::new("exempt", "免编原因无法识别", "unknown exemption reason"));
+                errors.push(FieldError::new("exempt", "mobilisation.field.exempt"));
                 None
             }
         },
@@ -118,9 +116,7 @@ async fn parse_duty_report(
     if let Some(code) = compound_code {
         match place_in(ctx, community, code, RegionKind::Compound).await {
             Some(c) => home_compound = Some(c),
-            None => {
-                errors.push(FieldError::new("compound", "所选小区不在本社区", "that compound is not in this community"))
-            }
+            None => errors.push(FieldError::new("compound", "mobilisation.field.compound")),
         }
     }
     if let Some(code) = input.building.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -128,11 +124,7 @@ async fn parse_duty_report(
             Some(b) if home_compound.as_ref().is_none_or(|c: &(Uuid, String)| b.1.starts_with(&c.1)) => {
                 home_building = Some(b)
             }
-            _ => errors.push(FieldError::new(
-                "building",
-                "所选楼栋不在该小区",
-                "that building is not in the chosen compound",
-            )),
+            _ => errors.push(FieldError::new("building", "mobilisation.field.building")),
         }
     }
     // A building alone tells the compound too.
@@ -197,9 +189,8 @@ pub struct VolunteerFileReport {
     pub header_row: u32,
     pub rows_read: usize,
     pub reports: Vec<DutyReport>,
-    /// (row, message in zh, message in en)
-    pub rejected: Vec<(u32, String, String)>,
-    pub merged: Vec<(String, String)>,
+    pub rejected: Vec<VolunteerRejectedRow>,
+    pub merged: Vec<MergedRow>,
     /// Rows whose 小区/楼号 is not in the community: filed as living elsewhere.
     pub unknown_places: Vec<(u32, String)>,
     /// How many phones have reported here before (they merge, not double).
@@ -289,12 +280,8 @@ async fn read_volunteer_file(
         rows_read: sheet.rows.len(),
         already_reported: reports.iter().filter(|r| known.contains(&r.phone)).count(),
         reports,
-        rejected: parsed
-            .rejected
-            .iter()
-            .map(|r| (r.row, r.reason.message(Lang::Zh), r.reason.message(Lang::En)))
-            .collect(),
-        merged: parsed.merged.iter().map(|m| (m.message(Lang::Zh), m.message(Lang::En))).collect(),
+        rejected: parsed.rejected,
+        merged: parsed.merged,
         unknown_places,
     })
 }
@@ -332,7 +319,7 @@ async fn link_login(
     actor.require(Resource::Users, Action::Write, &community.path)?;
     match mob::volunteer_by_id(&ctx.db.read, volunteer).await? {
         Some(v) if v.community_id == community.id => {}
-        _ => return Err(not_found("找不到该志愿者", "volunteer not found")),
+        _ => return Err(Error::missing(Refusal::VolunteerNotFound)),
     }
     mob::link_user(&ctx.db, volunteer, Some(user)).await?;
     let mut e = actor.entry("user_create", "user", Some(user.to_string()), community);
@@ -361,7 +348,7 @@ pub struct FormCompound {
 
 /// The community of the public duty form (anyone with the link may open it).
 pub async fn duty_form(ctx: &Context, code: &str) -> Result<DutyForm, Error> {
-    let missing = || not_found("找不到该社区", "community not found");
+    let missing = || Error::missing(shouwang_domain::grouping::Refusal::CommunityNotFound);
     let code = shouwang_domain::RegionCode::parse(code).map_err(|_| missing())?;
     let community = registry::community_by_code(&ctx.db.read, &code).await.map_err(|_| missing())?;
     let all = registry::descendants(&ctx.db.read, &community, None).await?;
@@ -587,7 +574,7 @@ async fn volunteer_row(
     resource: Resource,
     action: Action,
 ) -> Result<(volunteer::Model, region::Model), Error> {
-    let missing = || not_found("找不到该志愿者", "volunteer not found");
+    let missing = || Error::missing(Refusal::VolunteerNotFound);
     let v = mob::volunteer_by_id(&ctx.db.read, id).await?.ok_or_else(missing)?;
     let community = registry::region_by_id(&ctx.db.read, v.community_id).await?.ok_or_else(missing)?;
     actor.require(resource, action, &community.path)?;
@@ -728,13 +715,11 @@ pub async fn review(
         Decision::Reject(reason) => {
             let reason = shouwang_domain::text::normalize(&reason);
             if reason.is_empty() {
-                return Err(invalid("不通过时请填写原因", "give a reason when rejecting"));
+                return Err(Error::refused(Refusal::RejectNeedsReason));
             }
             Review::Reject(reason.chars().take(200).collect())
         }
-        Decision::Exempt(reason) => {
-            Review::Exempt(reason.ok_or_else(|| invalid("请选择免编原因", "choose why they are exempt"))?)
-        }
+        Decision::Exempt(reason) => Review::Exempt(reason.ok_or_else(|| Error::refused(Refusal::ExemptNeedsReason))?),
     };
     let row = row_of(ctx, community).await?;
     Ok(crate::reactions::reviewed(ctx, actor, &row, ids, &decision).await?.0)
@@ -745,7 +730,7 @@ pub async fn reveal_phone(ctx: &Context, actor: &Actor, id: Uuid, reason: &str) 
     let (v, community) = volunteer_row(ctx, actor, id, Resource::Volunteer, Action::Reveal).await?;
     let reason = shouwang_domain::text::normalize(reason);
     if reason.is_empty() {
-        return Err(invalid("查看完整手机号需填写原因", "give a reason to see the full phone number"));
+        return Err(Error::refused(Refusal::RevealNeedsReason));
     }
     let mut e = actor.entry("volunteer_reveal", "volunteer", Some(id.to_string()), &community);
     e.detail = serde_json::json!({ "field": "phone", "reason": reason });
@@ -769,10 +754,10 @@ pub async fn create_login(
     let role =
         Role::parse(role).filter(|r| LOGIN_ROLES.contains(r) && actor.role.may_appoint(*r)).ok_or(Error::Forbidden)?;
     if v.user_id.is_some() {
-        return Err(invalid("此人已有登录账号", "this volunteer already has a login"));
+        return Err(Error::refused(Refusal::HasLogin));
     }
     if DutyStatus::from_code(&v.status) != Some(DutyStatus::Verified) {
-        return Err(invalid("审核通过后才能开通账号", "verify the volunteer before giving them a login"));
+        return Err(Error::refused(Refusal::LoginNeedsVerified));
     }
     let hash = password_hash.await?;
     let scope = shouwang_domain::RegionCode::parse(&community.code).map_err(|_| Error::Forbidden)?;
@@ -807,9 +792,8 @@ pub struct ImportPreview {
     pub new: usize,
     pub merging: usize,
     pub exempt: usize,
-    /// (row, message in zh, message in en)
-    pub rejected: Vec<(u32, String, String)>,
-    pub merged: Vec<(String, String)>,
+    pub rejected: Vec<VolunteerRejectedRow>,
+    pub merged: Vec<MergedRow>,
     pub unknown_places: Vec<(u32, String)>,
 }
 
@@ -877,7 +861,7 @@ pub async fn apply_import(
         return Err(Error::Forbidden);
     }
     let kind = shouwang_io::FileKind::from_path(std::path::Path::new(&upload.file_name))
-        .ok_or_else(|| invalid("文件类型不支持", "unsupported file type"))?;
+        .ok_or_else(|| Error::refused(Refusal::UnsupportedFile))?;
     let row = row_of(ctx, community).await?;
     let report = match read_volunteer_file(ctx, &row, &upload.bytes, kind, default_kind, parser).await {
         Ok(r) => r,

@@ -90,11 +90,34 @@ fn accounts_samples() -> Vec<access::Refusal> {
 
 fn volunteers_samples() -> Vec<volunteer::Refusal> {
     use volunteer::Refusal::*;
-    let all =
-        vec![SamePhoneTwice, BackupIsHolder, CannotHoldRole { name: "王芳".into() }, BadBranchName, NotInCommunity];
+    let all = vec![
+        SamePhoneTwice,
+        BackupIsHolder,
+        CannotHoldRole { name: "王芳".into() },
+        BadBranchName,
+        NotInCommunity,
+        VolunteerNotFound,
+        RejectNeedsReason,
+        ExemptNeedsReason,
+        RevealNeedsReason,
+        HasLogin,
+        LoginNeedsVerified,
+        UnsupportedFile,
+    ];
     for r in &all {
         match r {
-            SamePhoneTwice | BackupIsHolder | CannotHoldRole { .. } | BadBranchName | NotInCommunity => {}
+            SamePhoneTwice
+            | BackupIsHolder
+            | CannotHoldRole { .. }
+            | BadBranchName
+            | NotInCommunity
+            | VolunteerNotFound
+            | RejectNeedsReason
+            | ExemptNeedsReason
+            | RevealNeedsReason
+            | HasLogin
+            | LoginNeedsVerified
+            | UnsupportedFile => {}
         }
     }
     all
@@ -110,6 +133,26 @@ fn groups_samples() -> Vec<grouping::Refusal> {
         CompoundsOnly,
         NotVerified { name: "王芳".into() },
         ProposalStale,
+        BadParams,
+        NoProposal,
+        NotInProposal,
+        Edit(grouping::EditError::UnknownVolunteer(3)),
+        Edit(grouping::EditError::UnknownGroup(2)),
+        Edit(grouping::EditError::NotInGroup { volunteer: 3, group: 2 }),
+        Edit(grouping::EditError::NotEligible(3)),
+        Edit(grouping::EditError::AlreadyInGroup { volunteer: 3, group: 2 }),
+        Edit(grouping::EditError::AlreadyInReserve(3)),
+        Edit(grouping::EditError::IsLeader { volunteer: 3, group: 2 }),
+        NothingToConfirm,
+        BranchNotInCommunity,
+        CompoundNotInCommunity,
+        GroupNotFound,
+        CommunityNotFound,
+        RegionNotFound,
+        LeadersNotMembers,
+        UnknownRole,
+        RoleNotInCommunity,
+        NoCompoundsOrFunctions,
     ];
     for r in &all {
         match r {
@@ -119,7 +162,21 @@ fn groups_samples() -> Vec<grouping::Refusal> {
             | AlreadyInGroup { .. }
             | CompoundsOnly
             | NotVerified { .. }
-            | ProposalStale => {}
+            | ProposalStale
+            | BadParams
+            | NoProposal
+            | NotInProposal
+            | Edit(_)
+            | NothingToConfirm
+            | BranchNotInCommunity
+            | CompoundNotInCommunity
+            | GroupNotFound
+            | CommunityNotFound
+            | RegionNotFound
+            | LeadersNotMembers
+            | UnknownRole
+            | RoleNotInCommunity
+            | NoCompoundsOrFunctions => {}
         }
     }
     all
@@ -127,10 +184,52 @@ fn groups_samples() -> Vec<grouping::Refusal> {
 
 fn rosters_samples() -> Vec<roster::Refusal> {
     use roster::Refusal::*;
-    let all = vec![BadLimits, BadPostName, UnknownPostKind, BadShift, AlreadyOnShift, NotOnShift];
+    let all = vec![
+        BadLimits,
+        BadPostName,
+        UnknownPostKind,
+        BadShift,
+        AlreadyOnShift,
+        NotOnShift,
+        BadDate,
+        BadDays,
+        BadShiftHours,
+        BadNeeded,
+        UnknownSkill,
+        NoPosts,
+        TooManyShifts,
+        PeriodTaken,
+        ShiftNotFound,
+        SwapNotVerified,
+        CompoundNotInCommunity,
+        GroupNotInCommunity,
+        SwapRefused {
+            violation: roster::Violation::NotOnShift { shift: roster::KEY_BASE, person: roster::KEY_BASE + 1 },
+            people: vec!["王芳".into(), "李四".into()],
+            shifts: vec!["东门 2022-04-05 08:00–12:00".into()],
+        },
+    ];
     for r in &all {
         match r {
-            BadLimits | BadPostName | UnknownPostKind | BadShift | AlreadyOnShift | NotOnShift => {}
+            BadLimits
+            | BadPostName
+            | UnknownPostKind
+            | BadShift
+            | AlreadyOnShift
+            | NotOnShift
+            | BadDate
+            | BadDays
+            | BadShiftHours
+            | BadNeeded
+            | UnknownSkill
+            | NoPosts
+            | TooManyShifts
+            | PeriodTaken
+            | ShiftNotFound
+            | SwapNotVerified
+            | CompoundNotInCommunity
+            | GroupNotInCommunity
+            | SwapRefused { .. } => {}
         }
     }
     all

@@ -407,10 +407,9 @@ pub async fn get_proposal(
 ) -> Result<Json<ProposalDto>, AppError> {
     let community =
         shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
-    let draft = groups::draft(&state.ctx, &user.actor(None), &community).await?.ok_or_else(|| AppError::NotFound {
-        zh: "还没有分组方案，请先生成".into(),
-        en: "there is no proposal yet; make one first".into(),
-    })?;
+    let draft = groups::draft(&state.ctx, &user.actor(None), &community)
+        .await?
+        .ok_or_else(|| crate::error::missing("refusal.groups.no_proposal", &[]))?;
     Ok(Json(proposal_dto(&draft)))
 }
 

@@ -19,7 +19,8 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::error::bad;
+use crate::error::{missing, refused};
+use crate::i18n;
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_service::groups::{self, Draft, DraftEdit, Group, HandoverEntry, KeyRole, Member, RoleGap};
@@ -76,7 +77,7 @@ pub struct GroupCard {
 
 fn group_card(g: &Group, branches: &HashMap<Uuid, String>, lang: Lang) -> GroupCard {
     let (leader, deputy) = (g.leader_id(), g.deputy_id());
-    let sep = lang.pick("、", ", ");
+    let sep = &i18n::t(lang, "mobilisation.list_separator");
     GroupCard {
         id: g.id,
         name: g.name.clone(),
@@ -184,24 +185,18 @@ pub async fn groups_page(
 /// "一组 组长空缺", "一组 组长没有B角".
 fn gap_line(g: &RoleGap, lang: Lang) -> String {
     let (subject, role) = (&g.subject, g.kind.label(lang));
-    match (g.vacant, lang) {
-        (true, Lang::Zh) => format!("{subject} {role}空缺"),
-        (true, Lang::En) => format!("{subject}: {role} is vacant"),
-        (false, Lang::Zh) => format!("{subject} {role}没有B角"),
-        (false, Lang::En) => format!("{subject}: {role} has no backup"),
-    }
+    let key = if g.vacant { "mobilisation.role_gap.vacant" } else { "mobilisation.role_gap.no_backup" };
+    i18n::t_with(lang, key, &[("subject", subject), ("role", &role)])
 }
 
 fn handover_line(h: &HandoverEntry, lang: Lang) -> String {
     let role_label = h.kind.map_or("", |k| k.label(lang));
-    let name = |n: &Option<String>| n.clone().unwrap_or_else(|| lang.pick("（空缺）", "(vacant)").into());
-    let cause = match (h.cause.as_str(), lang) {
-        ("isolated", Lang::Zh) => "隔离",
-        ("infected", Lang::Zh) => "感染",
-        ("appointed", Lang::Zh) => "任命",
-        ("stood_down", Lang::Zh) => "停止任职",
-        (_, Lang::Zh) => "调整",
-        (c, Lang::En) => c,
+    let name = |n: &Option<String>| n.clone().unwrap_or_else(|| i18n::t(lang, "mobilisation.vacant"));
+    let cause = match h.cause.as_str() {
+        c @ ("isolated" | "infected" | "appointed" | "stood_down") => {
+            i18n::t(lang, &format!("mobilisation.handover_cause.{c}"))
+        }
+        c => i18n::t_with(lang, "mobilisation.handover_cause.other", &[("code", &c)]),
     };
     let at = shouwang_domain::clock::beijing(h.at);
     format!(
@@ -230,7 +225,7 @@ pub struct BranchForm {
 fn opt_uuid(s: &str) -> Result<Option<Uuid>, AppError> {
     match s.trim() {
         "" => Ok(None),
-        s => Uuid::parse_str(s).map(Some).map_err(|_| bad("选择无效，请刷新页面", "invalid choice; reload the page")),
+        s => Uuid::parse_str(s).map(Some).map_err(|_| refused("mobilisation.invalid_choice_reload", &[])),
     }
 }
 
@@ -243,10 +238,10 @@ pub async fn create_branch(
 ) -> Result<Response, AppError> {
     let community =
         shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
-    let kind = BranchKind::from_code(&form.kind).ok_or_else(|| bad("请选择支部类型", "choose the kind of branch"))?;
+    let kind = BranchKind::from_code(&form.kind).ok_or_else(|| refused("mobilisation.choose_branch_kind", &[]))?;
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let founded = time::Date::parse(form.founded_on.trim(), format)
-        .map_err(|_| bad("成立日期格式应为 2022-03-05", "the founding date should look like 2022-03-05"))?;
+        .map_err(|_| refused("mobilisation.bad_founding_date", &[]))?;
     let (secretary, backup) = (opt_uuid(&form.secretary)?, opt_uuid(&form.backup)?);
     groups::create_branch(
         &state.ctx,
@@ -352,10 +347,7 @@ pub async fn set_compounds(
 pub async fn my_group(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     match groups::my_group(&state.ctx, &user.actor(None)).await? {
         Some(g) => Ok(Redirect::to(&format!("/groups/{g}")).into_response()),
-        None => Err(AppError::NotFound {
-            zh: "你还没有被编入小组。社区审核并编组后，这里会显示你的小组".into(),
-            en: "you are not in a group yet; once the committee groups you, your group shows here".into(),
-        }),
+        None => Err(missing("mobilisation.not_in_group_yet", &[])),
     }
 }
 
@@ -457,26 +449,17 @@ async fn grouping_view(
             let p = &d.proposal;
             let s = &p.stats;
             let stats = vec![
-                format!(
-                    "{} {} / {} {}",
-                    s.placed,
-                    lang.pick("人编入", "placed"),
-                    s.eligible,
-                    lang.pick("人可编", "eligible")
-                ),
-                format!(
-                    "{} {}",
-                    s.in_home_compound,
-                    lang.pick("人在自己所住小区的组", "in the group of their own compound")
-                ),
-                format!("{} {}", s.near_home, lang.pick("人在邻近小区的组", "in a group of a nearby compound")),
-                format!(
-                    "{} {:.0}–{:.0}（{} {:.0}）",
-                    lang.pick("每名组员对应居民", "residents per volunteer"),
-                    s.residents_per_volunteer_min,
-                    s.residents_per_volunteer_max,
-                    lang.pick("平均", "mean"),
-                    s.residents_per_volunteer_mean
+                i18n::t_with(lang, "mobilisation.stats.placed", &[("placed", &s.placed), ("eligible", &s.eligible)]),
+                i18n::t_with(lang, "mobilisation.stats.in_home_compound", &[("n", &s.in_home_compound)]),
+                i18n::t_with(lang, "mobilisation.stats.near_home", &[("n", &s.near_home)]),
+                i18n::t_with(
+                    lang,
+                    "mobilisation.stats.residents_per_volunteer",
+                    &[
+                        ("min", &format!("{:.0}", s.residents_per_volunteer_min)),
+                        ("max", &format!("{:.0}", s.residents_per_volunteer_max)),
+                        ("mean", &format!("{:.0}", s.residents_per_volunteer_mean)),
+                    ],
                 ),
             ];
             GroupingPage {
@@ -495,7 +478,7 @@ async fn grouping_view(
                             .iter()
                             .map(|c| name_of(*c))
                             .collect::<Vec<_>>()
-                            .join(lang.pick("、", ", ")),
+                            .join(&i18n::t(lang, "mobilisation.list_separator")),
                         residents: g.residents,
                         members: g.members.iter().map(|m| proposal_member(d, m, lang)).collect(),
                     })
@@ -586,7 +569,7 @@ pub async fn edit(
         ("leader", _) => DraftEdit::SetLeader { volunteer: form.volunteer, group: form.group },
         ("deputy", _) => DraftEdit::SetDeputy { volunteer: form.volunteer, group: form.group },
         ("swap", Some(other)) => DraftEdit::Swap { a: form.volunteer, b: other },
-        _ => return Err(bad("未知的操作", "unknown edit")),
+        _ => return Err(refused("mobilisation.unknown_edit", &[])),
     };
     match groups::edit_draft(&state.ctx, &user.actor(None), &community, &edit).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{code}/grouping")).into_response()),
@@ -788,13 +771,13 @@ pub async fn save_place(
                 .ok()
                 .filter(|v| v.is_finite() && v.abs() <= 100_000.0)
                 .map(Some)
-                .ok_or_else(|| bad("位置请填写米数，例如 350", "enter positions in metres, e.g. 350")),
+                .ok_or_else(|| refused("mobilisation.position_in_metres", &[])),
         }
     };
     let position = match (number(&form.x)?, number(&form.y)?) {
         (Some(x), Some(y)) => Some((x, y)),
         (None, None) => None,
-        _ => return Err(bad("东西和南北两个数都要填，或都不填", "enter both east and north, or neither")),
+        _ => return Err(refused("mobilisation.position_both_or_neither", &[])),
     };
     groups::set_compound_place(
         &state.ctx,
@@ -836,7 +819,7 @@ pub async fn set_key_role(
         shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
     let kind = KeyRoleKind::from_code(&form.kind)
         .filter(|k| matches!(k, KeyRoleKind::BranchSecretary | KeyRoleKind::BuildingLeader))
-        .ok_or_else(|| bad("未知的职务", "unknown role"))?;
+        .ok_or_else(|| refused("refusal.groups.unknown_role", &[]))?;
     let (holder, backup) = (opt_uuid(&form.holder)?, opt_uuid(&form.backup)?);
     // The service checks that the subject is this community's branch, or a building inside it.
     groups::set_key_role(&state.ctx, &user.actor(peer.text()), &community, kind, form.subject, holder, backup).await?;
@@ -865,7 +848,7 @@ pub async fn dissolve_branch(
         "" => None,
         d => Some(
             time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
-                .map_err(|_| bad("日期格式应为 2022-05-31", "the date should look like 2022-05-31"))?,
+                .map_err(|_| refused("mobilisation.bad_handover_date", &[]))?,
         ),
     };
     groups::dissolve_branch(&state.ctx, &user.actor(peer.text()), &community, form.branch, on).await?;

@@ -11,13 +11,13 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::bad;
+use crate::error::refused;
 use crate::error::{AppError, ErrorBody};
 use crate::security::ClientIp;
 use shouwang_service::rosters as svc;
 
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    json.map(|Json(t)| t).map_err(|_| bad("请求内容不正确", "malformed request body"))
+    json.map(|Json(t)| t).map_err(|_| refused("mobilisation.malformed_body", &[]))
 }
 
 // The API's own copies of the roster and timetable shapes of `crate::rosters`:

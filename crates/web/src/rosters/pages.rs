@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::error::bad;
+use crate::error::refused;
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
 use shouwang_service::rosters::{self as svc, HoursView, Outcome, PostBlock};
@@ -127,7 +127,7 @@ pub struct PostForm {
 fn opt_uuid(s: &str) -> Result<Option<Uuid>, AppError> {
     match s.trim() {
         "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| bad("选择无效", "invalid choice")),
+        t => t.parse().map(Some).map_err(|_| refused("mobilisation.invalid_choice", &[])),
     }
 }
 

@@ -3,8 +3,9 @@
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::bad;
+use crate::error::refused;
 use crate::error::{AppError, ErrorBody};
+use crate::i18n;
 use crate::security::ClientIp;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -13,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use shouwang_domain::access::{Action, Resource};
-use shouwang_domain::{DutyStatus, ExemptReason, HealthStatus, Skill, VolunteerKind};
+use shouwang_domain::{DutyStatus, ExemptReason, HealthStatus, Lang, Skill, VolunteerKind};
 use shouwang_service::volunteers::{self, FieldError, Filter, Submitted, VolunteerRow};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -222,11 +223,15 @@ pub struct FieldErrorsBody {
 fn field_errors(errors: Vec<FieldError>) -> Response {
     let body = FieldErrorsBody {
         status: 400,
-        message: "报到信息有误，请修改后重新提交".into(),
-        message_en: "the duty report has errors; correct them and submit again".into(),
+        message: i18n::t(Lang::Zh, "mobilisation.report_has_errors"),
+        message_en: i18n::t(Lang::En, "mobilisation.report_has_errors"),
         fields: errors
             .into_iter()
-            .map(|e| FieldErrorDto { field: e.field.to_string(), message: e.zh, message_en: e.en })
+            .map(|e| FieldErrorDto {
+                field: e.field.to_string(),
+                message: e.message(Lang::Zh),
+                message_en: e.message(Lang::En),
+            })
             .collect(),
     };
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
@@ -301,7 +306,7 @@ pub async fn review_volunteers(
         shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write).await?;
     let req = body(req)?;
     if req.ids.is_empty() {
-        return Err(bad("请先选择要处理的志愿者", "give the volunteers to act on"));
+        return Err(refused("mobilisation.choose_volunteers", &[]));
     }
     let decision = match req.decision {
         Decision::Verify => volunteers::Decision::Verify,
@@ -359,7 +364,7 @@ pub async fn set_health(
     let community = volunteers::community_of(&state.ctx, &user.actor(None), id, Action::Write).await?;
     let req = body(req)?;
     let health =
-        HealthStatus::from_code(req.health.trim()).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
+        HealthStatus::from_code(req.health.trim()).ok_or_else(|| refused("mobilisation.unknown_health", &[]))?;
     let changes = volunteers::set_health(&state.ctx, &user.actor(peer.text()), &community, id, health).await?;
     Ok(Json(HealthResult {
         handovers: changes

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::error::bad;
+use crate::error::refused;
 use crate::i18n;
 use crate::pages::{PageCtx, render};
 use crate::security::ClientIp;
@@ -379,13 +379,13 @@ pub async fn review(
     let community =
         shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Volunteer, Action::Write).await?;
     if form.ids.is_empty() {
-        return Err(bad("请先勾选要处理的志愿者", "tick the volunteers to act on first"));
+        return Err(refused("mobilisation.tick_volunteers", &[]));
     }
     let decision = match form.decision.as_str() {
         "verify" => Decision::Verify,
         "reject" => Decision::Reject(form.reason),
         "exempt" => Decision::Exempt(ExemptReason::from_code(&form.exempt_reason)),
-        _ => return Err(bad("未知的操作", "unknown action")),
+        _ => return Err(refused("mobilisation.unknown_action", &[])),
     };
     let n = volunteers::review(&state.ctx, &user.actor(peer.text()), &community, &form.ids, decision).await?;
     let back = crate::pages::safe_next(&form.back);
@@ -491,7 +491,7 @@ pub async fn set_health(
     Form(form): Form<HealthForm>,
 ) -> Result<Response, AppError> {
     let community = volunteers::community_of(&state.ctx, &user.actor(None), id, Action::Write).await?;
-    let health = HealthStatus::from_code(&form.health).ok_or_else(|| bad("未知的健康状态", "unknown health status"))?;
+    let health = HealthStatus::from_code(&form.health).ok_or_else(|| refused("mobilisation.unknown_health", &[]))?;
     let changes = volunteers::set_health(&state.ctx, &user.actor(peer.text()), &community, id, health).await?;
     let lines = describe_handovers(&changes, user.lang);
     volunteer_view(&state, &user, id, None, lines).await
@@ -504,18 +504,11 @@ pub fn describe_handovers(changes: &[HandoverView], lang: Lang) -> Vec<String> {
         .map(|h| {
             let role = h.kind.label(lang);
             match (h.backup_lost, h.to_name.clone()) {
-                (true, _) => match lang {
-                    Lang::Zh => format!("{role}：不再担任B角，请重新指定B角"),
-                    Lang::En => format!("{role}: no longer the backup; appoint a new backup"),
-                },
-                (false, Some(to)) => match lang {
-                    Lang::Zh => format!("{role}：已由B角 {to} 接任"),
-                    Lang::En => format!("{role}: handed over to the backup, {to}"),
-                },
-                (false, None) => match lang {
-                    Lang::Zh => format!("{role}：无B角可接任，现空缺，请尽快指定"),
-                    Lang::En => format!("{role}: no backup could take over; the role is vacant, appoint someone"),
-                },
+                (true, _) => i18n::t_with(lang, "mobilisation.handover.backup_lost", &[("role", &role)]),
+                (false, Some(to)) => {
+                    i18n::t_with(lang, "mobilisation.handover.to_backup", &[("role", &role), ("to", &to)])
+                }
+                (false, None) => i18n::t_with(lang, "mobilisation.handover.vacant", &[("role", &role)]),
             }
         })
         .collect()
@@ -538,7 +531,7 @@ pub async fn move_group(
     user.require(Resource::Group, Action::Write, &community.path)?;
     let group = match form.group.trim() {
         "" => None,
-        g => Some(Uuid::parse_str(g).map_err(|_| bad("未知的小组", "unknown group"))?),
+        g => Some(Uuid::parse_str(g).map_err(|_| refused("mobilisation.unknown_group", &[]))?),
     };
     volunteers::move_to_group(&state.ctx, &user.actor(peer.text()), &community, id, group).await?;
     Ok(Redirect::to(&format!("/volunteers/{id}")).into_response())
@@ -659,8 +652,7 @@ pub async fn import_preview(
         return import_view(&user, community, default_kind, Some(i18n::t(lang, "import.too_large")), None).await;
     }
     let Some(kind) = shouwang_io::FileKind::from_path(std::path::Path::new(&name)) else {
-        let msg =
-            lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported").to_string();
+        let msg = i18n::t(lang, "mobilisation.import_file_kinds");
         return import_view(&user, community, default_kind, Some(msg), None).await;
     };
     let actor = user.actor(None);
@@ -680,8 +672,8 @@ pub async fn import_preview(
         new: p.new,
         merging: p.merging,
         exempt: p.exempt,
-        rejected: p.rejected.iter().map(|(row, zh, en)| (*row, lang.pick(zh, en).to_string())).collect(),
-        merged: p.merged.iter().map(|(zh, en)| lang.pick(zh, en).to_string()).collect(),
+        rejected: p.rejected.iter().map(|r| (r.row, r.reason.message(lang))).collect(),
+        merged: p.merged.iter().map(|m| m.message(lang)).collect(),
         unknown_places: p.unknown_places,
     };
     import_view(&user, community, default_kind, None, Some(preview)).await
