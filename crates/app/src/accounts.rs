@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail};
 use shouwang_db::Db;
 use shouwang_db::accounts::{self, NewUser};
+use shouwang_domain::i18n::{t, t_with};
 use shouwang_domain::{Lang, Role};
 use shouwang_web::auth;
 
@@ -17,23 +18,17 @@ pub(crate) async fn user(db: &Db, cmd: UserCommand, lang: Lang) -> anyhow::Resul
         UserCommand::Add { username, role, scope, name, password_stdin, grant_personal_data } => {
             let role = Role::parse(&role).ok_or_else(|| {
                 let all: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
-                anyhow!("{}: {}", lang.pick("角色应为", "role must be one of"), all.join(", "))
+                anyhow!(t_with(lang, "cli.user.bad_role", &[("roles", &all.join(", "))]))
             })?;
             if grant_personal_data && !role.is_upper_level() {
-                bail!(
-                    "{}",
-                    lang.pick(
-                        "--grant-personal-data 只用于市、区、街道账号",
-                        "--grant-personal-data is for city, district and subdistrict accounts"
-                    )
-                );
+                bail!(t(lang, "cli.user.grant_upper_only"));
             }
             let (password, generated) = if password_stdin {
                 let mut s = String::new();
                 std::io::stdin().read_to_string(&mut s)?;
                 let s = s.trim_end_matches(['\n', '\r']).to_string();
                 if s.chars().count() < 10 {
-                    bail!("{}", lang.pick("密码至少10位", "a password needs at least 10 characters"));
+                    bail!(t(lang, "cli.user.password_short"));
                 }
                 (s, false)
             } else {
@@ -55,18 +50,18 @@ pub(crate) async fn user(db: &Db, cmd: UserCommand, lang: Lang) -> anyhow::Resul
             )
             .await
             .map_err(|e| user_error(e, lang))?;
-            match lang {
-                Lang::Zh => println!("已创建账号 {}（{}，{}）", user.username, role.label(lang), scope),
-                Lang::En => println!("created account {} ({}, {})", user.username, role.label(lang), scope),
-            }
+            println!(
+                "{}",
+                t_with(
+                    lang,
+                    "cli.user.created",
+                    &[("username", &user.username), ("role", &role.label(lang)), ("scope", &scope)]
+                )
+            );
             if generated {
                 // Shown once, never stored in clear: hand it over, then it must be changed.
-                match lang {
-                    Lang::Zh => println!("初始密码：{password}\n（只显示这一次；首次登录后必须修改）"),
-                    Lang::En => {
-                        println!("password: {password}\n(shown only once; it must be changed at the first login)")
-                    }
-                }
+                println!("{}", t_with(lang, "cli.user.password", &[("password", &password)]));
+                println!("{}", t(lang, "cli.user.password_once"));
             }
         }
         UserCommand::List { under } => {
@@ -74,7 +69,7 @@ pub(crate) async fn user(db: &Db, cmd: UserCommand, lang: Lang) -> anyhow::Resul
                 .await
                 .map_err(|e| user_error(e, lang))?;
             for a in accounts::users_under(&db.read, &region.path).await? {
-                let state = if a.user.disabled { lang.pick("已停用", "disabled") } else { "" };
+                let state = if a.user.disabled { t(lang, "cli.user.disabled") } else { String::new() };
                 println!(
                     "{}  {}  {}  {}  {state}",
                     a.user.username,
@@ -87,16 +82,9 @@ pub(crate) async fn user(db: &Db, cmd: UserCommand, lang: Lang) -> anyhow::Resul
         UserCommand::Disable { username, enable } => {
             let a = accounts::find_by_username(&db.read, &username)
                 .await?
-                .ok_or_else(|| anyhow!("{}: {username}", lang.pick("没有这个账号", "no such account")))?;
+                .ok_or_else(|| anyhow!(t_with(lang, "cli.user.no_such", &[("username", &username)])))?;
             accounts::set_disabled(db, a.user.id, !enable).await?;
-            println!(
-                "{}",
-                if enable {
-                    lang.pick("账号已启用", "account enabled")
-                } else {
-                    lang.pick("账号已停用", "account disabled")
-                }
-            );
+            println!("{}", t(lang, if enable { "cli.user.now_enabled" } else { "cli.user.now_disabled" }));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -106,16 +94,10 @@ pub(crate) async fn token(db: &Db, cmd: TokenCommand, lang: Lang) -> anyhow::Res
     let TokenCommand::Create { username, name } = cmd;
     let a = accounts::find_by_username(&db.read, &username)
         .await?
-        .ok_or_else(|| anyhow!("{}: {username}", lang.pick("没有这个账号", "no such account")))?;
+        .ok_or_else(|| anyhow!(t_with(lang, "cli.user.no_such", &[("username", &username)])))?;
     let token = auth::random_token();
     accounts::create_api_token(db, a.user.id, &name, &auth::sha256_hex(&token)).await?;
     println!("{token}");
-    eprintln!(
-        "{}",
-        lang.pick(
-            "（只显示这一次；调用 API 时加请求头 Authorization: Bearer <令牌>）",
-            "(shown only once; send it as Authorization: Bearer <token>)"
-        )
-    );
+    eprintln!("{}", t(lang, "cli.token.shown_once"));
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,8 @@ use serde::Serialize;
 use shouwang_db::import::ImportOptions;
 use shouwang_db::registry;
 use shouwang_db::{Db, DbError, DbOptions};
+use shouwang_domain::i18n::{t, t_with};
+use shouwang_domain::region::IncidentStatus;
 use shouwang_domain::{IdHasher, Lang, RegionCode, RegionKind};
 use shouwang_io::FileKind;
 use shouwang_service::registry::{export_resident_file, import_resident_file};
@@ -38,7 +40,7 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
     let db = open(&config, lang).await?;
     let result = match cli.command {
         Command::Migrate => {
-            println!("{}", lang.pick("数据库已是最新结构。", "The database schema is up to date."));
+            println!("{}", t(lang, "cli.migrated"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(_) => {
@@ -75,28 +77,18 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
 async fn backup(db: &Db, url: &str, to: &std::path::Path, lang: Lang) -> anyhow::Result<ExitCode> {
     let report = shouwang_db::backup::backup(db, url, to).await.map_err(|e| anyhow!(backup_message(&e, lang)))?;
     println!(
-        "{} {} ({} KB)",
-        lang.pick("备份已写入", "Backup written to"),
-        report.path.display(),
-        report.bytes.div_ceil(1024)
-    );
-    println!(
         "{}",
-        lang.pick(
-            "备份含全部个人信息：请与身份证号哈希密钥分开、加密保存。",
-            "The backup holds all personal data: keep it encrypted and apart from the ID hash key."
-        )
+        t_with(lang, "cli.backup.written", &[("path", &report.path.display()), ("kb", &report.bytes.div_ceil(1024))])
     );
+    println!("{}", t(lang, "cli.backup.keep_apart"));
     Ok(ExitCode::SUCCESS)
 }
 
 async fn restore(url: &str, from: &std::path::Path, lang: Lang) -> anyhow::Result<ExitCode> {
     let report = shouwang_db::backup::restore(url, from).await.map_err(|e| anyhow!(backup_message(&e, lang)))?;
     println!(
-        "{} {} ({} KB)",
-        lang.pick("已从备份恢复：", "Restored from"),
-        from.display(),
-        report.bytes.div_ceil(1024)
+        "{}",
+        t_with(lang, "cli.backup.restored", &[("path", &from.display()), ("kb", &report.bytes.div_ceil(1024))])
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -104,18 +96,17 @@ async fn restore(url: &str, from: &std::path::Path, lang: Lang) -> anyhow::Resul
 /// A backup refusal in the operator's language.
 fn backup_message(e: &shouwang_db::backup::BackupError, lang: Lang) -> String {
     use shouwang_db::backup::BackupError as E;
-    let zh = match e {
-        E::TargetExists(p) => format!("目标文件已存在，不会覆盖：{}", p.display()),
-        E::Unreadable(p) => format!("无法读取备份文件：{}", p.display()),
-        E::WrongFormat(p) => format!("不是此类数据库的备份（应为 SQLite 文件或 pg_dump 自定义格式）：{}", p.display()),
-        E::NotEmpty(n) => format!("目标数据库不是空的（已有 {n} 张表），恢复只能写入空数据库"),
-        E::ToolMissing(t) => format!("找不到 {t}：请安装 PostgreSQL 客户端程序"),
-        E::ToolFailed { tool, detail } => format!("{tool} 执行失败：{detail}"),
-        E::Corrupt(v) => format!("恢复后的数据库未通过完整性检查：{v}"),
-        E::UnsupportedUrl => "不支持的数据库地址".to_string(),
-        other => format!("备份或恢复失败：{other}"),
-    };
-    lang.pick(&zh, &e.to_string()).to_string()
+    match e {
+        E::TargetExists(p) => t_with(lang, "cli.backup.target_exists", &[("path", &p.display())]),
+        E::Unreadable(p) => t_with(lang, "cli.backup.unreadable", &[("path", &p.display())]),
+        E::WrongFormat(p) => t_with(lang, "cli.backup.wrong_format", &[("path", &p.display())]),
+        E::NotEmpty(n) => t_with(lang, "cli.backup.not_empty", &[("tables", n)]),
+        E::ToolMissing(tool) => t_with(lang, "cli.backup.tool_missing", &[("tool", tool)]),
+        E::ToolFailed { tool, detail } => t_with(lang, "cli.backup.tool_failed", &[("tool", tool), ("detail", detail)]),
+        E::Corrupt(v) => t_with(lang, "cli.backup.corrupt", &[("detail", v)]),
+        E::UnsupportedUrl => t(lang, "cli.backup.unsupported_url"),
+        E::Io(_) | E::Db(_) | E::Sql(_) => t_with(lang, "cli.backup.failed", &[("detail", e)]),
+    }
 }
 
 /// The server's child reader of uploads: spreadsheet bytes on stdin, the
@@ -139,7 +130,7 @@ async fn open(config: &Config, lang: Lang) -> anyhow::Result<Db> {
     let db = Db::connect(&config.database_url, &DbOptions::default())
         .await
         .map_err(|e| anyhow!("{}: {}", db_error(&e, lang), redact_url(&config.database_url)))?;
-    db.migrate().await.map_err(|e| anyhow!("{} ({e})", lang.pick("数据库迁移失败", "migration failed")))?;
+    db.migrate().await.map_err(|e| anyhow!(t_with(lang, "cli.db.migration_failed", &[("error", &e)])))?;
     Ok(db)
 }
 
@@ -153,9 +144,7 @@ fn redact_url(url: &str) -> String {
 
 fn db_error(e: &DbError, lang: Lang) -> String {
     match e {
-        DbError::Db(_) | DbError::Sqlx(_) => {
-            format!("{} ({e})", lang.pick("无法打开数据库", "cannot open the database"))
-        }
+        DbError::Db(_) | DbError::Sqlx(_) => t_with(lang, "cli.db.cannot_open", &[("error", e)]),
         _ => e.message(lang),
     }
 }
@@ -169,15 +158,7 @@ async fn hasher(config: &Config, db: &Db) -> anyhow::Result<IdHasher> {
 }
 
 pub(crate) fn code(s: &str, lang: Lang) -> anyhow::Result<RegionCode> {
-    RegionCode::parse(s).map_err(|_| {
-        anyhow!(
-            "{}: {s}",
-            lang.pick(
-                "代码只能由字母、数字、'-'、'_'、'.' 组成，最长64个字符",
-                "a code is 1-64 letters, digits, '-', '_' or '.'"
-            )
-        )
-    })
+    RegionCode::parse(s).map_err(|_| anyhow!(t_with(lang, "cli.bad_code", &[("code", &s)])))
 }
 
 /// The user's message; for database failures the operator also sees the cause.
@@ -206,7 +187,7 @@ async fn serve(config: &Config, db: Db, hasher: IdHasher, lang: Lang) -> anyhow:
         AppState::new(shouwang_service::Context::new(db, hasher, shouwang_domain::Clock::system()), config.web.clone());
     let app = Application::build(config.listen, state)
         .await
-        .with_context(|| format!("{} {}", lang.pick("无法监听", "cannot listen on"), config.listen))?;
+        .with_context(|| t_with(lang, "cli.serve.cannot_listen", &[("address", &config.listen)]))?;
     let addr = app.local_addr()?;
     announce(addr, lang);
     app.run_until_stopped(shutdown_signal()).await?;
@@ -217,18 +198,12 @@ async fn serve(config: &Config, db: Db, hasher: IdHasher, lang: Lang) -> anyhow:
 fn announce(addr: SocketAddr, lang: Lang) {
     let url = format!("http://{addr}");
     let mut lines = vec![
-        format!("{} {url}", lang.pick("守望已启动：", "Shouwang is serving at")),
+        t_with(lang, "cli.serve.serving", &[("url", &url)]),
         format!("  {url}/api/v1/regions   {url}/api/v1/openapi.json   {url}/readyz"),
     ];
-    lines.push(
-        lang.pick(
-            "登录账号用 `shouwang user add --username 名字 --role community_admin --scope 社区代码` 创建",
-            "create a login with `shouwang user add --username NAME --role community_admin --scope COMMUNITY`",
-        )
-        .to_string(),
-    );
+    lines.push(t(lang, "cli.serve.create_login"));
     if addr.ip().is_loopback() {
-        lines.push(lang.pick("（默认只监听本机地址）", "(listening on this machine only by default)").to_string());
+        lines.push(t(lang, "cli.serve.loopback_only"));
     }
     // A closed stdout (a supervisor that stopped reading) must not stop the server.
     let mut out = std::io::stdout().lock();
@@ -269,7 +244,14 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
             let parent = parent.map(|p| code(&p, lang)).transpose()?;
             let r =
                 registry::add_region(db, kind, &c, &name, parent.as_ref()).await.map_err(|e| user_error(e, lang))?;
-            println!("{} {} {} ({})", lang.pick("已创建", "created"), kind.label(lang), r.name, r.code);
+            println!(
+                "{}",
+                t_with(
+                    lang,
+                    "cli.region.created",
+                    &[("kind", &kind.label(lang)), ("name", &r.name), ("code", &r.code)]
+                )
+            );
         }
         RegionCommand::Import { file } => {
             let text = std::fs::read(&file).with_context(|| format!("{}", file.display()))?;
@@ -281,11 +263,10 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
                     continue; // blank line or header row
                 }
                 let line_no = i + 1;
-                let fail = |msg: String| anyhow!("{} {line_no}: {msg}", lang.pick("第几行 / line", "line"));
+                let fail =
+                    |msg: String| anyhow!(t_with(lang, "cli.region.line", &[("line", &line_no), ("message", &msg)]));
                 if cols.len() < 3 {
-                    return Err(fail(
-                        lang.pick("需要 类型,代码,名称[,上级代码]", "expected kind,code,name[,parent]").into(),
-                    ));
+                    return Err(fail(t(lang, "cli.region.columns")));
                 }
                 let kind = parse_kind(cols[0], lang).map_err(|e| fail(e.to_string()))?;
                 let c = code(cols[1], lang).map_err(|e| fail(e.to_string()))?;
@@ -303,7 +284,7 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
                     .map_err(|e| fail(e.message(lang)))?;
                 created += 1;
             }
-            println!("{} {created}", lang.pick("新建区域数：", "regions created:"));
+            println!("{}", t_with(lang, "cli.region.imported", &[("count", &created)]));
         }
         RegionCommand::SetContact { code: c, phone } => {
             let phone = phone.map(|p| shouwang_domain::text::normalize(&p)).filter(|p| !p.is_empty());
@@ -311,12 +292,12 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
                 .as_ref()
                 .is_some_and(|p| p.len() > 32 || !p.chars().all(|c| c.is_ascii_digit() || "-+ ()".contains(c)))
             {
-                bail!("{}", lang.pick("电话号码格式不正确", "malformed phone number"));
+                bail!(t(lang, "cli.region.bad_phone"));
             }
             registry::set_contact_phone(db, &code(&c, lang)?, phone.as_deref())
                 .await
                 .map_err(|e| user_error(e, lang))?;
-            println!("{}", lang.pick("已更新联系电话", "contact phone updated"));
+            println!("{}", t(lang, "cli.region.phone_updated"));
         }
         RegionCommand::List { under } => {
             let regions = match under {
@@ -338,15 +319,7 @@ async fn region(db: &Db, cmd: RegionCommand, lang: Lang) -> anyhow::Result<ExitC
 }
 
 fn parse_kind(s: &str, lang: Lang) -> anyhow::Result<RegionKind> {
-    RegionKind::parse(s).ok_or_else(|| {
-        anyhow!(
-            "{}: {s}",
-            lang.pick(
-                "类型应为 city/district/subdistrict/community/grid/compound/building（或 市/区/街道/社区/网格/小区/楼栋）",
-                "kind must be city, district, subdistrict, community, grid, compound or building"
-            )
-        )
-    })
+    RegionKind::parse(s).ok_or_else(|| anyhow!(t_with(lang, "cli.region.bad_kind", &[("kind", &s)])))
 }
 
 /// UTF-8 (with or without BOM), else GB18030 as saved by Excel in China.
@@ -363,13 +336,7 @@ async fn block(db: &Db, cmd: BlockCommand, lang: Lang) -> anyhow::Result<ExitCod
     let buildings = buildings.iter().map(|b| code(b, lang)).collect::<anyhow::Result<Vec<_>>>()?;
     let b =
         registry::add_block(db, &code(&community, lang)?, &name, &buildings).await.map_err(|e| user_error(e, lang))?;
-    println!(
-        "{} {} ({} {})",
-        lang.pick("已创建单元", "created block"),
-        b.name,
-        buildings.len(),
-        lang.pick("栋楼", "buildings")
-    );
+    println!("{}", t_with(lang, "cli.block.created", &[("name", &b.name), ("count", &buildings.len())]));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -377,17 +344,19 @@ async fn incident(db: &Db, cmd: IncidentCommand, lang: Lang) -> anyhow::Result<E
     match cmd {
         IncidentCommand::Open { region, name } => {
             let i = registry::open_incident(db, &code(&region, lang)?, &name).await.map_err(|e| user_error(e, lang))?;
-            println!("{} {} ({})", lang.pick("已开启事件", "opened incident"), i.name, i.id);
+            println!("{}", t_with(lang, "cli.incident.opened", &[("name", &i.name), ("id", &i.id)]));
         }
         IncidentCommand::Close { id } => {
             registry::close_incident(db, id).await.map_err(|e| user_error(e, lang))?;
-            println!("{}", lang.pick("事件已关闭", "incident closed"));
+            println!("{}", t(lang, "cli.incident.closed"));
         }
         IncidentCommand::List { region } => {
             let r = registry::region_by_code(&db.read, &code(&region, lang)?).await.map_err(|e| user_error(e, lang))?;
             for i in registry::incidents_of_region(&db.read, r.id).await? {
-                let status =
-                    if i.status == "open" { lang.pick("进行中", "open") } else { lang.pick("已关闭", "closed") };
+                let status = match IncidentStatus::from_code(&i.status) {
+                    Some(IncidentStatus::Open) => t(lang, "cli.incident.status_open"),
+                    Some(IncidentStatus::Closed) | None => t(lang, "cli.incident.status_closed"),
+                };
                 println!("{}  {}  {}  {}", i.id, i.name, status, i.opened_at.date());
             }
         }
@@ -416,23 +385,18 @@ async fn import_residents(
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let community = code(&args.community, lang)?;
-    let kind = FileKind::from_path(&args.file).ok_or_else(|| {
-        anyhow!(
-            "{}: {}",
-            lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported"),
-            args.file.display()
-        )
-    })?;
+    let file = args.file.display();
+    let kind = FileKind::from_path(&args.file)
+        .ok_or_else(|| anyhow!(t_with(lang, "cli.import.file_kind", &[("file", &file)])))?;
     let size = std::fs::metadata(&args.file)
-        .with_context(|| format!("{}: {}", lang.pick("无法读取文件", "cannot read file"), args.file.display()))?
+        .with_context(|| t_with(lang, "cli.import.cannot_read", &[("file", &file)]))?
         .len();
     if size > MAX_IMPORT_BYTES {
-        bail!(
-            "{} ({} MB > {} MB)",
-            lang.pick("文件太大，请分成几个文件导入", "the file is too large; split it"),
-            size / 1_048_576,
-            MAX_IMPORT_BYTES / 1_048_576
-        );
+        bail!(t_with(
+            lang,
+            "cli.import.too_large",
+            &[("size", &(size / 1_048_576)), ("max", &(MAX_IMPORT_BYTES / 1_048_576))]
+        ));
     }
     let bytes = std::fs::read(&args.file)?;
     let options = ImportOptions { dry_run: args.dry_run, strict: args.strict };
@@ -456,41 +420,32 @@ async fn import_residents(
         println!("{}", serde_json::to_string(&json)?);
     } else {
         let heading = match (args.dry_run, report.applied) {
-            (true, _) => lang.pick("试导入（未做任何更改）", "Dry run (nothing changed)"),
-            (false, true) => lang.pick("导入完成", "Import applied"),
-            (false, false) => lang.pick("未导入任何数据", "Nothing was imported"),
+            (true, _) => t(lang, "cli.import.dry_run"),
+            (false, true) => t(lang, "cli.import.applied"),
+            (false, false) => t(lang, "cli.import.nothing"),
         };
-        println!("{heading}: {} {}", outcome.sheet_name, lang.pick("表", "sheet"));
-        match lang {
-            Lang::Zh => println!(
-                "新增 {} 人，更新 {} 人，未变 {} 人，拒绝 {} 行",
-                c.created,
-                c.updated,
-                c.unchanged,
-                report.rejected.len()
-            ),
-            Lang::En => println!(
-                "created {}, updated {}, unchanged {}, rejected {} rows",
-                c.created,
-                c.updated,
-                c.unchanged,
-                report.rejected.len()
-            ),
-        }
+        println!("{}", t_with(lang, "cli.import.heading", &[("heading", &heading), ("sheet", &outcome.sheet_name)]));
+        println!(
+            "{}",
+            t_with(
+                lang,
+                "cli.import.counts",
+                &[
+                    ("created", &c.created),
+                    ("updated", &c.updated),
+                    ("unchanged", &c.unchanged),
+                    ("rejected", &report.rejected.len())
+                ]
+            )
+        );
         for r in &report.rejected {
-            match lang {
-                Lang::Zh => println!("  第{}行：{}", r.row, r.reason.message(lang)),
-                Lang::En => println!("  row {}: {}", r.row, r.reason.message(lang)),
-            }
+            println!(
+                "  {}",
+                t_with(lang, "cli.import.rejected_row", &[("row", &r.row), ("reason", &r.reason.message(lang))])
+            );
         }
         if args.strict && !report.rejected.is_empty() && !args.dry_run {
-            println!(
-                "{}",
-                lang.pick(
-                    "（使用了 --strict：有被拒绝的行，因此全部未导入）",
-                    "(--strict: rows were rejected, so nothing was applied)"
-                )
-            );
+            println!("{}", t(lang, "cli.import.strict"));
         }
     }
     // Non-zero only when nothing was (or, on a dry run, would be) applied.
@@ -505,7 +460,7 @@ async fn export_residents(db: &Db, args: crate::cli::ExportResidentsArgs, lang: 
     let kind = match FileKind::from_path(&args.output) {
         Some(FileKind::Csv) => FileKind::Csv,
         Some(FileKind::Xlsx) => FileKind::Xlsx,
-        _ => bail!("{}", lang.pick("导出文件名应以 .xlsx 或 .csv 结尾", "the output file must end in .xlsx or .csv")),
+        _ => bail!(t(lang, "cli.export.bad_output")),
     };
     let by = args.by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "shouwang".into());
     let at = shouwang_domain::Clock::system()
@@ -519,11 +474,6 @@ async fn export_residents(db: &Db, args: crate::cli::ExportResidentsArgs, lang: 
     std::fs::rename(&tmp, &args.output)?;
     // Who exported personal data, and when, is recorded (never the data itself).
     tracing::info!(community = %community, rows = n, by = %by, file = %args.output.display(), "personal data exported");
-    match lang {
-        Lang::Zh => println!("已导出 {n} 名居民到 {}（含个人信息，请妥善保管）", args.output.display()),
-        Lang::En => {
-            println!("exported {n} residents to {} (contains personal data; keep it safe)", args.output.display())
-        }
-    }
+    println!("{}", t_with(lang, "cli.export.done", &[("count", &n), ("file", &args.output.display())]));
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
-use shouwang_domain::IdHasher;
+use shouwang_domain::i18n::t_with;
+use shouwang_domain::{IdHasher, Lang};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://shouwang.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -42,8 +43,8 @@ impl FileConfig {
             None => return Ok(FileConfig::default()),
         };
         let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("无法读取配置文件 / cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("配置文件格式错误 / malformed config file {}", path.display()))
+            .with_context(|| both("cli.config.cannot_read", &[("path", &path.display())]))?;
+        toml::from_str(&text).with_context(|| both("cli.config.malformed", &[("path", &path.display())]))
     }
 }
 
@@ -73,9 +74,8 @@ impl Config {
     ) -> anyhow::Result<Config> {
         let database_url = flag_database.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         let listen_text = flag_listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        let listen: SocketAddr = listen_text.parse().with_context(|| {
-            format!("监听地址格式错误 / malformed listen address {listen_text} (e.g. 127.0.0.1:8080)")
-        })?;
+        let listen: SocketAddr =
+            listen_text.parse().with_context(|| both("cli.config.bad_listen", &[("address", &listen_text)]))?;
         let key = match (flag_key, flag_key_file, file.id_hash_key.clone(), file.id_hash_key_file.clone()) {
             (Some(k), _, _, _) => KeySource::Inline(k),
             (None, Some(f), _, _) => KeySource::File(f),
@@ -102,17 +102,23 @@ impl Config {
             KeySource::File(path) => read_or_create_key(path)?,
         };
         if key.len() < 16 {
-            bail!("身份证号加密密钥太短（至少16个字符）/ the ID hash key is too short (at least 16 characters)");
+            bail!(both("cli.config.key_too_short", &[]));
         }
         Ok(IdHasher::new(key.as_bytes()))
     }
+}
+
+/// A message in both languages at once: configuration is read before the
+/// operator's language is applied, so its errors speak both.
+fn both(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    format!("{} / {}", t_with(Lang::Zh, key, args), t_with(Lang::En, key, args))
 }
 
 fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
     if path.exists() {
         refuse_shared(path)?;
         return Ok(std::fs::read_to_string(path)
-            .with_context(|| format!("无法读取密钥文件 / cannot read key file {}", path.display()))?
+            .with_context(|| both("cli.config.cannot_read_key", &[("path", &path.display())]))?
             .trim()
             .to_string());
     }
@@ -120,8 +126,7 @@ fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(path, &key)
-        .with_context(|| format!("无法创建密钥文件 / cannot create key file {}", path.display()))?;
+    write_private(path, &key).with_context(|| both("cli.config.cannot_create_key", &[("path", &path.display())]))?;
     tracing::warn!(path = %path.display(), "created a new ID-number hash key; back it up apart from the database");
     Ok(key)
 }
@@ -132,14 +137,11 @@ fn read_or_create_key(path: &Path) -> anyhow::Result<String> {
 fn refuse_shared(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
-        .with_context(|| format!("无法读取密钥文件 / cannot read key file {}", path.display()))?
+        .with_context(|| both("cli.config.cannot_read_key", &[("path", &path.display())]))?
         .permissions()
         .mode();
     if mode & 0o077 != 0 {
-        bail!(
-            "密钥文件可被其他用户读取，请先执行 chmod 600 {p} / the key file {p} is readable by other users: run chmod 600 {p} first",
-            p = path.display()
-        );
+        bail!(both("cli.config.key_shared", &[("path", &path.display())]));
     }
     Ok(())
 }

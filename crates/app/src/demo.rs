@@ -20,6 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use shouwang_db::import::{ColumnsPresent, ImportOptions, import_residents};
 use shouwang_db::registry;
+use shouwang_domain::i18n::{t, t_with};
 use shouwang_domain::{Gender, IdCardNo, Lang, PhoneNumber, RegionCode, RegionKind, ResidentRecord, Tag, TagSet};
 
 /// Ages are computed as of this year, so the data does not drift as time passes.
@@ -131,12 +132,7 @@ async fn demo_account(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Re
     let db = &ctx.db;
     const USERNAME: &str = "sy-admin";
     if shouwang_db::accounts::find_by_username(&db.read, USERNAME).await?.is_some() {
-        match lang {
-            Lang::Zh => println!("演示账号 {USERNAME} 已存在（忘记密码可用 shouwang user add 另建一个）"),
-            Lang::En => {
-                println!("demo account {USERNAME} exists (forgot the password? create another with shouwang user add)")
-            }
-        }
+        println!("{}", t_with(lang, "cli.demo.account_exists", &[("username", &USERNAME)]));
         return Ok(());
     }
     let password = shouwang_web::auth::generated_password();
@@ -155,46 +151,35 @@ async fn demo_account(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Re
     )
     .await
     .map_err(|e| crate::commands::user_error(e, lang))?;
-    match lang {
-        Lang::Zh => println!("演示账号：{USERNAME}  初始密码：{password}（只显示这一次，首次登录后需修改）"),
-        Lang::En => {
-            println!("demo account: {USERNAME}  first password: {password} (shown once; change it at the first login)")
-        }
-    }
+    println!("{}", t_with(lang, "cli.demo.account", &[("username", &USERNAME), ("password", &password)]));
     Ok(())
 }
 
 async fn print_summary(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Result<()> {
     let db = &ctx.db;
-    println!("{}", lang.pick("演示数据已就绪：", "Demo data ready:"));
+    println!("{}", t(lang, "cli.demo.ready"));
     for code in ["sy", "js", "ye", "fzy"] {
         let c = registry::community_by_code(&db.read, &RegionCode::parse(code).context("demo code")?).await?;
         let n = registry::community_counts(&db.read, &c).await?;
         let blocks = registry::blocks_of_community(&db.read, c.id).await?.len();
-        match lang {
-            Lang::Zh => println!(
-                "  {}（{}）：{} 个小区，{} 栋楼，{} 户，{} 名居民（其中特殊群体 {} 人）{}",
-                c.name,
-                c.code,
-                n.compounds,
-                n.buildings,
-                n.households,
-                n.residents,
-                n.tagged,
-                if blocks > 0 { format!("，{blocks} 个封控单元") } else { String::new() }
-            ),
-            Lang::En => println!(
-                "  {} ({}): {} compounds, {} buildings, {} households, {} residents ({} care subjects){}",
-                c.name,
-                c.code,
-                n.compounds,
-                n.buildings,
-                n.households,
-                n.residents,
-                n.tagged,
-                if blocks > 0 { format!(", {blocks} blocks") } else { String::new() }
-            ),
-        }
+        let blocks = if blocks > 0 { t_with(lang, "cli.demo.blocks", &[("count", &blocks)]) } else { String::new() };
+        println!(
+            "  {}",
+            t_with(
+                lang,
+                "cli.demo.community",
+                &[
+                    ("name", &c.name),
+                    ("code", &c.code),
+                    ("compounds", &n.compounds),
+                    ("buildings", &n.buildings),
+                    ("households", &n.households),
+                    ("residents", &n.residents),
+                    ("tagged", &n.tagged),
+                    ("blocks", &blocks)
+                ]
+            )
+        );
     }
     Ok(())
 }

@@ -217,16 +217,21 @@ pub async fn create(ctx: &shouwang_service::Context, lang: Lang) -> anyhow::Resu
     for code in ["sy", "js", "ye", "fzy"] {
         let c = community(ctx, code).await?;
         let n = mob::counts_of(&db.read, c.id).await?;
-        match lang {
-            Lang::Zh => println!(
-                "  {}：报到 {} 人，审核通过 {} 人，免编 {} 人，已编组 {} 人，{} 个小组",
-                c.name, n.reported, n.verified, n.exempt, n.grouped, n.groups
-            ),
-            Lang::En => println!(
-                "  {}: {} reported, {} verified, {} exempt, {} grouped in {} groups",
-                c.name, n.reported, n.verified, n.exempt, n.grouped, n.groups
-            ),
-        }
+        println!(
+            "  {}",
+            shouwang_domain::i18n::t_with(
+                lang,
+                "cli.demo.mobilised",
+                &[
+                    ("name", &c.name),
+                    ("reported", &n.reported),
+                    ("verified", &n.verified),
+                    ("exempt", &n.exempt),
+                    ("grouped", &n.grouped),
+                    ("groups", &n.groups)
+                ]
+            )
+        );
     }
     Ok(())
 }
