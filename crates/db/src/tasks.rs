@@ -564,7 +564,7 @@ fn not_holding() -> DbError {
     DbError::refused(Refusal::NotHolding)
 }
 
-/// Extends a claim the volunteer holds: `expires_at = max(expires_at, now) + more`.
+/// Extends a claim the volunteer holds and that has not expired: `expires_at + more`.
 /// Portable: the new time is computed here and written only if the row
 /// still has the expiry that was read and is still live.
 pub async fn extend(
@@ -578,7 +578,10 @@ pub async fn extend(
     let c = claim_by_id(&tx, claim_id).await?.filter(|c| c.volunteer_id == volunteer_id && c.live_subject.is_some());
     let Some(c) = c else { return Err(not_holding()) };
     let at = now();
-    let until = c.expires_at.max(at) + more;
+    if c.expires_at <= at {
+        return Err(DbError::refused(Refusal::ClaimExpired));
+    }
+    let until = c.expires_at + more;
     let done = claim::Entity::update_many()
         .col_expr(claim::Column::ExpiresAt, Expr::value(until))
         .filter(claim::Column::Id.eq(claim_id))

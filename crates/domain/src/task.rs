@@ -210,6 +210,9 @@ pub enum Refusal {
     BuildingNotFound,
     BuildingNotYours,
     ClaimNotFound,
+    /// A claim past its expiry is not extended: the work is free again and
+    /// may have been claimed by someone else.
+    ClaimExpired,
 }
 
 impl Refusal {
@@ -248,6 +251,7 @@ impl Refusal {
             Refusal::BuildingNotFound => "refusal.tasks.building_not_found",
             Refusal::BuildingNotYours => "refusal.tasks.building_not_yours",
             Refusal::ClaimNotFound => "refusal.tasks.claim_not_found",
+            Refusal::ClaimExpired => "refusal.tasks.claim_expired",
         };
         crate::i18n::t(lang, key)
     }

@@ -170,6 +170,25 @@ async fn an_expired_claim_frees_the_work() {
     assert_eq!(live_claims_on(&db.read, WorkKind::BuildingRun, run).await.unwrap(), 1);
 }
 
+#[tokio::test]
+async fn an_expired_claim_is_not_extended() {
+    let (t, sy) = setup().await;
+    let db = &t.db;
+    let ids = volunteers(db, sy, 1).await;
+    let run = Uuid::now_v7();
+    let ClaimOutcome::Held { claim: c, .. } =
+        claim(db, sy, WorkKind::BuildingRun, run, ids[0], time::Duration::seconds(-5), &actor(1)).await.unwrap()
+    else {
+        panic!("held")
+    };
+    let refused = extend(db, c.id, ids[0], time::Duration::hours(1), &actor(1)).await;
+    assert!(
+        matches!(&refused, Err(shouwang_db::DbError::Invalid(r)) if r.message(shouwang_domain::Lang::En).contains("expired")),
+        "{refused:?}"
+    );
+    assert!(live_claim(&db.read, WorkKind::BuildingRun, run, time::OffsetDateTime::now_utc()).await.unwrap().is_none());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_simultaneous_claims_leave_exactly_one_live_claim() {
     let (t, sy) = setup().await;

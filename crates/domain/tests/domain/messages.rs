@@ -280,6 +280,7 @@ fn tasks_samples() -> Vec<task::Refusal> {
         BuildingNotFound,
         BuildingNotYours,
         ClaimNotFound,
+        ClaimExpired,
     ];
     for r in &all {
         match r {
@@ -313,7 +314,8 @@ fn tasks_samples() -> Vec<task::Refusal> {
             | OverCannotClaim
             | BuildingNotFound
             | BuildingNotYours
-            | ClaimNotFound => {}
+            | ClaimNotFound
+            | ClaimExpired => {}
         }
     }
     all
