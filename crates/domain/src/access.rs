@@ -242,6 +242,8 @@ pub enum Refusal {
     UsernameTaken {
         username: String,
     },
+    /// The account named does not exist.
+    NoSuchAccount,
 }
 
 impl Refusal {
@@ -261,6 +263,7 @@ impl Refusal {
             Refusal::UsernameTaken { username } => {
                 t_with(lang, "refusal.accounts.username_taken", &[("username", username)])
             }
+            Refusal::NoSuchAccount => t(lang, "refusal.accounts.no_such_account"),
         }
     }
 }

@@ -198,6 +198,20 @@ pub enum Refusal {
         code: String,
     },
     NoOpenIncident,
+    /// The community named does not exist, or not where the actor may see it.
+    NoSuchCommunity,
+    NoSuchHousehold,
+    NoSuchResident,
+    /// A phone number is shown only with a reason of at most 200 characters.
+    RevealNeedsReason,
+    /// A resident's name empty or longer than 50 characters.
+    BadResidentName,
+    /// QR slips are printed for a building, not for other regions.
+    SlipsPerBuilding,
+    /// `code` names a region that is not a building.
+    NotABuilding {
+        code: String,
+    },
 }
 
 impl Refusal {
@@ -232,6 +246,13 @@ impl Refusal {
                 t_with(lang, "refusal.registry.not_a_building_here", &[("code", code)])
             }
             Refusal::NoOpenIncident => t(lang, "refusal.registry.no_open_incident"),
+            Refusal::NoSuchCommunity => t(lang, "refusal.registry.no_such_community"),
+            Refusal::NoSuchHousehold => t(lang, "refusal.registry.no_such_household"),
+            Refusal::NoSuchResident => t(lang, "refusal.registry.no_such_resident"),
+            Refusal::RevealNeedsReason => t(lang, "refusal.registry.reveal_needs_reason"),
+            Refusal::BadResidentName => t(lang, "refusal.registry.bad_resident_name"),
+            Refusal::SlipsPerBuilding => t(lang, "refusal.registry.slips_per_building"),
+            Refusal::NotABuilding { code } => t_with(lang, "refusal.registry.not_a_building", &[("code", code)]),
         }
     }
 }

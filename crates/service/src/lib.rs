@@ -219,14 +219,10 @@ impl From<DbError> for Error {
             DbError::NotFound { what, key } => Error::NotFound(Refusal::Missing { what, key }),
             DbError::Forbidden => Error::Forbidden,
             DbError::Invalid(reason) => Error::Invalid(reason),
-            DbError::UnsupportedUrl => Error::Invalid(Refusal::Text { zh: e_text(Lang::Zh), en: e_text(Lang::En) }),
-            e @ (DbError::Db(_) | DbError::Sqlx(_)) => Error::Internal(format!("{e:#}")),
+            // A configuration fault (only connecting answers it), not the request's.
+            e @ (DbError::UnsupportedUrl | DbError::Db(_) | DbError::Sqlx(_)) => Error::Internal(format!("{e:#}")),
         }
     }
-}
-
-fn e_text(lang: Lang) -> String {
-    DbError::UnsupportedUrl.message(lang)
 }
 
 /// The community named by `code`, checked against the actor's access.
@@ -237,7 +233,7 @@ pub async fn community_for(
     resource: Resource,
     action: Action,
 ) -> Result<region::Model> {
-    let missing = || not_found("找不到该社区", "community not found");
+    let missing = || Error::missing(shouwang_domain::region::Refusal::NoSuchCommunity);
     let code = RegionCode::parse(code).map_err(|_| missing())?;
     let community = shouwang_db::registry::community_by_code(&ctx.db.read, &code).await?;
     actor.require(resource, action, &community.path)?;
@@ -273,6 +269,12 @@ impl Place {
             contact_phone: r.contact_phone,
         })
     }
+}
+
+/// Whether a stored region is of `kind` (compared as the enum, never as its
+/// stored text).
+pub(crate) fn is_kind(r: &region::Model, kind: shouwang_domain::RegionKind) -> bool {
+    shouwang_domain::RegionKind::parse(&r.kind) == Some(kind)
 }
 
 /// [`community_for`] as pages and the API see it.

@@ -19,7 +19,9 @@ use shouwang_domain::phone::mask_phone;
 use shouwang_domain::{Gender, PhoneNumber, RegionKind, Role, Tag, TagSet};
 use uuid::Uuid;
 
-use crate::{Actor, Context, Error, Message, Place, Result, not_found};
+use crate::{Actor, Context, Error, Place, Result, is_kind};
+use shouwang_domain::Refusal;
+use shouwang_domain::region::Refusal as Why;
 
 /// A file import that could not run at all (nothing was changed).
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +40,7 @@ impl ImportFileError {
         match self {
             ImportFileError::Read(e) => e.message(lang),
             ImportFileError::Db(e) => e.message(lang),
-            ImportFileError::Export(_) => lang.pick("导出文件生成失败", "the export file could not be written").into(),
+            ImportFileError::Export(_) => shouwang_domain::i18n::t(lang, "registry.import.export_failed"),
         }
     }
 }
@@ -228,7 +230,7 @@ pub async fn home(ctx: &Context, actor: &Actor) -> Result<HomeView> {
     if actor.can(Resource::Registry, Action::Read, &actor.scope_path) && actor.role != Role::Volunteer {
         let sums = places::totals_by_community(read).await?;
         for r in places::upper_tree(read).await? {
-            let is_community = r.kind == RegionKind::Community.as_str();
+            let is_community = is_kind(&r, RegionKind::Community);
             if is_community && r.path.starts_with(&actor.scope_path) {
                 let (households, residents, tagged) = sums.get(&r.id).copied().unwrap_or_default();
                 totals.push(TotalsRow { code: r.code, name: r.name, households, residents, tagged });
@@ -236,7 +238,7 @@ pub async fn home(ctx: &Context, actor: &Actor) -> Result<HomeView> {
         }
     }
     let scope = crate::accounts::scope_of(ctx, actor).await?;
-    let in_community = scope.kind == RegionKind::Community.as_str();
+    let in_community = is_kind(&scope, RegionKind::Community);
     let mut open_sheets = Vec::new();
     let sheets_link = (in_community && actor.can(Resource::Work, Action::Read, &actor.scope_path))
         .then(|| format!("/c/{}/sheets", scope.code));
@@ -346,13 +348,13 @@ pub async fn region(ctx: &Context, actor: &Actor, code: &RegionCode) -> Result<R
         .filter(|c| actor.can(Resource::Registry, Action::Read, &c.path))
         .map(|c| ChildRow { kind_label: kind_label(&c.kind, lang), code: c.code, name: c.name })
         .collect();
-    let totals = if r.kind == RegionKind::Community.as_str() {
+    let totals = if is_kind(&r, RegionKind::Community) {
         let c = places::community_counts(read, &r).await?;
         Some((c.households, c.residents, c.tagged))
     } else {
         None
     };
-    let is_building = r.kind == RegionKind::Building.as_str();
+    let is_building = is_kind(&r, RegionKind::Building);
     let mut households = Vec::new();
     let can_print = is_building && actor.can(Resource::HouseholdLink, Action::Write, &r.path);
     if is_building && actor.can(Resource::Household, Action::Read, &r.path) {
@@ -412,7 +414,7 @@ async fn building_role(ctx: &Context, actor: &Actor, building: &region::Model) -
     for c in building.path.trim_matches('/').split('/') {
         let Ok(rc) = RegionCode::parse(c) else { continue };
         if let Some(r) = places::find_region(&ctx.db.read, &rc).await?
-            && r.kind == RegionKind::Community.as_str()
+            && is_kind(&r, RegionKind::Community)
         {
             community = Some(r);
         }
@@ -447,9 +449,7 @@ async fn building_role(ctx: &Context, actor: &Actor, building: &region::Model) -
 
 /// A household and its building, or "not found" (a missing building is a broken registry).
 async fn household_and_building(ctx: &Context, id: Uuid) -> Result<(household::Model, region::Model)> {
-    let h = places::household_by_id(&ctx.db.read, id)
-        .await?
-        .ok_or_else(|| not_found("找不到该户", "household not found"))?;
+    let h = places::household_by_id(&ctx.db.read, id).await?.ok_or_else(|| Error::missing(Why::NoSuchHousehold))?;
     let b = places::region_by_id(&ctx.db.read, h.building_id)
         .await?
         .ok_or_else(|| Error::Internal("household without building".into()))?;
@@ -457,7 +457,7 @@ async fn household_and_building(ctx: &Context, id: Uuid) -> Result<(household::M
 }
 
 async fn resident_by_id(ctx: &Context, id: Uuid) -> Result<resident::Model> {
-    places::resident_by_id(&ctx.db.read, id).await?.ok_or_else(|| not_found("找不到该居民", "resident not found"))
+    places::resident_by_id(&ctx.db.read, id).await?.ok_or_else(|| Error::missing(Why::NoSuchResident))
 }
 
 /// A resident on their household's page; the phone masked unless revealed.
@@ -536,7 +536,7 @@ pub async fn reveal_phone(ctx: &Context, actor: &Actor, resident_id: Uuid, reaso
     actor.require(Resource::Resident, Action::Reveal, &building.path)?;
     let reason = shouwang_domain::text::normalize(reason);
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(crate::invalid("请填写查看原因（最多200字）", "please give a reason (at most 200 characters)"));
+        return Err(Error::refused(Why::RevealNeedsReason));
     }
     audit::append(
         &ctx.db.write,
@@ -663,7 +663,7 @@ pub async fn edit_resident(
     let refuse = |why| Ok(Err((resident_form(actor, &r), why)));
     let name = shouwang_domain::text::normalize_name(&input.name);
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(crate::invalid("姓名不能为空，最多50个字", "a name is 1 to 50 characters"));
+        return Err(Error::refused(Why::BadResidentName));
     }
     let year = ctx.clock.now().year();
     let birth_year = match input.birth_year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -740,7 +740,7 @@ async fn community_of(ctx: &Context, path: &str) -> Result<Option<region::Model>
     for code in path.trim_matches('/').split('/').rev() {
         let Ok(c) = RegionCode::parse(code) else { continue };
         if let Some(r) = places::find_region(&ctx.db.read, &c).await?
-            && r.kind == RegionKind::Community.as_str()
+            && is_kind(&r, RegionKind::Community)
         {
             return Ok(Some(r));
         }
@@ -762,8 +762,8 @@ pub struct SlipsView {
 /// The live link of every household of a building (made where missing).
 pub async fn building_slips(ctx: &Context, actor: &Actor, code: &RegionCode) -> Result<SlipsView> {
     let building = places::region_by_code(&ctx.db.read, code).await?;
-    if building.kind != RegionKind::Building.as_str() {
-        return Err(crate::invalid("只能为楼栋打印二维码", "slips are printed per building"));
+    if !is_kind(&building, RegionKind::Building) {
+        return Err(Error::refused(Why::SlipsPerBuilding));
     }
     actor.require(Resource::HouseholdLink, Action::Write, &building.path)?;
     let community = community_of(ctx, &building.path).await?;
@@ -861,7 +861,7 @@ pub struct ImportChoice {
 /// Communities in the actor's area that they may import into; refused if none.
 pub async fn import_choice(ctx: &Context, actor: &Actor, community: Option<String>) -> Result<ImportChoice> {
     let scope = crate::accounts::scope_of(ctx, actor).await?;
-    let mut list: Vec<_> = if scope.kind == RegionKind::Community.as_str() {
+    let mut list: Vec<_> = if is_kind(&scope, RegionKind::Community) {
         vec![scope]
     } else {
         places::descendants(&ctx.db.read, &scope, Some(RegionKind::Community)).await?
@@ -874,8 +874,51 @@ pub async fn import_choice(ctx: &Context, actor: &Actor, community: Option<Strin
     Ok(ImportChoice { communities: list.into_iter().map(|c| (c.code, c.name)).collect(), community, can_export })
 }
 
+/// Why a file could not be read or applied, as the page says it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportFailure {
+    Read(ReadError),
+    /// Storage refused it for a typed reason (or did not find what it names).
+    Refused(Refusal),
+    Forbidden,
+    /// A fault of the database or of the export (details are logged, not shown).
+    Database,
+    Export,
+}
+
+impl ImportFailure {
+    pub fn message(&self, lang: Lang) -> String {
+        use shouwang_domain::i18n::t;
+        match self {
+            ImportFailure::Read(e) => e.message(lang),
+            ImportFailure::Refused(r) => r.message(lang),
+            ImportFailure::Forbidden => t(lang, "storage.forbidden"),
+            ImportFailure::Database => t(lang, "storage.database"),
+            ImportFailure::Export => t(lang, "registry.import.export_failed"),
+        }
+    }
+}
+
+impl From<ImportFileError> for ImportFailure {
+    fn from(e: ImportFileError) -> ImportFailure {
+        match e {
+            ImportFileError::Read(e) => ImportFailure::Read(e),
+            ImportFileError::Db(DbError::NotFound { what, key }) => {
+                ImportFailure::Refused(Refusal::Missing { what, key })
+            }
+            ImportFileError::Db(DbError::Invalid(r)) => ImportFailure::Refused(r),
+            ImportFileError::Db(DbError::Forbidden) => ImportFailure::Forbidden,
+            ImportFileError::Db(e) => {
+                tracing::error!(cause = %e, "import failed");
+                ImportFailure::Database
+            }
+            ImportFileError::Export(_) => ImportFailure::Export,
+        }
+    }
+}
+
 /// Why a file was not imported (nothing was changed); the page says so.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ImportRefusal {
     /// No file, or an empty one.
     NoFile,
@@ -883,7 +926,7 @@ pub enum ImportRefusal {
     /// Not .xlsx, .xls or .csv.
     UnsupportedKind,
     /// The file could not be read or applied.
-    Failed(Message),
+    Failed(ImportFailure),
     /// The preview is gone (applied already, or more than an hour old).
     Expired,
 }
@@ -906,7 +949,7 @@ async fn import_target(ctx: &Context, actor: &Actor, code: &str) -> Result<(Regi
 }
 
 fn failed(e: ImportFileError) -> ImportRefusal {
-    ImportRefusal::Failed(Message::new(e.message(Lang::Zh), e.message(Lang::En)))
+    ImportRefusal::Failed(ImportFailure::from(e))
 }
 
 /// Step 1: the file is checked (nothing saved in the registry) and kept for step 2.
@@ -1044,7 +1087,7 @@ pub async fn region_detail(
     actor.require(Resource::Registry, Action::Read, &region.path)?;
     let mut children = places::children(&ctx.db.read, region.id).await?;
     children.retain(|c| actor.can(Resource::Registry, Action::Read, &c.path));
-    let counts = if region.kind == RegionKind::Community.as_str() {
+    let counts = if is_kind(&region, RegionKind::Community) {
         Some(places::community_counts(&ctx.db.read, &region).await?)
     } else {
         None
@@ -1110,8 +1153,8 @@ impl ResidentEntry {
 pub async fn building_households(ctx: &Context, actor: &Actor, code: &RegionCode) -> Result<Vec<HouseholdEntry>> {
     let building = places::region_by_code(&ctx.db.read, code).await?;
     actor.require(Resource::Household, Action::Read, &building.path)?;
-    if building.kind != RegionKind::Building.as_str() {
-        return Err(crate::invalid(format!("{code} 不是楼栋"), format!("{code} is not a building")));
+    if !is_kind(&building, RegionKind::Building) {
+        return Err(Error::refused(Why::NotABuilding { code: code.to_string() }));
     }
     let households = places::households_of_building(&ctx.db.read, building.id).await?;
     Ok(households.into_iter().map(|h| HouseholdEntry::of(h, building.code.clone())).collect())

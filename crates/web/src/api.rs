@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::error::{AppError, bad};
+use crate::error::{AppError, refused};
 
 pub use crate::registry::api::{
     CommunitySummary, HouseholdDetail, HouseholdDto, RegionDetail, RegionDto, ResidentDto, ResidentPage,
@@ -71,7 +71,7 @@ impl Text {
 pub(crate) fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     json.map(|Json(t)| t).map_err(|e| {
         let detail = mask_digit_runs(&e.body_text());
-        bad(format!("请求内容不正确：{detail}"), format!("malformed request body: {detail}"))
+        refused("http.malformed_body", &[("detail", &detail)])
     })
 }
 
@@ -112,9 +112,9 @@ pub(crate) fn code_param<T>(
 ) -> Result<Option<T>, AppError> {
     match value.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => parse(s).map(Some).ok_or_else(|| {
-            bad(format!("筛选条件 {field} 的值无法识别：{s}"), format!("unknown value for {field}: {s}"))
-        }),
+        Some(s) => {
+            parse(s).map(Some).ok_or_else(|| refused("http.unknown_filter", &[("field", &field), ("value", &s)]))
+        }
     }
 }
 

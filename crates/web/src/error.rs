@@ -1,5 +1,5 @@
 //! One error type for the HTTP layer. Under `/api` it answers JSON with a
-//! Chinese and an English message; for pages, `pages::render_errors` turns the
+//! Chinese and an English message, both rendered from the locale files; for pages, `pages::render_errors` turns the
 //! same error into a localized HTML page (or a redirect to the login page).
 //! Causes are logged; internals are never shown.
 
@@ -55,6 +55,13 @@ pub struct ErrorInfo {
     pub kind: ErrorKind,
 }
 
+impl ErrorInfo {
+    /// The message in `lang` (both were rendered from the locale files).
+    pub fn message(&self, lang: Lang) -> String {
+        Msg(self.message_zh.clone(), self.message_en.clone()).pick(lang)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     NotFound,
@@ -66,68 +73,47 @@ pub enum ErrorKind {
 }
 
 impl AppError {
-    pub fn bad_request(zh: impl Into<String>, en: impl Into<String>) -> AppError {
-        AppError::BadRequest { zh: zh.into(), en: en.into() }
-    }
-
     pub fn message(&self, lang: Lang) -> String {
         self.parts().2.pick(lang)
     }
 
     fn parts(&self) -> (StatusCode, ErrorKind, Msg) {
-        let m = |zh: &str, en: &str| Msg(zh.to_string(), en.to_string());
+        let m = Msg::of;
         match self {
             AppError::NotFound { zh, en } => (StatusCode::NOT_FOUND, ErrorKind::NotFound, Msg(zh.clone(), en.clone())),
             AppError::BadRequest { zh, en } => {
                 (StatusCode::BAD_REQUEST, ErrorKind::BadRequest, Msg(zh.clone(), en.clone()))
             }
-            AppError::Unauthorized => {
-                (StatusCode::UNAUTHORIZED, ErrorKind::Unauthorized, m("请先登录", "please log in first"))
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorKind::Unauthorized, m("http.unauthorized", &[])),
+            AppError::PasswordChangeRequired => {
+                (StatusCode::FORBIDDEN, ErrorKind::PasswordChangeRequired, m("http.password_change_required", &[]))
             }
-            AppError::PasswordChangeRequired => (
-                StatusCode::FORBIDDEN,
-                ErrorKind::PasswordChangeRequired,
-                m("请先修改初始密码", "please change your first password before anything else"),
-            ),
-            AppError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                ErrorKind::Forbidden,
-                m("无权访问：你的账号没有权限查看或操作这里", "access denied: your account may not see or do this"),
-            ),
-            AppError::Csrf => (
-                StatusCode::FORBIDDEN,
-                ErrorKind::BadRequest,
-                m(
-                    "页面已过期或来源不明，请刷新后重试",
-                    "the page has expired or came from elsewhere; reload it and try again",
-                ),
-            ),
-            AppError::TooManyRequests => (
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorKind::BadRequest,
-                m("尝试次数过多，请稍后再试", "too many attempts; please wait"),
-            ),
-            AppError::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorKind::BadRequest,
-                m("上传的文件太大（最多20MB）", "the upload is too large (at most 20 MB)"),
-            ),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, ErrorKind::Forbidden, m("http.forbidden", &[])),
+            AppError::Csrf => (StatusCode::FORBIDDEN, ErrorKind::BadRequest, m("error.csrf", &[])),
+            AppError::TooManyRequests => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorKind::BadRequest, m("http.too_many_requests", &[]))
+            }
+            AppError::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorKind::BadRequest, m("http.upload_too_large", &[]))
+            }
             AppError::Refused { status, zh, en } => {
                 let kind = if status.is_server_error() { ErrorKind::Internal } else { ErrorKind::BadRequest };
                 (*status, kind, Msg(zh.clone(), en.clone()))
             }
-            AppError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorKind::Internal,
-                m("服务器内部错误，请稍后再试", "internal error; please try again later"),
-            ),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Internal, m("http.internal", &[])),
         }
     }
 }
 
+/// A message rendered in both languages (the API sends both; a page picks one).
 struct Msg(String, String);
 
 impl Msg {
+    /// The text of a locale key in both languages.
+    fn of(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> Msg {
+        Msg(crate::i18n::t_with(Lang::Zh, key, args), crate::i18n::t_with(Lang::En, key, args))
+    }
+
     fn pick(self, lang: Lang) -> String {
         match lang {
             Lang::Zh => self.0,
@@ -154,18 +140,14 @@ impl From<shouwang_service::Error> for AppError {
 /// A request refused for a reason named by its locale key (a 400); both
 /// languages are rendered now, since the answer's language is chosen later.
 pub fn refused(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> AppError {
-    AppError::BadRequest {
-        zh: shouwang_domain::i18n::t_with(Lang::Zh, key, args),
-        en: shouwang_domain::i18n::t_with(Lang::En, key, args),
-    }
+    let Msg(zh, en) = Msg::of(key, args);
+    AppError::BadRequest { zh, en }
 }
 
 /// Something the request names is not there (a 404), its text by locale key.
 pub fn missing(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> AppError {
-    AppError::NotFound {
-        zh: shouwang_domain::i18n::t_with(Lang::Zh, key, args),
-        en: shouwang_domain::i18n::t_with(Lang::En, key, args),
-    }
+    let Msg(zh, en) = Msg::of(key, args);
+    AppError::NotFound { zh, en }
 }
 
 /// Transitional (use [`refused`] with a locale key): a request that is not
@@ -213,45 +195,30 @@ pub async fn uniform_refusals(req: axum::extract::Request, next: axum::middlewar
     // The framework's text may quote the request (a JSON value, a field):
     // long digit runs (phone or ID numbers) are masked before it is shown.
     let detail = crate::api::mask_digit_runs(String::from_utf8_lossy(&bytes).trim());
-    let refused = |status: StatusCode, zh: String, en: String| AppError::Refused { status, zh, en };
+    let refused = |status: StatusCode, key: &str, args: &[(&str, &dyn std::fmt::Display)]| {
+        let Msg(zh, en) = Msg::of(key, args);
+        AppError::Refused { status, zh, en }
+    };
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => refused(
-            status,
-            "提交的内容太大，请删减后再试（文件最多20MB，表单字段更少）".into(),
-            "the request is too large; shorten it and try again (files up to 20 MB, form fields far less)".into(),
-        ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => refused(
-            status,
-            "请求的内容类型不对：接口需要 Content-Type: application/json".into(),
-            "wrong content type: the API expects Content-Type: application/json".into(),
-        ),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            refused(status, "此地址不支持这种请求方法".into(), "this address does not take that method".into())
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => refused(status, "http.request_too_large", &[]),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => refused(status, "http.wrong_content_type", &[]),
+        StatusCode::METHOD_NOT_ALLOWED => refused(status, "http.method_not_allowed", &[]),
         // A body or query that does not parse, or parses to the wrong shape
         // (axum says 422 for the latter): both are a malformed request.
-        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => refused(
-            StatusCode::BAD_REQUEST,
-            format!("请求内容不正确：{detail}"),
-            format!("malformed request: {detail}"),
-        ),
-        StatusCode::NOT_FOUND => not_found().await,
-        StatusCode::REQUEST_TIMEOUT => {
-            refused(status, "请求超时，请稍后再试".into(), "the request took too long; please try again".into())
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            refused(StatusCode::BAD_REQUEST, "http.malformed", &[("detail", &detail)])
         }
+        StatusCode::NOT_FOUND => not_found().await,
+        StatusCode::REQUEST_TIMEOUT => refused(status, "http.timeout", &[]),
         s if s.is_server_error() => {
             tracing::warn!(status = %s, %detail, "refused by the framework");
-            refused(
-                s,
-                "服务暂时不可用，请稍后再试".into(),
-                "the service is unavailable for now; please try again later".into(),
-            )
+            refused(s, "http.unavailable", &[])
         }
-        s => refused(s, format!("请求无法处理：{detail}"), format!("the request cannot be handled: {detail}")),
+        s => refused(s, "http.cannot_handle", &[("detail", &detail)]),
     }
     .into_response()
 }
 
 pub async fn not_found() -> AppError {
-    AppError::NotFound { zh: "没有这个页面或接口".into(), en: "no such page or endpoint".into() }
+    missing("http.no_such_page", &[])
 }

@@ -26,10 +26,6 @@ pub mod signup;
 pub mod tasks;
 pub mod volunteers;
 
-// The domain's locale files, for the pages that still call `rust_i18n::t!`
-// with arguments (audit, import); `i18n::t_with` replaces those calls.
-rust_i18n::i18n!("../domain/locales", fallback = "zh-CN");
-
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -115,23 +115,16 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         kind => {
             let (title_key, message) = match kind {
                 ErrorKind::Forbidden => ("error.forbidden_title", i18n::t(lang, "error.forbidden")),
-                ErrorKind::NotFound => ("error.not_found_title", pick(lang, &info)),
+                ErrorKind::NotFound => ("error.not_found_title", info.message(lang)),
                 ErrorKind::Internal => ("error.internal_title", i18n::t(lang, "error.internal")),
-                _ => ("error.bad_request_title", pick(lang, &info)),
+                _ => ("error.bad_request_title", info.message(lang)),
             };
             let page = ErrorPage { ctx: PageCtx::new(None, lang, "/"), title: i18n::t(lang, title_key), message };
             match page.render() {
                 Ok(html) => (info.status, Html(html)).into_response(),
-                Err(_) => (info.status, pick(lang, &info)).into_response(),
+                Err(_) => (info.status, info.message(lang)).into_response(),
             }
         }
-    }
-}
-
-fn pick(lang: Lang, info: &ErrorInfo) -> String {
-    match lang {
-        Lang::Zh => info.message_zh.clone(),
-        Lang::En => info.message_en.clone(),
     }
 }
 

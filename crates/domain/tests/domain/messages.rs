@@ -48,6 +48,13 @@ fn region_samples() -> Vec<region::Refusal> {
         BlockNameTaken { name: "一单元".into() },
         NotABuildingHere { code: "310101001001001".into() },
         NoOpenIncident,
+        NoSuchCommunity,
+        NoSuchHousehold,
+        NoSuchResident,
+        RevealNeedsReason,
+        BadResidentName,
+        SlipsPerBuilding,
+        NotABuilding { code: "310101001".into() },
     ];
     for r in &all {
         match r {
@@ -59,7 +66,14 @@ fn region_samples() -> Vec<region::Refusal> {
             | BlockNeedsName
             | BlockNameTaken { .. }
             | NotABuildingHere { .. }
-            | NoOpenIncident => {}
+            | NoOpenIncident
+            | NoSuchCommunity
+            | NoSuchHousehold
+            | NoSuchResident
+            | RevealNeedsReason
+            | BadResidentName
+            | SlipsPerBuilding
+            | NotABuilding { .. } => {}
         }
     }
     all
@@ -78,11 +92,11 @@ fn id_card_samples() -> Vec<id_card::Refusal> {
 
 fn accounts_samples() -> Vec<access::Refusal> {
     use access::Refusal::*;
-    let mut all = vec![BadUsername, UsernameTaken { username: "wang".into() }];
+    let mut all = vec![BadUsername, UsernameTaken { username: "wang".into() }, NoSuchAccount];
     all.extend([Role::GroupLeader, Role::Volunteer, Role::BuildingLeader].map(|role| WrongScope { role }));
     for r in &all {
         match r {
-            BadUsername | WrongScope { .. } | UsernameTaken { .. } => {}
+            BadUsername | WrongScope { .. } | UsernameTaken { .. } | NoSuchAccount => {}
         }
     }
     all

@@ -86,7 +86,7 @@ pub async fn audit_page(
         .collect();
     render(&AuditPage {
         rows,
-        total_label: rust_i18n::t!("audit.total", locale = i18n::code(lang), n = total).into_owned(),
+        total_label: i18n::t_with(lang, "audit.total", &[("n", &total)]),
         user_filter: q.user.unwrap_or_default(),
         action_filter: q.action.unwrap_or_default(),
         actions: ACTIONS.iter().map(|a| (a.to_string(), action_label(a, lang))).collect(),

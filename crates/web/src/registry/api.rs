@@ -117,10 +117,7 @@ pub struct PageQuery {
 }
 
 fn parse_code(code: &str) -> Result<RegionCode, AppError> {
-    RegionCode::parse(code).map_err(|_| AppError::BadRequest {
-        zh: format!("区域代码格式不正确：{code}"),
-        en: format!("malformed region code: {code}"),
-    })
+    RegionCode::parse(code).map_err(|_| crate::error::refused("registry.malformed_code", &[("code", &code)]))
 }
 
 impl From<HouseholdEntry> for HouseholdDto {

@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
-use shouwang_domain::Lang;
 use shouwang_service::registry::{self as service, EditRefusal, ResidentForm, ResidentInput};
 use uuid::Uuid;
 
@@ -117,9 +116,6 @@ pub async fn save_contact(
 ) -> Result<Response, AppError> {
     match service::edit_household_contact(&state.ctx, &user.actor(peer.text()), id, form.phone.as_deref()).await? {
         Ok(()) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
-        Err(why) => {
-            let key = refusal_key(why);
-            Err(AppError::bad_request(i18n::t(Lang::Zh, key), i18n::t(Lang::En, key)))
-        }
+        Err(why) => Err(crate::error::refused(refusal_key(why), &[])),
     }
 }

@@ -82,24 +82,20 @@ fn report_view(lang: Lang, result: &ImportResult) -> ReportView {
     ReportView {
         file_name: result.file_name.clone(),
         applied: report.applied,
-        counts: rust_i18n::t!(
+        counts: i18n::t_with(
+            lang,
             "import.counts",
-            locale = i18n::code(lang),
-            created = c.created,
-            updated = c.updated,
-            unchanged = c.unchanged,
-            rejected = report.rejected.len()
-        )
-        .into_owned(),
+            &[
+                ("created", &c.created),
+                ("updated", &c.updated),
+                ("unchanged", &c.unchanged),
+                ("rejected", &report.rejected.len()),
+            ],
+        ),
         rejected: report
             .rejected
             .iter()
-            .map(|r| {
-                (
-                    rust_i18n::t!("import.row", locale = i18n::code(lang), row = r.row).into_owned(),
-                    r.reason.message(lang),
-                )
-            })
+            .map(|r| (i18n::t_with(lang, "import.row", &[("row", &r.row)]), r.reason.message(lang)))
             .collect(),
         upload_id: result.upload,
     }
@@ -110,10 +106,8 @@ fn refusal_text(lang: Lang, why: &ImportRefusal) -> String {
     match why {
         ImportRefusal::NoFile => i18n::t(lang, "import.file"),
         ImportRefusal::TooLarge => i18n::t(lang, "import.too_large"),
-        ImportRefusal::UnsupportedKind => {
-            lang.pick("只支持 .xlsx、.xls、.csv 文件", "only .xlsx, .xls and .csv files are supported").to_string()
-        }
-        ImportRefusal::Failed(m) => m.pick(lang).to_string(),
+        ImportRefusal::UnsupportedKind => i18n::t(lang, "registry.import.unsupported_kind"),
+        ImportRefusal::Failed(why) => why.message(lang),
         ImportRefusal::Expired => i18n::t(lang, "import.expired"),
     }
 }
@@ -182,7 +176,7 @@ pub async fn export_residents(
     let kind = match file.as_str() {
         "residents.xlsx" => FileKind::Xlsx,
         "residents.csv" => FileKind::Csv,
-        _ => return Err(AppError::NotFound { zh: "没有这个文件".into(), en: "no such file".into() }),
+        _ => return Err(crate::error::missing("registry.no_such_file", &[])),
     };
     let community = q.community.as_deref().unwrap_or(&user.scope_code);
     let (bytes, code) = service::export_residents(&state.ctx, &user.actor(peer.text()), community, kind, &file).await?;

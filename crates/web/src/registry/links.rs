@@ -56,8 +56,7 @@ pub async fn building_slips(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let code = RegionCode::parse(&code)
-        .map_err(|_| AppError::NotFound { zh: "没有该楼栋".into(), en: "no such building".into() })?;
+    let code = RegionCode::parse(&code).map_err(|_| crate::error::missing("registry.no_such_building", &[]))?;
     let SlipsView { community_name, contact, building_name, slips } =
         service::building_slips(&state.ctx, &user.actor(None), &code).await?;
     let base = base_url(&state, &headers);
@@ -108,10 +107,7 @@ pub async fn public_household(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let lang = i18n::from_headers(&headers);
-    let not_found = || AppError::NotFound {
-        zh: i18n::t(shouwang_domain::Lang::Zh, "public.invalid"),
-        en: i18n::t(shouwang_domain::Lang::En, "public.invalid"),
-    };
+    let not_found = || crate::error::missing("public.invalid", &[]);
     let PublicHouseholdView { community_name, compound_name, building_name, room, size, contact, next_groupbuy } =
         service::public_household(&state.ctx, &token).await?.ok_or_else(not_found)?;
     render(&PublicHousehold {

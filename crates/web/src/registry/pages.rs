@@ -76,8 +76,7 @@ struct RegionPage {
 }
 
 fn parse_code(code: &str) -> Result<RegionCode, AppError> {
-    RegionCode::parse(code)
-        .map_err(|_| AppError::NotFound { zh: format!("没有区域 {code}"), en: format!("no region {code}") })
+    RegionCode::parse(code).map_err(|_| crate::error::missing("registry.no_region", &[("code", &code)]))
 }
 
 pub async fn region_page(
