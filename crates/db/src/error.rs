@@ -28,12 +28,6 @@ impl DbError {
         DbError::Invalid(reason.into())
     }
 
-    /// Transitional, for callers outside this crate not yet converted to a
-    /// typed reason; storage code uses [`DbError::refused`].
-    pub fn invalid(zh: impl Into<String>, en: impl Into<String>) -> DbError {
-        DbError::Invalid(Refusal::Text { zh: zh.into(), en: en.into() })
-    }
-
     /// The same error again, for each of several callers that shared one
     /// failed statement (a driver error keeps its text, not its type).
     pub fn replicate(&self) -> DbError {

@@ -23,12 +23,6 @@ pub enum Refusal {
         what: &'static str,
         key: String,
     },
-    /// Transitional: a Chinese and an English text from a caller not yet
-    /// converted to a typed reason. Do not add new uses.
-    Text {
-        zh: String,
-        en: String,
-    },
 }
 
 impl Refusal {
@@ -53,10 +47,6 @@ impl Refusal {
                     &[("what", &crate::i18n::t(lang, &what_key)), ("key", key)],
                 )
             }
-            Refusal::Text { zh, en } => match lang {
-                Lang::Zh => zh.clone(),
-                Lang::En => en.clone(),
-            },
         }
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::tokens::{random_token, sha256_hex};
-use crate::{Actor, Context, Error, Message, Result};
+use crate::{Actor, Context, Error, Refusal, Result};
 
 /// Argon2 is deliberately slow and CPU-bound: at most two at once, on
 /// blocking threads, so a burst of logins cannot starve the server.
@@ -349,7 +349,7 @@ pub async fn create_user(
     display_name: Option<&str>,
     role: &str,
     scope: &str,
-) -> Result<Result<CreatedUser, Message>> {
+) -> Result<Result<CreatedUser, Refusal>> {
     let scope_code = RegionCode::parse(scope).map_err(|_| Error::Forbidden)?;
     let scope = registry::region_by_code(&ctx.db.read, &scope_code).await?;
     actor.require(Resource::Users, Action::Write, &scope.path)?;
@@ -377,12 +377,7 @@ pub async fn create_user(
     .await;
     let created = match created {
         Ok(c) => c,
-        // Transitional: `Message` until tests/service/accounts.rs reads the
-        // refusal's text with `.message(Lang::Zh)` instead of `.zh`; then this
-        // answers the `Refusal` itself.
-        Err(shouwang_db::DbError::Invalid(why)) => {
-            return Ok(Err(Message::new(why.message(Lang::Zh), why.message(Lang::En))));
-        }
+        Err(shouwang_db::DbError::Invalid(why)) => return Ok(Err(why)),
         Err(e) => return Err(e.into()),
     };
     audit::append(

@@ -132,27 +132,6 @@ impl Actor {
     }
 }
 
-/// Transitional: a message in both languages, from code not yet converted
-/// to a typed reason ([`Refusal`]). Do not add new uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub zh: String,
-    pub en: String,
-}
-
-impl Message {
-    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Message {
-        Message { zh: zh.into(), en: en.into() }
-    }
-
-    pub fn pick(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
-    }
-}
-
 /// Why a use case did not happen, as a typed reason whose text comes from
 /// the locale files. Nothing was changed in any case.
 #[derive(Debug, thiserror::Error)]
@@ -199,18 +178,6 @@ impl Error {
     pub fn conflict(reason: impl Into<Refusal>) -> Error {
         Error::Conflict(reason.into())
     }
-}
-
-/// Transitional (use [`Error::refused`] with a typed reason): a request that
-/// is not valid as it stands.
-pub fn invalid(zh: impl Into<String>, en: impl Into<String>) -> Error {
-    Error::Invalid(Refusal::Text { zh: zh.into(), en: en.into() })
-}
-
-/// Transitional (use [`Error::missing`] with a typed reason): something
-/// asked for that is not there.
-pub fn not_found(zh: impl Into<String>, en: impl Into<String>) -> Error {
-    Error::NotFound(Refusal::Text { zh: zh.into(), en: en.into() })
 }
 
 impl From<DbError> for Error {

@@ -150,12 +150,6 @@ pub fn missing(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> AppError {
     AppError::NotFound { zh, en }
 }
 
-/// Transitional (use [`refused`] with a locale key): a request that is not
-/// valid as it stands (a 400 with both messages).
-pub fn bad(zh: impl Into<String>, en: impl Into<String>) -> AppError {
-    AppError::BadRequest { zh: zh.into(), en: en.into() }
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::Internal(cause) = &self {

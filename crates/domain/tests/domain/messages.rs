@@ -399,7 +399,7 @@ fn signup_samples() -> Vec<SheetRefusal> {
     all
 }
 
-/// One sample per capability at least; `Text` (the transitional pair) has no key.
+/// One sample per capability at least.
 fn wrapper_samples() -> Vec<Refusal> {
     let mut all: Vec<Refusal> = Vec::new();
     all.extend(region_samples().into_iter().map(Refusal::from));
@@ -425,7 +425,6 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Tasks(_)
             | Refusal::Signup(_)
             | Refusal::Missing { .. } => {}
-            Refusal::Text { .. } => unreachable!("not a typed reason"),
         }
     }
     all

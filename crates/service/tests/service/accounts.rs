@@ -74,7 +74,7 @@ async fn an_account_appoints_only_at_or_below_its_rank_inside_its_area() {
     assert_eq!(made.username, "worker");
     assert_eq!(made.password.len(), 14);
     let taken = service::create_user(&ctx, &hashing, &admin, "worker", None, "social_worker", "sy").await.unwrap();
-    assert!(taken.unwrap_err().zh.contains("已被使用"));
+    assert!(taken.unwrap_err().message(shouwang_domain::Lang::Zh).contains("已被使用"));
     let stored = accounts::find_by_username(&ctx.db.read, "worker").await.unwrap().unwrap();
     assert!(stored.user.must_change_password);
     assert!(service::verify_password(&made.password, &stored.user.password_hash));

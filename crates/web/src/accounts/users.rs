@@ -78,7 +78,7 @@ pub async fn create_user(
             let label = format!("{} {}", i18n::t(user.lang, "login.password"), created.username);
             view(&state, &user, None, Some((label, created.password))).await
         }
-        Err(refusal) => view(&state, &user, Some(refusal.pick(user.lang).to_string()), None).await,
+        Err(refusal) => view(&state, &user, Some(refusal.message(user.lang)), None).await,
     }
 }
 
