@@ -195,8 +195,19 @@ pub async fn export_resident_file(
 pub use shouwang_db::registry::CommunityCounts;
 
 /// The database answers (the readiness probe).
-pub async fn ready(ctx: &Context) -> Result<()> {
-    Ok(ctx.db.ping().await?)
+pub async fn ready(ctx: &Context) -> std::result::Result<(), NotReady> {
+    if !ctx.joiner.is_running() {
+        return Err(NotReady::Joiner);
+    }
+    ctx.db.ping().await.map_err(|e| NotReady::Database(e.to_string()))
+}
+
+/// Why an instance should get no traffic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReady {
+    Database(String),
+    /// The sign-up batch writer has stopped: joins would go unanswered.
+    Joiner,
 }
 
 /// A community's totals on the home page.

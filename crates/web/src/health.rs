@@ -1,5 +1,5 @@
 //! Probes for the load balancer: `/healthz` (the process answers) and
-//! `/readyz` (the database answers too).
+//! `/readyz` (the database answers and the sign-up joiner is serving).
 
 use axum::Router;
 use axum::extract::State;
@@ -20,11 +20,16 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    use shouwang_service::registry::NotReady;
     match shouwang_service::registry::ready(&state.ctx).await {
         Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
+        Err(NotReady::Database(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(NotReady::Joiner) => {
+            tracing::error!("the sign-up joiner is not running");
+            (StatusCode::SERVICE_UNAVAILABLE, "sign-up joiner not running")
         }
     }
 }

@@ -4,4 +4,5 @@
 
 mod accounts;
 mod reactions;
+mod readiness;
 mod volunteers;
