@@ -7,6 +7,7 @@
 //! overwrite: a backup never replaces an existing file, and a restore only
 //! goes into an empty database.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -76,14 +77,9 @@ pub async fn backup(db: &Db, url: &str, to: &Path) -> Result<BackupReport, Backu
         }
         Backend::Postgres => {
             let (conn, password) = pg_conninfo(url)?;
-            run_tool(
-                "pg_dump",
-                &["--format=custom", "--no-owner", "--no-privileges", "--file"],
-                &partial,
-                &conn,
-                password,
-            )
-            .await
+            let dbname = format!("--dbname={conn}");
+            let args = ["--format=custom", "--no-owner", "--no-privileges", "--file"].map(OsStr::new);
+            run_tool("pg_dump", &[&args[..], &[partial.as_os_str(), OsStr::new(&dbname)]].concat(), password).await
         }
     };
     if let Err(e) = made {
@@ -140,14 +136,9 @@ pub async fn restore(url: &str, from: &Path) -> Result<BackupReport, BackupError
             return Err(BackupError::NotEmpty(tables));
         }
         let (conn, password) = pg_conninfo(url)?;
-        run_tool(
-            "pg_restore",
-            &["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"],
-            from,
-            &conn,
-            password,
-        )
-        .await?;
+        let dbname = format!("--dbname={conn}");
+        let args = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"].map(OsStr::new);
+        run_tool("pg_restore", &[&args[..], &[OsStr::new(&dbname), from.as_os_str()]].concat(), password).await?;
         Ok(BackupReport { path: from.to_path_buf(), bytes: std::fs::metadata(from)?.len() })
     } else {
         Err(BackupError::UnsupportedUrl)
@@ -230,24 +221,10 @@ fn find_tool(name: &'static str) -> Result<PathBuf, BackupError> {
     versions.pop().map(|(_, p)| p).ok_or(BackupError::ToolMissing(name))
 }
 
-async fn run_tool(
-    tool: &'static str,
-    args: &[&str],
-    file: &Path,
-    conninfo: &str,
-    password: Option<String>,
-) -> Result<(), BackupError> {
+async fn run_tool(tool: &'static str, args: &[&OsStr], password: Option<String>) -> Result<(), BackupError> {
     let program = find_tool(tool)?;
     let mut command = tokio::process::Command::new(program);
     command.args(args);
-    if tool == "pg_dump" {
-        // `--file` is the last of `args`.
-        command.arg(file);
-        command.arg(format!("--dbname={conninfo}"));
-    } else {
-        command.arg(format!("--dbname={conninfo}"));
-        command.arg(file);
-    }
     if let Some(password) = password {
         command.env("PGPASSWORD", password);
     }

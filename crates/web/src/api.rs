@@ -68,6 +68,12 @@ impl Text {
 /// A JSON body that failed to parse is answered like every other error. The
 /// parser's message may quote the body, so long digit runs (a phone number
 /// sent as a number) are masked.
+/// The same refusal without the parser's detail (the sign-up, task and
+/// roster endpoints have always answered so).
+pub(crate) fn plain_body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    json.map(|Json(t)| t).map_err(|_| refused("http.malformed_request", &[]))
+}
+
 pub(crate) fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     json.map(|Json(t)| t).map_err(|e| {
         let detail = mask_digit_runs(&e.body_text());

@@ -10,15 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::api::plain_body;
 use crate::auth::CurrentUser;
-use crate::error::refused;
 use crate::error::{AppError, ErrorBody};
 use crate::security::ClientIp;
 use shouwang_service::rosters as svc;
-
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    json.map(|Json(t)| t).map_err(|_| refused("mobilisation.malformed_body", &[]))
-}
 
 // The API's own copies of the roster and timetable shapes of `crate::rosters`:
 // the same JSON and the same descriptions, so the service needs no utoipa.
@@ -223,7 +219,7 @@ pub async fn generate_roster(
     Path(code): Path<String>,
     input: Result<Json<GenerateInput>, JsonRejection>,
 ) -> Result<Json<Outcome>, AppError> {
-    let input: svc::GenerateInput = body(input)?.into();
+    let input: svc::GenerateInput = plain_body(input)?.into();
     Ok(Json(svc::generate_as(&state.ctx, &user.actor(peer.text()), &code, &input).await?.into()))
 }
 
@@ -255,7 +251,7 @@ pub async fn swap(
     Path(code): Path<String>,
     req: Result<Json<SwapRequest>, JsonRejection>,
 ) -> Result<Json<SwapResult>, AppError> {
-    let req = body(req)?;
+    let req = plain_body(req)?;
     svc::swap(&state.ctx, &user.actor(peer.text()), &code, req.shift, req.from, req.to).await?;
     Ok(Json(SwapResult { swapped: true }))
 }

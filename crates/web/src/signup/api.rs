@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::api::plain_body;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, ErrorBody, missing, refused};
+use crate::error::{AppError, ErrorBody, missing};
 use crate::security::ClientIp;
 use shouwang_service::signup;
 
@@ -118,10 +119,6 @@ fn dto(d: signup::SheetDetail) -> SheetDto {
     }
 }
 
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    json.map(|Json(t)| t).map_err(|_| refused("work.malformed_body", &[]))
-}
-
 #[utoipa::path(post, path = "/api/v1/communities/{code}/signup-sheets", tag = "work",
     params(("code" = String, Path, description = "community code")),
     request_body = SheetInput,
@@ -134,7 +131,7 @@ pub async fn open_sheet(
     Path(code): Path<String>,
     input: Result<Json<SheetInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let input: signup::SheetInput = body(input)?.into();
+    let input: signup::SheetInput = plain_body(input)?.into();
     let opened = signup::open_sheet(&state.ctx, &user.actor(peer.text()), &code, &input).await?;
     Ok((StatusCode::CREATED, Json(dto(opened))).into_response())
 }

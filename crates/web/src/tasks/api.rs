@@ -13,14 +13,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::api::plain_body;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, ErrorBody, refused};
 use crate::security::ClientIp;
 use shouwang_service::tasks as svc;
-
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    json.map(|Json(t)| t).map_err(|_| refused("work.malformed_body", &[]))
-}
 
 // The API's own copies of the task shapes of `crate::tasks`: the same JSON and
 // the same descriptions, so the service needs no utoipa.
@@ -204,7 +201,7 @@ pub async fn create_task(
     Path(code): Path<String>,
     input: Result<Json<TaskInput>, JsonRejection>,
 ) -> Result<Response, AppError> {
-    let input: svc::TaskInput = body(input)?.into();
+    let input: svc::TaskInput = plain_body(input)?.into();
     let detail = TaskDetail::from(svc::create_task(&state.ctx, &user.actor(peer.text()), &code, &input).await?);
     Ok((StatusCode::CREATED, Json(detail)).into_response())
 }
@@ -240,7 +237,7 @@ pub async fn dispatch(
     Path(id): Path<Uuid>,
     req: Result<Json<DispatchRequest>, JsonRejection>,
 ) -> Result<Json<TaskDetail>, AppError> {
-    let req = body(req)?;
+    let req = plain_body(req)?;
     svc::dispatch(&state.ctx, &user.actor(peer.text()), id, req.branch, req.group).await?;
     Ok(Json(detail_of(&state, &user, id).await?))
 }
@@ -262,7 +259,7 @@ pub async fn assign(
     Path(id): Path<Uuid>,
     req: Result<Json<AssignRequest>, JsonRejection>,
 ) -> Result<Json<TaskDetail>, AppError> {
-    let req = body(req)?;
+    let req = plain_body(req)?;
     svc::assign(&state.ctx, &user.actor(peer.text()), id, &req.volunteers).await?;
     Ok(Json(detail_of(&state, &user, id).await?))
 }
@@ -295,7 +292,7 @@ pub async fn transition(
     Path(id): Path<Uuid>,
     req: Result<Json<TransitionRequest>, JsonRejection>,
 ) -> Result<Json<TransitionResult>, AppError> {
-    let req = body(req)?;
+    let req = plain_body(req)?;
     let action = TaskAction::from_code(req.action.trim()).ok_or_else(|| refused("work.unknown_action", &[]))?;
     let c = svc::act(&state.ctx, &user.actor(peer.text()), id, action, req.reason.as_deref()).await?;
     Ok(Json(TransitionResult { state: c.state.code().to_string(), changed: c.changed }))
@@ -388,7 +385,7 @@ pub async fn hand_over(
     Path(id): Path<Uuid>,
     req: Result<Json<HandOverRequest>, JsonRejection>,
 ) -> Result<Json<ClaimResult>, AppError> {
-    let req = body(req)?;
+    let req = plain_body(req)?;
     let c = svc::hand_over(&state.ctx, &user.actor(None), id, req.to).await?;
     Ok(Json(ClaimResult {
         status: "handed_over".into(),
