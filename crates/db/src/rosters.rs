@@ -9,12 +9,15 @@
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
 use shouwang_domain::roster::{FatigueLimits, Refusal};
 use time::Date;
 use uuid::Uuid;
 
-use crate::entity::{groupbuy_organiser, groupbuy_slot, post, roster_settings, shift, shift_assignment};
+use crate::entity::{groupbuy_organiser, groupbuy_slot, post, roster_settings, shift, shift_assignment, volunteer};
 use crate::{Db, DbError, audit, now};
 
 const CHUNK: usize = 500;
@@ -217,6 +220,21 @@ pub async fn store_roster(
     shifts: &[NewShift],
     entry: audit::Entry,
 ) -> Result<Vec<Uuid>, DbError> {
+    let tx = db.begin_write().await?;
+    lock_roster(&tx, community_id).await?;
+    let ids = store_roster_in(&tx, community_id, shifts, entry).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// [`store_roster`] inside the caller's write transaction, which has taken
+/// [`lock_roster`] before reading what it decided on.
+pub async fn store_roster_in(
+    tx: &impl ConnectionTrait,
+    community_id: Uuid,
+    shifts: &[NewShift],
+    entry: audit::Entry,
+) -> Result<Vec<Uuid>, DbError> {
     let at = now();
     let mut shift_rows = Vec::with_capacity(shifts.len());
     let mut people_rows = Vec::new();
@@ -248,18 +266,42 @@ pub async fn store_roster(
         }
     }
     let ids: Vec<Uuid> = shift_rows.iter().map(|s| *s.id.as_ref()).collect();
-    let tx = db.begin_write().await?;
     for chunk in shift_rows.chunks(CHUNK) {
-        shift::Entity::insert_many(chunk.to_vec()).exec_without_returning(&tx).await?;
+        shift::Entity::insert_many(chunk.to_vec()).exec_without_returning(tx).await?;
     }
-    insert_assignments(&tx, people_rows).await?;
+    insert_assignments(tx, people_rows).await?;
     let mut entry = entry;
     if let serde_json::Value::Object(map) = &mut entry.detail {
         map.insert("shifts".into(), shifts.len().into());
     }
-    audit::append(&tx, entry).await?;
-    tx.commit().await?;
+    audit::append(tx, entry).await?;
     Ok(ids)
+}
+
+/// Key space of the roster's advisory locks (PostgreSQL), apart from the
+/// migration lock's.
+const ROSTER_LOCK_SPACE: i32 = 0x5257_5354; // "RWST"
+
+/// Serialises the roster work of one community: generate, refill and swap
+/// each read the roster, judge it against the fatigue limits and write, and
+/// two of them interleaved (a double tap, two stand-downs at once) could
+/// each judge a roster the other is changing. The caller takes this lock
+/// first in its write transaction, before it reads; it is released at commit
+/// or rollback. SQLite's write transaction (IMMEDIATE) is exclusive already.
+pub async fn lock_roster(tx: &impl ConnectionTrait, community_id: Uuid) -> Result<(), DbError> {
+    if tx.get_database_backend() == DbBackend::Postgres {
+        let b = community_id.as_bytes();
+        // Fold the id into the lock's second key; a collision only makes two
+        // communities take turns.
+        let key = b.chunks(4).fold(0i32, |k, c| k ^ i32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            [ROSTER_LOCK_SPACE.into(), key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 async fn insert_assignments(conn: &impl ConnectionTrait, rows: Vec<shift_assignment::Model>) -> Result<(), DbError> {
@@ -302,8 +344,8 @@ pub async fn add_assignments_in(conn: &impl ConnectionTrait, add: &[(Uuid, Uuid,
     insert_assignments(conn, rows).await
 }
 
-/// Puts `to` on `shift_id` in place of `from` (the caller has judged the
-/// swap against the limits).
+/// Puts `to` on `shift_id` in place of `from` in a transaction of its own
+/// (the caller has judged the swap against the limits).
 pub async fn swap(
     db: &Db,
     shift_id: Uuid,
@@ -313,22 +355,44 @@ pub async fn swap(
     entry: audit::Entry,
 ) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
+    if let Some(s) = shift_by_id(&tx, shift_id).await? {
+        lock_roster(&tx, s.community_id).await?;
+    }
+    swap_in(&tx, shift_id, from, to, reason, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Puts `to` on `shift_id` in place of `from` inside the caller's write
+/// transaction (which took [`lock_roster`] and judged the swap against the
+/// limits on what it read there).
+pub async fn swap_in(
+    tx: &impl ConnectionTrait,
+    shift_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+    reason: String,
+    entry: audit::Entry,
+) -> Result<(), DbError> {
+    let taken = shift_assignment::Entity::find()
+        .filter(shift_assignment::Column::ShiftId.eq(shift_id))
+        .filter(shift_assignment::Column::VolunteerId.eq(to))
+        .count(tx)
+        .await?;
+    if taken > 0 {
+        return Err(DbError::refused(Refusal::AlreadyOnShift));
+    }
     let done = shift_assignment::Entity::update_many()
         .col_expr(shift_assignment::Column::VolunteerId, Expr::value(to))
         .col_expr(shift_assignment::Column::Reason, Expr::value(reason))
         .filter(shift_assignment::Column::ShiftId.eq(shift_id))
         .filter(shift_assignment::Column::VolunteerId.eq(from))
-        .exec(&tx)
-        .await;
-    let done = match done {
-        Ok(d) => d,
-        Err(_) => return Err(DbError::refused(Refusal::AlreadyOnShift)),
-    };
+        .exec(tx)
+        .await?;
     if done.rows_affected == 0 {
         return Err(DbError::refused(Refusal::NotOnShift));
     }
-    audit::append(&tx, entry).await?;
-    tx.commit().await?;
+    audit::append(tx, entry).await?;
     Ok(())
 }
 
@@ -344,6 +408,16 @@ pub async fn stand_down(db: &Db, volunteer_id: Uuid, from: i64) -> Result<Vec<Uu
 
 /// [`stand_down`] inside the caller's transaction.
 pub async fn stand_down_in(tx: &impl ConnectionTrait, volunteer_id: Uuid, from: i64) -> Result<Vec<Uuid>, DbError> {
+    if let Some(community_id) = volunteer::Entity::find_by_id(volunteer_id)
+        .select_only()
+        .column(volunteer::Column::CommunityId)
+        .into_tuple::<Uuid>()
+        .all(tx)
+        .await?
+        .first()
+    {
+        lock_roster(tx, *community_id).await?;
+    }
     let held: Vec<Uuid> = shift_assignment::Entity::find()
         .filter(shift_assignment::Column::VolunteerId.eq(volunteer_id))
         .all(tx)

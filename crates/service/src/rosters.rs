@@ -281,7 +281,11 @@ pub async fn generate(
         Some(s) => Some(Skill::from_code(s).ok_or_else(|| Error::refused(Refusal::UnknownSkill))?),
     };
     let per_day = input.shifts_per_day.unwrap_or(24 / input.shift_hours).clamp(1, 24);
-    let all_posts = store::posts_of_community(&db.read, community.id).await?;
+    // Read, judge and write in one transaction under the community's roster
+    // lock: a double tap finds the period taken, not a second roster.
+    let tx = db.begin_write().await?;
+    store::lock_roster(&tx, community.id).await?;
+    let all_posts = store::posts_of_community(&tx, community.id).await?;
     let chosen: Vec<&post::Model> = if input.posts.is_empty() {
         all_posts.iter().collect()
     } else {
@@ -304,11 +308,11 @@ pub async fn generate(
     if planned.len() > 5_000 {
         return Err(Error::refused(Refusal::TooManyShifts));
     }
-    let limits = store::settings(&db.read, community.id).await?;
-    let mut pool = pool(&ctx.db.read, community.id).await?;
+    let limits = store::settings(&tx, community.id).await?;
+    let mut pool = pool(&tx, community.id).await?;
     let (from, to) = (planned.iter().map(|p| p.1).min().unwrap_or(0), planned.iter().map(|p| p.2).max().unwrap_or(0));
     // What people hold already around the period counts toward every limit.
-    let around = stored(&ctx.db.read, community.id, &pool, from - MARGIN_DAYS * DAY, to + MARGIN_DAYS * DAY).await?;
+    let around = stored(&tx, community.id, &pool, from - MARGIN_DAYS * DAY, to + MARGIN_DAYS * DAY).await?;
     let chosen_ids: BTreeSet<Uuid> = chosen.iter().map(|p| p.id).collect();
     if around.shifts.iter().any(|s| chosen_ids.contains(&s.post_id) && s.start_min < to && s.end_min > from) {
         return Err(Error::refused(Refusal::PeriodTaken));
@@ -316,7 +320,7 @@ pub async fn generate(
     for a in &around.roster.assignments {
         pool.people[index(a.person)].already.push((a.start, a.end));
     }
-    let posts = post_keys(&ctx.db.read, community.id, &pool).await?;
+    let posts = post_keys(&tx, community.id, &pool).await?;
     let post_names: HashMap<Uuid, String> = all_posts.iter().map(|p| (p.id, p.name.clone())).collect();
     let skill_code = skill.map(|s| s.code().to_string());
     let models: Vec<shift::Model> = planned
@@ -370,7 +374,8 @@ pub async fn generate(
         map.insert("assigned".into(), result.assignments.len().into());
         map.insert("missing".into(), result.missing().into());
     }
-    store::store_roster(db, community.id, &new, entry).await?;
+    store::store_roster_in(&tx, community.id, &new, entry).await?;
+    tx.commit().await.map_err(shouwang_db::DbError::from)?;
     let (gaps, warnings) = describe(&result, &pool, &labels, lang);
     Ok(Outcome { shifts: new.len(), assigned: result.assignments.len(), missing: result.missing(), gaps, warnings })
 }
@@ -416,15 +421,19 @@ pub async fn swap(ctx: &Context, actor: &Actor, code: &str, shift_id: Uuid, from
     let lang = actor.lang;
     let db = &ctx.db;
     let not_found = || Error::missing(Refusal::ShiftNotFound);
-    let s = store::shift_by_id(&db.read, shift_id).await?.ok_or_else(not_found)?;
+    // The swap is judged on the roster read inside its own write transaction,
+    // under the community's roster lock, so two swaps or a swap and a refill
+    // at once cannot each approve half of a double booking.
+    let tx = db.begin_write().await?;
+    store::lock_roster(&tx, community.id).await?;
+    let s = store::shift_by_id(&tx, shift_id).await?.ok_or_else(not_found)?;
     if s.community_id != community.id {
         return Err(not_found());
     }
-    let pool = pool(&ctx.db.read, community.id).await?;
-    let limits = store::settings(&db.read, community.id).await?;
-    let st = stored(&ctx.db.read, community.id, &pool, s.start_min - MARGIN_DAYS * DAY, s.end_min + MARGIN_DAYS * DAY)
-        .await?;
-    let labels = stored_labels(&ctx.db.read, community.id, &st).await?;
+    let pool = pool(&tx, community.id).await?;
+    let limits = store::settings(&tx, community.id).await?;
+    let st = stored(&tx, community.id, &pool, s.start_min - MARGIN_DAYS * DAY, s.end_min + MARGIN_DAYS * DAY).await?;
+    let labels = stored_labels(&tx, community.id, &st).await?;
     let at = st.shifts.iter().position(|x| x.id == shift_id).ok_or_else(not_found)?;
     let (Some(kf), Some(kt)) = (pool.key_of(from), pool.key_of(to)) else {
         return Err(Error::refused(Refusal::SwapNotVerified));
@@ -433,7 +442,8 @@ pub async fn swap(ctx: &Context, actor: &Actor, code: &str, shift_id: Uuid, from
         Ok(_) => {
             let reason = roster::AssignReason::SwappedIn { replaced: kf }.describe(lang);
             let reason = humanize(&reason, &pool.names, &labels);
-            store::swap(db, shift_id, from, to, reason, entry).await?;
+            store::swap_in(&tx, shift_id, from, to, reason, entry).await?;
+            tx.commit().await.map_err(shouwang_db::DbError::from)?;
             Ok(())
         }
         Err(violation) => {
@@ -482,6 +492,7 @@ pub async fn refill_in(
     stood_down: Option<Uuid>,
     lang: Lang,
 ) -> Result<StandDown, Error> {
+    store::lock_roster(conn, community_id).await?;
     let mut shifts = Vec::new();
     for id in shift_ids {
         if let Some(s) = store::shift_by_id(conn, *id).await? {

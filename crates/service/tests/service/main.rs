@@ -5,4 +5,5 @@
 mod accounts;
 mod reactions;
 mod readiness;
+mod rosters;
 mod volunteers;
