@@ -127,7 +127,8 @@ fn parse_roster(kind: &str, list: &str) -> anyhow::Result<ExitCode> {
 
 /// Connects and migrates (every command works on an up-to-date schema).
 async fn open(config: &Config, lang: Lang) -> anyhow::Result<Db> {
-    let db = Db::connect(&config.database_url, &DbOptions::default())
+    let options = DbOptions { durability: config.durability, ..DbOptions::default() };
+    let db = Db::connect(&config.database_url, &options)
         .await
         .map_err(|e| anyhow!("{}: {}", db_error(&e, lang), redact_url(&config.database_url)))?;
     db.migrate().await.map_err(|e| anyhow!(t_with(lang, "cli.db.migration_failed", &[("error", &e)])))?;

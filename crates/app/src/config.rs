@@ -32,6 +32,9 @@ pub struct FileConfig {
     pub public_origin: Option<String>,
     /// Bearer token for reading `/metrics` from another host (else loopback only).
     pub metrics_token: Option<String>,
+    /// SQLite only: "full" (default; every answered commit survives a power
+    /// cut) or "normal" (faster; survives a crash of the program only).
+    pub sqlite_synchronous: Option<shouwang_db::Durability>,
 }
 
 impl FileConfig {
@@ -55,6 +58,7 @@ pub struct Config {
     pub listen: SocketAddr,
     key: KeySource,
     pub web: shouwang_web::WebConfig,
+    pub durability: shouwang_db::Durability,
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +95,8 @@ impl Config {
             roster_parser: std::env::current_exe().ok(),
             metrics_token: file.metrics_token,
         };
-        Ok(Config { database_url, listen, key, web })
+        let durability = file.sqlite_synchronous.unwrap_or_default();
+        Ok(Config { database_url, listen, key, web, durability })
     }
 
     /// The ID-number hasher. With no key configured, a random key is made

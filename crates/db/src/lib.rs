@@ -23,7 +23,7 @@ pub mod tasks;
 pub mod testing;
 pub mod uploads;
 
-pub use conn::{Backend, Db, DbOptions};
+pub use conn::{Backend, Db, DbOptions, Durability};
 pub use error::DbError;
 pub use sea_orm::DbErr;
 /// For code that runs several storage steps in one write transaction

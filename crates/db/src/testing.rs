@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sea_orm::ConnectionTrait;
 
-use crate::{Db, DbOptions};
+use crate::{Db, DbOptions, Durability};
 
 pub const POSTGRES_ENV: &str = "SHOUWANG_TEST_POSTGRES_URL";
 
@@ -36,6 +36,14 @@ impl TestDb {
         t
     }
 
+    /// A migrated SQLite database with the given durability (the sign-up
+    /// burst benchmark measures what `synchronous=FULL` costs).
+    pub async fn new_sqlite_with(durability: Durability) -> TestDb {
+        let t = Self::sqlite_with(durability).await;
+        t.db.migrate().await.expect("migrate test database");
+        t
+    }
+
     /// A migrated database on the PostgreSQL server at `admin_url` (benchmarks compare both).
     pub async fn new_postgres(admin_url: &str) -> TestDb {
         let t = Self::postgres(admin_url).await;
@@ -44,10 +52,28 @@ impl TestDb {
     }
 
     async fn sqlite() -> TestDb {
+        // A throwaway file: no need to sync it at every commit.
+        Self::sqlite_with(Durability::Normal).await
+    }
+
+    async fn sqlite_with(durability: Durability) -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let db = Db::connect(&url, &DbOptions::default()).await.expect("open sqlite");
+        let db = Db::connect(&url, &DbOptions { durability, ..DbOptions::default() }).await.expect("open sqlite");
         TestDb { db, url, _dir: Some(dir) }
+    }
+
+    /// Rows in `table` now (a test's own table name, never user input).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row = self
+            .db
+            .read
+            .query_one_raw(sea_orm::Statement::from_string(self.db.read.get_database_backend(), sql))
+            .await
+            .expect("count rows")
+            .expect("one row");
+        row.try_get::<i64>("", "n").expect("a count")
     }
 
     async fn postgres(admin_url: &str) -> TestDb {

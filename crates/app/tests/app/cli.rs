@@ -12,20 +12,20 @@ use shouwang_db::testing::TestDb;
 const MESSY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/messy-roster.xlsx");
 
 /// A fresh database and working directory for one test.
-struct Env {
-    dir: tempfile::TempDir,
-    url: String,
-    _db: TestDb,
+pub(crate) struct Env {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) url: String,
+    pub(crate) db: TestDb,
 }
 
 impl Env {
-    async fn new() -> Env {
+    pub(crate) async fn new() -> Env {
         let db = TestDb::new().await;
         let url = db.url.clone();
-        Env { dir: tempfile::tempdir().unwrap(), url, _db: db }
+        Env { dir: tempfile::tempdir().unwrap(), url, db }
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_shouwang"));
         c.args(args)
             .current_dir(self.dir.path())
@@ -36,21 +36,21 @@ impl Env {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().unwrap()
     }
 
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn community(&self) {
+    pub(crate) fn community(&self) {
         self.ok(&["region", "add", "--kind", "city", "--code", "wh", "--name", "武汉市"]);
         self.ok(&["region", "add", "--kind", "区", "--code", "wh-jh", "--name", "江汉区", "--parent", "wh"]);
         self.ok(&["region", "add", "--kind", "街道", "--code", "wh-jh-ws", "--name", "万松街道", "--parent", "wh-jh"]);

@@ -1,7 +1,8 @@
 //! The integration tests of the shouwang binary and library, one test binary
-//! (linking one per file cost minutes): `cli` runs the real binary, `demo`
+//! (linking one per file cost minutes): `cli` runs the real binary, `crash` kills it mid-work, `demo`
 //! builds the seed articles' community. Fixtures stay in `tests/fixtures/`.
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod crash;
 mod demo;
