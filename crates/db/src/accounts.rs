@@ -43,19 +43,26 @@ pub fn normalize_username(s: &str) -> String {
 }
 
 pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<user_account::Model, DbError> {
+    let tx = db.begin_write().await?;
+    let model = create_user_in(&tx, new).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// [`create_user`] inside the caller's write transaction.
+pub async fn create_user_in(tx: &impl ConnectionTrait, new: NewUser<'_>) -> Result<user_account::Model, DbError> {
     let username = normalize_username(new.username);
     let valid = (2..=64).contains(&username.chars().count())
         && username.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
     if !valid {
         return Err(DbError::refused(Refusal::BadUsername));
     }
-    let tx = db.begin_write().await?;
-    let scope = region_by_code(&tx, new.scope).await?;
+    let scope = region_by_code(tx, new.scope).await?;
     let scope_kind = shouwang_domain::RegionKind::parse(&scope.kind);
     if !scope_kind.is_some_and(|k| new.role.scope_kinds().contains(&k)) {
         return Err(DbError::refused(Refusal::WrongScope { role: new.role }));
     }
-    if crate::unique(user_account::Entity::find().filter(user_account::Column::Username.eq(username.clone())), &tx)
+    if crate::unique(user_account::Entity::find().filter(user_account::Column::Username.eq(username.clone())), tx)
         .await?
         .is_some()
     {
@@ -78,8 +85,7 @@ pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<user_account::Mode
         created_at: at,
         updated_at: at,
     };
-    user_account::Entity::insert(user_account::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
-    tx.commit().await?;
+    user_account::Entity::insert(user_account::ActiveModel::from(model.clone())).exec_without_returning(tx).await?;
     Ok(model)
 }
 

@@ -47,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::tasks::api())
         .merge(crate::rosters::api())
         .merge(crate::groupbuy::api())
+        .merge(crate::logins::api())
 }
 
 // ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ pub mod accounts;
 pub mod audit;
 pub mod groupbuy;
 pub mod groups;
+pub mod logins;
 pub mod registry;
 pub mod rosters;
 pub mod signup;
@@ -128,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::routes())
         .merge(rosters::routes())
         .merge(groupbuy::routes())
+        .merge(logins::routes())
         .merge(api_router)
         .route(
             "/api/v1/openapi.json",
@@ -163,7 +165,7 @@ pub fn router(state: AppState) -> Router {
 /// (`/s/…`) or a household link (`/h/…`) opens that page to whoever holds
 /// it, so it never reaches a log.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    for prefix in ["/s/", "/h/"] {
+    for prefix in ["/s/", "/h/", logins::FIRST_LOGIN_PREFIX] {
         if path.starts_with(prefix) && path.len() > prefix.len() {
             return std::borrow::Cow::Owned(format!("{prefix}{{token}}"));
         }
@@ -210,6 +212,7 @@ mod tests {
     fn link_tokens_never_reach_the_logs() {
         assert_eq!(super::loggable_path("/s/AbC123xyz"), "/s/{token}");
         assert_eq!(super::loggable_path("/h/AbC123xyz/anything"), "/h/{token}");
+        assert_eq!(super::loggable_path("/first-login/AbC123xyz"), "/first-login/{token}");
         assert_eq!(super::loggable_path("/sheets/1"), "/sheets/1");
         assert_eq!(super::loggable_path("/s/"), "/s/");
     }

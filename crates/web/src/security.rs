@@ -52,8 +52,13 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     let path = req.uri().path();
     // Before a session exists there is no token: Origin and SameSite protect the login
     // form (and the harmless language switch, also offered on the login page),
-    // and the public report-for-duty form, which has no session by design.
-    if path == "/login" || path == "/lang" || path.starts_with("/duty/") {
+    // the public report-for-duty form, which has no session by design, and
+    // the first-login form, whose one-time link is itself the secret.
+    if path == "/login"
+        || path == "/lang"
+        || path.starts_with("/duty/")
+        || path.starts_with(crate::logins::FIRST_LOGIN_PREFIX)
+    {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();

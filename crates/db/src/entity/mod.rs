@@ -10,6 +10,7 @@ pub mod branch;
 pub mod branch_member;
 pub mod claim;
 pub mod compound_adjacency;
+pub mod first_login_link;
 pub mod group_compound;
 pub mod group_member;
 pub mod groupbuy_organiser;

@@ -399,6 +399,17 @@ fn signup_samples() -> Vec<SheetRefusal> {
     all
 }
 
+fn logins_samples() -> Vec<shouwang_domain::logins::Refusal> {
+    use shouwang_domain::logins::Refusal::*;
+    let all = vec![NothingChosen, TooMany { max: 500 }, NobodyToGive, LinkInvalid, LinkExpired];
+    for r in &all {
+        match r {
+            NothingChosen | TooMany { .. } | NobodyToGive | LinkInvalid | LinkExpired => {}
+        }
+    }
+    all
+}
+
 /// One sample per capability at least.
 fn wrapper_samples() -> Vec<Refusal> {
     let mut all: Vec<Refusal> = Vec::new();
@@ -411,6 +422,7 @@ fn wrapper_samples() -> Vec<Refusal> {
     all.extend(groupbuy_samples().into_iter().map(Refusal::from));
     all.extend(tasks_samples().into_iter().map(Refusal::from));
     all.extend(signup_samples().into_iter().map(Refusal::from));
+    all.extend(logins_samples().into_iter().map(Refusal::from));
     all.push(Refusal::Missing { what: "community", key: "sy".into() });
     all.push(Refusal::Missing { what: "no such kind of thing", key: "x".into() });
     for r in &all {
@@ -424,6 +436,7 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Groupbuy(_)
             | Refusal::Tasks(_)
             | Refusal::Signup(_)
+            | Refusal::Logins(_)
             | Refusal::Missing { .. } => {}
         }
     }

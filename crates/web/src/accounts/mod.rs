@@ -1,7 +1,7 @@
 //! Accounts: login and logout, language, password change, and the users
 //! page where administrators add and disable accounts.
 
-mod session;
+pub(crate) mod session;
 mod users;
 
 use axum::Router;

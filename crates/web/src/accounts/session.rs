@@ -91,16 +91,16 @@ pub async fn login(
     Ok(res)
 }
 
-fn session_cookie(state: &AppState, token: &str) -> String {
+pub(crate) fn session_cookie(state: &AppState, token: &str) -> String {
     let secure = if state.config.cookie_secure { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=604800{secure}")
 }
 
-fn lang_cookie(code: &str) -> String {
+pub(crate) fn lang_cookie(code: &str) -> String {
     format!("{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000")
 }
 
-fn set_cookie(res: &mut Response, cookie: &str) {
+pub(crate) fn set_cookie(res: &mut Response, cookie: &str) {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
