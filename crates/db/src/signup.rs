@@ -19,6 +19,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use shouwang_domain::bounds::{Capacity, QuantityMax, QuantityTotal};
 use shouwang_domain::signup::{
     Counters, EntryStatus, HeldEntry, JoinAsk, JoinOutcome, Limits, Refusal, SheetRefusal, decide_joins,
     decide_withdrawal,
@@ -70,12 +71,9 @@ pub async fn create_sheet_for(
     if title.is_empty() || title.chars().count() > 200 {
         return Err(DbError::refused(SheetRefusal::BadTitle));
     }
-    if !(1..=10_000).contains(&new.capacity) {
-        return Err(DbError::refused(SheetRefusal::BadCapacity));
-    }
-    if new.quantity_max.is_some_and(|q| q < 1) || new.quantity_total.is_some_and(|q| q < 1) {
-        return Err(DbError::refused(SheetRefusal::BadQuantityLimits));
-    }
+    Capacity::new(new.capacity).map_err(DbError::refused)?;
+    new.quantity_max.map(QuantityMax::new).transpose().map_err(DbError::refused)?;
+    new.quantity_total.map(QuantityTotal::new).transpose().map_err(DbError::refused)?;
     let model = signup_sheet::Model {
         id: Uuid::now_v7(),
         community_id,
@@ -351,6 +349,7 @@ fn refusal_error(refusal: Refusal, sheet: &signup_sheet::Model) -> DbError {
         Refusal::OverPersonalLimit { max } => {
             DbError::refused(SheetRefusal::OverPersonalLimit { max, unit: sheet.unit.clone().unwrap_or_default() })
         }
+        Refusal::OutOfRange(e) => DbError::refused(e),
         // Not reached: a refused ask is answered with the caller's own error.
         Refusal::Ineligible => DbError::Forbidden,
     }

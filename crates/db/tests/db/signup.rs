@@ -293,3 +293,32 @@ async fn a_locked_sheet_holds_up_other_sheets_no_longer_than_the_lock_timeout() 
     holder.rollback().await.unwrap();
     assert!(joiner.is_running());
 }
+
+#[tokio::test]
+async fn the_schema_refuses_quantities_and_counters_past_their_range() {
+    use sea_orm::ConnectionTrait;
+    let t = with_community().await;
+    let db = &t.db;
+    let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
+    let ids = people(db, sy, 2).await;
+    let sheet_id = sheet(db, sy, 3, None).await;
+    signup::join(db, sheet_id, ids[0], 2).await.unwrap();
+    // Storage refuses a quantity past the range before the schema sees it.
+    let refused = signup::join(db, sheet_id, ids[1], i32::MAX).await.unwrap_err();
+    assert!(refused.message(shouwang_domain::Lang::En).contains("Quantity is out of range"), "{refused}");
+    // And the schema refuses what any other path might write.
+    // (The test's database holds this one sheet.)
+    for sql in [
+        "UPDATE signup_entry SET quantity = 2147483647",
+        "UPDATE signup_sheet SET quantity_confirmed = 2147483647",
+        "UPDATE signup_sheet SET capacity = 10001",
+        "UPDATE signup_sheet SET quantity_max = 0",
+    ] {
+        let tx = db.begin_write().await.unwrap();
+        let result = tx.execute_unprepared(sql).await;
+        tx.rollback().await.unwrap();
+        assert!(result.is_err(), "{sql} was accepted");
+    }
+    let s = signup::sheet_by_id(&db.read, sheet_id).await.unwrap().unwrap();
+    assert_eq!((s.confirmed, s.quantity_confirmed, s.capacity), (1, 2, 3), "nothing changed");
+}

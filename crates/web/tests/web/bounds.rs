@@ -1,0 +1,144 @@
+//! Every number a request sends has a range: out of it, the request is
+//! refused in the product's language (the API's `ErrorBody`, the error page)
+//! and nothing changes; no number can make a counter overflow, a handler
+//! panic or a page number wrap.
+
+use serde_json::Value;
+
+use crate::common::*;
+
+/// An API token for a community admin of 商务区第一社区.
+async fn admin_token(app: &App) -> String {
+    use shouwang_db::accounts::{create_api_token, create_user};
+    let user = create_user(
+        &app.db,
+        NewUser {
+            username: "script",
+            display_name: "script",
+            password_hash: "x".into(),
+            role: Role::CommunityAdmin,
+            scope: &code("sy"),
+            personal_grant: false,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let token = shouwang_web::auth::random_token();
+    create_api_token(&app.db, user.id, "tests", &shouwang_web::auth::sha256_hex(&token)).await.unwrap();
+    token
+}
+
+async fn open_sheet(app: &App, admin: &reqwest::Client, csrf: &str) -> String {
+    let form = [("_csrf", csrf), ("title", "今晚10点 蔬菜包卸货分发"), ("capacity", "5"), ("unit", "箱")];
+    let (status, location, _) = app.post(admin, "/c/sy/sheets", &form).await;
+    assert_eq!(status, 303);
+    location
+}
+
+#[tokio::test]
+async fn a_join_with_a_quantity_past_the_range_is_refused_and_the_sheet_stays_readable() {
+    let app = spawn().await;
+    let ids = verified(&app, 2).await;
+    for (i, id) in ids.iter().enumerate() {
+        volunteer_login(&app, &format!("p{i}"), *id).await;
+    }
+    let (admin, csrf) = app.login("admin").await;
+    let sheet = open_sheet(&app, &admin, &csrf).await;
+
+    // 2147483647 boxes: refused with the field and its range, nothing written.
+    let (p0, csrf0) = app.login("p0").await;
+    let r = p0
+        .post(format!("{}{sheet}/join", app.base))
+        .form(&[("_csrf", csrf0.as_str()), ("quantity", "2147483647")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the sheet page again, with the reason");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("数量超出范围：只能是 1 到 10000 之间的整数"), "{html}");
+    let stored = shouwang_db::signup::sheets_of_community(&app.db.read, app.community().await.id).await.unwrap();
+    assert_eq!((stored[0].arrivals, stored[0].confirmed, stored[0].quantity_confirmed), (0, 0, 0));
+
+    // A second volunteer joins with 1: the counters stay sound.
+    let (p1, csrf1) = app.login("p1").await;
+    let r = p1
+        .post(format!("{}{sheet}/join", app.base))
+        .form(&[("_csrf", csrf1.as_str()), ("quantity", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("报名成功"));
+    // Even a number too long for any integer reads as out of range.
+    let r = p0
+        .post(format!("{}{sheet}/join", app.base))
+        .form(&[("_csrf", csrf0.as_str()), ("quantity", "99999999999999999999999")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("数量超出范围"));
+
+    // The sheet, the community's pages and "my work" all still read.
+    for (client, path) in [
+        (&admin, sheet.as_str()),
+        (&admin, "/"),
+        (&admin, "/c/sy/sheets"),
+        (&p0, "/my/work"),
+        (&p1, "/my/work"),
+        (&p1, "/"),
+    ] {
+        let (status, html) = app.page(client, path).await;
+        assert_eq!(status, 200, "{path}: {html}");
+    }
+    let (_, html) = app.page(&admin, &sheet).await;
+    assert!(html.contains("1. 党员01 1箱"), "{html}");
+
+    // The API refuses the same quantity in its error body, in both languages.
+    let sheet_id = sheet.rsplit('/').next().unwrap();
+    let vol_token = {
+        use shouwang_db::accounts::create_api_token;
+        let user = shouwang_db::accounts::find_by_username(&app.db.read, "p0").await.unwrap().unwrap().user;
+        let token = shouwang_web::auth::random_token();
+        create_api_token(&app.db, user.id, "tests", &shouwang_web::auth::sha256_hex(&token)).await.unwrap();
+        token
+    };
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/signup-sheets/{sheet_id}/join", app.base))
+        .bearer_auth(&vol_token)
+        .json(&serde_json::json!({ "quantity": 2147483647 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "数量超出范围：只能是 1 到 10000 之间的整数，未作任何更改");
+    assert!(body["message_en"].as_str().unwrap().contains("Quantity is out of range"), "{body}");
+    let stored = shouwang_db::signup::sheets_of_community(&app.db.read, app.community().await.id).await.unwrap();
+    assert_eq!((stored[0].arrivals, stored[0].confirmed, stored[0].quantity_confirmed), (1, 1, 1));
+}
+
+#[tokio::test]
+async fn a_sheet_with_numbers_past_their_range_is_not_opened() {
+    let app = spawn().await;
+    let token = admin_token(&app).await;
+    let client = reqwest::Client::new();
+    for (body, field) in [
+        (serde_json::json!({ "title": "卸货", "capacity": 10001 }), "名额"),
+        (serde_json::json!({ "title": "卸货", "capacity": 0 }), "名额"),
+        (serde_json::json!({ "title": "卸货", "capacity": 3, "quantity_max": 2147483647 }), "每人最多数量"),
+        (serde_json::json!({ "title": "卸货", "capacity": 3, "quantity_total": 0 }), "总数量上限"),
+    ] {
+        let r = client
+            .post(format!("{}/api/v1/communities/sy/signup-sheets", app.base))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let answer: Value = r.json().await.unwrap();
+        assert!(answer["message"].as_str().unwrap().starts_with(&format!("{field}超出范围")), "{answer}");
+    }
+    let stored = shouwang_db::signup::sheets_of_community(&app.db.read, app.community().await.id).await.unwrap();
+    assert!(stored.is_empty(), "nothing was opened");
+}
