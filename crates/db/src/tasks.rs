@@ -111,9 +111,7 @@ pub async fn create_task(
     if title.is_empty() || title.chars().count() > 200 {
         return Err(DbError::refused(Refusal::BadTitle));
     }
-    if !(1..=10_000).contains(&new.headcount) {
-        return Err(DbError::refused(Refusal::BadHeadcount));
-    }
+    shouwang_domain::bounds::Headcount::new(new.headcount).map_err(DbError::refused)?;
     if let (Some(s), Some(e)) = (new.starts_at, new.ends_at)
         && e <= s
     {

@@ -109,6 +109,7 @@ async fn create_in(
             return Err(Error::refused(Refusal::SheetNotInCommunity));
         }
     }
+    let headcount = shouwang_domain::bounds::Headcount::new(input.headcount).map_err(Error::refused)?;
     let new = NewTask {
         title: input.title.clone(),
         kind,
@@ -116,7 +117,7 @@ async fn create_in(
         place_text: clean(&input.place_text),
         starts_at: clean(&input.starts_at).map(|s| parse_time(&s)).transpose()?,
         ends_at: clean(&input.ends_at).map(|s| parse_time(&s)).transpose()?,
-        headcount: input.headcount,
+        headcount: headcount.get(),
         priority,
         skills: skills.to_codes(),
         signup_sheet_id: input.signup_sheet,

@@ -142,3 +142,66 @@ async fn a_sheet_with_numbers_past_their_range_is_not_opened() {
     let stored = shouwang_db::signup::sheets_of_community(&app.db.read, app.community().await.id).await.unwrap();
     assert!(stored.is_empty(), "nothing was opened");
 }
+
+/// A page number too big for any page (18446744073709551615 panicked a
+/// handler; 72057594037927937 wrapped to page 1) is refused with a 400 in
+/// the product's error body or page, and so is every other number a query
+/// string sends out of its range.
+#[tokio::test]
+async fn page_numbers_and_query_numbers_past_their_range_are_refused_not_wrapped() {
+    let app = spawn().await;
+    let token = admin_token(&app).await;
+    let api = reqwest::Client::new();
+    let residents = |q: &str| format!("{}/api/v1/communities/sy/residents?{q}", app.base);
+    for (q, field) in [
+        ("page=18446744073709551615", "页码"),
+        ("page=72057594037927937", "页码"),
+        ("page=0", "页码"),
+        ("per_page=501", "每页条数"),
+        ("per_page=0", "每页条数"),
+    ] {
+        let r = api.get(residents(q)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{q}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["status"], 400);
+        assert!(body["message"].as_str().unwrap().starts_with(&format!("{field}超出范围")), "{q}: {body}");
+        assert!(body["message_en"].as_str().unwrap().contains("out of range"), "{q}: {body}");
+    }
+    // Past u64 itself: not a number of the field, still the product's 400.
+    let r = api.get(residents("page=18446744073709551616")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["message_en"].is_string(), "{body}");
+    let r = api.get(residents("page=1&per_page=500")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!((body["page"].as_u64(), body["per_page"].as_u64()), (Some(1), Some(500)));
+
+    // Pages answer an error page in the reader's language.
+    let (admin, _) = app.login("admin").await;
+    for (path, text) in [
+        ("/audit?page=18446744073709551615", "页码超出范围"),
+        ("/audit?page=72057594037927937", "页码超出范围"),
+        ("/c/sy/rosters?days=4294967295", "天数超出范围"),
+        ("/c/sy/rosters?days=0", "天数超出范围"),
+    ] {
+        let (status, html) = app.page(&admin, path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(html.contains(text), "{path}: {html}");
+    }
+    let (status, _) = app.page(&admin, "/audit?page=2").await;
+    assert_eq!(status, 200, "an empty page past the end is fine");
+    let r = api
+        .get(format!("{}/api/v1/communities/sy/roster?days=4294967296", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    for path in ["roster?days=99", "groupbuy?days=32", "groupbuy?days=0"] {
+        let r = api.get(format!("{}/api/v1/communities/sy/{path}", app.base)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().starts_with("天数超出范围"), "{path}: {body}");
+    }
+}
