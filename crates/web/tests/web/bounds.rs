@@ -205,3 +205,62 @@ async fn page_numbers_and_query_numbers_past_their_range_are_refused_not_wrapped
         assert!(body["message"].as_str().unwrap().starts_with("天数超出范围"), "{path}: {body}");
     }
 }
+
+/// Malformed JSON on the API is a 400 in the product's error body, never a
+/// default: a join whose body does not parse, or names a field the API does
+/// not know, books nothing (it used to book one).
+#[tokio::test]
+async fn malformed_json_is_a_400_never_a_default() {
+    let app = spawn().await;
+    let ids = verified(&app, 1).await;
+    volunteer_login(&app, "p0", ids[0]).await;
+    let (admin, csrf) = app.login("admin").await;
+    let sheet = open_sheet(&app, &admin, &csrf).await;
+    let sheet_id = sheet.rsplit('/').next().unwrap().to_string();
+    let user = shouwang_db::accounts::find_by_username(&app.db.read, "p0").await.unwrap().unwrap().user;
+    let token = shouwang_web::auth::random_token();
+    shouwang_db::accounts::create_api_token(&app.db, user.id, "tests", &shouwang_web::auth::sha256_hex(&token))
+        .await
+        .unwrap();
+    let api = reqwest::Client::new();
+    let join = format!("{}/api/v1/signup-sheets/{sheet_id}/join", app.base);
+    for (content_type, body) in [
+        ("application/json", "{\"quantity\": 2"),
+        ("application/json", "{\"quantity\": \"two\"}"),
+        ("application/json", "{\"quantity\": 2.5}"),
+        ("application/json", "{\"quantity\": 99999999999999999999}"),
+        ("application/json", "{\"quantty\": 2}"),
+        ("application/json", "[2]"),
+        ("text/plain", "{\"quantity\": 2}"),
+    ] {
+        let r =
+            api.post(&join).bearer_auth(&token).header("content-type", content_type).body(body).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{content_type} {body}");
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["status"], 400, "{body}: {answer}");
+        assert!(answer["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}: {answer}");
+        assert!(answer["message_en"].is_string(), "{body}: {answer}");
+    }
+    let stored = shouwang_db::signup::sheets_of_community(&app.db.read, app.community().await.id).await.unwrap();
+    assert_eq!(stored[0].arrivals, 0, "nothing was booked");
+    // No body at all is one, as documented.
+    let r = api.post(&join).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let stored = shouwang_db::signup::sheets_of_community(&app.db.read, app.community().await.id).await.unwrap();
+    assert_eq!(stored[0].quantity_confirmed, 1);
+
+    // Every other body refuses fields it does not know, instead of dropping them.
+    let admin_token = admin_token(&app).await;
+    let r = api
+        .post(format!("{}/api/v1/communities/sy/signup-sheets", app.base))
+        .bearer_auth(&admin_token)
+        .json(&serde_json::json!({ "title": "卸货", "capacity": 3, "quantity_maxx": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["message_en"], "malformed request body", "{answer}");
+    let stored = shouwang_db::signup::sheets_of_community(&app.db.read, app.community().await.id).await.unwrap();
+    assert_eq!(stored.len(), 1, "no sheet without its limit was opened");
+}
