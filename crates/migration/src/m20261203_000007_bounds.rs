@@ -5,13 +5,18 @@
 //! cannot add a CHECK to a table without rebuilding it, so it gets
 //! `BEFORE INSERT`/`BEFORE UPDATE` triggers that abort the statement.
 //!
+//! On SQLite it also rewrites every stored timestamp in the one shape
+//! [`crate::stored_time`] gives (UTC, six fraction digits), so that text
+//! comparisons in SQL compare times (a deadline written `+08:00` compared
+//! as text against a UTC bound kept a sheet open for hours).
+//!
 //! Rows written before this migration are not re-checked (PostgreSQL's
 //! `NOT VALID`; SQLite's triggers see only new writes): a database that
 //! already holds an overflowed counter still migrates, and every new write
 //! is checked.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -57,6 +62,9 @@ pub(crate) const CHECKS: &[(&str, &str, &[&str], &str)] = &[
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
+        if manager.get_database_backend() == DbBackend::Sqlite {
+            times_to_utc(db).await?;
+        }
         for (table, name, columns, condition) in CHECKS {
             match manager.get_database_backend() {
                 DbBackend::Postgres => {
@@ -117,4 +125,57 @@ fn qualified(condition: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Rewrites every timestamp column of every table (SQLite declares them
+/// `timestamp_with_timezone_text`) in the shape [`crate::stored_time`] gives.
+/// SQLite only; run by this migration (and by tests, on rows they wrote
+/// the old way).
+pub async fn times_to_utc(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    use time::format_description::well_known::Rfc3339;
+    let backend = DbBackend::Sqlite;
+    let tables = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        ))
+        .await?;
+    for t in tables {
+        let table: String = t.try_get("", "name")?;
+        let columns = db
+            .query_all_raw(Statement::from_string(
+                backend,
+                format!("SELECT name, type FROM pragma_table_info('{table}')"),
+            ))
+            .await?;
+        for c in columns {
+            let (column, kind): (String, String) = (c.try_get("", "name")?, c.try_get("", "type")?);
+            if !kind.to_ascii_lowercase().contains("timestamp") {
+                continue;
+            }
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    backend,
+                    format!(
+                        "SELECT rowid AS r, \"{column}\" AS t FROM \"{table}\" WHERE typeof(\"{column}\") = 'text'"
+                    ),
+                ))
+                .await?;
+            for row in rows {
+                let (rowid, text): (i64, String) = (row.try_get("", "r")?, row.try_get("", "t")?);
+                // Text that is not RFC 3339 is left as it is (the driver reads other shapes too).
+                let Ok(at) = time::OffsetDateTime::parse(text.trim(), &Rfc3339) else { continue };
+                let Ok(utc) = crate::stored_time(at).format(&Rfc3339) else { continue };
+                if utc != text {
+                    db.execute_raw(Statement::from_sql_and_values(
+                        backend,
+                        format!("UPDATE \"{table}\" SET \"{column}\" = ? WHERE rowid = ?"),
+                        [utc.into(), rowid.into()],
+                    ))
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }

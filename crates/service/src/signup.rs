@@ -188,7 +188,7 @@ pub async fn withdraw(ctx: &Context, actor: &Actor, id: Uuid) -> Result<usize, E
         .await?
         .filter(|v| v.community_id == sheet.community_id)
         .ok_or_else(|| Error::refused(SheetRefusal::NotOnSheet))?;
-    Ok(signup::withdraw(&ctx.db, sheet.id, me.id).await?.len())
+    Ok(signup::withdraw(&ctx.db, sheet.id, me.id, ctx.clock.now()).await?.len())
 }
 
 /// One person on a sheet, as lists show them.
@@ -484,7 +484,7 @@ pub async fn my_work(ctx: &Context, actor: &Actor) -> Result<Option<MyWork>, Err
     let now = ctx.clock.now();
 
     // Tasks and claims.
-    let tasks = task_store::tasks_of_volunteer(read, me.id).await?;
+    let tasks = task_store::tasks_of_volunteer(read, me.id, now).await?;
     let live_tasks: Vec<MyTaskLine> = tasks
         .iter()
         .filter(|t| TaskState::from_code(&t.state).is_some_and(|s| !s.is_final()))

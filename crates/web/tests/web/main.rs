@@ -17,3 +17,4 @@ mod pages_rosters;
 mod pages_tasks;
 mod refusals;
 mod signup_burst;
+mod times;
