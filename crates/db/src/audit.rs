@@ -63,10 +63,10 @@ pub async fn search(
         q = q.filter(audit_log::Column::Action.eq(a.trim()));
     }
     if let Some(from) = filter.from {
-        q = q.filter(audit_log::Column::At.gte(from));
+        q = q.filter(audit_log::Column::At.gte(crate::utc(from)));
     }
     if let Some(to) = filter.to {
-        q = q.filter(audit_log::Column::At.lt(to));
+        q = q.filter(audit_log::Column::At.lt(crate::utc(to)));
     }
     let total = q.clone().count(conn).await?;
     let rows = q.order_by_desc(audit_log::Column::Id).offset(offset).limit(limit).all(conn).await?;

@@ -44,7 +44,17 @@ pub(crate) async fn unique<E: sea_orm::EntityTrait>(
     Ok(select.all(conn).await?.into_iter().next())
 }
 
-/// The current time, in UTC, for `created_at`/`updated_at` columns.
+/// The current system time, as stored ([`utc`]), for `created_at`/`updated_at`
+/// columns. Whatever decides something (a deadline, an expiry) takes its
+/// time from the service's clock instead, as a parameter.
 pub(crate) fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
+    utc(time::OffsetDateTime::now_utc())
+}
+
+/// A timestamp as every write and every bound parameter must carry it: in
+/// UTC, in the one text shape that SQLite compares as time (see
+/// `shouwang_migration::stored_time`). Every time that enters a statement
+/// from outside this crate goes through here.
+pub fn utc(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    shouwang_migration::stored_time(t)
 }

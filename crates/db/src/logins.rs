@@ -92,7 +92,7 @@ pub async fn give_logins_in(
             user_id: user.id,
             token_hash: l.token_hash.clone(),
             created_at: at,
-            expires_at,
+            expires_at: crate::utc(expires_at),
             used_at: None,
         }))
         .exec_without_returning(tx)
@@ -121,7 +121,7 @@ pub async fn link_by_hash(
 /// Marks the link used; false when it was used already (a second tap).
 pub async fn use_link_in(tx: &impl ConnectionTrait, link_id: Uuid, at: OffsetDateTime) -> Result<bool, DbError> {
     let done = first_login_link::Entity::update_many()
-        .col_expr(first_login_link::Column::UsedAt, Expr::value(at))
+        .col_expr(first_login_link::Column::UsedAt, Expr::value(crate::utc(at)))
         .filter(first_login_link::Column::Id.eq(link_id))
         .filter(first_login_link::Column::UsedAt.is_null())
         .exec(tx)

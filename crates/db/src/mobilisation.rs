@@ -1551,7 +1551,7 @@ pub async fn confirm_draft(
     let tx = db.begin_write().await?;
     let removed = grouping_draft::Entity::delete_many()
         .filter(grouping_draft::Column::CommunityId.eq(community_id))
-        .filter(grouping_draft::Column::UpdatedAt.eq(expected_updated_at))
+        .filter(grouping_draft::Column::UpdatedAt.eq(crate::utc(expected_updated_at)))
         .exec(&tx)
         .await?;
     if removed.rows_affected == 0 {

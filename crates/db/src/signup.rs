@@ -19,6 +19,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use shouwang_domain::bounds::{Capacity, QuantityMax, QuantityTotal};
 use shouwang_domain::signup::{
     Counters, EntryStatus, HeldEntry, JoinAsk, JoinOutcome, Limits, Refusal, SheetRefusal, decide_joins,
     decide_withdrawal,
@@ -70,12 +71,9 @@ pub async fn create_sheet_for(
     if title.is_empty() || title.chars().count() > 200 {
         return Err(DbError::refused(SheetRefusal::BadTitle));
     }
-    if !(1..=10_000).contains(&new.capacity) {
-        return Err(DbError::refused(SheetRefusal::BadCapacity));
-    }
-    if new.quantity_max.is_some_and(|q| q < 1) || new.quantity_total.is_some_and(|q| q < 1) {
-        return Err(DbError::refused(SheetRefusal::BadQuantityLimits));
-    }
+    Capacity::new(new.capacity).map_err(DbError::refused)?;
+    new.quantity_max.map(QuantityMax::new).transpose().map_err(DbError::refused)?;
+    new.quantity_total.map(QuantityTotal::new).transpose().map_err(DbError::refused)?;
     let model = signup_sheet::Model {
         id: Uuid::now_v7(),
         community_id,
@@ -86,7 +84,7 @@ pub async fn create_sheet_for(
         capacity: new.capacity,
         quantity_max: new.quantity_max,
         quantity_total: new.quantity_total,
-        deadline: new.deadline,
+        deadline: new.deadline.map(crate::utc),
         skill: new.skill,
         kind: new.kind,
         share_token,
@@ -171,6 +169,7 @@ async fn lock_open_sheet(
     sheet_id: Uuid,
     at: OffsetDateTime,
 ) -> Result<signup_sheet::Model, DbError> {
+    let at = crate::utc(at);
     let open = signup_sheet::Entity::update_many()
         .col_expr(signup_sheet::Column::Arrivals, Expr::col(signup_sheet::Column::Arrivals))
         .filter(signup_sheet::Column::Id.eq(sheet_id))
@@ -351,6 +350,7 @@ fn refusal_error(refusal: Refusal, sheet: &signup_sheet::Model) -> DbError {
         Refusal::OverPersonalLimit { max } => {
             DbError::refused(SheetRefusal::OverPersonalLimit { max, unit: sheet.unit.clone().unwrap_or_default() })
         }
+        Refusal::OutOfRange(e) => DbError::refused(e),
         // Not reached: a refused ask is answered with the caller's own error.
         Refusal::Ineligible => DbError::Forbidden,
     }
@@ -386,6 +386,10 @@ pub struct Joiner {
     queue: tokio::sync::mpsc::Sender<Pending>,
 }
 
+/// Where a batch takes "now" from to decide whether a sheet is still open:
+/// the service's clock (tests move it), never the system time alone.
+type Now = std::sync::Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
 struct Pending {
     sheet_id: Uuid,
     user_id: Uuid,
@@ -398,8 +402,10 @@ struct Pending {
 const BATCH: usize = 1000;
 
 impl Joiner {
-    /// Starts the batch writer (call inside the tokio runtime).
-    pub fn start(db: Db) -> Joiner {
+    /// Starts the batch writer (call inside the tokio runtime); each batch
+    /// decides with the time `clock` says.
+    pub fn start(db: Db, clock: shouwang_domain::Clock) -> Joiner {
+        let now: Now = std::sync::Arc::new(move || clock.now());
         let (queue, mut rx) = tokio::sync::mpsc::channel::<Pending>(16 * BATCH);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -418,7 +424,7 @@ impl Joiner {
                     }
                 }
                 for (sheet_id, pending) in sheets {
-                    write_batch(&db, sheet_id, pending).await;
+                    write_batch(&db, sheet_id, pending, now()).await;
                 }
                 // The batch writer lives as long as the queue: nothing in a
                 // batch (an error, a panic) may end it, see `write_batch`.
@@ -452,7 +458,7 @@ pub const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 /// One sheet's share of a batch, in one write transaction: lock the sheet,
 /// load the callers' context on the same connection (so it does not queue
 /// behind the read pool in a burst), run each gate, then [`apply_joins`].
-async fn write_batch(db: &Db, sheet_id: Uuid, pending: Vec<Pending>) {
+async fn write_batch(db: &Db, sheet_id: Uuid, pending: Vec<Pending>, at: OffsetDateTime) {
     let mut replies = Vec::with_capacity(pending.len());
     let mut asks = Vec::with_capacity(pending.len());
     for p in pending {
@@ -465,7 +471,7 @@ async fn write_batch(db: &Db, sheet_id: Uuid, pending: Vec<Pending>) {
     // are answered, and the writer goes on with the next batch.
     let task = tokio::spawn({
         let db = db.clone();
-        async move { run_batch(&db, sheet_id, asks).await }
+        async move { run_batch(&db, sheet_id, asks, at).await }
     });
     let outcome = match task.await {
         Ok(outcome) => outcome,
@@ -493,13 +499,14 @@ async fn run_batch(
     db: &Db,
     sheet_id: Uuid,
     asks: Vec<(Uuid, i32, Gate)>,
+    at: OffsetDateTime,
 ) -> Result<Vec<Result<Joined, DbError>>, DbError> {
     let tx = db.begin_write().await?;
     if db.backend == crate::Backend::Postgres {
         // SQLite has one writer and its own busy timeout.
         tx.execute_unprepared(&format!("SET LOCAL lock_timeout = '{}ms'", LOCK_TIMEOUT.as_millis())).await?;
     }
-    let at = now();
+    let at = crate::utc(at);
     let sheet = lock_open_sheet(&tx, sheet_id, at).await.map_err(|e| match e {
         DbError::Db(e) if e.to_string().contains("lock timeout") => busy_error(),
         e => e,
@@ -596,12 +603,12 @@ async fn entry_of(
     .await?)
 }
 
-/// Takes a volunteer off a sheet before its deadline. Their place goes to the
+/// Takes a volunteer off a sheet before its deadline (as of `at`). Their place goes to the
 /// waiting list in order of arrival, as many as now fit (the domain's
 /// [`decide_withdrawal`]); the promoted volunteers are returned (to be told).
-pub async fn withdraw(db: &Db, sheet_id: Uuid, volunteer_id: Uuid) -> Result<Vec<Uuid>, DbError> {
+pub async fn withdraw(db: &Db, sheet_id: Uuid, volunteer_id: Uuid, at: OffsetDateTime) -> Result<Vec<Uuid>, DbError> {
     let tx = db.begin_write().await?;
-    let at = now();
+    let at = crate::utc(at);
     // Lock the sheet first, like a join, so joins and withdrawals queue at one row.
     let open = signup_sheet::Entity::update_many()
         .col_expr(signup_sheet::Column::Arrivals, Expr::col(signup_sheet::Column::Arrivals))

@@ -111,9 +111,7 @@ pub async fn create_task(
     if title.is_empty() || title.chars().count() > 200 {
         return Err(DbError::refused(Refusal::BadTitle));
     }
-    if !(1..=10_000).contains(&new.headcount) {
-        return Err(DbError::refused(Refusal::BadHeadcount));
-    }
+    shouwang_domain::bounds::Headcount::new(new.headcount).map_err(DbError::refused)?;
     if let (Some(s), Some(e)) = (new.starts_at, new.ends_at)
         && e <= s
     {
@@ -127,8 +125,8 @@ pub async fn create_task(
         kind: new.kind.code().to_string(),
         place_region_id: new.place_region_id,
         place_text: new.place_text.map(|p| p.chars().take(200).collect()),
-        starts_at: new.starts_at,
-        ends_at: new.ends_at,
+        starts_at: new.starts_at.map(crate::utc),
+        ends_at: new.ends_at.map(crate::utc),
         headcount: new.headcount,
         priority: new.priority.code().to_string(),
         skills: new.skills,
@@ -412,7 +410,11 @@ pub async fn change_state(
 }
 
 /// Tasks a volunteer is assigned to or holds a live claim on, newest first.
-pub async fn tasks_of_volunteer(conn: &impl ConnectionTrait, volunteer_id: Uuid) -> Result<Vec<task::Model>, DbError> {
+pub async fn tasks_of_volunteer(
+    conn: &impl ConnectionTrait,
+    volunteer_id: Uuid,
+    at: OffsetDateTime,
+) -> Result<Vec<task::Model>, DbError> {
     let mut ids: Vec<Uuid> = task_assignee::Entity::find()
         .select_only()
         .column(task_assignee::Column::TaskId)
@@ -420,7 +422,7 @@ pub async fn tasks_of_volunteer(conn: &impl ConnectionTrait, volunteer_id: Uuid)
         .into_tuple()
         .all(conn)
         .await?;
-    for c in claims_of_volunteer(conn, volunteer_id, now()).await? {
+    for c in claims_of_volunteer(conn, volunteer_id, at).await? {
         if c.work_kind == WorkKind::Task.code() && !ids.contains(&c.subject_id) {
             ids.push(c.subject_id);
         }
@@ -450,6 +452,7 @@ pub enum ClaimOutcome {
 
 /// Frees claims on a subject whose time has run out: one conditional UPDATE.
 async fn expire(conn: &impl ConnectionTrait, key: &str, at: OffsetDateTime) -> Result<(), DbError> {
+    let at = crate::utc(at);
     claim::Entity::update_many()
         .col_expr(claim::Column::LiveSubject, Expr::value(Option::<String>::None))
         .col_expr(claim::Column::ReleasedAt, Expr::col(claim::Column::ExpiresAt))
@@ -467,6 +470,7 @@ pub async fn live_claim(
     subject: Uuid,
     at: OffsetDateTime,
 ) -> Result<Option<claim::Model>, DbError> {
+    let at = crate::utc(at);
     Ok(crate::unique(
         claim::Entity::find()
             .filter(claim::Column::LiveSubject.eq(live_key(kind, subject)))
@@ -482,6 +486,7 @@ pub async fn claims_of_volunteer(
     volunteer_id: Uuid,
     at: OffsetDateTime,
 ) -> Result<Vec<claim::Model>, DbError> {
+    let at = crate::utc(at);
     Ok(claim::Entity::find()
         .filter(claim::Column::VolunteerId.eq(volunteer_id))
         .filter(claim::Column::LiveSubject.is_not_null())
@@ -524,10 +529,11 @@ pub async fn claim(
     volunteer_id: Uuid,
     hold: Duration,
     by: &Actor,
+    at: OffsetDateTime,
 ) -> Result<ClaimOutcome, DbError> {
     let key = live_key(kind, subject);
     let tx = db.begin_write().await?;
-    let at = now();
+    let at = crate::utc(at);
     expire(&tx, &key, at).await?;
     let model = claim::Model {
         id: Uuid::now_v7(),
@@ -573,19 +579,20 @@ pub async fn extend(
     volunteer_id: Uuid,
     more: Duration,
     by: &Actor,
+    at: OffsetDateTime,
 ) -> Result<claim::Model, DbError> {
     let tx = db.begin_write().await?;
     let c = claim_by_id(&tx, claim_id).await?.filter(|c| c.volunteer_id == volunteer_id && c.live_subject.is_some());
     let Some(c) = c else { return Err(not_holding()) };
-    let at = now();
+    let at = crate::utc(at);
     if c.expires_at <= at {
         return Err(DbError::refused(Refusal::ClaimExpired));
     }
-    let until = c.expires_at + more;
+    let until = crate::utc(c.expires_at + more);
     let done = claim::Entity::update_many()
         .col_expr(claim::Column::ExpiresAt, Expr::value(until))
         .filter(claim::Column::Id.eq(claim_id))
-        .filter(claim::Column::ExpiresAt.eq(c.expires_at))
+        .filter(claim::Column::ExpiresAt.eq(crate::utc(c.expires_at)))
         .filter(claim::Column::LiveSubject.is_not_null())
         .exec(&tx)
         .await?;
@@ -621,12 +628,19 @@ pub async fn release(db: &Db, claim_id: Uuid, volunteer_id: Uuid, by: &Actor) ->
 
 /// Hands a live claim over to another volunteer, who holds it until the same
 /// expiry. The old claim is closed and the new one inserted in one transaction.
-pub async fn hand_over(db: &Db, claim_id: Uuid, from: Uuid, to: Uuid, by: &Actor) -> Result<claim::Model, DbError> {
+pub async fn hand_over(
+    db: &Db,
+    claim_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+    by: &Actor,
+    at: OffsetDateTime,
+) -> Result<claim::Model, DbError> {
     if from == to {
         return Err(DbError::refused(Refusal::HandToSelf));
     }
     let tx = db.begin_write().await?;
-    let at = now();
+    let at = crate::utc(at);
     let Some(c) = claim_by_id(&tx, claim_id).await?.filter(|c| c.volunteer_id == from && c.live_subject.is_some())
     else {
         return Err(not_holding());
@@ -689,8 +703,9 @@ pub async fn hand_over_work_in(
     to: Option<Uuid>,
     cause: &str,
     by: &Actor,
+    at: OffsetDateTime,
 ) -> Result<WorkMoved, DbError> {
-    let at = now();
+    let at = crate::utc(at);
     let mut moved = WorkMoved::default();
     let mut people = vec![volunteer_id];
     people.extend(to);

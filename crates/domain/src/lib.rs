@@ -5,6 +5,7 @@
 //! ("parse, don't validate"), so code further out never re-checks strings.
 
 pub mod access;
+pub mod bounds;
 pub mod clock;
 pub mod duty_report;
 pub mod groupbuy;
@@ -27,6 +28,7 @@ pub mod volunteer;
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub use access::{Action, Resource, Role};
+pub use bounds::{Field, OutOfRange};
 pub use clock::Clock;
 pub use duty_report::{
     DutyReportRecord, MergedRow, RawVolunteerRow, TextColumn, VolunteerParse, VolunteerRejectReason,

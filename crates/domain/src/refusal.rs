@@ -18,6 +18,8 @@ pub enum Refusal {
     Tasks(crate::task::Refusal),
     Signup(crate::signup::SheetRefusal),
     Logins(crate::logins::Refusal),
+    /// A number outside its field's range.
+    Bounds(crate::bounds::OutOfRange),
     /// Something named in the request does not exist (or not where the
     /// caller may see it): `what` names a `storage.what.*` key.
     Missing {
@@ -39,6 +41,7 @@ impl Refusal {
             Refusal::Tasks(r) => r.message(lang),
             Refusal::Signup(r) => r.message(lang),
             Refusal::Logins(r) => r.message(lang),
+            Refusal::Bounds(r) => r.message(lang),
             Refusal::Missing { what, key } => {
                 let what_key = format!("storage.what.{what}");
                 let what_key =
@@ -80,6 +83,7 @@ from_capability! {
     Tasks(crate::task::Refusal),
     Signup(crate::signup::SheetRefusal),
     Logins(crate::logins::Refusal),
+    Bounds(crate::bounds::OutOfRange),
 }
 
 impl From<crate::task::TransitionError> for Refusal {

@@ -131,10 +131,13 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Whether one more person taking `quantity` fits beside `counters`.
+    /// Whether one more person taking `quantity` fits beside `counters`
+    /// (added up wide: no counter read from storage can overflow it).
     pub fn fits(&self, counters: Counters, quantity: i32) -> bool {
         counters.confirmed < self.capacity
-            && self.quantity_total.is_none_or(|t| counters.quantity_confirmed + quantity <= t)
+            && self
+                .quantity_total
+                .is_none_or(|t| i64::from(counters.quantity_confirmed) + i64::from(quantity) <= i64::from(t))
     }
 }
 
@@ -172,6 +175,9 @@ pub enum Refusal {
     QuantityBelowOne,
     /// More than the sheet allows one person.
     OverPersonalLimit { max: i32 },
+    /// More than any sheet allows one person ([`crate::bounds::Quantity`]),
+    /// or more than the sheet's counters can add up.
+    OutOfRange(crate::bounds::OutOfRange),
 }
 
 /// What became of one ask to join.
@@ -233,6 +239,8 @@ pub fn decide_joins<K: Copy + Eq + Hash>(
             JoinOutcome::Refused(Refusal::Ineligible)
         } else if ask.quantity < 1 {
             JoinOutcome::Refused(Refusal::QuantityBelowOne)
+        } else if let Err(e) = crate::bounds::Quantity::new(ask.quantity) {
+            JoinOutcome::Refused(Refusal::OutOfRange(e))
         } else if let Some(max) = limits.quantity_max.filter(|m| ask.quantity > *m) {
             JoinOutcome::Refused(Refusal::OverPersonalLimit { max })
         } else if ask.on_sheet.is_some_and(|s| s != EntryStatus::Withdrawn) {
@@ -242,15 +250,32 @@ pub fn decide_joins<K: Copy + Eq + Hash>(
             // A double tap inside this batch.
             JoinOutcome::RepeatOf(first)
         } else {
-            now.arrivals += 1;
-            placed.insert(ask.who, i);
-            if !someone_waits && limits.fits(now, ask.quantity) {
-                now.confirmed += 1;
-                now.quantity_confirmed += ask.quantity;
-                JoinOutcome::Confirmed { seq: now.arrivals }
-            } else {
-                someone_waits = true;
-                JoinOutcome::Waiting { seq: now.arrivals }
+            // Counters are added up checked: a sum that would not fit its
+            // column refuses the ask (and changes nothing) instead of wrapping.
+            let too_many = JoinOutcome::Refused(Refusal::OutOfRange(crate::bounds::OutOfRange {
+                field: crate::bounds::Field::QuantityTotal,
+            }));
+            match now.arrivals.checked_add(1) {
+                None => too_many,
+                Some(seq) => {
+                    let fits = !someone_waits && limits.fits(now, ask.quantity);
+                    let confirmed = now.confirmed.checked_add(1);
+                    let quantity = now.quantity_confirmed.checked_add(ask.quantity);
+                    match (fits, confirmed, quantity) {
+                        (true, Some(confirmed), Some(quantity)) => {
+                            now = Counters { arrivals: seq, confirmed, quantity_confirmed: quantity };
+                            placed.insert(ask.who, i);
+                            JoinOutcome::Confirmed { seq }
+                        }
+                        (true, _, _) => too_many,
+                        (false, _, _) => {
+                            now.arrivals = seq;
+                            placed.insert(ask.who, i);
+                            someone_waits = true;
+                            JoinOutcome::Waiting { seq }
+                        }
+                    }
+                }
             }
         };
         outcomes.push(outcome);
@@ -297,19 +322,24 @@ pub fn decide_withdrawal<K: Copy + PartialEq>(
         return Withdrawal { frees_place, promoted: Vec::new(), counters: now };
     }
     if frees_place {
-        now.confirmed -= 1;
-        now.quantity_confirmed -= leaving.quantity;
+        now.confirmed = now.confirmed.saturating_sub(1).max(0);
+        now.quantity_confirmed = now.quantity_confirmed.saturating_sub(leaving.quantity).max(0);
     }
     let mut queue: Vec<&HeldEntry<K>> =
         waiting.iter().filter(|e| e.who != leaving.who && e.status == EntryStatus::Waiting).collect();
     queue.sort_by_key(|e| e.seq);
     let mut promoted = Vec::new();
     for next in queue {
+        let (Some(confirmed), Some(quantity)) =
+            (now.confirmed.checked_add(1), now.quantity_confirmed.checked_add(next.quantity))
+        else {
+            break;
+        };
         if !limits.fits(now, next.quantity) {
             break;
         }
-        now.confirmed += 1;
-        now.quantity_confirmed += next.quantity;
+        now.confirmed = confirmed;
+        now.quantity_confirmed = quantity;
         promoted.push(next.who);
     }
     Withdrawal { frees_place, promoted, counters: now }

@@ -13,6 +13,24 @@ mod m20261124_000003_mobilisation;
 mod m20261124_000004_signup;
 mod m20261124_000005_tasks;
 mod m20261124_000006_rosters;
+mod m20261203_000007_bounds;
+
+pub use m20261203_000007_bounds::times_to_utc;
+
+/// Every timestamp as it is stored and as it is bound to a statement: in
+/// UTC, to ten microseconds, with one microsecond added. SQLite keeps a
+/// timestamp as the RFC 3339 text the driver writes and compares that text
+/// as text, so two times compare as times only when their texts have the
+/// same shape: the same offset (`Z`, never `+08:00`) and the same number of
+/// fraction digits (the driver drops trailing zeros, so `…:00Z` would sort
+/// after `…:00.5Z`). The final microsecond makes every text carry six
+/// digits (`2022-04-06T14:30:00.123451Z`), which PostgreSQL (microseconds)
+/// keeps too, so a time reads back exactly as it was written on both
+/// backends. Idempotent.
+pub fn stored_time(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(t.nanosecond() / 10_000 * 10_000 + 1_000).unwrap_or(t)
+}
 mod m20261203_000010_first_login;
 
 /// A named foreign key, as the tables of the later migrations declare them.
@@ -36,7 +54,43 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_signup::Migration),
             Box::new(m20261124_000005_tasks::Migration),
             Box::new(m20261124_000006_rosters::Migration),
+            Box::new(m20261203_000007_bounds::Migration),
             Box::new(m20261203_000010_first_login::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::datetime;
+
+    /// As text, stored times sort exactly as the times do, whatever offset
+    /// and fraction they came with; a stored time is stored unchanged.
+    #[test]
+    fn stored_texts_sort_as_times() {
+        let times = [
+            datetime!(2022-04-06 22:30 +8),
+            datetime!(2022-04-06 14:30:00.5 UTC),
+            datetime!(2022-04-06 14:30:00.05 UTC),
+            datetime!(2022-04-06 14:30:01 UTC),
+            datetime!(2022-04-06 14:29:59.999999999 UTC),
+            datetime!(2022-04-06 23:00 +8),
+        ];
+        let mut by_time: Vec<_> = times.iter().map(|t| super::stored_time(*t)).collect();
+        by_time.sort();
+        let mut by_text: Vec<String> = by_time.iter().map(|t| t.format(&Rfc3339).unwrap()).collect();
+        let sorted_texts = {
+            let mut v = by_text.clone();
+            v.sort();
+            v
+        };
+        assert_eq!(by_text, sorted_texts);
+        assert_eq!(by_text[0], "2022-04-06T14:29:59.999991Z");
+        assert!(by_text.iter().all(|t| t.len() == "2022-04-06T14:30:00.000001Z".len()), "{by_text:?}");
+        by_text.dedup();
+        for t in by_time {
+            assert_eq!(super::stored_time(t), t);
+        }
     }
 }

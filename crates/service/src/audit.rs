@@ -3,6 +3,7 @@
 
 use shouwang_db::audit::{self, Entry, Filter};
 use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::bounds::Paging;
 
 use crate::{Actor, Context, Result};
 
@@ -79,10 +80,11 @@ pub async fn search(
     actor: &Actor,
     user: Option<String>,
     action: Option<String>,
-    page: u64,
+    page: Option<u64>,
 ) -> Result<(Vec<AuditRow>, u64)> {
-    let page = page.max(1);
-    rows(ctx, actor, &filter(user, action), (page - 1) * PAGE_SIZE, PAGE_SIZE).await
+    // A page number past its range is refused, never wrapped or overflowed.
+    let paging = Paging::parse(page, None, PAGE_SIZE).map_err(crate::Error::refused)?;
+    rows(ctx, actor, &filter(user, action), paging.offset(), paging.limit()).await
 }
 
 /// Every matching entry for a download; the export is audited.

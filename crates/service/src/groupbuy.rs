@@ -2,6 +2,7 @@
 //! at which pickup point when, rotated by the pure `domain::groupbuy`, with
 //! the group on duty and the organisers of each compound.
 
+use shouwang_domain::bounds::{Days, Field};
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -68,12 +69,16 @@ pub async fn generate_timetable(
     if points.is_empty() || points.len() > 20 {
         return Err(Error::refused(Refusal::BadPoints));
     }
-    if !(1..=31).contains(&input.days)
-        || !(10..=240).contains(&input.window_minutes)
-        || !(1..=24).contains(&input.windows)
-        || input.start_hour > 23
-        || i64::from(input.start_hour) * 60 + i64::from(input.windows * input.window_minutes) > DAY
-    {
+    // Each number in its range (the refusal names it), then the windows must fit the day.
+    for (field, value) in [
+        (Field::Days, input.days),
+        (Field::StartHour, input.start_hour),
+        (Field::WindowMinutes, input.window_minutes),
+        (Field::Windows, input.windows),
+    ] {
+        field.check(i64::from(value)).map_err(Error::refused)?;
+    }
+    if i64::from(input.start_hour) * 60 + i64::from(input.windows) * i64::from(input.window_minutes) > DAY {
         return Err(Error::refused(Refusal::BadWindows));
     }
     let compounds = mob::compounds_of_community(&db.read, community).await?;
@@ -184,7 +189,8 @@ pub async fn timetable_of(
         Some(s) => parse_date(s)?,
         None => ctx.clock.today(),
     };
-    timetable(ctx, &community, from, days.unwrap_or(7).clamp(1, 31)).await
+    let days = days.map(Days::new).transpose().map_err(Error::refused)?.map_or(7, Days::get);
+    timetable(ctx, &community, from, days).await
 }
 
 /// The timetable page: the next month's slots and what the forms offer.

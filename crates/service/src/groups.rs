@@ -26,7 +26,11 @@ use crate::{Actor, Context, Error, Place, community_for};
 /// The grouping parameters a committee may ask for (pages and API); anything
 /// else is a typing slip.
 pub fn checked_params(min: u16, max: u16, compounds: u16) -> Result<GroupingParams, Error> {
-    if !(1..=50).contains(&min) || max < min || max > 50 || !(1..=10).contains(&compounds) {
+    use shouwang_domain::bounds::Field;
+    for (field, value) in [(Field::GroupMembers, min), (Field::GroupMembers, max), (Field::GroupCompounds, compounds)] {
+        field.check(i64::from(value)).map_err(Error::refused)?;
+    }
+    if max < min {
         return Err(Error::refused(Refusal::BadParams));
     }
     Ok(GroupingParams { min_members: min, max_members: max, max_compounds: compounds })

@@ -47,7 +47,13 @@ pub struct Context {
 impl Context {
     /// A context on `db`; starts this instance's sign-up joiner.
     pub fn new(db: Db, hasher: IdHasher, clock: Clock) -> Context {
-        Context { joiner: shouwang_db::signup::Joiner::start(db.clone()), db, hasher, clock, roster_parser: None }
+        Context {
+            joiner: shouwang_db::signup::Joiner::start(db.clone(), clock.clone()),
+            db,
+            hasher,
+            clock,
+            roster_parser: None,
+        }
     }
 }
 

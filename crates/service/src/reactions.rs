@@ -49,7 +49,8 @@ pub async fn stand_down_in(
     let stood_down = crate::rosters::stand_down_in(conn, community_id, volunteer_id, now_minutes(&ctx.clock)).await?;
     // Their open work goes to whoever took over their first role.
     let backup = handovers.iter().find(|h| h.from == Some(volunteer_id) && !h.backup_lost).and_then(|h| h.to);
-    let work = task_store::hand_over_work_in(conn, volunteer_id, backup, cause, &actor.task_actor()).await?;
+    let work =
+        task_store::hand_over_work_in(conn, volunteer_id, backup, cause, &actor.task_actor(), ctx.clock.now()).await?;
     Ok(Reaction { handovers, stood_down, work })
 }
 

@@ -1184,11 +1184,11 @@ pub async fn community_residents(
     ctx: &Context,
     actor: &Actor,
     code: &RegionCode,
-    offset: u64,
-    limit: u64,
+    paging: shouwang_domain::bounds::Paging,
 ) -> Result<(Vec<ResidentEntry>, u64)> {
     let community = places::community_by_code(&ctx.db.read, code).await?;
     actor.require(Resource::Resident, Action::Read, &community.path)?;
-    let (residents, total) = places::residents_of_community(&ctx.db.read, community.id, offset, limit).await?;
+    let (residents, total) =
+        places::residents_of_community(&ctx.db.read, community.id, paging.offset(), paging.limit()).await?;
     Ok((residents.into_iter().map(ResidentEntry::of).collect(), total))
 }

@@ -7,6 +7,7 @@
 //! generator's messages ("志愿者1000003", "班次1000012") can be rewritten with
 //! names and times without ambiguity ([`humanize`]).
 
+use shouwang_domain::bounds::{Days, Field};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -267,14 +268,17 @@ pub async fn generate(
 ) -> Result<Outcome, Error> {
     let db = &ctx.db;
     let first = parse_date(&input.first_day)?;
-    if !(1..=31).contains(&input.days) {
-        return Err(Error::refused(Refusal::BadDays));
+    // Each number in its range; the refusal names the field and the range.
+    for (field, value) in [
+        (Field::Days, i64::from(input.days)),
+        (Field::StartHour, i64::from(input.start_hour)),
+        (Field::ShiftHours, i64::from(input.shift_hours)),
+        (Field::Needed, i64::from(input.needed)),
+    ] {
+        field.check(value).map_err(Error::refused)?;
     }
-    if !(1..=24).contains(&input.shift_hours) || input.start_hour > 23 {
-        return Err(Error::refused(Refusal::BadShiftHours));
-    }
-    if !(1..=50).contains(&input.needed) {
-        return Err(Error::refused(Refusal::BadNeeded));
+    if let Some(n) = input.shifts_per_day {
+        Field::ShiftsPerDay.check(i64::from(n)).map_err(Error::refused)?;
     }
     let skill = match input.skill.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -730,7 +734,9 @@ fn period(ctx: &Context, from: Option<&str>, days: Option<u32>) -> Result<(Date,
         Some(s) => parse_date(s)?,
         None => ctx.clock.today(),
     };
-    Ok((from, days.unwrap_or(7).clamp(1, 31)))
+    // Out of range is refused, not clamped: the answer covers what was asked.
+    let days = days.map(Days::new).transpose().map_err(Error::refused)?.map_or(7, Days::get);
+    Ok((from, days))
 }
 
 /// The stored roster of the community named by `code` over a period (see

@@ -7,6 +7,7 @@ use shouwang_db::entity::{region, signup_sheet};
 use shouwang_db::signup::{self, Joined, NewSheet};
 use shouwang_db::{mobilisation as mob, registry};
 use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::bounds::{Capacity, Quantity, QuantityMax, QuantityTotal};
 use shouwang_domain::signup::{Applicant, Eligibility, EntryStatus, Line, SheetRefusal, jielong_text};
 use shouwang_domain::{DutyStatus, HealthStatus, Lang, Skill, SkillSet, VolunteerKind, clock, i18n};
 use uuid::Uuid;
@@ -88,6 +89,10 @@ pub(crate) async fn open_sheet_for(
             return Err(Error::refused(SheetRefusal::GroupNotInCommunity));
         }
     }
+    // Each number in its range, before anything is looked up or written.
+    let capacity = Capacity::new(input.capacity).map_err(Error::refused)?;
+    let quantity_max = input.quantity_max.map(QuantityMax::new).transpose().map_err(Error::refused)?;
+    let quantity_total = input.quantity_total.map(QuantityTotal::new).transpose().map_err(Error::refused)?;
     let deadline = clean(&input.deadline).map(|d| parse_deadline(&d)).transpose()?;
     if deadline.is_some_and(|d| d <= ctx.clock.now()) {
         return Err(Error::refused(SheetRefusal::DeadlinePassed));
@@ -96,9 +101,9 @@ pub(crate) async fn open_sheet_for(
         title: input.title.clone(),
         note: clean(&input.note),
         unit: clean(&input.unit).map(|u| u.chars().take(16).collect()),
-        capacity: input.capacity,
-        quantity_max: input.quantity_max,
-        quantity_total: input.quantity_total,
+        capacity: capacity.get(),
+        quantity_max: quantity_max.map(QuantityMax::get),
+        quantity_total: quantity_total.map(QuantityTotal::get),
         deadline,
         skill,
         kind,
@@ -149,6 +154,9 @@ fn applicant_of<'a>(me: &shouwang_db::entity::volunteer::Model, group: Option<&'
 /// per batch, so a burst of joins costs the database little per person.
 pub async fn join_as(ctx: &Context, actor: &Actor, sheet_id: Uuid, quantity: i32) -> Result<Joined, Error> {
     let Some(account) = actor.user_id else { return Err(Error::Forbidden) };
+    // A quantity outside its range is refused here, before it reaches the
+    // sheet's counters (the domain's decision and a CHECK refuse it too).
+    let quantity = Quantity::new(quantity).map_err(Error::refused)?.get();
     let caller = actor.clone();
     let gate: signup::Gate = Box::new(move |c: &signup::JoinContext<'_>| {
         if !caller.can(Resource::Work, Action::Read, &c.community.path) {
@@ -180,7 +188,7 @@ pub async fn withdraw(ctx: &Context, actor: &Actor, id: Uuid) -> Result<usize, E
         .await?
         .filter(|v| v.community_id == sheet.community_id)
         .ok_or_else(|| Error::refused(SheetRefusal::NotOnSheet))?;
-    Ok(signup::withdraw(&ctx.db, sheet.id, me.id).await?.len())
+    Ok(signup::withdraw(&ctx.db, sheet.id, me.id, ctx.clock.now()).await?.len())
 }
 
 /// One person on a sheet, as lists show them.
@@ -476,7 +484,7 @@ pub async fn my_work(ctx: &Context, actor: &Actor) -> Result<Option<MyWork>, Err
     let now = ctx.clock.now();
 
     // Tasks and claims.
-    let tasks = task_store::tasks_of_volunteer(read, me.id).await?;
+    let tasks = task_store::tasks_of_volunteer(read, me.id, now).await?;
     let live_tasks: Vec<MyTaskLine> = tasks
         .iter()
         .filter(|t| TaskState::from_code(&t.state).is_some_and(|s| !s.is_final()))

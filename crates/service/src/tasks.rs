@@ -109,6 +109,7 @@ async fn create_in(
             return Err(Error::refused(Refusal::SheetNotInCommunity));
         }
     }
+    let headcount = shouwang_domain::bounds::Headcount::new(input.headcount).map_err(Error::refused)?;
     let new = NewTask {
         title: input.title.clone(),
         kind,
@@ -116,7 +117,7 @@ async fn create_in(
         place_text: clean(&input.place_text),
         starts_at: clean(&input.starts_at).map(|s| parse_time(&s)).transpose()?,
         ends_at: clean(&input.ends_at).map(|s| parse_time(&s)).transpose()?,
-        headcount: input.headcount,
+        headcount: headcount.get(),
         priority,
         skills: skills.to_codes(),
         signup_sheet_id: input.signup_sheet,
@@ -315,7 +316,9 @@ pub async fn claim_task(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Claime
         return Err(Error::refused(Refusal::OverCannotClaim));
     }
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
-    Ok(store::claim(&ctx.db, t.community_id, WorkKind::Task, t.id, me.id, hold, &actor.task_actor()).await?.into())
+    Ok(store::claim(&ctx.db, t.community_id, WorkKind::Task, t.id, me.id, hold, &actor.task_actor(), ctx.clock.now())
+        .await?
+        .into())
 }
 
 /// Claims a building's delivery run for the account's volunteer: a building
@@ -333,8 +336,17 @@ pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Res
     }
     actor.require(Resource::Work, Action::Read, &community.path)?;
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
-    let o =
-        store::claim(&ctx.db, me.community_id, WorkKind::BuildingRun, b.id, me.id, hold, &actor.task_actor()).await?;
+    let o = store::claim(
+        &ctx.db,
+        me.community_id,
+        WorkKind::BuildingRun,
+        b.id,
+        me.id,
+        hold,
+        &actor.task_actor(),
+        ctx.clock.now(),
+    )
+    .await?;
     Ok(o.into())
 }
 
@@ -351,7 +363,7 @@ async fn my_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<(claim::Mode
 pub async fn extend_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<ClaimView, Error> {
     let (c, me) = my_claim(ctx, actor, id).await?;
     let more = time::Duration::minutes(CLAIM_EXTEND_MINUTES);
-    Ok(ClaimView::of(store::extend(&ctx.db, c.id, me, more, &actor.task_actor()).await?))
+    Ok(ClaimView::of(store::extend(&ctx.db, c.id, me, more, &actor.task_actor(), ctx.clock.now()).await?))
 }
 
 pub async fn release_claim(ctx: &Context, actor: &Actor, id: Uuid) -> Result<bool, Error> {
@@ -365,7 +377,7 @@ pub async fn hand_over(ctx: &Context, actor: &Actor, id: Uuid, to: Uuid) -> Resu
     if of.get(&to) != Some(&c.community_id) {
         return Err(Error::refused(Refusal::VolunteerNotInCommunity));
     }
-    Ok(ClaimView::of(store::hand_over(&ctx.db, c.id, me, to, &actor.task_actor()).await?))
+    Ok(ClaimView::of(store::hand_over(&ctx.db, c.id, me, to, &actor.task_actor(), ctx.clock.now()).await?))
 }
 
 /// One line of a task's history.

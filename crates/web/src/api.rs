@@ -82,6 +82,36 @@ pub(crate) fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppErro
     })
 }
 
+/// A JSON body that may be left out (an empty body reads as `T::default()`),
+/// but that, when sent, must parse: garbage, a value of the wrong type or a
+/// body that is not JSON is a 400 in the product's error body, never taken
+/// for the default.
+pub(crate) fn optional_body<T: serde::de::DeserializeOwned + Default>(
+    headers: &axum::http::HeaderMap,
+    bytes: &[u8],
+) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")));
+    if !json {
+        return Err(refused("http.wrong_content_type", &[]));
+    }
+    let malformed = |e: serde_json::Error| {
+        let detail = mask_digit_runs(&e.to_string());
+        refused("http.malformed_body", &[("detail", &detail)])
+    };
+    // An object, by its field names (serde would also take an array by position).
+    match serde_json::from_slice::<serde_json::Value>(bytes).map_err(malformed)? {
+        object @ serde_json::Value::Object(_) => serde_json::from_value(object).map_err(malformed),
+        _ => Err(refused("http.malformed_request", &[])),
+    }
+}
+
 pub fn mask_digit_runs(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();

@@ -119,12 +119,12 @@ async fn a_withdrawal_promotes_the_first_waiting_and_quantities_hold() {
     assert_eq!(j2.status, EntryStatus::Waiting, "2 more boxes would make 6 of 5");
     assert_eq!(j3.status, EntryStatus::Waiting, "one box fits, but nobody jumps the queue");
 
-    let promoted = signup::withdraw(db, sheet_id, ids[0]).await.unwrap();
+    let promoted = signup::withdraw(db, sheet_id, ids[0], time::OffsetDateTime::now_utc()).await.unwrap();
     assert_eq!(promoted, vec![ids[2], ids[3]], "in order of arrival, while they fit");
     let s = signup::sheet_by_id(&db.read, sheet_id).await.unwrap().unwrap();
     assert_eq!((s.confirmed, s.quantity_confirmed), (3, 5));
     // Withdrawing twice changes nothing; coming back joins at the end.
-    assert!(signup::withdraw(db, sheet_id, ids[0]).await.unwrap().is_empty());
+    assert!(signup::withdraw(db, sheet_id, ids[0], time::OffsetDateTime::now_utc()).await.unwrap().is_empty());
     let back = signup::join(db, sheet_id, ids[0], 1).await.unwrap();
     assert_eq!((back.status, back.seq), (EntryStatus::Waiting, 5));
     let e = signup::join(db, sheet_id, ids[4], 0).await.unwrap_err();
@@ -187,7 +187,7 @@ async fn the_joiner_checks_each_caller_and_batches_a_burst_without_overselling()
         users.push(user.id);
     }
     let sheet_id = sheet(db, sy, 5, None).await;
-    let joiner = signup::Joiner::start(db.clone());
+    let joiner = signup::Joiner::start(db.clone(), shouwang_domain::Clock::system());
     let refused = users[0];
     let mut tasks = Vec::new();
     for u in users.iter().copied() {
@@ -247,7 +247,7 @@ async fn a_batch_that_panics_answers_its_callers_and_the_joiner_keeps_serving() 
     let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
     let users = two_linked_users(db, sy).await;
     let sheet_id = sheet(db, sy, 5, None).await;
-    let joiner = signup::Joiner::start(db.clone());
+    let joiner = signup::Joiner::start(db.clone(), shouwang_domain::Clock::system());
 
     let boom: signup::Gate = Box::new(|_: &signup::JoinContext<'_>| panic!("a gate that fails badly"));
     let answer = joiner.join(sheet_id, users[0], 1, boom).await;
@@ -273,7 +273,7 @@ async fn a_locked_sheet_holds_up_other_sheets_no_longer_than_the_lock_timeout() 
     // Another instance (or a stuck transaction) holds the first sheet's row.
     let holder = db.write.begin().await.unwrap();
     holder.execute_unprepared(&format!("SELECT id FROM signup_sheet WHERE id = '{locked}' FOR UPDATE")).await.unwrap();
-    let joiner = signup::Joiner::start(db.clone());
+    let joiner = signup::Joiner::start(db.clone(), shouwang_domain::Clock::system());
     let gate = || -> signup::Gate { Box::new(|_: &signup::JoinContext<'_>| Ok(())) };
     let first = tokio::spawn({
         let joiner = joiner.clone();
@@ -292,4 +292,114 @@ async fn a_locked_sheet_holds_up_other_sheets_no_longer_than_the_lock_timeout() 
     assert!(matches!(first, Err(shouwang_db::DbError::Invalid { .. })), "busy, try again: {first:?}");
     holder.rollback().await.unwrap();
     assert!(joiner.is_running());
+}
+
+#[tokio::test]
+async fn the_schema_refuses_quantities_and_counters_past_their_range() {
+    use sea_orm::ConnectionTrait;
+    let t = with_community().await;
+    let db = &t.db;
+    let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
+    let ids = people(db, sy, 2).await;
+    let sheet_id = sheet(db, sy, 3, None).await;
+    signup::join(db, sheet_id, ids[0], 2).await.unwrap();
+    // Storage refuses a quantity past the range before the schema sees it.
+    let refused = signup::join(db, sheet_id, ids[1], i32::MAX).await.unwrap_err();
+    assert!(refused.message(shouwang_domain::Lang::En).contains("Quantity is out of range"), "{refused}");
+    // And the schema refuses what any other path might write.
+    // (The test's database holds this one sheet.)
+    for sql in [
+        "UPDATE signup_entry SET quantity = 2147483647",
+        "UPDATE signup_sheet SET quantity_confirmed = 2147483647",
+        "UPDATE signup_sheet SET capacity = 10001",
+        "UPDATE signup_sheet SET quantity_max = 0",
+    ] {
+        let tx = db.begin_write().await.unwrap();
+        let result = tx.execute_unprepared(sql).await;
+        tx.rollback().await.unwrap();
+        assert!(result.is_err(), "{sql} was accepted");
+    }
+    let s = signup::sheet_by_id(&db.read, sheet_id).await.unwrap().unwrap();
+    assert_eq!((s.confirmed, s.quantity_confirmed, s.capacity), (1, 2, 3), "nothing changed");
+}
+
+/// Timestamps are stored in UTC in one text shape, so SQLite compares them
+/// as times: a deadline written with +08:00 (as older versions stored it)
+/// is rewritten by the migration, and a sheet whose deadline has passed by
+/// the caller's clock takes no join, on both backends.
+#[tokio::test]
+async fn deadlines_compare_as_times_whatever_offset_they_were_written_with() {
+    use sea_orm::ConnectionTrait;
+    use time::format_description::well_known::Rfc3339;
+    let t = with_community().await;
+    let db = &t.db;
+    let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
+    let ids = people(db, sy, 2).await;
+    let beijing = time::macros::offset!(+8);
+    // Deadline: 22:30 in Beijing, 14:30 UTC.
+    let deadline = time::macros::datetime!(2030-04-06 22:30 +8);
+    let new = NewSheet { title: "卸货".into(), capacity: 3, deadline: Some(deadline), ..Default::default() };
+    let id = signup::create_sheet(db, sy, new, "tok-deadline".into(), None, entry()).await.unwrap().id;
+    let stored = signup::sheet_by_id(&db.read, id).await.unwrap().unwrap().deadline.unwrap();
+    assert_eq!(stored.offset(), time::UtcOffset::UTC);
+    assert_eq!(stored.unix_timestamp(), deadline.unix_timestamp());
+    if db.backend == shouwang_db::Backend::Sqlite {
+        // As an older version wrote it: the text with +08:00.
+        let old = deadline.format(&Rfc3339).unwrap();
+        assert!(old.ends_with("+08:00"));
+        db.write.execute_unprepared(&format!("UPDATE signup_sheet SET deadline = '{old}'")).await.unwrap();
+        shouwang_migration::times_to_utc(&db.write).await.unwrap();
+        let row = db
+            .write
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.write.get_database_backend(),
+                "SELECT deadline FROM signup_sheet",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let text: String = row.try_get("", "deadline").unwrap();
+        assert_eq!(text, "2030-04-06T14:30:00.000001Z", "UTC, in the shape every write has");
+    }
+    // 22:00 Beijing (before): open; 23:00 Beijing (after, 15:00 UTC): closed.
+    let joiner = |at: time::OffsetDateTime| {
+        let clock = shouwang_domain::Clock::system();
+        clock.advance(at - time::OffsetDateTime::now_utc());
+        signup::Joiner::start(db.clone(), clock)
+    };
+    let gate = || -> signup::Gate { Box::new(|_: &signup::JoinContext<'_>| Ok(())) };
+    let users = linked_users(db, &ids).await;
+    let before = joiner(time::macros::datetime!(2030-04-06 22:00 +8).to_offset(beijing));
+    assert!(before.join(id, users[0], 1, gate()).await.is_ok(), "before the deadline");
+    let after = joiner(time::macros::datetime!(2030-04-06 15:00 UTC));
+    let refused = after.join(id, users[1], 1, gate()).await.unwrap_err();
+    assert!(refused.message(shouwang_domain::Lang::En).contains("closed"), "{refused}");
+    assert!(signup::withdraw(db, id, ids[0], time::macros::datetime!(2030-04-06 15:00 UTC)).await.is_err());
+    assert!(signup::withdraw(db, id, ids[0], time::macros::datetime!(2030-04-06 22:29 +8)).await.is_ok());
+}
+
+/// Logins linked to the volunteers, for joins through the [`signup::Joiner`].
+async fn linked_users(db: &Db, volunteers: &[Uuid]) -> Vec<Uuid> {
+    use shouwang_db::accounts::{NewUser, create_user};
+    use shouwang_domain::Role;
+    let mut users = Vec::new();
+    for (i, v) in volunteers.iter().enumerate() {
+        let user = create_user(
+            db,
+            NewUser {
+                username: &format!("linked{i:03}"),
+                display_name: "j",
+                password_hash: "-".into(),
+                role: Role::Volunteer,
+                scope: &code("sy"),
+                personal_grant: false,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        mob::link_user(db, *v, Some(user.id)).await.unwrap();
+        users.push(user.id);
+    }
+    users
 }

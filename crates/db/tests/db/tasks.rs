@@ -130,24 +130,31 @@ async fn claims_extend_release_and_hand_over() {
     let task = create_task(db, sy, new_task("送药"), &actor(1), entry("c")).await.unwrap();
     let hour = time::Duration::hours(1);
     let ClaimOutcome::Held { claim: c, repeated: false } =
-        claim(db, sy, WorkKind::Task, task.id, ids[0], hour, &actor(1)).await.unwrap()
+        claim(db, sy, WorkKind::Task, task.id, ids[0], hour, &actor(1), time::OffsetDateTime::now_utc()).await.unwrap()
     else {
         panic!("the first claim holds")
     };
     // A retry by the holder answers the same claim; another volunteer is refused.
-    let again = claim(db, sy, WorkKind::Task, task.id, ids[0], hour, &actor(1)).await.unwrap();
+    let again =
+        claim(db, sy, WorkKind::Task, task.id, ids[0], hour, &actor(1), time::OffsetDateTime::now_utc()).await.unwrap();
     assert!(matches!(again, ClaimOutcome::Held { ref claim, repeated: true } if claim.id == c.id));
-    let other = claim(db, sy, WorkKind::Task, task.id, ids[1], hour, &actor(2)).await.unwrap();
+    let other =
+        claim(db, sy, WorkKind::Task, task.id, ids[1], hour, &actor(2), time::OffsetDateTime::now_utc()).await.unwrap();
     assert!(matches!(other, ClaimOutcome::Taken { by, .. } if by == ids[0]));
     // Extend: max(expires_at, now) + 30 min.
-    let longer = extend(db, c.id, ids[0], time::Duration::minutes(30), &actor(1)).await.unwrap();
+    let longer = extend(db, c.id, ids[0], time::Duration::minutes(30), &actor(1), time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     assert!(longer.expires_at >= c.expires_at + time::Duration::minutes(30) - time::Duration::seconds(1));
-    assert!(extend(db, c.id, ids[1], hour, &actor(2)).await.is_err(), "only the holder extends");
+    assert!(
+        extend(db, c.id, ids[1], hour, &actor(2), time::OffsetDateTime::now_utc()).await.is_err(),
+        "only the holder extends"
+    );
     // Hand over to the second volunteer: still exactly one live claim.
-    let next = hand_over(db, c.id, ids[0], ids[1], &actor(1)).await.unwrap();
+    let next = hand_over(db, c.id, ids[0], ids[1], &actor(1), time::OffsetDateTime::now_utc()).await.unwrap();
     assert_eq!(live_claims_on(&db.read, WorkKind::Task, task.id).await.unwrap(), 1);
     assert_eq!(next.expires_at, longer.expires_at);
-    assert_eq!(tasks_of_volunteer(&db.read, ids[1]).await.unwrap().len(), 1);
+    assert_eq!(tasks_of_volunteer(&db.read, ids[1], time::OffsetDateTime::now_utc()).await.unwrap().len(), 1);
     assert!(release(db, next.id, ids[1], &actor(2)).await.unwrap());
     assert!(!release(db, next.id, ids[1], &actor(2)).await.unwrap(), "a second release changes nothing");
     assert_eq!(live_claims_on(&db.read, WorkKind::Task, task.id).await.unwrap(), 0);
@@ -162,10 +169,23 @@ async fn an_expired_claim_frees_the_work() {
     let ids = volunteers(db, sy, 2).await;
     let run = Uuid::now_v7();
     let gone = time::Duration::seconds(-5);
-    let first = claim(db, sy, WorkKind::BuildingRun, run, ids[0], gone, &actor(1)).await.unwrap();
+    let first = claim(db, sy, WorkKind::BuildingRun, run, ids[0], gone, &actor(1), time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     assert!(matches!(first, ClaimOutcome::Held { .. }));
     assert!(live_claim(&db.read, WorkKind::BuildingRun, run, time::OffsetDateTime::now_utc()).await.unwrap().is_none());
-    let second = claim(db, sy, WorkKind::BuildingRun, run, ids[1], time::Duration::hours(1), &actor(2)).await.unwrap();
+    let second = claim(
+        db,
+        sy,
+        WorkKind::BuildingRun,
+        run,
+        ids[1],
+        time::Duration::hours(1),
+        &actor(2),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
     assert!(matches!(second, ClaimOutcome::Held { ref claim, .. } if claim.volunteer_id == ids[1]));
     assert_eq!(live_claims_on(&db.read, WorkKind::BuildingRun, run).await.unwrap(), 1);
 }
@@ -176,12 +196,21 @@ async fn an_expired_claim_is_not_extended() {
     let db = &t.db;
     let ids = volunteers(db, sy, 1).await;
     let run = Uuid::now_v7();
-    let ClaimOutcome::Held { claim: c, .. } =
-        claim(db, sy, WorkKind::BuildingRun, run, ids[0], time::Duration::seconds(-5), &actor(1)).await.unwrap()
-    else {
+    let ClaimOutcome::Held { claim: c, .. } = claim(
+        db,
+        sy,
+        WorkKind::BuildingRun,
+        run,
+        ids[0],
+        time::Duration::seconds(-5),
+        &actor(1),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap() else {
         panic!("held")
     };
-    let refused = extend(db, c.id, ids[0], time::Duration::hours(1), &actor(1)).await;
+    let refused = extend(db, c.id, ids[0], time::Duration::hours(1), &actor(1), time::OffsetDateTime::now_utc()).await;
     assert!(
         matches!(&refused, Err(shouwang_db::DbError::Invalid(r)) if r.message(shouwang_domain::Lang::En).contains("expired")),
         "{refused:?}"
@@ -200,7 +229,17 @@ async fn a_hundred_simultaneous_claims_leave_exactly_one_live_claim() {
         let db = db.clone();
         let v = *v;
         handles.push(tokio::spawn(async move {
-            claim(&db, sy, WorkKind::BuildingRun, run, v, time::Duration::hours(1), &actor(i as u128)).await
+            claim(
+                &db,
+                sy,
+                WorkKind::BuildingRun,
+                run,
+                v,
+                time::Duration::hours(1),
+                &actor(i as u128),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
         }));
     }
     let mut held = 0;

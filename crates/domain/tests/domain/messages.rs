@@ -9,8 +9,8 @@ use shouwang_domain::import::RejectReason;
 use shouwang_domain::signup::{Ineligible, SheetRefusal};
 use shouwang_domain::task::{self, TaskAction, TaskState, TransitionError};
 use shouwang_domain::{
-    IdCardError, Lang, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card, region, roster,
-    volunteer,
+    Field, IdCardError, Lang, OutOfRange, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card,
+    region, roster, volunteer,
 };
 
 const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];
@@ -423,6 +423,7 @@ fn wrapper_samples() -> Vec<Refusal> {
     all.extend(tasks_samples().into_iter().map(Refusal::from));
     all.extend(signup_samples().into_iter().map(Refusal::from));
     all.extend(logins_samples().into_iter().map(Refusal::from));
+    all.extend(Field::ALL.map(|field| Refusal::from(OutOfRange { field })));
     all.push(Refusal::Missing { what: "community", key: "sy".into() });
     all.push(Refusal::Missing { what: "no such kind of thing", key: "x".into() });
     for r in &all {
@@ -437,6 +438,7 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Tasks(_)
             | Refusal::Signup(_)
             | Refusal::Logins(_)
+            | Refusal::Bounds(_)
             | Refusal::Missing { .. } => {}
         }
     }
@@ -545,6 +547,16 @@ fn the_two_locale_files_have_the_same_keys() {
     let only_zh: Vec<_> = zh.difference(&en).collect();
     let only_en: Vec<_> = en.difference(&zh).collect();
     assert!(only_zh.is_empty() && only_en.is_empty(), "only in zh-CN: {only_zh:?}; only in en: {only_en:?}");
+}
+
+#[test]
+fn a_number_out_of_range_names_its_field_and_range() {
+    let r = Refusal::from(OutOfRange { field: Field::Quantity });
+    assert_eq!(r.message(Lang::Zh), "数量超出范围：只能是 1 到 10000 之间的整数，未作任何更改");
+    assert_eq!(
+        r.message(Lang::En),
+        "Quantity is out of range: it must be a whole number from 1 to 10000; nothing was changed"
+    );
 }
 
 #[test]

@@ -141,6 +141,9 @@ fn join_batch(s: &mut Sheet, batch: &[(Who, i32, bool)]) -> Result<(), TestCaseE
                 prop_assert_eq!(Some(max), s.limits.quantity_max);
                 prop_assert!(ask.quantity > max);
             }
+            JoinOutcome::Refused(Refusal::OutOfRange(_)) => {
+                prop_assert!(ask.eligible && ask.quantity > shouwang_domain::bounds::Quantity::MAX)
+            }
             JoinOutcome::AlreadyOn => prop_assert!(live, "only someone on the sheet is a retry"),
             JoinOutcome::RepeatOf(first) => {
                 prop_assert!(!live);
@@ -315,4 +318,29 @@ fn a_withdrawal_promotes_while_the_quantity_fits_and_nobody_jumps_the_queue() {
     let w = decide_withdrawal(&limits, full, &e(9, 9, EntryStatus::Waiting, 1), &waiting);
     assert!(w.promoted.is_empty() && !w.frees_place);
     assert_eq!(w.counters, full);
+}
+
+/// A quantity past its range is refused, and counters read from storage
+/// that are already near the top of their type never overflow (a debug
+/// build would panic): the ask is refused or waits, and nothing wraps.
+#[test]
+fn quantities_past_the_range_are_refused_and_counters_never_overflow() {
+    use shouwang_domain::bounds::{Field, OutOfRange};
+    let limits = Limits { capacity: 10, quantity_max: None, quantity_total: None };
+    let ask = |who: u32, quantity: i32| JoinAsk { who, quantity, eligible: true, on_sheet: None };
+    let d = decide_joins(&limits, Counters::default(), false, &[ask(1, i32::MAX), ask(2, 1)]);
+    assert_eq!(d.outcomes[0], JoinOutcome::Refused(Refusal::OutOfRange(OutOfRange { field: Field::Quantity })));
+    assert_eq!(d.outcomes[1], JoinOutcome::Confirmed { seq: 1 });
+    assert_eq!(d.counters, Counters { arrivals: 1, confirmed: 1, quantity_confirmed: 1 });
+    // Counters left at the top by an older version.
+    let full = Counters { arrivals: 3, confirmed: 1, quantity_confirmed: i32::MAX };
+    let d = decide_joins(&limits, full, false, &[ask(2, 1)]);
+    assert!(matches!(d.outcomes[0], JoinOutcome::Refused(Refusal::OutOfRange(_))), "{:?}", d.outcomes);
+    assert_eq!(d.counters, full, "nothing changed");
+    let limits = Limits { quantity_total: Some(5), ..limits };
+    let d = decide_joins(&limits, full, false, &[ask(2, 1)]);
+    assert_eq!(d.outcomes[0], JoinOutcome::Waiting { seq: 4 }, "over the total: waits, without overflow");
+    let last = Counters { arrivals: i32::MAX, confirmed: 1, quantity_confirmed: 1 };
+    let d = decide_joins(&limits, last, false, &[ask(2, 1)]);
+    assert!(matches!(d.outcomes[0], JoinOutcome::Refused(Refusal::OutOfRange(_))));
 }

@@ -108,7 +108,18 @@ async fn world() -> World {
     };
     let task = task_store::create_task(db, community.id, new, &by, entry("task_create")).await.unwrap().id;
     task_store::assign(db, task, &[leader], &by, entry("task_assign")).await.unwrap();
-    task_store::claim(db, community.id, WorkKind::Task, task, leader, time::Duration::hours(2), &by).await.unwrap();
+    task_store::claim(
+        db,
+        community.id,
+        WorkKind::Task,
+        task,
+        leader,
+        time::Duration::hours(2),
+        &by,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
 
     let clock = Clock::system();
     let post =

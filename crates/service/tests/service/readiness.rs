@@ -16,7 +16,7 @@ async fn a_stopped_joiner_makes_the_instance_not_ready() {
     let db = t.db.clone();
     let stopped = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async move { shouwang_db::signup::Joiner::start(db) })
+        runtime.block_on(async move { shouwang_db::signup::Joiner::start(db, shouwang_domain::Clock::system()) })
     })
     .join()
     .unwrap();

@@ -69,8 +69,7 @@ pub async fn audit_page(
     user: CurrentUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    let (rows, total) =
-        audit::search(&state.ctx, &user.actor(None), q.user.clone(), q.action.clone(), q.page.unwrap_or(1)).await?;
+    let (rows, total) = audit::search(&state.ctx, &user.actor(None), q.user.clone(), q.action.clone(), q.page).await?;
     let lang = user.lang;
     let rows = rows
         .into_iter()

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 /// How to lay out the timetable.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TimetableInput {
     /// First day, `YYYY-MM-DD`.
     pub first_day: String,

@@ -360,6 +360,7 @@ fn proposal_dto(d: &Draft) -> ProposalDto {
 
 /// Grouping parameters; each defaults to 8, 10 and 2.
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ProposalRequest {
     /// Members per group, not counting the leader (1 to 50; default 8).
     pub min_members: Option<u16>,
@@ -470,6 +471,7 @@ pub async fn edit_proposal(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ConfirmRequest {
     /// Put the new groups (and their members) in this branch of the community.
     #[serde(default)]

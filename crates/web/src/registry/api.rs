@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
+use shouwang_domain::bounds::Paging;
 use shouwang_domain::{Lang, RegionCode};
 use shouwang_service::Place;
 use shouwang_service::registry::{self as service, CommunityCounts, HouseholdEntry, ResidentEntry};
@@ -110,9 +111,9 @@ pub struct ResidentPage {
 
 #[derive(Deserialize, IntoParams)]
 pub struct PageQuery {
-    /// 1-based page number (default 1).
+    /// 1-based page number, 1 to 1,000,000 (default 1).
     pub page: Option<u64>,
-    /// Rows per page, 1 to 500 (default 100).
+    /// Rows per page, 1 to 500 (default 100); out of range is a 400.
     pub per_page: Option<u64>,
 }
 
@@ -201,9 +202,13 @@ pub async fn community_residents(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<ResidentPage>, AppError> {
     let code = parse_code(&code)?;
-    let page = q.page.unwrap_or(1).max(1);
-    let per_page = q.per_page.unwrap_or(100).clamp(1, 500);
-    let (residents, total) =
-        service::community_residents(&state.ctx, &user.actor(None), &code, (page - 1) * per_page, per_page).await?;
-    Ok(Json(ResidentPage { total, page, per_page, residents: residents.into_iter().map(ResidentDto::from).collect() }))
+    // Out of range (a page of 18446744073709551615, 600 rows): refused, never wrapped.
+    let paging = Paging::parse(q.page, q.per_page, 100).map_err(shouwang_service::Error::refused)?;
+    let (residents, total) = service::community_residents(&state.ctx, &user.actor(None), &code, paging).await?;
+    Ok(Json(ResidentPage {
+        total,
+        page: paging.page.get(),
+        per_page: paging.limit(),
+        residents: residents.into_iter().map(ResidentDto::from).collect(),
+    }))
 }

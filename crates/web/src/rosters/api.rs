@@ -123,6 +123,7 @@ impl From<svc::LimitsView> for LimitsView {
 
 /// The period and pattern of shifts to generate.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GenerateInput {
     /// Posts to staff (all posts when empty).
     #[serde(default)]
@@ -224,6 +225,7 @@ pub async fn generate_roster(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SwapRequest {
     pub shift: Uuid,
     /// The volunteer on the shift now.

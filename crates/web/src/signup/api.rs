@@ -25,6 +25,7 @@ use crate::rosters::api::MyShift;
 
 /// A new sheet as a form or a JSON body gives it.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SheetInput {
     pub title: String,
     #[serde(default)]
@@ -162,6 +163,7 @@ pub async fn get_sheet(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     /// How many of the sheet's unit ("2 boxes"); 1 when absent.
     #[serde(default)]
@@ -187,9 +189,12 @@ pub async fn join(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    req: Option<Json<JoinRequest>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Json<JoinResult>, AppError> {
-    let quantity = req.and_then(|Json(r)| r.quantity).unwrap_or(1);
+    // No body means one; a body that does not parse is refused, never read as one.
+    let req: JoinRequest = crate::api::optional_body(&headers, &body)?;
+    let quantity = req.quantity.unwrap_or(1);
     let j = signup::join_as(&state.ctx, &user.actor(None), id, quantity).await?;
     Ok(Json(JoinResult { status: j.status.code().to_string(), seq: j.seq, repeated: j.repeated }))
 }

@@ -76,7 +76,12 @@ pub struct SheetForm {
 fn opt_int(s: &str) -> Result<Option<i32>, AppError> {
     match s.trim() {
         "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| refused("work.signup.quantity_not_number", &[])),
+        // A whole number too long for the field saturates, so that the
+        // service refuses it with its range rather than "not a number".
+        t => t
+            .parse::<i128>()
+            .map(|v| Some(i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })))
+            .map_err(|_| refused("work.signup.quantity_not_number", &[])),
     }
 }
 

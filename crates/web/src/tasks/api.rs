@@ -24,6 +24,7 @@ use shouwang_service::tasks as svc;
 
 /// A new task as a form or a JSON body gives it.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TaskInput {
     pub title: String,
     /// `TaskKind` code (or label).
@@ -218,6 +219,7 @@ pub async fn get_task(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DispatchRequest {
     #[serde(default)]
     pub branch: Option<Uuid>,
@@ -243,6 +245,7 @@ pub async fn dispatch(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     pub volunteers: Vec<Uuid>,
 }
@@ -265,6 +268,7 @@ pub async fn assign(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     /// assign / start / done / check / could_not_complete / cancel / reopen
     pub action: String,
@@ -369,6 +373,7 @@ pub async fn release_claim(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HandOverRequest {
     /// The volunteer who takes the claim over.
     pub to: Uuid,

@@ -101,7 +101,11 @@ pub async fn create_task(
     let some = |s: String| Some(s).filter(|s| !s.trim().is_empty());
     let headcount = match form.headcount.trim() {
         "" => 1,
-        h => h.parse().map_err(|_| refused("work.tasks.headcount_not_number", &[]))?,
+        // Too long for the field: saturated, so the service names the range.
+        h => h
+            .parse::<i128>()
+            .map(|v| i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX }))
+            .map_err(|_| refused("work.tasks.headcount_not_number", &[]))?,
     };
     let input = TaskInput {
         title: form.title,

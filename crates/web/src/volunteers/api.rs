@@ -127,6 +127,7 @@ pub async fn list_volunteers(
 
 /// The fields of a duty report as a form or a JSON body sends them.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DutyReportInput {
     pub name: String,
     pub phone: String,
@@ -272,6 +273,7 @@ pub enum Decision {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     pub ids: Vec<Uuid>,
     pub decision: Decision,
@@ -320,6 +322,7 @@ pub async fn review_volunteers(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HealthRequest {
     /// active, isolated, infected or recovered.
     pub health: String,
