@@ -76,9 +76,11 @@ pub async fn create_sheet_for(
     if new.quantity_max.is_some_and(|q| q < 1) || new.quantity_total.is_some_and(|q| q < 1) {
         return Err(DbError::refused(SheetRefusal::BadQuantityLimits));
     }
+    let tx = db.begin_write().await?;
     let model = signup_sheet::Model {
         id: Uuid::now_v7(),
         community_id,
+        incident_id: crate::incidents::current_in(&tx, community_id).await?,
         group_id: new.group_id,
         title,
         note: new.note,
@@ -97,7 +99,6 @@ pub async fn create_sheet_for(
         created_at: now(),
         closed_at: None,
     };
-    let tx = db.begin_write().await?;
     signup_sheet::Entity::insert(signup_sheet::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
     crate::audit::append(&tx, crate::audit::Entry { target_id: Some(model.id.to_string()), ..entry }).await?;
     if let Some((task_id, actor)) = for_task {
@@ -283,6 +284,7 @@ async fn apply_joins(
                         created_at: at,
                         updated_at: at,
                         promoted_at: None,
+                        incident_id: sheet.incident_id,
                     },
                 };
                 let joined = Joined { entry_id: entry.id, status, seq, repeated: false };

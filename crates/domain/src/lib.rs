@@ -12,6 +12,7 @@ pub mod grouping;
 pub mod i18n;
 pub mod id_card;
 pub mod import;
+pub mod incident;
 pub mod lang;
 pub mod phone;
 pub mod refusal;

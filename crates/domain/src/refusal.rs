@@ -17,6 +17,7 @@ pub enum Refusal {
     Groupbuy(crate::groupbuy::Refusal),
     Tasks(crate::task::Refusal),
     Signup(crate::signup::SheetRefusal),
+    Incidents(crate::incident::Refusal),
     /// Something named in the request does not exist (or not where the
     /// caller may see it): `what` names a `storage.what.*` key.
     Missing {
@@ -37,6 +38,7 @@ impl Refusal {
             Refusal::Groupbuy(r) => r.message(lang),
             Refusal::Tasks(r) => r.message(lang),
             Refusal::Signup(r) => r.message(lang),
+            Refusal::Incidents(r) => r.message(lang),
             Refusal::Missing { what, key } => {
                 let what_key = format!("storage.what.{what}");
                 let what_key =
@@ -77,6 +79,7 @@ from_capability! {
     Groupbuy(crate::groupbuy::Refusal),
     Tasks(crate::task::Refusal),
     Signup(crate::signup::SheetRefusal),
+    Incidents(crate::incident::Refusal),
 }
 
 impl From<crate::task::TransitionError> for Refusal {

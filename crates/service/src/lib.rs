@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod audit;
 pub mod groupbuy;
 pub mod groups;
+pub mod incidents;
 pub mod reactions;
 pub mod registry;
 pub mod rosters;

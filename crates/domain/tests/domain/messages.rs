@@ -9,7 +9,8 @@ use shouwang_domain::import::RejectReason;
 use shouwang_domain::signup::{Ineligible, SheetRefusal};
 use shouwang_domain::task::{self, TaskAction, TaskState, TransitionError};
 use shouwang_domain::{
-    IdCardError, Lang, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card, region, roster,
+    IdCardError, Lang, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card, incident, region,
+    roster,
     volunteer,
 };
 
@@ -18,7 +19,7 @@ const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];
 /// A rendered text must be a text, not a key or an unfilled placeholder.
 fn assert_text(what: &str, lang: Lang, text: &str) {
     assert!(!text.trim().is_empty(), "{what} in {lang:?}: empty");
-    for prefix in ["refusal.", "reason.", "storage."] {
+    for prefix in ["refusal.", "reason.", "storage.", "incident."] {
         assert!(!text.starts_with(prefix), "{what} in {lang:?}: no text for key {text}");
     }
     assert!(!text.contains("%{"), "{what} in {lang:?}: unfilled placeholder in {text}");
@@ -399,6 +400,24 @@ fn signup_samples() -> Vec<SheetRefusal> {
     all
 }
 
+fn incidents_samples() -> Vec<incident::Refusal> {
+    use incident::Refusal::*;
+    let all = vec![
+        NoOpenIncident { community: "商务区第一社区".into() },
+        BadName,
+        NotOpen,
+        NotClosed,
+        RetentionNotOver { until: "2026-12-31".into() },
+        BadRetention,
+    ];
+    for r in &all {
+        match r {
+            NoOpenIncident { .. } | BadName | NotOpen | NotClosed | RetentionNotOver { .. } | BadRetention => {}
+        }
+    }
+    all
+}
+
 /// One sample per capability at least.
 fn wrapper_samples() -> Vec<Refusal> {
     let mut all: Vec<Refusal> = Vec::new();
@@ -411,6 +430,7 @@ fn wrapper_samples() -> Vec<Refusal> {
     all.extend(groupbuy_samples().into_iter().map(Refusal::from));
     all.extend(tasks_samples().into_iter().map(Refusal::from));
     all.extend(signup_samples().into_iter().map(Refusal::from));
+    all.extend(incidents_samples().into_iter().map(Refusal::from));
     all.push(Refusal::Missing { what: "community", key: "sy".into() });
     all.push(Refusal::Missing { what: "no such kind of thing", key: "x".into() });
     for r in &all {
@@ -424,6 +444,7 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Groupbuy(_)
             | Refusal::Tasks(_)
             | Refusal::Signup(_)
+            | Refusal::Incidents(_)
             | Refusal::Missing { .. } => {}
         }
     }
