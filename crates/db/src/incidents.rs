@@ -34,30 +34,42 @@ use crate::{Db, DbError, audit};
 /// The incident that a community's new operational records belong to
 /// (see the module doc for the rule), or the refusal "no open incident".
 pub async fn current_in(conn: &impl ConnectionTrait, community_id: Uuid) -> Result<Uuid, DbError> {
-    let found: Vec<(Uuid, i64, OffsetDateTime)> = incident::Entity::find()
+    let community = crate::unique(region::Entity::find_by_id(community_id), conn)
+        .await?
+        .ok_or_else(|| DbError::NotFound { what: "community", key: community_id.to_string() })?;
+    // "/wh/wh-jh/wh-jh-ws/sy/" -> "/wh/", "/wh/wh-jh/", ... (the community and its ancestors).
+    let prefixes: Vec<String> = community
+        .path
+        .char_indices()
+        .filter(|(i, c)| *c == '/' && *i > 0)
+        .map(|(i, _)| community.path[..=i].to_string())
+        .collect();
+    let depth: HashMap<Uuid, usize> = region::Entity::find()
+        .select_only()
+        .column(region::Column::Id)
+        .column(region::Column::Path)
+        .filter(region::Column::Path.is_in(prefixes))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(id, path)| (id, path.len()))
+        .collect();
+    let found: Vec<(Uuid, Uuid, OffsetDateTime)> = incident::Entity::find()
         .select_only()
         .column(incident::Column::Id)
-        .column_as(
-            Expr::cust("(SELECT length(a.path) FROM region a WHERE a.id = incident.region_id)"),
-            "depth",
-        )
+        .column(incident::Column::RegionId)
         .column(incident::Column::OpenedAt)
         .filter(incident::Column::Status.eq(IncidentStatus::Open.code()))
-        .filter(Expr::cust_with_values(
-            "incident.region_id IN (SELECT a.id FROM region a, region c \
-             WHERE c.id = ? AND substr(c.path, 1, length(a.path)) = a.path)",
-            [community_id],
-        ))
+        .filter(incident::Column::RegionId.is_in(depth.keys().copied()))
         .into_tuple()
         .all(conn)
         .await?;
-    if let Some((id, _, _)) = found.into_iter().max_by_key(|(id, depth, opened)| (*depth, *opened, *id)) {
-        return Ok(id);
+    let nearest = found.into_iter().max_by_key(|(id, region, opened)| (depth.get(region).copied(), *opened, *id));
+    match nearest {
+        Some((id, _, _)) => Ok(id),
+        None => Err(DbError::refused(Refusal::NoOpenIncident { community: community.name })),
     }
-    let name = crate::unique(region::Entity::find_by_id(community_id), conn)
-        .await?
-        .map_or_else(|| community_id.to_string(), |r| r.name);
-    Err(DbError::refused(Refusal::NoOpenIncident { community: name }))
 }
 
 /// One incident.
