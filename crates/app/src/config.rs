@@ -32,6 +32,9 @@ pub struct FileConfig {
     pub public_origin: Option<String>,
     /// Bearer token for reading `/metrics` from another host (else loopback only).
     pub metrics_token: Option<String>,
+    /// Days a closed incident's personal operational data is kept before the
+    /// purge (SPEC §5); default 30.
+    pub incident_retention_days: Option<u32>,
 }
 
 impl FileConfig {
@@ -55,6 +58,8 @@ pub struct Config {
     pub listen: SocketAddr,
     key: KeySource,
     pub web: shouwang_web::WebConfig,
+    /// Days a closed incident is kept before its purge.
+    pub incident_retention_days: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +96,11 @@ impl Config {
             roster_parser: std::env::current_exe().ok(),
             metrics_token: file.metrics_token,
         };
-        Ok(Config { database_url, listen, key, web })
+        let incident_retention_days =
+            file.incident_retention_days.unwrap_or(shouwang_domain::incident::DEFAULT_RETENTION_DAYS);
+        shouwang_service::incidents::retention_days(incident_retention_days)
+            .map_err(|e| anyhow::anyhow!(format!("{} / {}", e.message(Lang::Zh), e.message(Lang::En))))?;
+        Ok(Config { database_url, listen, key, web, incident_retention_days })
     }
 
     /// The ID-number hasher. With no key configured, a random key is made

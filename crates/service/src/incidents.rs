@@ -71,10 +71,19 @@ pub async fn close(ctx: &Context, actor: &Actor, id: Uuid) -> Result<IncidentRow
     Ok(row(closed, region.name))
 }
 
-/// The incidents under the actor's scope, newest first.
-pub async fn list(ctx: &Context, actor: &Actor) -> Result<Vec<IncidentRow>> {
-    actor.require(Resource::Registry, Action::Read, &actor.scope_path)?;
-    Ok(store::under(&ctx.db.read, &actor.scope_path).await?.into_iter().map(|(i, r)| row(i, r)).collect())
+/// The incidents on a region and below it (the actor's whole scope without
+/// one), newest first.
+pub async fn list(ctx: &Context, actor: &Actor, region: Option<&str>) -> Result<Vec<IncidentRow>> {
+    let path = match region {
+        Some(code) => {
+            let code = RegionCode::parse(code)
+                .map_err(|_| Error::missing(shouwang_domain::region::Refusal::NoSuchCommunity))?;
+            shouwang_db::registry::region_by_code(&ctx.db.read, &code).await?.path
+        }
+        None => actor.scope_path.clone(),
+    };
+    actor.require(Resource::Registry, Action::Read, &path)?;
+    Ok(store::under(&ctx.db.read, &path).await?.into_iter().map(|(i, r)| row(i, r)).collect())
 }
 
 async fn incident_in_scope(
