@@ -25,8 +25,8 @@ use uuid::Uuid;
 
 use crate::entity::{
     audit_log, branch, branch_member, claim, group_compound, group_member, groupbuy_organiser, groupbuy_slot,
-    grouping_draft, incident, incident_daily_aggregate, key_role, post, region, role_handover, shift,
-    shift_assignment, signup_entry, signup_sheet, task, task_assignee, task_event, volunteer, volunteer_group,
+    grouping_draft, incident, incident_daily_aggregate, key_role, post, region, role_handover, shift, shift_assignment,
+    signup_entry, signup_sheet, task, task_assignee, task_event, volunteer, volunteer_group,
 };
 use crate::mobilisation::MobilisationCounts;
 use crate::{Db, DbError, audit};
@@ -593,11 +593,7 @@ async fn redact_audit(
             .column(audit_log::Column::Id)
             .column(audit_log::Column::TargetId)
             .column(audit_log::Column::Detail)
-            .filter(
-                audit_log::Column::RegionPath
-                    .starts_with(&region_path)
-                    .or(audit_log::Column::RegionPath.is_null()),
-            )
+            .filter(audit_log::Column::RegionPath.starts_with(&region_path).or(audit_log::Column::RegionPath.is_null()))
             .order_by_asc(audit_log::Column::Id)
             .limit(1000);
         if let Some(a) = after {

@@ -1021,11 +1021,9 @@ async fn add_branch_members_in(
             .filter(branch_member::Column::VolunteerId.is_in(chunk.iter().copied()))
             .exec(conn)
             .await?;
-        branch_member::Entity::insert_many(
-            chunk
-                .iter()
-                .map(|v| branch_member::ActiveModel::from(branch_member::Model { branch_id, volunteer_id: *v, incident_id })),
-        )
+        branch_member::Entity::insert_many(chunk.iter().map(|v| {
+            branch_member::ActiveModel::from(branch_member::Model { branch_id, volunteer_id: *v, incident_id })
+        }))
         .exec_without_returning(conn)
         .await?;
     }
@@ -1223,21 +1221,17 @@ pub(crate) async fn create_groups_in(
         .exec_without_returning(conn)
         .await?;
         for chunk in s.members.chunks(500) {
-            group_member::Entity::insert_many(
-                chunk
-                    .iter()
-                    .map(|v| group_member::ActiveModel::from(group_member::Model { group_id: id, volunteer_id: *v, incident_id })),
-            )
+            group_member::Entity::insert_many(chunk.iter().map(|v| {
+                group_member::ActiveModel::from(group_member::Model { group_id: id, volunteer_id: *v, incident_id })
+            }))
             .exec_without_returning(conn)
             .await?;
         }
         let covered: std::collections::BTreeSet<Uuid> = s.compounds.iter().copied().collect();
         if !covered.is_empty() {
-            group_compound::Entity::insert_many(
-                covered
-                    .into_iter()
-                    .map(|c| group_compound::ActiveModel::from(group_compound::Model { group_id: id, compound_id: c, incident_id })),
-            )
+            group_compound::Entity::insert_many(covered.into_iter().map(|c| {
+                group_compound::ActiveModel::from(group_compound::Model { group_id: id, compound_id: c, incident_id })
+            }))
             .exec_without_returning(conn)
             .await?;
         }
@@ -1354,11 +1348,9 @@ pub async fn set_group_compounds(
     let set: std::collections::BTreeSet<Uuid> = compounds.iter().copied().collect();
     if !set.is_empty() {
         let incident_id = crate::incidents::of_group(&tx, group_id).await?;
-        group_compound::Entity::insert_many(
-            set.into_iter().map(|c| {
-                group_compound::ActiveModel::from(group_compound::Model { group_id, compound_id: c, incident_id })
-            }),
-        )
+        group_compound::Entity::insert_many(set.into_iter().map(|c| {
+            group_compound::ActiveModel::from(group_compound::Model { group_id, compound_id: c, incident_id })
+        }))
         .exec_without_returning(&tx)
         .await?;
     }

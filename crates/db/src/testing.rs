@@ -101,9 +101,7 @@ pub async fn text_columns(db: &Db) -> Vec<(String, String)> {
         }
     };
     let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await.expect("schema");
-    rows.into_iter()
-        .map(|r| (r.try_get_by_index(0).expect("table"), r.try_get_by_index(1).expect("column")))
-        .collect()
+    rows.into_iter().map(|r| (r.try_get_by_index(0).expect("table"), r.try_get_by_index(1).expect("column"))).collect()
 }
 
 /// The places (`table.column`) where `needle` occurs in any of `columns`.

@@ -224,7 +224,9 @@ impl MigrationTrait for Migration {
 
         // A person reports once per community and incident: a report to a
         // later incident is a new duty report, not a merge into a closed one.
-        manager.drop_index(Index::drop().name("ux_volunteer_community_phone").table(Alias::new("volunteer")).to_owned()).await?;
+        manager
+            .drop_index(Index::drop().name("ux_volunteer_community_phone").table(Alias::new("volunteer")).to_owned())
+            .await?;
         conn.execute_unprepared(
             "CREATE UNIQUE INDEX ux_volunteer_incident_community_phone ON volunteer (incident_id, community_id, phone)",
         )

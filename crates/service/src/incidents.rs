@@ -9,11 +9,11 @@ use std::time::Duration as StdDuration;
 
 use shouwang_db::entity::incident;
 use shouwang_db::incidents::{self as store, PurgeReport};
+use shouwang_domain::RegionCode;
 use shouwang_domain::access::{Action, Resource};
 use shouwang_domain::incident::{MAX_RETENTION_DAYS, Refusal};
 use shouwang_domain::region::IncidentStatus;
 use shouwang_domain::text::normalize;
-use shouwang_domain::RegionCode;
 use time::OffsetDateTime;
 use uuid::Uuid;
 

@@ -54,15 +54,12 @@ async fn existing_rows_get_their_communitys_incident_and_new_rows_need_one() {
     add_region(&db, RegionKind::City, &code("wh"), "武汉市", None).await.unwrap();
     add_region(&db, RegionKind::District, &code("wh-jh"), "江汉区", Some(&code("wh"))).await.unwrap();
     add_region(&db, RegionKind::Subdistrict, &code("wh-jh-ws"), "万松街道", Some(&code("wh-jh"))).await.unwrap();
-    let sy = add_region(&db, RegionKind::Community, &code("sy"), "商务区第一社区", Some(&code("wh-jh-ws")))
-        .await
-        .unwrap();
+    let sy =
+        add_region(&db, RegionKind::Community, &code("sy"), "商务区第一社区", Some(&code("wh-jh-ws"))).await.unwrap();
     add_region(&db, RegionKind::City, &code("sh"), "上海市", None).await.unwrap();
     add_region(&db, RegionKind::District, &code("sh-hp"), "黄浦区", Some(&code("sh"))).await.unwrap();
     add_region(&db, RegionKind::Subdistrict, &code("sh-hp-x"), "某街道", Some(&code("sh-hp"))).await.unwrap();
-    let js = add_region(&db, RegionKind::Community, &code("js"), "建三居民区", Some(&code("sh-hp-x")))
-        .await
-        .unwrap();
+    let js = add_region(&db, RegionKind::Community, &code("js"), "建三居民区", Some(&code("sh-hp-x"))).await.unwrap();
     let wh = shouwang_db::registry::find_region(&db.read, &code("wh")).await.unwrap().unwrap();
     let city_incident = Uuid::now_v7();
     exec(

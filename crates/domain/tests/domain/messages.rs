@@ -10,8 +10,7 @@ use shouwang_domain::signup::{Ineligible, SheetRefusal};
 use shouwang_domain::task::{self, TaskAction, TaskState, TransitionError};
 use shouwang_domain::{
     IdCardError, Lang, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card, incident, region,
-    roster,
-    volunteer,
+    roster, volunteer,
 };
 
 const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];

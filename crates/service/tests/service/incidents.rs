@@ -15,8 +15,7 @@ use shouwang_db::{DbError, audit};
 use shouwang_domain::roster::MINUTES_PER_DAY;
 use shouwang_domain::task::{Priority, TaskKind, WorkKind};
 use shouwang_domain::{
-    Availability, Clock, GroupFunctionSet, IdHasher, KeyRoleKind, Lang, RegionCode, RegionKind, SkillSet,
-    VolunteerKind,
+    Availability, Clock, GroupFunctionSet, IdHasher, KeyRoleKind, Lang, RegionCode, RegionKind, SkillSet, VolunteerKind,
 };
 use shouwang_service::{Actor, Context, Error, Refusal, incidents};
 use uuid::Uuid;
@@ -74,8 +73,12 @@ async fn regions(db: &shouwang_db::Db) -> (region::Model, region::Model, Uuid, U
 }
 
 /// The people of the incident to purge: names and phones.
-const PEOPLE: [(&str, &str); 4] =
-    [("欧阳靖瑶", "13907140001"), ("司马骁腾", "13907140002"), ("慕容绮梦", "13907140003"), ("诸葛青岚", "13907140004")];
+const PEOPLE: [(&str, &str); 4] = [
+    ("欧阳靖瑶", "13907140001"),
+    ("司马骁腾", "13907140002"),
+    ("慕容绮梦", "13907140003"),
+    ("诸葛青岚", "13907140004"),
+];
 /// The organiser of the group buy: a name and a masked phone.
 const ORGANISER: (&str, &str) = ("上官铭远", "139****7788");
 /// Someone of the other incident, which stays open.
@@ -193,7 +196,10 @@ async fn world() -> World {
     }
 
     let clock = Clock::system();
-    let post = NewPost { name: "云飞雅苑大门卡口".into(), kind: "gate".into(), compound_id: Some(yf), group_id: Some(group) };
+    let post =
+        NewPost {
+            name: "云飞雅苑大门卡口".into(), kind: "gate".into(), compound_id: Some(yf), group_id: Some(group)
+        };
     let post =
         roster_store::create_post(db, sy.id, post, entry("post_create", &sy, serde_json::json!({}))).await.unwrap();
     let tomorrow = (shouwang_service::rosters::now_minutes(&clock) / MINUTES_PER_DAY + 1) * MINUTES_PER_DAY;
@@ -268,10 +274,7 @@ async fn a_purged_incident_leaves_no_name_or_phone_and_its_counts_read_the_same(
     w.ctx.clock.advance(time::Duration::days(i64::from(RETENTION) - 1));
     assert!(incidents::purge_due(&w.ctx, &actor, RETENTION).await.unwrap().is_empty());
     let early = incidents::purge(&w.ctx, &actor, w.incident, RETENTION).await.unwrap_err();
-    assert!(matches!(
-        refusal(early),
-        Refusal::Incidents(shouwang_domain::incident::Refusal::RetentionNotOver { .. })
-    ));
+    assert!(matches!(refusal(early), Refusal::Incidents(shouwang_domain::incident::Refusal::RetentionNotOver { .. })));
     assert!(!testing::occurrences(db, &columns, PEOPLE[0].0).await.is_empty(), "nothing went before the retention");
 
     w.ctx.clock.advance(time::Duration::days(2));
