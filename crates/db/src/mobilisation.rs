@@ -906,16 +906,19 @@ async fn put_key_role(
     )
     .await?;
     let at = now();
+    let incident_id = crate::incidents::current_in(conn, community_id).await?;
     let role = match existing {
         Some(r) => {
+            // A role kept from an earlier incident (a building's leader) moves to the current one.
             key_role::Entity::update_many()
                 .col_expr(key_role::Column::HolderId, Expr::value(holder))
                 .col_expr(key_role::Column::BackupId, Expr::value(backup))
                 .col_expr(key_role::Column::UpdatedAt, Expr::value(at))
+                .col_expr(key_role::Column::IncidentId, Expr::value(incident_id))
                 .filter(key_role::Column::Id.eq(r.id))
                 .exec(conn)
                 .await?;
-            r
+            key_role::Model { incident_id, ..r }
         }
         None => {
             let m = key_role::Model {
@@ -926,7 +929,7 @@ async fn put_key_role(
                 holder_id: None,
                 backup_id: None,
                 updated_at: at,
-                incident_id: crate::incidents::current_in(conn, community_id).await?,
+                incident_id,
             };
             key_role::Entity::insert(key_role::ActiveModel::from(key_role::Model {
                 holder_id: holder,

@@ -335,3 +335,30 @@ async fn without_an_open_incident_operational_writes_are_refused_and_change_noth
     // Closing twice is refused.
     assert!(incidents::close(&ctx, &Actor::operator("ops"), own).await.is_err());
 }
+
+#[tokio::test]
+async fn a_building_leader_named_again_in_the_next_incident_survives_the_purge_of_the_first() {
+    let t = TestDb::new().await;
+    let db = &t.db;
+    let (sy, _, yf, _) = regions(db).await;
+    let building =
+        add_region(db, RegionKind::Building, &code("sy-yf-1"), "1号楼", Some(&code("sy-yf"))).await.unwrap().id;
+    let ctx = Context::new(db.clone(), IdHasher::new(b"k"), Clock::system());
+    let actor = Actor::operator("ops");
+    let mut leaders = Vec::new();
+    for (name, phone) in [PEOPLE[0], PEOPLE[1]] {
+        let first = open_incident(db, &code("sy"), "封控").await.unwrap().id;
+        let e = entry("duty_report", &sy, serde_json::json!({}));
+        let v = mob::report_for_duty(db, sy.id, &report(name, phone, yf), e).await.unwrap().id();
+        mob::review(db, sy.id, &[v], &Review::Verify, None, entry("review", &sy, serde_json::json!({}))).await.unwrap();
+        let e = entry("key_role", &sy, serde_json::json!({}));
+        mob::set_key_role(db, sy.id, KeyRoleKind::BuildingLeader, building, Some(v), None, None, e).await.unwrap();
+        leaders.push((first, v));
+    }
+    incidents::close(&ctx, &actor, leaders[0].0).await.unwrap();
+    ctx.clock.advance(time::Duration::days(i64::from(RETENTION) + 1));
+    let done = incidents::purge_due(&ctx, &actor, RETENTION).await.unwrap();
+    assert_eq!(done.len(), 1);
+    let role = mob::key_role_of(&db.read, KeyRoleKind::BuildingLeader, building).await.unwrap().expect("the role");
+    assert_eq!(role.holder.map(|v| v.id), Some(leaders[1].1), "the second incident's leader stays");
+}
