@@ -200,12 +200,22 @@ pub enum IncidentCommand {
         #[arg(long)]
         name: String,
     },
-    /// Close an incident by id.
+    /// Close an incident by id: its retention period starts now.
     Close { id: uuid::Uuid },
-    /// List a region's incidents.
+    /// List the incidents of a region and the regions below it (all without --region).
     List {
         #[arg(long)]
-        region: String,
+        region: Option<String>,
+    },
+    /// Purge the personal operational data of incidents closed longer than the
+    /// retention period ago (or of one incident), keeping anonymous daily counts.
+    Purge {
+        /// Only this incident (refused while its retention is not over).
+        id: Option<uuid::Uuid>,
+        /// Days a closed incident is kept (default: the config's
+        /// `incident_retention_days`, else 30).
+        #[arg(long)]
+        retention_days: Option<u32>,
     },
 }
 

@@ -10,7 +10,6 @@ use shouwang_db::import::ImportOptions;
 use shouwang_db::registry;
 use shouwang_db::{Db, DbError, DbOptions};
 use shouwang_domain::i18n::{t, t_with};
-use shouwang_domain::region::IncidentStatus;
 use shouwang_domain::{IdHasher, Lang, RegionCode, RegionKind};
 use shouwang_io::FileKind;
 use shouwang_service::registry::{export_resident_file, import_resident_file};
@@ -59,7 +58,11 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         }
         Command::Region(cmd) => region(&db, cmd, lang).await,
         Command::Block(cmd) => block(&db, cmd, lang).await,
-        Command::Incident(cmd) => incident(&db, cmd, lang).await,
+        Command::Incident(cmd) => {
+            let hasher = hasher(&config, &db).await?;
+            let ctx = shouwang_service::Context::new(db.clone(), hasher, shouwang_domain::Clock::system());
+            incident(&ctx, cmd, config.incident_retention_days, lang).await
+        }
         Command::Import(ImportCommand::Residents(args)) => {
             let hasher = hasher(&config, &db).await?;
             import_residents(&db, &hasher, args, lang).await
@@ -184,14 +187,21 @@ async fn serve(config: &Config, db: Db, hasher: IdHasher, lang: Lang) -> anyhow:
             }
         }
     });
-    let state =
-        AppState::new(shouwang_service::Context::new(db, hasher, shouwang_domain::Clock::system()), config.web.clone());
+    let ctx = shouwang_service::Context::new(db, hasher, shouwang_domain::Clock::system());
+    // Closed incidents past their retention are purged every hour (each by one instance).
+    let purge_job = shouwang_service::incidents::spawn_purge_job(
+        ctx.clone(),
+        config.incident_retention_days,
+        std::time::Duration::from_secs(3600),
+    );
+    let state = AppState::new(ctx, config.web.clone());
     let app = Application::build(config.listen, state)
         .await
         .with_context(|| t_with(lang, "cli.serve.cannot_listen", &[("address", &config.listen)]))?;
     let addr = app.local_addr()?;
     announce(addr, lang);
     app.run_until_stopped(shutdown_signal()).await?;
+    purge_job.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -341,24 +351,56 @@ async fn block(db: &Db, cmd: BlockCommand, lang: Lang) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-async fn incident(db: &Db, cmd: IncidentCommand, lang: Lang) -> anyhow::Result<ExitCode> {
+async fn incident(
+    ctx: &shouwang_service::Context,
+    cmd: IncidentCommand,
+    retention: u32,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    use shouwang_service::incidents;
+    let actor = shouwang_service::Actor { lang, ..shouwang_service::Actor::operator("cli") };
+    let refused = |e: shouwang_service::Error| anyhow!(e.message(lang));
     match cmd {
         IncidentCommand::Open { region, name } => {
-            let i = registry::open_incident(db, &code(&region, lang)?, &name).await.map_err(|e| user_error(e, lang))?;
+            let i = incidents::open(ctx, &actor, &region, &name).await.map_err(refused)?;
             println!("{}", t_with(lang, "cli.incident.opened", &[("name", &i.name), ("id", &i.id)]));
         }
         IncidentCommand::Close { id } => {
-            registry::close_incident(db, id).await.map_err(|e| user_error(e, lang))?;
+            let i = incidents::close(ctx, &actor, id).await.map_err(refused)?;
             println!("{}", t(lang, "cli.incident.closed"));
+            let until = i.closed_at.map(|c| (c + time::Duration::days(i64::from(retention))).date().to_string());
+            println!("{}", t_with(lang, "incident.cli.purge_after", &[("date", &until.unwrap_or_default())]));
         }
         IncidentCommand::List { region } => {
-            let r = registry::region_by_code(&db.read, &code(&region, lang)?).await.map_err(|e| user_error(e, lang))?;
-            for i in registry::incidents_of_region(&db.read, r.id).await? {
-                let status = match IncidentStatus::from_code(&i.status) {
-                    Some(IncidentStatus::Open) => t(lang, "cli.incident.status_open"),
-                    Some(IncidentStatus::Closed) | None => t(lang, "cli.incident.status_closed"),
+            for i in incidents::list(ctx, &actor, region.as_deref()).await.map_err(refused)? {
+                let status = match (i.open, i.purged_at) {
+                    (true, _) => t(lang, "cli.incident.status_open"),
+                    (false, None) => t(lang, "cli.incident.status_closed"),
+                    (false, Some(_)) => t(lang, "incident.cli.status_purged"),
                 };
-                println!("{}  {}  {}  {}", i.id, i.name, status, i.opened_at.date());
+                let closed = i.closed_at.map(|c| c.date().to_string()).unwrap_or_default();
+                println!("{}  {}  {}  {}  {}  {}", i.id, i.region_name, i.name, status, i.opened_at.date(), closed);
+            }
+        }
+        IncidentCommand::Purge { id, retention_days } => {
+            let retention = incidents::retention_days(retention_days.unwrap_or(retention)).map_err(refused)?;
+            let done = match id {
+                Some(id) => vec![incidents::purge(ctx, &actor, id, retention).await.map_err(refused)?],
+                None => incidents::purge_due(ctx, &actor, retention).await.map_err(refused)?,
+            };
+            for r in &done {
+                let rows: u64 = r.deleted.values().sum();
+                println!(
+                    "{}",
+                    t_with(
+                        lang,
+                        "incident.cli.purged",
+                        &[("id", &r.incident_id), ("rows", &rows), ("days", &r.aggregate_rows)]
+                    )
+                );
+            }
+            if done.is_empty() {
+                println!("{}", t_with(lang, "incident.cli.nothing_due", &[("days", &retention)]));
             }
         }
     }

@@ -35,6 +35,9 @@ pub struct FileConfig {
     /// SQLite only: "full" (default; every answered commit survives a power
     /// cut) or "normal" (faster; survives a crash of the program only).
     pub sqlite_synchronous: Option<shouwang_db::Durability>,
+    /// Days a closed incident's personal operational data is kept before the
+    /// purge (SPEC §5); default 30.
+    pub incident_retention_days: Option<u32>,
 }
 
 impl FileConfig {
@@ -59,6 +62,8 @@ pub struct Config {
     key: KeySource,
     pub web: shouwang_web::WebConfig,
     pub durability: shouwang_db::Durability,
+    /// Days a closed incident is kept before its purge.
+    pub incident_retention_days: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +102,11 @@ impl Config {
         };
         let durability = file.sqlite_synchronous.unwrap_or_default();
         Ok(Config { database_url, listen, key, web, durability })
+        let incident_retention_days =
+            file.incident_retention_days.unwrap_or(shouwang_domain::incident::DEFAULT_RETENTION_DAYS);
+        shouwang_service::incidents::retention_days(incident_retention_days)
+            .map_err(|e| anyhow::anyhow!(format!("{} / {}", e.message(Lang::Zh), e.message(Lang::En))))?;
+        Ok(Config { database_url, listen, key, web, incident_retention_days })
     }
 
     /// The ID-number hasher. With no key configured, a random key is made

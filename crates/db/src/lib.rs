@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod id_key;
 pub mod import;
+pub mod incidents;
 pub mod links;
 pub mod logins;
 pub mod mobilisation;

@@ -81,8 +81,10 @@ async fn upsert_report(
     r: &DutyReport,
 ) -> Result<ReportOutcome, DbError> {
     let at = now();
+    let incident_id = crate::incidents::current_in(conn, community_id).await?;
     let existing = crate::unique(
         volunteer::Entity::find()
+            .filter(volunteer::Column::IncidentId.eq(incident_id))
             .filter(volunteer::Column::CommunityId.eq(community_id))
             .filter(volunteer::Column::Phone.eq(r.phone.as_str())),
         conn,
@@ -120,6 +122,7 @@ async fn upsert_report(
             reviewed_at: None,
             reviewed_by: None,
             updated_at: at,
+            incident_id,
         }))
         .exec_without_returning(conn)
         .await?;
@@ -422,6 +425,7 @@ async fn log_handover(
         to_volunteer: to,
         cause: cause.to_string(),
         by_user: by,
+        incident_id: role.incident_id,
     }))
     .exec_without_returning(conn)
     .await?;
@@ -902,16 +906,19 @@ async fn put_key_role(
     )
     .await?;
     let at = now();
+    let incident_id = crate::incidents::current_in(conn, community_id).await?;
     let role = match existing {
         Some(r) => {
+            // A role kept from an earlier incident (a building's leader) moves to the current one.
             key_role::Entity::update_many()
                 .col_expr(key_role::Column::HolderId, Expr::value(holder))
                 .col_expr(key_role::Column::BackupId, Expr::value(backup))
                 .col_expr(key_role::Column::UpdatedAt, Expr::value(at))
+                .col_expr(key_role::Column::IncidentId, Expr::value(incident_id))
                 .filter(key_role::Column::Id.eq(r.id))
                 .exec(conn)
                 .await?;
-            r
+            key_role::Model { incident_id, ..r }
         }
         None => {
             let m = key_role::Model {
@@ -922,6 +929,7 @@ async fn put_key_role(
                 holder_id: None,
                 backup_id: None,
                 updated_at: at,
+                incident_id,
             };
             key_role::Entity::insert(key_role::ActiveModel::from(key_role::Model {
                 holder_id: holder,
@@ -960,6 +968,7 @@ pub async fn create_branch(
     }
     let tx = db.begin_write().await?;
     let id = Uuid::now_v7();
+    let incident_id = crate::incidents::current_in(&tx, community_id).await?;
     branch::Entity::insert(branch::ActiveModel::from(branch::Model {
         id,
         community_id,
@@ -969,6 +978,7 @@ pub async fn create_branch(
         dissolved_on: None,
         note: None,
         created_at: now(),
+        incident_id,
     }))
     .exec_without_returning(&tx)
     .await?;
@@ -997,6 +1007,7 @@ async fn add_branch_members_in(
     ids: &[Uuid],
 ) -> Result<(), DbError> {
     let ids: Vec<Uuid> = ids.iter().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let incident_id = crate::incidents::of_branch(conn, branch_id).await?;
     for chunk in ids.chunks(500) {
         let valid: Vec<Uuid> = volunteer::Entity::find()
             .select_only()
@@ -1013,11 +1024,9 @@ async fn add_branch_members_in(
             .filter(branch_member::Column::VolunteerId.is_in(chunk.iter().copied()))
             .exec(conn)
             .await?;
-        branch_member::Entity::insert_many(
-            chunk
-                .iter()
-                .map(|v| branch_member::ActiveModel::from(branch_member::Model { branch_id, volunteer_id: *v })),
-        )
+        branch_member::Entity::insert_many(chunk.iter().map(|v| {
+            branch_member::ActiveModel::from(branch_member::Model { branch_id, volunteer_id: *v, incident_id })
+        }))
         .exec_without_returning(conn)
         .await?;
     }
@@ -1193,6 +1202,7 @@ pub(crate) async fn create_groups_in(
     let first = next.unwrap_or(0) + 1;
     let mut ids = Vec::new();
     let at = now();
+    let incident_id = crate::incidents::current_in(conn, community_id).await?;
     for (number, s) in (first..).zip(specs) {
         let id = Uuid::now_v7();
         let name = s
@@ -1209,25 +1219,22 @@ pub(crate) async fn create_groups_in(
             name,
             functions: s.functions.to_codes(),
             created_at: at,
+            incident_id,
         }))
         .exec_without_returning(conn)
         .await?;
         for chunk in s.members.chunks(500) {
-            group_member::Entity::insert_many(
-                chunk
-                    .iter()
-                    .map(|v| group_member::ActiveModel::from(group_member::Model { group_id: id, volunteer_id: *v })),
-            )
+            group_member::Entity::insert_many(chunk.iter().map(|v| {
+                group_member::ActiveModel::from(group_member::Model { group_id: id, volunteer_id: *v, incident_id })
+            }))
             .exec_without_returning(conn)
             .await?;
         }
         let covered: std::collections::BTreeSet<Uuid> = s.compounds.iter().copied().collect();
         if !covered.is_empty() {
-            group_compound::Entity::insert_many(
-                covered
-                    .into_iter()
-                    .map(|c| group_compound::ActiveModel::from(group_compound::Model { group_id: id, compound_id: c })),
-            )
+            group_compound::Entity::insert_many(covered.into_iter().map(|c| {
+                group_compound::ActiveModel::from(group_compound::Model { group_id: id, compound_id: c, incident_id })
+            }))
             .exec_without_returning(conn)
             .await?;
         }
@@ -1321,6 +1328,7 @@ pub async fn move_to_group_in(
         group_member::Entity::insert(group_member::ActiveModel::from(group_member::Model {
             group_id: g,
             volunteer_id,
+            incident_id: group.incident_id,
         }))
         .exec_without_returning(tx)
         .await?;
@@ -1342,10 +1350,10 @@ pub async fn set_group_compounds(
     group_compound::Entity::delete_many().filter(group_compound::Column::GroupId.eq(group_id)).exec(&tx).await?;
     let set: std::collections::BTreeSet<Uuid> = compounds.iter().copied().collect();
     if !set.is_empty() {
-        group_compound::Entity::insert_many(
-            set.into_iter()
-                .map(|c| group_compound::ActiveModel::from(group_compound::Model { group_id, compound_id: c })),
-        )
+        let incident_id = crate::incidents::of_group(&tx, group_id).await?;
+        group_compound::Entity::insert_many(set.into_iter().map(|c| {
+            group_compound::ActiveModel::from(group_compound::Model { group_id, compound_id: c, incident_id })
+        }))
         .exec_without_returning(&tx)
         .await?;
     }
@@ -1515,6 +1523,7 @@ pub async fn key_role_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Opt
 
 pub async fn save_draft(db: &Db, community_id: Uuid, body: &str, by: Option<Uuid>) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
+    let incident_id = crate::incidents::current_in(&tx, community_id).await?;
     grouping_draft::Entity::delete_many()
         .filter(grouping_draft::Column::CommunityId.eq(community_id))
         .exec(&tx)
@@ -1524,6 +1533,7 @@ pub async fn save_draft(db: &Db, community_id: Uuid, body: &str, by: Option<Uuid
         body: body.to_string(),
         updated_at: now(),
         updated_by: by,
+        incident_id,
     }))
     .exec_without_returning(&tx)
     .await?;
@@ -1677,6 +1687,10 @@ async fn counts(
         .await?;
     for (c, n) in grouped {
         out.entry(c).or_default().grouped = n as u64;
+    }
+    // Purged incidents' rows are gone; their anonymous counts stay in the roll-up.
+    for (c, kept) in crate::incidents::purged_counts(conn, only).await? {
+        *out.entry(c).or_default() += kept;
     }
     Ok(out)
 }

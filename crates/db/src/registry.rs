@@ -282,6 +282,7 @@ pub async fn open_incident(db: &Db, region: &RegionCode, name: &str) -> Result<i
         status: IncidentStatus::Open.code().into(),
         opened_at: now(),
         closed_at: None,
+        purged_at: None,
     };
     incident::Entity::insert(incident::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
     tx.commit().await?;

@@ -6,7 +6,7 @@
 //! (see the domain module). Every write is one transaction with its audit
 //! entry; inserts go in chunks of 500 without RETURNING.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -107,6 +107,7 @@ pub async fn create_post(db: &Db, community_id: Uuid, new: NewPost, entry: audit
     if !POST_KINDS.contains(&new.kind.as_str()) {
         return Err(DbError::refused(Refusal::UnknownPostKind));
     }
+    let tx = db.begin_write().await?;
     let m = post::Model {
         id: Uuid::now_v7(),
         community_id,
@@ -115,8 +116,8 @@ pub async fn create_post(db: &Db, community_id: Uuid, new: NewPost, entry: audit
         compound_id: new.compound_id,
         group_id: new.group_id,
         created_at: now(),
+        incident_id: crate::incidents::current_in(&tx, community_id).await?,
     };
-    let tx = db.begin_write().await?;
     post::Entity::insert(post::ActiveModel::from(m.clone())).exec_without_returning(&tx).await?;
     audit::append(&tx, audit::Entry { target_id: Some(m.id.to_string()), ..entry }).await?;
     tx.commit().await?;
@@ -236,6 +237,8 @@ pub async fn store_roster_in(
     entry: audit::Entry,
 ) -> Result<Vec<Uuid>, DbError> {
     let at = now();
+    let tx = db.begin_write().await?;
+    let incident_id = crate::incidents::current_in(&tx, community_id).await?;
     let mut shift_rows = Vec::with_capacity(shifts.len());
     let mut people_rows = Vec::new();
     for s in shifts {
@@ -254,6 +257,7 @@ pub async fn store_roster_in(
             reopened_for: None,
             reopened_at: None,
             created_at: at,
+            incident_id,
         }));
         for (v, reason) in &s.people {
             people_rows.push(shift_assignment::Model {
@@ -262,6 +266,7 @@ pub async fn store_roster_in(
                 volunteer_id: *v,
                 reason: Some(reason.chars().take(400).collect()),
                 created_at: at,
+                incident_id,
             });
         }
     }
@@ -331,6 +336,12 @@ pub async fn add_assignments(
 /// Adds people to existing shifts inside the caller's transaction.
 pub async fn add_assignments_in(conn: &impl ConnectionTrait, add: &[(Uuid, Uuid, String)]) -> Result<(), DbError> {
     let at = now();
+    let mut incidents: HashMap<Uuid, Uuid> = HashMap::new();
+    for (s, _, _) in add {
+        if !incidents.contains_key(s) {
+            incidents.insert(*s, crate::incidents::of_shift(conn, *s).await?);
+        }
+    }
     let rows = add
         .iter()
         .map(|(s, v, r)| shift_assignment::Model {
@@ -339,6 +350,7 @@ pub async fn add_assignments_in(conn: &impl ConnectionTrait, add: &[(Uuid, Uuid,
             volunteer_id: *v,
             reason: Some(r.chars().take(400).collect()),
             created_at: at,
+            incident_id: incidents[s],
         })
         .collect();
     insert_assignments(conn, rows).await
@@ -485,6 +497,7 @@ pub async fn store_timetable(
     };
     let at = now();
     let tx = db.begin_write().await?;
+    let incident_id = crate::incidents::current_in(&tx, community_id).await?;
     for chunk in days.chunks(CHUNK) {
         groupbuy_slot::Entity::delete_many()
             .filter(groupbuy_slot::Column::CommunityId.eq(community_id))
@@ -506,6 +519,7 @@ pub async fn store_timetable(
                 compound_id: s.compound_id,
                 group_id: s.group_id,
                 created_at: at,
+                incident_id,
             })
         })
         .collect();
@@ -563,6 +577,7 @@ pub async fn add_organiser(
     if name.is_empty() || name.chars().count() > 50 {
         return Err(DbError::refused(shouwang_domain::groupbuy::Refusal::BadOrganiserName));
     }
+    let tx = db.begin_write().await?;
     let m = groupbuy_organiser::Model {
         id: Uuid::now_v7(),
         community_id,
@@ -571,8 +586,8 @@ pub async fn add_organiser(
         phone_masked,
         volunteer_id,
         created_at: now(),
+        incident_id: crate::incidents::current_in(&tx, community_id).await?,
     };
-    let tx = db.begin_write().await?;
     groupbuy_organiser::Entity::insert(groupbuy_organiser::ActiveModel::from(m)).exec_without_returning(&tx).await?;
     audit::append(&tx, entry).await?;
     tx.commit().await?;

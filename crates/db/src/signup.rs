@@ -74,9 +74,11 @@ pub async fn create_sheet_for(
     Capacity::new(new.capacity).map_err(DbError::refused)?;
     new.quantity_max.map(QuantityMax::new).transpose().map_err(DbError::refused)?;
     new.quantity_total.map(QuantityTotal::new).transpose().map_err(DbError::refused)?;
+    let tx = db.begin_write().await?;
     let model = signup_sheet::Model {
         id: Uuid::now_v7(),
         community_id,
+        incident_id: crate::incidents::current_in(&tx, community_id).await?,
         group_id: new.group_id,
         title,
         note: new.note,
@@ -95,7 +97,6 @@ pub async fn create_sheet_for(
         created_at: now(),
         closed_at: None,
     };
-    let tx = db.begin_write().await?;
     signup_sheet::Entity::insert(signup_sheet::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
     crate::audit::append(&tx, crate::audit::Entry { target_id: Some(model.id.to_string()), ..entry }).await?;
     if let Some((task_id, actor)) = for_task {
@@ -282,6 +283,7 @@ async fn apply_joins(
                         created_at: at,
                         updated_at: at,
                         promoted_at: None,
+                        incident_id: sheet.incident_id,
                     },
                 };
                 let joined = Joined { entry_id: entry.id, status, seq, repeated: false };

@@ -59,9 +59,11 @@ async fn event(
     what: &str,
     detail: Option<String>,
 ) -> Result<(), DbError> {
+    let incident_id = crate::incidents::of_task(conn, task_id).await?;
     task_event::Entity::insert(task_event::ActiveModel::from(task_event::Model {
         id: Uuid::now_v7(),
         task_id,
+        incident_id,
         at: now(),
         by_user: by.user_id,
         by_name: by.name.chars().take(100).collect(),
@@ -118,9 +120,11 @@ pub async fn create_task(
         return Err(DbError::refused(Refusal::EndBeforeStart));
     }
     let at = now();
+    let tx = db.begin_write().await?;
     let model = task::Model {
         id: Uuid::now_v7(),
         community_id,
+        incident_id: crate::incidents::current_in(&tx, community_id).await?,
         title,
         kind: new.kind.code().to_string(),
         place_region_id: new.place_region_id,
@@ -141,7 +145,6 @@ pub async fn create_task(
         created_at: at,
         updated_at: at,
     };
-    let tx = db.begin_write().await?;
     task::Entity::insert(task::ActiveModel::from(model.clone())).exec_without_returning(&tx).await?;
     event(&tx, model.id, by, None, Some(TaskState::Open), "created", None).await?;
     audit::append(&tx, audit::Entry { target_id: Some(model.id.to_string()), ..entry }).await?;
@@ -304,6 +307,7 @@ pub async fn assign(
             volunteer_id: *v,
             assigned_at: at,
             assigned_by: by.user_id,
+            incident_id: t.incident_id,
         }))
         .on_conflict(
             OnConflict::columns([task_assignee::Column::TaskId, task_assignee::Column::VolunteerId])
@@ -538,6 +542,7 @@ pub async fn claim(
     let model = claim::Model {
         id: Uuid::now_v7(),
         community_id,
+        incident_id: crate::incidents::current_in(&tx, community_id).await?,
         work_kind: kind.code().to_string(),
         subject_id: subject,
         volunteer_id,
@@ -752,8 +757,8 @@ pub async fn hand_over_work_in(
         .all(conn)
         .await?;
     for task_id in assigned {
-        let Some(t) = task_by_id(conn, task_id).await? else { continue };
-        let state = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
+        let Some(t_row) = task_by_id(conn, task_id).await? else { continue };
+        let state = TaskState::from_code(&t_row.state).unwrap_or(TaskState::Open);
         if state.is_final() || state == TaskState::Done {
             continue;
         }
@@ -770,6 +775,7 @@ pub async fn hand_over_work_in(
                     volunteer_id: t,
                     assigned_at: at,
                     assigned_by: by.user_id,
+                    incident_id: t_row.incident_id,
                 }))
                 .on_conflict(
                     OnConflict::columns([task_assignee::Column::TaskId, task_assignee::Column::VolunteerId])

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Statement};
 
 use crate::{Db, DbOptions, Durability};
 
@@ -110,6 +110,45 @@ pub async fn empty_database() -> (String, Option<tempfile::TempDir>) {
             (url, Some(dir))
         }
     }
+}
+
+/// Every (table, column) of the database, from the schema itself (SQLite:
+/// every column, since any may hold text; PostgreSQL: the text and JSON ones).
+pub async fn text_columns(db: &Db) -> Vec<(String, String)> {
+    let conn = &db.read;
+    let sql = match db.backend {
+        crate::Backend::Sqlite => {
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+        }
+        crate::Backend::Postgres => {
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb')"
+        }
+    };
+    let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await.expect("schema");
+    rows.into_iter().map(|r| (r.try_get_by_index(0).expect("table"), r.try_get_by_index(1).expect("column"))).collect()
+}
+
+/// The places (`table.column`) where `needle` occurs in any of `columns`.
+pub async fn occurrences(db: &Db, columns: &[(String, String)], needle: &str) -> Vec<String> {
+    let conn = &db.read;
+    let mut found = Vec::new();
+    for (table, column) in columns {
+        let (expr, find) = match db.backend {
+            crate::Backend::Sqlite => (format!("CAST(\"{column}\" AS TEXT)"), "instr"),
+            crate::Backend::Postgres => (format!("\"{column}\"::text"), "strpos"),
+        };
+        let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {find}({expr}, $1) > 0");
+        let sql = if db.backend == crate::Backend::Sqlite { sql.replace("$1", "?") } else { sql };
+        let stmt = Statement::from_sql_and_values(conn.get_database_backend(), sql, [needle.into()]);
+        let row = conn.query_one_raw(stmt).await.expect("scan").expect("one row");
+        let n: i64 = row.try_get_by_index(0).expect("count");
+        if n > 0 {
+            found.push(format!("{table}.{column}"));
+        }
+    }
+    found
 }
 
 /// `postgres://u:p@h:5432/admin?x=y` -> `postgres://u:p@h:5432/<name>?x=y`

@@ -13,6 +13,7 @@ pub mod grouping;
 pub mod i18n;
 pub mod id_card;
 pub mod import;
+pub mod incident;
 pub mod lang;
 pub mod logins;
 pub mod phone;

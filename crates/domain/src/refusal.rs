@@ -20,6 +20,7 @@ pub enum Refusal {
     Logins(crate::logins::Refusal),
     /// A number outside its field's range.
     Bounds(crate::bounds::OutOfRange),
+    Incidents(crate::incident::Refusal),
     /// Something named in the request does not exist (or not where the
     /// caller may see it): `what` names a `storage.what.*` key.
     Missing {
@@ -42,6 +43,7 @@ impl Refusal {
             Refusal::Signup(r) => r.message(lang),
             Refusal::Logins(r) => r.message(lang),
             Refusal::Bounds(r) => r.message(lang),
+            Refusal::Incidents(r) => r.message(lang),
             Refusal::Missing { what, key } => {
                 let what_key = format!("storage.what.{what}");
                 let what_key =
@@ -84,6 +86,7 @@ from_capability! {
     Signup(crate::signup::SheetRefusal),
     Logins(crate::logins::Refusal),
     Bounds(crate::bounds::OutOfRange),
+    Incidents(crate::incident::Refusal),
 }
 
 impl From<crate::task::TransitionError> for Refusal {

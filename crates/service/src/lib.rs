@@ -14,6 +14,7 @@ pub mod audit;
 pub mod groupbuy;
 pub mod groups;
 pub mod logins;
+pub mod incidents;
 pub mod reactions;
 pub mod registry;
 pub mod rosters;

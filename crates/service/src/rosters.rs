@@ -340,6 +340,8 @@ pub async fn generate(
             reopened_for: None,
             reopened_at: None,
             created_at: ctx.clock.now(),
+            // A plan, not stored: storage gives each shift its incident.
+            incident_id: Uuid::nil(),
         })
         .collect();
     let inputs: Vec<ShiftIn> = models.iter().enumerate().map(|(i, s)| shift_in(i, s, &posts)).collect();

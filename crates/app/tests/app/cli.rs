@@ -311,3 +311,31 @@ fn the_child_reader_turns_a_roster_into_json_rows_or_a_reason() {
     let v = json(std::str::from_utf8(&out.stdout).unwrap());
     assert!(v["Err"]["Unreadable"].is_string(), "{v}");
 }
+
+#[tokio::test]
+async fn incidents_open_close_and_purge_from_the_command_line() {
+    let env = Env::new().await;
+    env.community();
+    let opened = env.ok(&["incident", "open", "--region", "sy", "--name", "2022年3月商一社区封控"]);
+    let id = opened.split(['(', ')']).nth(1).expect("the id in parentheses").to_string();
+    let list = env.ok(&["incident", "list"]);
+    assert!(list.contains("2022年3月商一社区封控") && list.contains("进行中"), "{list}");
+    // Still open: nothing to purge, and purging it by name is refused.
+    let out = env.run(&["incident", "purge", &id, "--retention-days", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("只能清除已关闭的事件"));
+
+    let closed = env.ok(&["incident", "close", &id]);
+    assert!(closed.contains("事件已关闭") && closed.contains("之后清除"), "{closed}");
+    assert!(!env.run(&["incident", "close", &id]).status.success(), "closing twice is refused");
+    // The default retention (30 days) is not over.
+    assert!(env.ok(&["incident", "purge"]).contains("没有关闭超过 30 天"));
+    let out = env.run(&["incident", "purge", &id]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("保留期未满"));
+    // A retention of 0 days: due at once.
+    let purged = env.ok(&["--lang", "en", "incident", "purge", "--retention-days", "0"]);
+    assert!(purged.contains(&format!("Purged incident {id}")), "{purged}");
+    assert!(env.ok(&["incident", "list", "--region", "sy"]).contains("已清除"));
+    let out = env.run(&["incident", "purge", "--retention-days", "4000"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("保留天数须在 0 到 3650 之间"));
+}

@@ -15,6 +15,8 @@ pub struct Model {
     pub dissolved_on: Option<TimeDate>,
     pub note: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,8 @@ pub struct Model {
     pub branch_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub volunteer_id: Uuid,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,8 @@ pub struct Model {
     pub handed_to: Option<Uuid>,
     /// `kind:subject` while live, NULL once released or expired (unique).
     pub live_subject: Option<String>,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,8 @@ pub struct Model {
     pub group_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub compound_id: Uuid,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

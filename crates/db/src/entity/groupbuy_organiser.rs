@@ -12,6 +12,8 @@ pub struct Model {
     pub phone_masked: Option<String>,
     pub volunteer_id: Option<Uuid>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     /// The group on duty (the one covering the compound).
     pub group_id: Option<Uuid>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

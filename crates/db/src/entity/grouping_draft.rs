@@ -9,6 +9,8 @@ pub struct Model {
     pub body: String,
     pub updated_at: TimeDateTimeWithTimeZone,
     pub updated_by: Option<Uuid>,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

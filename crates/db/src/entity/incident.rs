@@ -11,6 +11,8 @@ pub struct Model {
     pub status: String,
     pub opened_at: TimeDateTimeWithTimeZone,
     pub closed_at: Option<TimeDateTimeWithTimeZone>,
+    /// When the purge removed its personal operational data (NULL: not yet).
+    pub purged_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

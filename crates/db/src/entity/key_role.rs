@@ -15,6 +15,8 @@ pub struct Model {
     pub holder_id: Option<Uuid>,
     pub backup_id: Option<Uuid>,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

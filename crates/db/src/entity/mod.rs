@@ -20,6 +20,7 @@ pub mod household;
 pub mod household_link;
 pub mod import_upload;
 pub mod incident;
+pub mod incident_daily_aggregate;
 pub mod key_role;
 pub mod post;
 pub mod region;

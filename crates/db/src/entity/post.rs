@@ -14,6 +14,8 @@ pub struct Model {
     /// The group on duty for this post: its members are asked first.
     pub group_id: Option<Uuid>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

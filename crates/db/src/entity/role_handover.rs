@@ -14,6 +14,8 @@ pub struct Model {
     /// isolated / infected / manual / appointed / stood_down.
     pub cause: String,
     pub by_user: Option<Uuid>,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

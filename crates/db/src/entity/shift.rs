@@ -17,6 +17,8 @@ pub struct Model {
     pub reopened_for: Option<Uuid>,
     pub reopened_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

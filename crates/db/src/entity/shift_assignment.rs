@@ -11,6 +11,8 @@ pub struct Model {
     /// Why this person (generated, refilled, swapped), as text for the page.
     pub reason: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub struct Model {
     pub updated_at: TimeDateTimeWithTimeZone,
     /// Set when a withdrawal moved this person up from the waiting list.
     pub promoted_at: Option<TimeDateTimeWithTimeZone>,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ pub struct Model {
     pub volunteer_id: Uuid,
     pub assigned_at: TimeDateTimeWithTimeZone,
     pub assigned_by: Option<Uuid>,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

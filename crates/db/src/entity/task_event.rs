@@ -15,6 +15,8 @@ pub struct Model {
     /// created / dispatch_branch / dispatch_group / assign / state / claim / extend / release / hand_over / note
     pub what: String,
     pub detail: Option<String>,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

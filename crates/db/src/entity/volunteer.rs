@@ -39,6 +39,8 @@ pub struct Model {
     pub reviewed_at: Option<TimeDateTimeWithTimeZone>,
     pub reviewed_by: Option<Uuid>,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// The incident this record belongs to (purged with it).
+    pub incident_id: Uuid,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

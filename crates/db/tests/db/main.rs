@@ -10,6 +10,7 @@ mod common;
 
 mod backup;
 mod import;
+mod incidents;
 mod mobilisation;
 mod registry;
 mod rosters;

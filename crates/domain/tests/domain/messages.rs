@@ -11,6 +11,8 @@ use shouwang_domain::task::{self, TaskAction, TaskState, TransitionError};
 use shouwang_domain::{
     Field, IdCardError, Lang, OutOfRange, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card,
     region, roster, volunteer,
+    IdCardError, Lang, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card, incident, region,
+    roster, volunteer,
 };
 
 const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];
@@ -18,7 +20,7 @@ const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];
 /// A rendered text must be a text, not a key or an unfilled placeholder.
 fn assert_text(what: &str, lang: Lang, text: &str) {
     assert!(!text.trim().is_empty(), "{what} in {lang:?}: empty");
-    for prefix in ["refusal.", "reason.", "storage."] {
+    for prefix in ["refusal.", "reason.", "storage.", "incident."] {
         assert!(!text.starts_with(prefix), "{what} in {lang:?}: no text for key {text}");
     }
     assert!(!text.contains("%{"), "{what} in {lang:?}: unfilled placeholder in {text}");
@@ -405,6 +407,19 @@ fn logins_samples() -> Vec<shouwang_domain::logins::Refusal> {
     for r in &all {
         match r {
             NothingChosen | TooMany { .. } | NobodyToGive | LinkInvalid | LinkExpired => {}
+fn incidents_samples() -> Vec<incident::Refusal> {
+    use incident::Refusal::*;
+    let all = vec![
+        NoOpenIncident { community: "商务区第一社区".into() },
+        BadName,
+        NotOpen,
+        NotClosed,
+        RetentionNotOver { until: "2026-12-31".into() },
+        BadRetention,
+    ];
+    for r in &all {
+        match r {
+            NoOpenIncident { .. } | BadName | NotOpen | NotClosed | RetentionNotOver { .. } | BadRetention => {}
         }
     }
     all
@@ -424,6 +439,7 @@ fn wrapper_samples() -> Vec<Refusal> {
     all.extend(signup_samples().into_iter().map(Refusal::from));
     all.extend(logins_samples().into_iter().map(Refusal::from));
     all.extend(Field::ALL.map(|field| Refusal::from(OutOfRange { field })));
+    all.extend(incidents_samples().into_iter().map(Refusal::from));
     all.push(Refusal::Missing { what: "community", key: "sy".into() });
     all.push(Refusal::Missing { what: "no such kind of thing", key: "x".into() });
     for r in &all {
@@ -439,6 +455,7 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Signup(_)
             | Refusal::Logins(_)
             | Refusal::Bounds(_)
+            | Refusal::Incidents(_)
             | Refusal::Missing { .. } => {}
         }
     }

@@ -57,6 +57,7 @@ async fn spawn_app() -> TestApp {
     add_region(db, RegionKind::City, &code("wh"), "武汉市", None).await.unwrap();
     add_region(db, RegionKind::District, &code("wh-jh"), "江汉区", Some(&code("wh"))).await.unwrap();
     add_region(db, RegionKind::Subdistrict, &code("wh-jh-ws"), "万松街道", Some(&code("wh-jh"))).await.unwrap();
+    shouwang_db::registry::open_incident(db, &code("wh"), "2022年武汉疫情防控").await.unwrap();
     add_region(db, RegionKind::Community, &code("sy"), "商务区第一社区", Some(&code("wh-jh-ws"))).await.unwrap();
     add_region(db, RegionKind::Compound, &code("sy-yf"), "云飞雅苑", Some(&code("sy"))).await.unwrap();
     add_region(db, RegionKind::Compound, &code("sy-lt"), "蓝天花园", Some(&code("sy"))).await.unwrap();

@@ -53,6 +53,7 @@ async fn spawn() -> App {
     ] {
         add_region(db, kind, &code(c), name, parent.map(code).as_ref()).await.unwrap();
     }
+    shouwang_db::registry::open_incident(db, &code("wh"), "2022年武汉疫情防控").await.unwrap();
     let cell = |s: &str| Some(Cell::Text(s.into()));
     let raw = RawResidentRow {
         row: 2,
@@ -500,6 +501,7 @@ async fn a_roster_reader_that_dies_refuses_the_file_and_the_server_lives_on() {
     add_region(db, RegionKind::City, &code("wh"), "武汉市", None).await.unwrap();
     add_region(db, RegionKind::District, &code("wh-jh"), "江汉区", Some(&code("wh"))).await.unwrap();
     add_region(db, RegionKind::Subdistrict, &code("wh-jh-ws"), "万松街道", Some(&code("wh-jh"))).await.unwrap();
+    shouwang_db::registry::open_incident(db, &code("wh"), "2022年武汉疫情防控").await.unwrap();
     add_region(db, RegionKind::Community, &code("sy"), "商务区第一社区", Some(&code("wh-jh-ws"))).await.unwrap();
     user(db, "admin", Role::CommunityAdmin, "sy", false).await;
     let config = WebConfig { cookie_secure: false, roster_parser: Some("/bin/false".into()), ..Default::default() };

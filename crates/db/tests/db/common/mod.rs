@@ -1,4 +1,4 @@
-use shouwang_db::registry::add_region;
+use shouwang_db::registry::{add_region, open_incident};
 use shouwang_db::testing::TestDb;
 use shouwang_domain::import::{Cell, RawResidentRow, parse_row};
 use shouwang_domain::{IdHasher, RegionCode, RegionKind, ResidentRecord};
@@ -14,6 +14,8 @@ pub async fn with_community() -> TestDb {
     add_region(&t.db, RegionKind::District, &code("wh-jh"), "江汉区", Some(&code("wh"))).await.unwrap();
     add_region(&t.db, RegionKind::Subdistrict, &code("wh-jh-ws"), "万松街道", Some(&code("wh-jh"))).await.unwrap();
     add_region(&t.db, RegionKind::Community, &code("sy"), "商务区第一社区", Some(&code("wh-jh-ws"))).await.unwrap();
+    // Operational records belong to an incident: one city-wide, open.
+    open_incident(&t.db, &code("wh"), "2022年武汉疫情防控").await.unwrap();
     t
 }
 

@@ -69,6 +69,7 @@ pub async fn setup(t: TestDb, n: usize, capacity: i32, instances: usize) -> Burs
     ] {
         add_region(&db, kind, &code(c), name, parent.map(code).as_ref()).await.unwrap();
     }
+    shouwang_db::registry::open_incident(&db, &code("wh"), "2022年武汉疫情防控").await.unwrap();
     let sy = community_by_code(&db.read, &code("sy")).await.unwrap().id;
     let reports: Vec<DutyReport> = (0..n)
         .map(|i| DutyReport {

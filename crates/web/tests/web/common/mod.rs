@@ -44,6 +44,7 @@ pub async fn spawn() -> App {
     ] {
         add_region(&db, kind, &code(c), name, parent.map(code).as_ref()).await.unwrap();
     }
+    shouwang_db::registry::open_incident(&db, &code("wh"), "2022年武汉疫情防控").await.unwrap();
     for (name, role, scope) in [
         ("admin", Role::CommunityAdmin, "sy"),
         ("outsider", Role::CommunityAdmin, "other"),
