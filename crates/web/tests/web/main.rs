@@ -15,4 +15,5 @@ mod pages_mobilisation;
 mod pages_rosters;
 mod pages_tasks;
 mod refusals;
+mod scope;
 mod signup_burst;
