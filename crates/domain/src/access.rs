@@ -212,6 +212,17 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
     }
 }
 
+/// How a request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Inside the account's scope, but not for its role: a 403.
+    Forbidden,
+    /// Outside the account's scope: for this account it does not exist (a
+    /// 404), so another community's ids tell nothing, not even that they exist.
+    OutOfScope,
+}
+
 /// `scope_path` and `target_path` are region code paths ("/sh/sh-hp/…/").
 /// The target is in scope when it is the scope or below it. Upper levels
 /// also read the path *above* their scope (to navigate to it) for `Registry`.
@@ -223,11 +234,26 @@ pub fn decide(
     action: Action,
     target_path: &str,
 ) -> bool {
-    if !decide_permission(role, personal_grant, resource, action) {
-        return false;
+    verdict(role, personal_grant, scope_path, resource, action, target_path) == Verdict::Allowed
+}
+
+/// [`decide`], telling a target outside the scope from a refusal inside it.
+pub fn verdict(
+    role: Role,
+    personal_grant: bool,
+    scope_path: &str,
+    resource: Resource,
+    action: Action,
+    target_path: &str,
+) -> Verdict {
+    let navigable = resource == Resource::Registry && action == Action::Read && scope_path.starts_with(target_path);
+    if !target_path.starts_with(scope_path) && !navigable {
+        Verdict::OutOfScope
+    } else if decide_permission(role, personal_grant, resource, action) {
+        Verdict::Allowed
+    } else {
+        Verdict::Forbidden
     }
-    target_path.starts_with(scope_path)
-        || (resource == Resource::Registry && action == Action::Read && scope_path.starts_with(target_path))
 }
 
 /// Why an account is not created as asked.
@@ -244,6 +270,9 @@ pub enum Refusal {
     },
     /// The account named does not exist.
     NoSuchAccount,
+    /// What the request names lies outside the caller's scope (another
+    /// community's record): answered as not found.
+    NotInScope,
 }
 
 impl Refusal {
@@ -264,6 +293,7 @@ impl Refusal {
                 t_with(lang, "refusal.accounts.username_taken", &[("username", username)])
             }
             Refusal::NoSuchAccount => t(lang, "refusal.accounts.no_such_account"),
+            Refusal::NotInScope => t(lang, "scope.not_in_scope"),
         }
     }
 }

@@ -352,10 +352,12 @@ pub async fn create_user(
 ) -> Result<Result<CreatedUser, Refusal>> {
     let scope_code = RegionCode::parse(scope).map_err(|_| Error::Forbidden)?;
     let scope = registry::region_by_code(&ctx.db.read, &scope_code).await?;
-    actor.require(Resource::Users, Action::Write, &scope.path)?;
-    if !scope.path.starts_with(&actor.scope_path) {
+    // A scope wider than the actor's own is refused (they know it: it is on
+    // their way down the tree); one beside it is not found.
+    if scope.path != actor.scope_path && actor.scope_path.starts_with(&scope.path) {
         return Err(Error::Forbidden);
     }
+    actor.require(Resource::Users, Action::Write, &scope.path)?;
     let Some(role) = Role::parse(role).filter(|r| actor.role.may_appoint(*r)) else {
         return Err(Error::Forbidden);
     };

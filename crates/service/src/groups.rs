@@ -361,7 +361,7 @@ async fn require_branch_in(ctx: &Context, community: &region::Model, branch: Uui
     if mob::branches_of_community(&db.read, community.id).await?.iter().any(|b| b.branch.id == branch) {
         Ok(())
     } else {
-        Err(Error::refused(Refusal::BranchNotInCommunity))
+        Err(Error::missing(Refusal::BranchNotInCommunity))
     }
 }
 
@@ -376,7 +376,7 @@ async fn check_compounds(ctx: &Context, community: &region::Model, compounds: &[
     if compounds.iter().all(|c| inside.contains(c)) {
         Ok(())
     } else {
-        Err(Error::refused(Refusal::CompoundNotInCommunity))
+        Err(Error::missing(Refusal::CompoundNotInCommunity))
     }
 }
 
@@ -406,6 +406,11 @@ pub async fn set_group_roles(
     actor.require(Resource::Group, Action::Write, &community.path)?;
     let community = &row_of(ctx, community).await?;
     let view = group_in(ctx, community, group).await?;
+    let named: Vec<Uuid> = [leader, backup, deputy].into_iter().flatten().collect();
+    let of = shouwang_db::tasks::communities_of(&ctx.db.read, &named).await?;
+    if named.iter().any(|v| of.get(v) != Some(&community.id)) {
+        return Err(Error::missing(shouwang_domain::volunteer::Refusal::VolunteerNotFound));
+    }
     let members: HashSet<Uuid> = view.members.iter().map(|m| m.id).collect();
     if [leader, deputy].into_iter().flatten().any(|p| !members.contains(&p)) {
         return Err(Error::refused(Refusal::LeadersNotMembers));
@@ -431,7 +436,7 @@ pub async fn set_group_compounds(
     group_in(ctx, community, group).await?;
     check_compounds(ctx, community, compounds).await?;
     let e = actor.entry("group_compounds", "group", Some(group.to_string()), community);
-    mob::set_group_compounds(&ctx.db, group, compounds, e).await?;
+    mob::set_group_compounds(&ctx.db, community, group, compounds, e).await?;
     Ok(())
 }
 
@@ -459,7 +464,7 @@ pub async fn set_compound_place(
     named.push(compound);
     check_compounds(ctx, community, &named).await?;
     let e = actor.entry("compound_place", "region", Some(compound.to_string()), community);
-    mob::set_compound_place(&ctx.db, compound, position, neighbours, e).await?;
+    mob::set_compound_place(&ctx.db, &community.path, compound, position, neighbours, e).await?;
     Ok(())
 }
 
@@ -487,7 +492,7 @@ pub async fn set_key_role(
         _ => return Err(Error::refused(Refusal::UnknownRole)),
     };
     if !ok {
-        return Err(Error::refused(Refusal::RoleNotInCommunity));
+        return Err(Error::missing(Refusal::RoleNotInCommunity));
     }
     let e = actor.entry("key_role", "key_role", Some(subject.to_string()), community);
     mob::set_key_role(&ctx.db, community.id, kind, subject, holder, backup, actor.user_id, e).await?;
@@ -526,7 +531,7 @@ pub async fn dissolve_branch(
     let community = &row_of(ctx, community).await?;
     require_branch_in(ctx, community, branch).await?;
     let e = actor.entry("branch_dissolve", "branch", Some(branch.to_string()), community);
-    mob::dissolve_branch(&ctx.db, branch, on, e).await?;
+    mob::dissolve_branch(&ctx.db, community.id, branch, on, e).await?;
     Ok(())
 }
 

@@ -102,8 +102,15 @@ impl Actor {
         access::decide(self.role, self.personal_grant, &self.scope_path, resource, action, target_path)
     }
 
+    /// [`Actor::can`], or why not: a target outside the actor's scope does
+    /// not exist for them (`NotFound`, as for another community's ids); one
+    /// inside it that their role may not touch is `Forbidden`.
     pub fn require(&self, resource: Resource, action: Action, target_path: &str) -> Result<(), Error> {
-        if self.can(resource, action, target_path) { Ok(()) } else { Err(Error::Forbidden) }
+        match access::verdict(self.role, self.personal_grant, &self.scope_path, resource, action, target_path) {
+            access::Verdict::Allowed => Ok(()),
+            access::Verdict::Forbidden => Err(Error::Forbidden),
+            access::Verdict::OutOfScope => Err(Error::missing(access::Refusal::NotInScope)),
+        }
     }
 
     /// An audit entry for this actor's action on a community.

@@ -427,6 +427,12 @@ pub async fn swap(ctx: &Context, actor: &Actor, code: &str, shift_id: Uuid, from
     let labels = stored_labels(&ctx.db.read, community.id, &st).await?;
     let at = st.shifts.iter().position(|x| x.id == shift_id).ok_or_else(not_found)?;
     let (Some(kf), Some(kt)) = (pool.key_of(from), pool.key_of(to)) else {
+        // Another community's volunteer is not found here; one of this
+        // community who cannot serve is a refusal.
+        let of = shouwang_db::tasks::communities_of(&db.read, &[from, to]).await?;
+        if [from, to].iter().any(|v| of.get(v) != Some(&community.id)) {
+            return Err(Error::missing(shouwang_domain::volunteer::Refusal::VolunteerNotFound));
+        }
         return Err(Error::refused(Refusal::SwapNotVerified));
     };
     match roster::swap(&st.roster, &st.inputs, &pool.people, &limits, key(at), kf, kt) {
@@ -776,12 +782,12 @@ pub async fn create_post(ctx: &Context, actor: &Actor, code: &str, input: PostIn
     if let Some(c) = input.compound
         && !mob::compounds_of_community(&ctx.db.read, &community).await?.iter().any(|x| x.id == c)
     {
-        return Err(Error::refused(Refusal::CompoundNotInCommunity));
+        return Err(Error::missing(Refusal::CompoundNotInCommunity));
     }
     if let Some(g) = input.group
         && mob::group_by_id(&ctx.db.read, g).await?.is_none_or(|x| x.community_id != community.id)
     {
-        return Err(Error::refused(Refusal::GroupNotInCommunity));
+        return Err(Error::missing(Refusal::GroupNotInCommunity));
     }
     let e = actor.entry("post_create", "post", None, &community);
     let new = store::NewPost { name: input.name, kind: input.kind, compound_id: input.compound, group_id: input.group };

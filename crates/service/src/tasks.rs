@@ -99,14 +99,14 @@ async fn create_in(
             let place = registry::find_region(&ctx.db.read, &code).await?;
             match place {
                 Some(p) if p.path.starts_with(&community.path) => Some(p.id),
-                _ => return Err(Error::refused(Refusal::PlaceNotInCommunity)),
+                _ => return Err(Error::missing(Refusal::PlaceNotInCommunity)),
             }
         }
     };
     if let Some(sheet) = input.signup_sheet {
         let found = shouwang_db::signup::sheet_by_id(&ctx.db.read, sheet).await?;
         if found.is_none_or(|s| s.community_id != community.id) {
-            return Err(Error::refused(Refusal::SheetNotInCommunity));
+            return Err(Error::missing(Refusal::SheetNotInCommunity));
         }
     }
     let new = NewTask {
@@ -191,7 +191,7 @@ pub async fn dispatch(
     let mut group_to = None;
     if let Some(g) = group {
         let found = mob::group_by_id(&ctx.db.read, g).await?.filter(|x| x.community_id == community.id);
-        let g = found.ok_or_else(|| Error::refused(Refusal::GroupNotInCommunity))?;
+        let g = found.ok_or_else(|| Error::missing(Refusal::GroupNotInCommunity))?;
         group_to = Some((g.id, g.name.clone()));
         if branch.is_none()
             && let Some(b) = g.branch_id
@@ -207,12 +207,12 @@ pub async fn dispatch(
             let v = views
                 .into_iter()
                 .find(|v| v.branch.id == b)
-                .ok_or_else(|| Error::refused(Refusal::BranchNotInCommunity))?;
+                .ok_or_else(|| Error::missing(Refusal::BranchNotInCommunity))?;
             Some((v.branch.id, v.branch.name))
         }
     };
     let e = actor.entry("task_dispatch", "task", None, &community);
-    store::dispatch(&ctx.db, t.id, branch_to, group_to, &actor.task_actor(), e).await?;
+    store::dispatch(&ctx.db, community.id, t.id, branch_to, group_to, &actor.task_actor(), e).await?;
     Ok(())
 }
 
@@ -232,7 +232,7 @@ pub async fn assign(ctx: &Context, actor: &Actor, id: Uuid, volunteers: &[Uuid])
     let of = store::communities_of(&ctx.db.read, volunteers).await?;
     for v in volunteers {
         if of.get(v) != Some(&community.id) {
-            return Err(Error::refused(Refusal::VolunteerNotInCommunity));
+            return Err(Error::missing(Refusal::VolunteerNotInCommunity));
         }
         if let Some(m) = &members
             && !m.contains(v)
@@ -241,7 +241,7 @@ pub async fn assign(ctx: &Context, actor: &Actor, id: Uuid, volunteers: &[Uuid])
         }
     }
     let e = actor.entry("task_assign", "task", None, &community);
-    Ok(store::assign(&ctx.db, t.id, volunteers, &actor.task_actor(), e).await?)
+    Ok(store::assign(&ctx.db, community.id, t.id, volunteers, &actor.task_actor(), e).await?)
 }
 
 /// Is this user's volunteer assigned to the task or holding its claim?
@@ -272,7 +272,7 @@ pub async fn act(
         }
     }
     let e = actor.entry("task_state", "task", None, community);
-    Ok(store::change_state(&ctx.db, t.id, action, reason, &actor.task_actor(), e).await?)
+    Ok(store::change_state(&ctx.db, community.id, t.id, action, reason, &actor.task_actor(), e).await?)
 }
 
 /// What a claim came to.
@@ -329,7 +329,7 @@ pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Res
     let me = crate::volunteer_of(ctx, actor).await?.ok_or_else(not_linked)?;
     let community = registry::region_by_id(&ctx.db.read, me.community_id).await?.ok_or_else(not_linked)?;
     if !b.path.starts_with(&community.path) {
-        return Err(Error::refused(Refusal::BuildingNotYours));
+        return Err(Error::missing(Refusal::BuildingNotYours));
     }
     actor.require(Resource::Work, Action::Read, &community.path)?;
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
@@ -363,7 +363,7 @@ pub async fn hand_over(ctx: &Context, actor: &Actor, id: Uuid, to: Uuid) -> Resu
     let (c, me) = my_claim(ctx, actor, id).await?;
     let of = store::communities_of(&ctx.db.read, &[to]).await?;
     if of.get(&to) != Some(&c.community_id) {
-        return Err(Error::refused(Refusal::VolunteerNotInCommunity));
+        return Err(Error::missing(Refusal::VolunteerNotInCommunity));
     }
     Ok(ClaimView::of(store::hand_over(&ctx.db, c.id, me, to, &actor.task_actor()).await?))
 }

@@ -75,8 +75,13 @@ impl CurrentUser {
         access::decide(self.role, self.personal_grant, &self.scope_path, resource, action, target_path)
     }
 
+    /// Outside the account's scope is not found (404), inside it but not for its role forbidden (403).
     pub fn require(&self, resource: Resource, action: Action, target_path: &str) -> Result<(), AppError> {
-        if self.can(resource, action, target_path) { Ok(()) } else { Err(AppError::Forbidden) }
+        match access::verdict(self.role, self.personal_grant, &self.scope_path, resource, action, target_path) {
+            access::Verdict::Allowed => Ok(()),
+            access::Verdict::Forbidden => Err(AppError::Forbidden),
+            access::Verdict::OutOfScope => Err(shouwang_service::Error::missing(access::Refusal::NotInScope).into()),
+        }
     }
 
     /// This account as the service layer sees it, asking from `peer`.

@@ -10,6 +10,7 @@ mod common;
 
 mod api;
 mod api_mobilisation;
+mod cross_community;
 mod pages;
 mod pages_mobilisation;
 mod pages_rosters;
