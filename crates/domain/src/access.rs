@@ -48,6 +48,9 @@ pub enum Resource {
     /// Tasks, sign-up sheets and rosters (Write: open and run them; a
     /// volunteer joins with Read, on their own behalf).
     Work,
+    /// The community's whole task list and roster: who does what, everywhere
+    /// (SPEC §2: a volunteer sees their own tasks and shifts, not these).
+    WorkBoard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,9 +145,23 @@ impl Role {
         }
     }
 
-    /// Whether an account with this role may create or change an account with `other`.
+    /// Whether an account with this role may create or change an account with
+    /// `other` (rank only; [`may_appoint_account`] adds the personal-data rules).
     pub fn may_appoint(self, other: Role) -> bool {
         decide_permission(self, false, Resource::Users, Action::Write) && other.rank() <= self.rank()
+    }
+
+    /// Whether an account (this role, `grant`) may create or change an
+    /// account with `other` and `other_grant`: never one that has more than
+    /// it has. Not a higher rank, not the personal-data grant it lacks, and,
+    /// without sight of people itself, no role that sees people (an upper
+    /// level without the grant cannot make itself a community admin to read
+    /// residents by another route). The scope is checked by the caller
+    /// (at or under its own).
+    pub fn may_appoint_account(self, grant: bool, other: Role, other_grant: bool) -> bool {
+        self.may_appoint(other)
+            && (grant || !other_grant)
+            && (sees_people(self, grant) || !sees_people(other, other_grant))
     }
 }
 
@@ -162,6 +179,8 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
     match role {
         Role::CityStaff | Role::DistrictStaff | Role::SubdistrictStaff => match (resource, action) {
             (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) => true,
+            // Lists of people on duty, like group lists: only with the grant.
+            (WorkBoard, Read) => personal_grant,
             // Group lists name people: like residents, only with the explicit grant.
             (Household | Resident | Volunteer, Read | Reveal) | (Export | Group, Read) => personal_grant,
             _ => false,
@@ -177,6 +196,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Volunteer, Read | Write | Reveal)
                 | (Group, Read | Write)
                 | (Work, Read | Write)
+                | (WorkBoard, Read)
         ),
         // A branch secretary runs their branch's groups; a group leader sees
         // the community's groups and calls their own members.
@@ -188,6 +208,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Volunteer, Read | Reveal)
                 | (Group, Read | Write)
                 | (Work, Read | Write)
+                | (WorkBoard, Read)
         ),
         Role::GroupLeader => matches!(
             (resource, action),
@@ -197,6 +218,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Volunteer, Read | Reveal)
                 | (Group, Read)
                 | (Work, Read | Write)
+                | (WorkBoard, Read)
         ),
         Role::GridChief | Role::BuildingLeader => matches!(
             (resource, action),
@@ -206,8 +228,10 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (HouseholdLink, Read | Write)
                 | (Group, Read)
                 | (Work, Read)
+                | (WorkBoard, Read)
         ),
-        // Their own tasks, shifts and sheets (later issues); nothing of the registry.
+        // Their own tasks, shifts and sheets; not the community's task list or
+        // roster (WorkBoard); nothing of the registry.
         Role::Volunteer => matches!((resource, action), (Work, Read)),
     }
 }
@@ -221,6 +245,21 @@ pub enum Verdict {
     /// Outside the account's scope: for this account it does not exist (a
     /// 404), so another community's ids tell nothing, not even that they exist.
     OutOfScope,
+}
+
+/// Whether an account sees people's personal details at all (names, rooms,
+/// tags, notes): what the audit log shows it is redacted otherwise.
+pub fn sees_people(role: Role, personal_grant: bool) -> bool {
+    [
+        (Resource::Household, Action::Read),
+        (Resource::Resident, Action::Read),
+        (Resource::Volunteer, Action::Read),
+        (Resource::Export, Action::Read),
+        (Resource::Group, Action::Read),
+        (Resource::WorkBoard, Action::Read),
+    ]
+    .into_iter()
+    .any(|(resource, action)| decide_permission(role, personal_grant, resource, action))
 }
 
 /// `scope_path` and `target_path` are region code paths ("/sh/sh-hp/…/").

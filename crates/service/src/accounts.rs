@@ -305,7 +305,8 @@ pub async fn users(ctx: &Context, actor: &Actor) -> Result<UsersView> {
         .await?
         .into_iter()
         .map(|a| UserRow {
-            manageable: Some(a.user.id) != actor.user_id && actor.role.may_appoint(a.role),
+            manageable: Some(a.user.id) != actor.user_id
+                && actor.role.may_appoint_account(actor.personal_grant, a.role, a.user.personal_grant),
             id: a.user.id,
             username: a.user.username,
             display_name: a.user.display_name,
@@ -316,7 +317,7 @@ pub async fn users(ctx: &Context, actor: &Actor) -> Result<UsersView> {
         .collect();
     let roles = Role::ALL
         .into_iter()
-        .filter(|r| actor.role.may_appoint(*r))
+        .filter(|r| actor.role.may_appoint_account(actor.personal_grant, *r, false))
         .map(|r| (r.code().to_string(), r.label(lang).to_string()))
         .collect();
     // Areas down to compounds (buildings would make the list endless).
@@ -358,7 +359,10 @@ pub async fn create_user(
         return Err(Error::Forbidden);
     }
     actor.require(Resource::Users, Action::Write, &scope.path)?;
-    let Some(role) = Role::parse(role).filter(|r| actor.role.may_appoint(*r)) else {
+    // Never an account with more than the actor has (a higher role, or one
+    // that sees people when the actor does not): `access::may_appoint_account`.
+    let Some(role) = Role::parse(role).filter(|r| actor.role.may_appoint_account(actor.personal_grant, *r, false))
+    else {
         return Err(Error::Forbidden);
     };
     let password = generated_password();
@@ -404,7 +408,9 @@ pub async fn set_enabled(ctx: &Context, actor: &Actor, id: Uuid, enable: bool) -
     let target =
         accounts::find_by_id(&ctx.db.read, id).await?.ok_or_else(|| Error::missing(access::Refusal::NoSuchAccount))?;
     actor.require(Resource::Users, Action::Write, &target.scope.path)?;
-    if Some(target.user.id) == actor.user_id || !actor.role.may_appoint(target.role) {
+    if Some(target.user.id) == actor.user_id
+        || !actor.role.may_appoint_account(actor.personal_grant, target.role, target.user.personal_grant)
+    {
         return Err(Error::Forbidden);
     }
     let tx = ctx.db.begin_write().await?;

@@ -565,8 +565,21 @@ pub struct Tasks {
 pub async fn tasks(ctx: &Context, actor: &Actor, code: &str, wanted: Option<TaskState>) -> Result<Tasks, Error> {
     let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
     let lang = actor.lang;
-    let tasks = store::tasks_of_community(&ctx.db.read, community.id, wanted)
-        .await?
+    // The community's whole list is the board's; a volunteer sees the tasks
+    // they are assigned to or hold a claim on (SPEC §2).
+    let found = if actor.can(Resource::WorkBoard, Action::Read, &community.path) {
+        store::tasks_of_community(&ctx.db.read, community.id, wanted).await?
+    } else {
+        match me_in(ctx, actor, community.id).await? {
+            Some(me) => store::tasks_of_volunteer(&ctx.db.read, me.id)
+                .await?
+                .into_iter()
+                .filter(|t| t.community_id == community.id && wanted.is_none_or(|w| t.state == w.code()))
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    let tasks = found
         .into_iter()
         .map(|t| TaskRow {
             kind: TaskKind::from_code(&t.kind).map(|k| k.label(lang)).unwrap_or("").to_string(),
