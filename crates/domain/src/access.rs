@@ -198,15 +198,16 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Work, Read | Write)
                 | (WorkBoard, Read)
         ),
-        // A branch secretary runs their branch's groups; a group leader sees
-        // the community's groups and calls their own members.
+        // A branch secretary runs their branch's groups and a group leader
+        // their own group (`verdict_in` with `Part`); both see the
+        // community's groups and call their own members.
         Role::BranchSecretary => matches!(
             (resource, action),
             (Registry, Read)
                 | (Household, Read)
                 | (Resident, Read)
                 | (Volunteer, Read | Reveal)
-                | (Group, Read | Write)
+                | (Group, Read)
                 | (Work, Read | Write)
                 | (WorkBoard, Read)
         ),
@@ -245,6 +246,46 @@ pub enum Verdict {
     /// Outside the account's scope: for this account it does not exist (a
     /// 404), so another community's ids tell nothing, not even that they exist.
     OutOfScope,
+}
+
+/// Which part of its community a request's target is to the account asking
+/// (SPEC §2: a branch secretary manages their own branch, a group leader
+/// their own group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Anything of the community that the account does not lead.
+    Community,
+    /// The branch the account's volunteer is secretary of, or a group of it.
+    OwnBranch,
+    /// The group the account's volunteer leads.
+    OwnGroup,
+}
+
+/// [`verdict`] for a target that is a part of the community (a group, a
+/// branch): what a role may do everywhere it may do there, and a branch
+/// secretary or group leader may also run the structure of their own part
+/// (its groups, members, roles and compounds), nothing beside it.
+#[allow(clippy::too_many_arguments, reason = "decide's inputs and the part")]
+pub fn verdict_in(
+    role: Role,
+    personal_grant: bool,
+    scope_path: &str,
+    resource: Resource,
+    action: Action,
+    target_path: &str,
+    part: Part,
+) -> Verdict {
+    match verdict(role, personal_grant, scope_path, resource, action, target_path) {
+        Verdict::Forbidden => {
+            let own = match (role, resource, action) {
+                (Role::BranchSecretary, Resource::Group, Action::Write) => part != Part::Community,
+                (Role::GroupLeader, Resource::Group, Action::Write) => part == Part::OwnGroup,
+                _ => false,
+            };
+            if own { Verdict::Allowed } else { Verdict::Forbidden }
+        }
+        v => v,
+    }
 }
 
 /// Whether an account sees people's personal details at all (names, rooms,

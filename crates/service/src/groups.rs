@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use shouwang_db::entity::{region, volunteer};
 use shouwang_db::mobilisation::{self as mob, CompoundInfo, GroupSpec, MobilisationCounts};
 use shouwang_db::registry;
-use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::access::{Action, Part, Resource};
 use shouwang_domain::grouping::{self, CompoundIn, GroupRole, GroupingParams, Proposal, Refusal, VolunteerIn};
 use shouwang_domain::{
     BranchKind, DutyStatus, GroupFunctionSet, HealthStatus, KeyRoleKind, RegionKind, SkillSet, VolunteerKind,
@@ -383,6 +383,33 @@ async fn check_compounds(ctx: &Context, community: &region::Model, compounds: &[
 // ---------------------------------------------------------------------------
 // Groups, branches, key roles and compounds by hand
 
+/// Which part of the community a group (or a branch) is to the actor: the
+/// group their volunteer leads, the branch they are secretary of (or one of
+/// its groups), or neither.
+pub(crate) async fn part_of(
+    ctx: &Context,
+    actor: &Actor,
+    group: Option<Uuid>,
+    branch: Option<Uuid>,
+) -> Result<Part, Error> {
+    let Some(me) = crate::volunteer_of(ctx, actor).await? else { return Ok(Part::Community) };
+    let read = &ctx.db.read;
+    let holds = |r: Option<mob::RoleView>| r.and_then(|r| r.holder).is_some_and(|h| h.id == me.id);
+    let mut branch = branch;
+    if let Some(g) = group {
+        if holds(mob::key_role_of(read, KeyRoleKind::GroupLeader, g).await?) {
+            return Ok(Part::OwnGroup);
+        }
+        branch = branch.or(mob::group_by_id(read, g).await?.and_then(|g| g.branch_id));
+    }
+    if let Some(b) = branch
+        && holds(mob::key_role_of(read, KeyRoleKind::BranchSecretary, b).await?)
+    {
+        return Ok(Part::OwnBranch);
+    }
+    Ok(Part::Community)
+}
+
 /// The community's group `group`, with its members.
 async fn group_in(ctx: &Context, community: &region::Model, group: Uuid) -> Result<mob::GroupView, Error> {
     mob::groups_of_community(&ctx.db.read, community.id)
@@ -403,7 +430,8 @@ pub async fn set_group_roles(
     backup: Option<Uuid>,
     deputy: Option<Uuid>,
 ) -> Result<(), Error> {
-    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let part = part_of(ctx, actor, Some(group), None).await?;
+    actor.require_in(Resource::Group, Action::Write, &community.path, part)?;
     let community = &row_of(ctx, community).await?;
     let view = group_in(ctx, community, group).await?;
     let named: Vec<Uuid> = [leader, backup, deputy].into_iter().flatten().collect();
@@ -431,7 +459,8 @@ pub async fn set_group_compounds(
     group: Uuid,
     compounds: &[Uuid],
 ) -> Result<(), Error> {
-    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let part = part_of(ctx, actor, Some(group), None).await?;
+    actor.require_in(Resource::Group, Action::Write, &community.path, part)?;
     let community = &row_of(ctx, community).await?;
     group_in(ctx, community, group).await?;
     check_compounds(ctx, community, compounds).await?;
@@ -546,7 +575,9 @@ pub async fn create_group(
     functions: GroupFunctionSet,
     compounds: Vec<Uuid>,
 ) -> Result<Uuid, Error> {
-    actor.require(Resource::Group, Action::Write, &community.path)?;
+    // A branch secretary adds groups to their own branch only.
+    let part = part_of(ctx, actor, None, branch).await?;
+    actor.require_in(Resource::Group, Action::Write, &community.path, part)?;
     let community = &row_of(ctx, community).await?;
     if functions.is_empty() && compounds.is_empty() {
         return Err(Error::refused(Refusal::NoCompoundsOrFunctions));
@@ -859,6 +890,8 @@ pub struct GroupDetail {
     pub group: Group,
     pub branches: HashMap<Uuid, String>,
     pub compounds: Vec<(Uuid, String, bool)>,
+    /// The reader may run this group (the committee, or its branch's secretary or its leader).
+    pub can_write: bool,
 }
 
 /// The group's community, checked for `action`; a member of the group (its
@@ -881,7 +914,7 @@ async fn group_row(ctx: &Context, actor: &Actor, id: Uuid, action: Action) -> Re
         actor.require(Resource::Group, Action::Read, &community.path)?;
     }
     if action != Action::Read {
-        actor.require(Resource::Group, action, &community.path)?;
+        actor.require_in(Resource::Group, action, &community.path, part_of(ctx, actor, Some(id), None).await?)?;
     }
     Ok(community)
 }
@@ -902,7 +935,9 @@ pub async fn group(ctx: &Context, actor: &Actor, id: Uuid) -> Result<GroupDetail
         .into_iter()
         .map(|c| (c.id, c.name, covered.contains(&c.id)))
         .collect();
-    Ok(GroupDetail { community: Place::of(community)?, group, branches, compounds })
+    let part = part_of(ctx, actor, Some(id), None).await?;
+    let can_write = actor.require_in(Resource::Group, Action::Write, &community.path, part).is_ok();
+    Ok(GroupDetail { community: Place::of(community)?, group, branches, compounds, can_write })
 }
 
 /// The group of the volunteer linked to the actor's account, if any.

@@ -113,6 +113,24 @@ impl Actor {
         }
     }
 
+    /// [`Actor::require`] for a part of a community (a group, a branch): a
+    /// branch secretary or group leader may also run their own part.
+    pub fn require_in(
+        &self,
+        resource: Resource,
+        action: Action,
+        target_path: &str,
+        part: access::Part,
+    ) -> Result<(), Error> {
+        let verdict =
+            access::verdict_in(self.role, self.personal_grant, &self.scope_path, resource, action, target_path, part);
+        match verdict {
+            access::Verdict::Allowed => Ok(()),
+            access::Verdict::Forbidden => Err(Error::Forbidden),
+            access::Verdict::OutOfScope => Err(Error::missing(access::Refusal::NotInScope)),
+        }
+    }
+
     /// An audit entry for this actor's action on a community.
     pub fn entry(
         &self,

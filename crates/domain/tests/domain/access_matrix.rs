@@ -2,7 +2,9 @@
 //! and without the explicit personal-data grant of upper levels. A cell not
 //! listed in ALLOWED must be denied; a listed one must be allowed.
 
-use shouwang_domain::access::{Action, Resource, Role, Verdict, decide, decide_permission, sees_people, verdict};
+use shouwang_domain::access::{
+    Action, Part, Resource, Role, Verdict, decide, decide_permission, sees_people, verdict, verdict_in,
+};
 
 const RESOURCES: [Resource; 12] = [
     Resource::Registry,
@@ -91,7 +93,6 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::BranchSecretary, false, Volunteer, R),
     (Role::BranchSecretary, false, Volunteer, V),
     (Role::BranchSecretary, false, Group, R),
-    (Role::BranchSecretary, false, Group, W),
     (Role::BranchSecretary, false, Work, R),
     (Role::BranchSecretary, false, Work, W),
     (Role::BranchSecretary, false, WorkBoard, R),
@@ -269,6 +270,45 @@ fn an_account_makes_no_account_with_more_than_it_has() {
                         assert!(by.may_appoint(other));
                         assert!(grant || !other_grant);
                         assert!(sees_people(by, grant) || !sees_people(other, other_grant));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// SPEC §2: a branch secretary manages their own branch, a group leader their
+/// own group, and neither anything beside it; other roles are as the table says.
+#[test]
+fn a_secretary_runs_their_branch_and_a_leader_their_group_only() {
+    let scope = "/wh/wh-jh/wh-jh-ws/sy/";
+    let target = scope;
+    let sibling = "/wh/wh-jh/wh-jh-ws/other/";
+    let v = |role, part| verdict_in(role, false, scope, Group, W, target, part);
+    assert_eq!(v(Role::BranchSecretary, Part::OwnBranch), Verdict::Allowed);
+    assert_eq!(v(Role::BranchSecretary, Part::OwnGroup), Verdict::Allowed);
+    assert_eq!(v(Role::BranchSecretary, Part::Community), Verdict::Forbidden);
+    assert_eq!(v(Role::GroupLeader, Part::OwnGroup), Verdict::Allowed);
+    assert_eq!(v(Role::GroupLeader, Part::OwnBranch), Verdict::Forbidden);
+    assert_eq!(v(Role::GroupLeader, Part::Community), Verdict::Forbidden);
+    assert_eq!(v(Role::Volunteer, Part::OwnGroup), Verdict::Forbidden);
+    assert_eq!(v(Role::CommunityAdmin, Part::Community), Verdict::Allowed);
+    // Another community's group is not found, whatever the account leads.
+    assert_eq!(
+        verdict_in(Role::BranchSecretary, false, scope, Group, W, sibling, Part::OwnBranch),
+        Verdict::OutOfScope
+    );
+    // Only the structure of their part: no more over anything else.
+    for role in Role::ALL {
+        for grant in [false, true] {
+            for resource in RESOURCES.into_iter().filter(|r| *r != Group) {
+                for action in ACTIONS {
+                    for part in [Part::OwnBranch, Part::OwnGroup] {
+                        assert_eq!(
+                            verdict_in(role, grant, scope, resource, action, target, part),
+                            verdict(role, grant, scope, resource, action, target),
+                            "{role:?} {resource:?} {action:?} {part:?}"
+                        );
                     }
                 }
             }

@@ -159,3 +159,110 @@ async fn an_upper_level_without_the_grant_makes_no_account_that_sees_people_and_
     assert!(!log.contains("王秀英"), "without the grant, no names");
     assert!(log.contains("（已隐去）") || log.contains("(hidden)"), "and it says so");
 }
+
+/// A login with `role` for a volunteer of 商务区第一社区.
+async fn login_for(app: &App, name: &str, role: Role, volunteer: uuid::Uuid) {
+    let user = create_user(
+        &app.db,
+        NewUser {
+            username: name,
+            display_name: name,
+            password_hash: shouwang_web::auth::hash_password(PASSWORD).unwrap(),
+            role,
+            scope: &code("sy"),
+            personal_grant: false,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    mob::link_user(&app.db, volunteer, Some(user.id)).await.unwrap();
+}
+
+/// SPEC §2: a branch secretary runs their own branch (its groups, their
+/// members and compounds), a group leader their own group; neither touches
+/// the rest of the community's structure.
+#[tokio::test]
+async fn a_secretary_runs_their_own_branch_and_a_leader_their_own_group() {
+    let app = spawn().await;
+    let ids = verified(&app, 8).await;
+    let sy = app.community().await;
+    let compound = mob::compounds_of_community(&app.db.read, &sy).await.unwrap()[0].id.to_string();
+    let today = shouwang_domain::Clock::system().today();
+    let entry = || setup_entry("setup", "test");
+    let branch = mob::create_branch(
+        &app.db,
+        sy.id,
+        "一支部",
+        shouwang_domain::BranchKind::NearbyMembers,
+        today,
+        &[],
+        Some(ids[0]),
+        None,
+        None,
+        entry(),
+    )
+    .await
+    .unwrap();
+    let spec = |members: &[uuid::Uuid], branch: Option<uuid::Uuid>, leader: Option<uuid::Uuid>| mob::GroupSpec {
+        branch_id: branch,
+        functions: [shouwang_domain::GroupFunction::Patrol].into_iter().collect(),
+        members: members.to_vec(),
+        leader,
+        ..Default::default()
+    };
+    let in_branch =
+        mob::create_groups(&app.db, sy.id, &[spec(&ids[1..3], Some(branch), None)], None, entry()).await.unwrap()[0];
+    let led =
+        mob::create_groups(&app.db, sy.id, &[spec(&ids[3..5], None, Some(ids[3]))], None, entry()).await.unwrap()[0];
+    login_for(&app, "sec", Role::BranchSecretary, ids[0]).await;
+    login_for(&app, "gl", Role::GroupLeader, ids[3]).await;
+
+    let (sec, csrf) = app.login("sec").await;
+    let post = |client: reqwest::Client, path: String, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        let csrf = csrf.clone();
+        async move {
+            let mut form: Vec<(&str, String)> = form;
+            form.push(("_csrf", csrf));
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post(&client, &path, &form).await.0
+        }
+    };
+    // Their branch's group: yes; a group outside it, or the community's structure: no.
+    assert_eq!(
+        post(sec.clone(), format!("/groups/{in_branch}/compounds"), vec![("compounds", compound.clone())]).await,
+        303
+    );
+    assert_eq!(post(sec.clone(), format!("/groups/{led}/compounds"), vec![("compounds", compound.clone())]).await, 403);
+    let new_branch =
+        vec![("name", "二支部".to_string()), ("kind", "nearby_members".to_string()), ("founded_on", today.to_string())];
+    assert_eq!(post(sec.clone(), "/c/sy/branches".into(), new_branch).await, 403);
+    let new_group = |branch: &str| vec![("functions", "patrol".to_string()), ("branch", branch.to_string())];
+    assert_eq!(post(sec.clone(), "/c/sy/groups/new".into(), new_group(&branch.to_string())).await, 303);
+    assert_eq!(post(sec.clone(), "/c/sy/groups/new".into(), new_group("")).await, 403);
+    assert_eq!(mob::groups_of_community(&app.db.read, sy.id).await.unwrap().len(), 3);
+
+    let (gl, csrf_gl) = app.login("gl").await;
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        let (gl, csrf) = (gl.clone(), csrf_gl.clone());
+        async move {
+            let mut form: Vec<(&str, String)> = form;
+            form.push(("_csrf", csrf));
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post(&gl, &path, &form).await.0
+        }
+    };
+    // Their own group: its deputy, a new member; another group: nothing.
+    let roles = vec![("leader", ids[3].to_string()), ("deputy", ids[4].to_string())];
+    assert_eq!(post(format!("/groups/{led}/roles"), roles).await, 303);
+    let roles = vec![("leader", ids[1].to_string())];
+    assert_eq!(post(format!("/groups/{in_branch}/roles"), roles).await, 403);
+    assert_eq!(post(format!("/volunteers/{}/group", ids[5]), vec![("group", led.to_string())]).await, 303);
+    assert_eq!(post(format!("/volunteers/{}/group", ids[1]), vec![("group", led.to_string())]).await, 403);
+    assert_eq!(post(format!("/volunteers/{}/group", ids[6]), vec![("group", in_branch.to_string())]).await, 403);
+    assert_eq!(mob::group_of(&app.db.read, ids[5]).await.unwrap(), Some(led));
+    assert_eq!(mob::group_of(&app.db.read, ids[1]).await.unwrap(), Some(in_branch));
+    assert_eq!(mob::group_of(&app.db.read, ids[6]).await.unwrap(), None);
+}
