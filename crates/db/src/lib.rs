@@ -30,7 +30,7 @@ pub use error::DbError;
 pub use sea_orm::DbErr;
 /// For code that runs several storage steps in one write transaction
 /// (the service layer's cross-capability reactions).
-pub use sea_orm::{ConnectionTrait, DatabaseTransaction};
+pub use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement};
 
 /// The row with a unique key, like sea-orm's `.one()` but without its bound
 /// `LIMIT ?`. SQLite 3.51's planner reads a bound LIMIT value, which marks the

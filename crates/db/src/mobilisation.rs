@@ -273,8 +273,25 @@ pub async fn review_in(
 ) -> Result<(u64, Vec<Uuid>), DbError> {
     let at = now();
     let (status, reject, exempt) = review_columns(decision);
+    let ids: Vec<Uuid> = ids.iter().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    // Every id must be this community's volunteer, read in this transaction:
+    // one from elsewhere is not found, and then nothing changes at all.
+    for chunk in ids.chunks(500) {
+        let in_community: HashSet<Uuid> = volunteer::Entity::find()
+            .select_only()
+            .column(volunteer::Column::Id)
+            .filter(volunteer::Column::CommunityId.eq(community_id))
+            .filter(volunteer::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        if let Some(stray) = chunk.iter().find(|v| !in_community.contains(v)) {
+            return Err(DbError::NotFound { what: "volunteer", key: stray.to_string() });
+        }
+    }
     let mut changed = 0;
-    let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         let res = volunteer::Entity::update_many()
             .col_expr(volunteer::Column::Status, Expr::value(status.code()))
@@ -289,25 +306,22 @@ pub async fn review_in(
             .await?;
         changed += res.rows_affected;
         if status != DutyStatus::Verified {
-            let in_community: Vec<Uuid> = volunteer::Entity::find()
+            // Only this community's people leave their groups (the members'
+            // rows are keyed by volunteer; the subquery keeps the delete
+            // inside the community whatever ids it is given).
+            let of_community = volunteer::Entity::find()
                 .select_only()
                 .column(volunteer::Column::Id)
                 .filter(volunteer::Column::CommunityId.eq(community_id))
                 .filter(volunteer::Column::Id.is_in(chunk.iter().copied()))
-                .into_tuple()
-                .all(conn)
+                .into_query();
+            group_member::Entity::delete_many()
+                .filter(group_member::Column::VolunteerId.in_subquery(of_community))
+                .exec(conn)
                 .await?;
-            // Only this community's people leave their groups: ids from
-            // elsewhere change nothing.
-            for c in in_community.chunks(500) {
-                group_member::Entity::delete_many()
-                    .filter(group_member::Column::VolunteerId.is_in(c.iter().copied()))
-                    .exec(conn)
-                    .await?;
-            }
-            out.extend(in_community);
         }
     }
+    let out = if status != DutyStatus::Verified { ids } else { Vec::new() };
     Ok((changed, out))
 }
 
@@ -478,6 +492,7 @@ pub async fn set_health_in(
         .col_expr(volunteer::Column::HealthChangedAt, Expr::value(at))
         .col_expr(volunteer::Column::UpdatedAt, Expr::value(at))
         .filter(volunteer::Column::Id.eq(id))
+        .filter(volunteer::Column::CommunityId.eq(community_id))
         .exec(conn)
         .await?;
     Ok(Some(v.health))
@@ -718,18 +733,26 @@ pub async fn compounds_of_community(
 
 /// Where a compound lies (metres on the community's plan) and which compounds
 /// are next to it; replaces what was stored, both ways.
+///
+/// Only compounds under `community_path` are touched: another community's
+/// compound (or neighbour) is not found and nothing changes.
 pub async fn set_compound_place(
     db: &Db,
+    community_path: &str,
     compound_id: Uuid,
     position: Option<(f64, f64)>,
     neighbours: &[Uuid],
     entry: audit::Entry,
 ) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
+    let mut named: Vec<Uuid> = neighbours.to_vec();
+    named.push(compound_id);
+    require_compounds_under(&tx, community_path, &named).await?;
     region::Entity::update_many()
         .col_expr_raw("pos_x", position.map(|p| p.0))
         .col_expr_raw("pos_y", position.map(|p| p.1))
         .filter(region::Column::Id.eq(compound_id))
+        .filter(region::Column::Path.starts_with(community_path))
         .exec(&tx)
         .await?;
     compound_adjacency::Entity::delete_many()
@@ -753,6 +776,33 @@ pub async fn set_compound_place(
     }
     audit::append(&tx, entry).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Refuses (as not found) any id that is not a compound under `community_path`,
+/// read inside the caller's write transaction.
+async fn require_compounds_under(
+    conn: &impl ConnectionTrait,
+    community_path: &str,
+    ids: &[Uuid],
+) -> Result<(), DbError> {
+    let wanted: std::collections::BTreeSet<Uuid> = ids.iter().copied().collect();
+    for chunk in wanted.iter().copied().collect::<Vec<_>>().chunks(500) {
+        let found: HashSet<Uuid> = region::Entity::find()
+            .select_only()
+            .column(region::Column::Id)
+            .filter(region::Column::Kind.eq("compound"))
+            .filter(region::Column::Path.starts_with(community_path))
+            .filter(region::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        if let Some(stray) = chunk.iter().find(|c| !found.contains(c)) {
+            return Err(DbError::NotFound { what: "compound", key: stray.to_string() });
+        }
+    }
     Ok(())
 }
 
@@ -900,6 +950,7 @@ async fn put_key_role(
     }
     let existing = crate::unique(
         key_role::Entity::find()
+            .filter(key_role::Column::CommunityId.eq(community_id))
             .filter(key_role::Column::Kind.eq(kind.code()))
             .filter(key_role::Column::SubjectId.eq(subject_id)),
         conn,
@@ -916,6 +967,7 @@ async fn put_key_role(
                 .col_expr(key_role::Column::UpdatedAt, Expr::value(at))
                 .col_expr(key_role::Column::IncidentId, Expr::value(incident_id))
                 .filter(key_role::Column::Id.eq(r.id))
+                .filter(key_role::Column::CommunityId.eq(community_id))
                 .exec(conn)
                 .await?;
             key_role::Model { incident_id, ..r }
@@ -1017,8 +1069,9 @@ async fn add_branch_members_in(
             .into_tuple()
             .all(conn)
             .await?;
-        if valid.len() != chunk.len() {
-            return Err(DbError::refused(VolunteerRefusal::NotInCommunity));
+        // Another community's volunteer is not found here.
+        if let Some(stray) = chunk.iter().find(|v| !valid.contains(v)) {
+            return Err(DbError::NotFound { what: "volunteer", key: stray.to_string() });
         }
         branch_member::Entity::delete_many()
             .filter(branch_member::Column::VolunteerId.is_in(chunk.iter().copied()))
@@ -1034,13 +1087,24 @@ async fn add_branch_members_in(
 }
 
 /// Marks a branch handed over / dissolved on a day.
-pub async fn dissolve_branch(db: &Db, branch_id: Uuid, on: Option<Date>, entry: audit::Entry) -> Result<(), DbError> {
+/// Another community's branch is not found and nothing changes.
+pub async fn dissolve_branch(
+    db: &Db,
+    community_id: Uuid,
+    branch_id: Uuid,
+    on: Option<Date>,
+    entry: audit::Entry,
+) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
-    branch::Entity::update_many()
+    let res = branch::Entity::update_many()
         .col_expr(branch::Column::DissolvedOn, Expr::value(on))
         .filter(branch::Column::Id.eq(branch_id))
+        .filter(branch::Column::CommunityId.eq(community_id))
         .exec(&tx)
         .await?;
+    if res.rows_affected == 0 {
+        return Err(DbError::NotFound { what: "branch", key: branch_id.to_string() });
+    }
     audit::append(&tx, entry).await?;
     tx.commit().await?;
     Ok(())
@@ -1155,7 +1219,7 @@ pub(crate) async fn create_groups_in(
     };
     for id in &all {
         let Some(v) = people.get(id).filter(|v| v.community_id == community_id) else {
-            return Err(DbError::refused(VolunteerRefusal::NotInCommunity));
+            return Err(DbError::NotFound { what: "volunteer", key: id.to_string() });
         };
         if v.status != DutyStatus::Verified.code()
             || !HealthStatus::from_code(&v.health).is_some_and(HealthStatus::can_serve)
@@ -1340,13 +1404,23 @@ pub async fn move_to_group_in(
 }
 
 /// Sets the compounds a group covers.
+/// The group and the compounds must be the community's (checked in the same
+/// transaction): another community's are not found and nothing changes.
 pub async fn set_group_compounds(
     db: &Db,
+    community: &region::Model,
     group_id: Uuid,
     compounds: &[Uuid],
     entry: audit::Entry,
 ) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
+    crate::unique(
+        volunteer_group::Entity::find_by_id(group_id).filter(volunteer_group::Column::CommunityId.eq(community.id)),
+        &tx,
+    )
+    .await?
+    .ok_or_else(|| DbError::NotFound { what: "group", key: group_id.to_string() })?;
+    require_compounds_under(&tx, &community.path, compounds).await?;
     group_compound::Entity::delete_many().filter(group_compound::Column::GroupId.eq(group_id)).exec(&tx).await?;
     let set: std::collections::BTreeSet<Uuid> = compounds.iter().copied().collect();
     if !set.is_empty() {

@@ -232,11 +232,20 @@ pub async fn communities_of(
     Ok(out)
 }
 
+/// The community's task `task_id`, read inside the write transaction: another
+/// community's task is not found, so a write that follows changes nothing there.
+async fn task_in(conn: &impl ConnectionTrait, community_id: Uuid, task_id: Uuid) -> Result<task::Model, DbError> {
+    crate::unique(task::Entity::find_by_id(task_id).filter(task::Column::CommunityId.eq(community_id)), conn)
+        .await?
+        .ok_or_else(|| not_found(task_id))
+}
+
 /// Sends a task down the chain: to a branch, and/or to a group (the caller
 /// checked both belong to the task's community). Each step that changes
 /// something is an event; sending it again to the same place changes nothing.
 pub async fn dispatch(
     db: &Db,
+    community_id: Uuid,
     task_id: Uuid,
     branch: Option<(Uuid, String)>,
     group: Option<(Uuid, String)>,
@@ -244,7 +253,7 @@ pub async fn dispatch(
     entry: audit::Entry,
 ) -> Result<task::Model, DbError> {
     let tx = db.begin_write().await?;
-    let t = task_by_id(&tx, task_id).await?.ok_or_else(|| not_found(task_id))?;
+    let t = task_in(&tx, community_id, task_id).await?;
     let state = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
     if state.is_final() || state == TaskState::Done {
         return Err(DbError::refused(Refusal::CannotDispatch { state }));
@@ -287,13 +296,14 @@ pub async fn dispatch(
 /// many were newly assigned.
 pub async fn assign(
     db: &Db,
+    community_id: Uuid,
     task_id: Uuid,
     volunteers: &[Uuid],
     by: &Actor,
     entry: audit::Entry,
 ) -> Result<usize, DbError> {
     let tx = db.begin_write().await?;
-    let t = task_by_id(&tx, task_id).await?.ok_or_else(|| not_found(task_id))?;
+    let t = task_in(&tx, community_id, task_id).await?;
     let state = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
     if state.is_final() || state == TaskState::Done {
         return Err(DbError::refused(Refusal::OverNoAssign));
@@ -357,6 +367,7 @@ pub struct Changed {
 /// of the change just made answers the current state and records nothing.
 pub async fn change_state(
     db: &Db,
+    community_id: Uuid,
     task_id: Uuid,
     action: TaskAction,
     reason: Option<&str>,
@@ -365,7 +376,7 @@ pub async fn change_state(
 ) -> Result<Changed, DbError> {
     let reason = reason.map(shouwang_domain::text::normalize).filter(|r| !r.is_empty());
     let tx = db.begin_write().await?;
-    let t = task_by_id(&tx, task_id).await?.ok_or_else(|| not_found(task_id))?;
+    let t = task_in(&tx, community_id, task_id).await?;
     let from = TaskState::from_code(&t.state).unwrap_or(TaskState::Open);
     let to = transition(from, action).map_err(|e| DbError::refused(Refusal::Transition(e)))?;
     if to == from {

@@ -48,6 +48,9 @@ pub enum Resource {
     /// Tasks, sign-up sheets and rosters (Write: open and run them; a
     /// volunteer joins with Read, on their own behalf).
     Work,
+    /// The community's whole task list and roster: who does what, everywhere
+    /// (SPEC §2: a volunteer sees their own tasks and shifts, not these).
+    WorkBoard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,9 +145,23 @@ impl Role {
         }
     }
 
-    /// Whether an account with this role may create or change an account with `other`.
+    /// Whether an account with this role may create or change an account with
+    /// `other` (rank only; [`may_appoint_account`] adds the personal-data rules).
     pub fn may_appoint(self, other: Role) -> bool {
         decide_permission(self, false, Resource::Users, Action::Write) && other.rank() <= self.rank()
+    }
+
+    /// Whether an account (this role, `grant`) may create or change an
+    /// account with `other` and `other_grant`: never one that has more than
+    /// it has. Not a higher rank, not the personal-data grant it lacks, and,
+    /// without sight of people itself, no role that sees people (an upper
+    /// level without the grant cannot make itself a community admin to read
+    /// residents by another route). The scope is checked by the caller
+    /// (at or under its own).
+    pub fn may_appoint_account(self, grant: bool, other: Role, other_grant: bool) -> bool {
+        self.may_appoint(other)
+            && (grant || !other_grant)
+            && (sees_people(self, grant) || !sees_people(other, other_grant))
     }
 }
 
@@ -162,6 +179,8 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
     match role {
         Role::CityStaff | Role::DistrictStaff | Role::SubdistrictStaff => match (resource, action) {
             (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) => true,
+            // Lists of people on duty, like group lists: only with the grant.
+            (WorkBoard, Read) => personal_grant,
             // Group lists name people: like residents, only with the explicit grant.
             (Household | Resident | Volunteer, Read | Reveal) | (Export | Group, Read) => personal_grant,
             _ => false,
@@ -177,17 +196,20 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Volunteer, Read | Write | Reveal)
                 | (Group, Read | Write)
                 | (Work, Read | Write)
+                | (WorkBoard, Read)
         ),
-        // A branch secretary runs their branch's groups; a group leader sees
-        // the community's groups and calls their own members.
+        // A branch secretary runs their branch's groups and a group leader
+        // their own group (`verdict_in` with `Part`); both see the
+        // community's groups and call their own members.
         Role::BranchSecretary => matches!(
             (resource, action),
             (Registry, Read)
                 | (Household, Read)
                 | (Resident, Read)
                 | (Volunteer, Read | Reveal)
-                | (Group, Read | Write)
+                | (Group, Read)
                 | (Work, Read | Write)
+                | (WorkBoard, Read)
         ),
         Role::GroupLeader => matches!(
             (resource, action),
@@ -197,6 +219,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Volunteer, Read | Reveal)
                 | (Group, Read)
                 | (Work, Read | Write)
+                | (WorkBoard, Read)
         ),
         Role::GridChief | Role::BuildingLeader => matches!(
             (resource, action),
@@ -206,10 +229,78 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (HouseholdLink, Read | Write)
                 | (Group, Read)
                 | (Work, Read)
+                | (WorkBoard, Read)
         ),
-        // Their own tasks, shifts and sheets (later issues); nothing of the registry.
+        // Their own tasks, shifts and sheets; not the community's task list or
+        // roster (WorkBoard); nothing of the registry.
         Role::Volunteer => matches!((resource, action), (Work, Read)),
     }
+}
+
+/// How a request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Inside the account's scope, but not for its role: a 403.
+    Forbidden,
+    /// Outside the account's scope: for this account it does not exist (a
+    /// 404), so another community's ids tell nothing, not even that they exist.
+    OutOfScope,
+}
+
+/// Which part of its community a request's target is to the account asking
+/// (SPEC §2: a branch secretary manages their own branch, a group leader
+/// their own group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Anything of the community that the account does not lead.
+    Community,
+    /// The branch the account's volunteer is secretary of, or a group of it.
+    OwnBranch,
+    /// The group the account's volunteer leads.
+    OwnGroup,
+}
+
+/// [`verdict`] for a target that is a part of the community (a group, a
+/// branch): what a role may do everywhere it may do there, and a branch
+/// secretary or group leader may also run the structure of their own part
+/// (its groups, members, roles and compounds), nothing beside it.
+#[allow(clippy::too_many_arguments, reason = "decide's inputs and the part")]
+pub fn verdict_in(
+    role: Role,
+    personal_grant: bool,
+    scope_path: &str,
+    resource: Resource,
+    action: Action,
+    target_path: &str,
+    part: Part,
+) -> Verdict {
+    match verdict(role, personal_grant, scope_path, resource, action, target_path) {
+        Verdict::Forbidden => {
+            let own = match (role, resource, action) {
+                (Role::BranchSecretary, Resource::Group, Action::Write) => part != Part::Community,
+                (Role::GroupLeader, Resource::Group, Action::Write) => part == Part::OwnGroup,
+                _ => false,
+            };
+            if own { Verdict::Allowed } else { Verdict::Forbidden }
+        }
+        v => v,
+    }
+}
+
+/// Whether an account sees people's personal details at all (names, rooms,
+/// tags, notes): what the audit log shows it is redacted otherwise.
+pub fn sees_people(role: Role, personal_grant: bool) -> bool {
+    [
+        (Resource::Household, Action::Read),
+        (Resource::Resident, Action::Read),
+        (Resource::Volunteer, Action::Read),
+        (Resource::Export, Action::Read),
+        (Resource::Group, Action::Read),
+        (Resource::WorkBoard, Action::Read),
+    ]
+    .into_iter()
+    .any(|(resource, action)| decide_permission(role, personal_grant, resource, action))
 }
 
 /// `scope_path` and `target_path` are region code paths ("/sh/sh-hp/…/").
@@ -223,11 +314,26 @@ pub fn decide(
     action: Action,
     target_path: &str,
 ) -> bool {
-    if !decide_permission(role, personal_grant, resource, action) {
-        return false;
+    verdict(role, personal_grant, scope_path, resource, action, target_path) == Verdict::Allowed
+}
+
+/// [`decide`], telling a target outside the scope from a refusal inside it.
+pub fn verdict(
+    role: Role,
+    personal_grant: bool,
+    scope_path: &str,
+    resource: Resource,
+    action: Action,
+    target_path: &str,
+) -> Verdict {
+    let navigable = resource == Resource::Registry && action == Action::Read && scope_path.starts_with(target_path);
+    if !target_path.starts_with(scope_path) && !navigable {
+        Verdict::OutOfScope
+    } else if decide_permission(role, personal_grant, resource, action) {
+        Verdict::Allowed
+    } else {
+        Verdict::Forbidden
     }
-    target_path.starts_with(scope_path)
-        || (resource == Resource::Registry && action == Action::Read && scope_path.starts_with(target_path))
 }
 
 /// Why an account is not created as asked.
@@ -244,6 +350,9 @@ pub enum Refusal {
     },
     /// The account named does not exist.
     NoSuchAccount,
+    /// What the request names lies outside the caller's scope (another
+    /// community's record): answered as not found.
+    NotInScope,
 }
 
 impl Refusal {
@@ -264,6 +373,7 @@ impl Refusal {
                 t_with(lang, "refusal.accounts.username_taken", &[("username", username)])
             }
             Refusal::NoSuchAccount => t(lang, "refusal.accounts.no_such_account"),
+            Refusal::NotInScope => t(lang, "scope.not_in_scope"),
         }
     }
 }

@@ -305,7 +305,8 @@ pub async fn users(ctx: &Context, actor: &Actor) -> Result<UsersView> {
         .await?
         .into_iter()
         .map(|a| UserRow {
-            manageable: Some(a.user.id) != actor.user_id && actor.role.may_appoint(a.role),
+            manageable: Some(a.user.id) != actor.user_id
+                && actor.role.may_appoint_account(actor.personal_grant, a.role, a.user.personal_grant),
             id: a.user.id,
             username: a.user.username,
             display_name: a.user.display_name,
@@ -316,7 +317,7 @@ pub async fn users(ctx: &Context, actor: &Actor) -> Result<UsersView> {
         .collect();
     let roles = Role::ALL
         .into_iter()
-        .filter(|r| actor.role.may_appoint(*r))
+        .filter(|r| actor.role.may_appoint_account(actor.personal_grant, *r, false))
         .map(|r| (r.code().to_string(), r.label(lang).to_string()))
         .collect();
     // Areas down to compounds (buildings would make the list endless).
@@ -352,11 +353,16 @@ pub async fn create_user(
 ) -> Result<Result<CreatedUser, Refusal>> {
     let scope_code = RegionCode::parse(scope).map_err(|_| Error::Forbidden)?;
     let scope = registry::region_by_code(&ctx.db.read, &scope_code).await?;
-    actor.require(Resource::Users, Action::Write, &scope.path)?;
-    if !scope.path.starts_with(&actor.scope_path) {
+    // A scope wider than the actor's own is refused (they know it: it is on
+    // their way down the tree); one beside it is not found.
+    if scope.path != actor.scope_path && actor.scope_path.starts_with(&scope.path) {
         return Err(Error::Forbidden);
     }
-    let Some(role) = Role::parse(role).filter(|r| actor.role.may_appoint(*r)) else {
+    actor.require(Resource::Users, Action::Write, &scope.path)?;
+    // Never an account with more than the actor has (a higher role, or one
+    // that sees people when the actor does not): `access::may_appoint_account`.
+    let Some(role) = Role::parse(role).filter(|r| actor.role.may_appoint_account(actor.personal_grant, *r, false))
+    else {
         return Err(Error::Forbidden);
     };
     let password = generated_password();
@@ -402,7 +408,9 @@ pub async fn set_enabled(ctx: &Context, actor: &Actor, id: Uuid, enable: bool) -
     let target =
         accounts::find_by_id(&ctx.db.read, id).await?.ok_or_else(|| Error::missing(access::Refusal::NoSuchAccount))?;
     actor.require(Resource::Users, Action::Write, &target.scope.path)?;
-    if Some(target.user.id) == actor.user_id || !actor.role.may_appoint(target.role) {
+    if Some(target.user.id) == actor.user_id
+        || !actor.role.may_appoint_account(actor.personal_grant, target.role, target.user.personal_grant)
+    {
         return Err(Error::Forbidden);
     }
     let tx = ctx.db.begin_write().await?;

@@ -2,7 +2,7 @@
 //! exporting it, the export itself audited.
 
 use shouwang_db::audit::{self, Entry, Filter};
-use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::access::{self, Action, Resource};
 use shouwang_domain::bounds::Paging;
 
 use crate::{Actor, Context, Result};
@@ -40,15 +40,39 @@ pub fn when(t: time::OffsetDateTime) -> String {
     )
 }
 
-/// "reason: …; resident: …" from the JSON detail, for people to read.
-fn detail_text(json: &str) -> String {
+/// "reason: …; resident: …" from the JSON detail, for people to read. With
+/// `redacted` (a reader who does not see people: an upper level without the
+/// personal-data grant), every value that may name or describe someone
+/// (names, rooms, tags, notes, reasons, file names, whole records) is shown
+/// as `hidden`; counts, flags and codes (a decision, a state) remain.
+fn detail_text(json: &str, redacted: Option<&str>) -> String {
     match serde_json::from_str::<serde_json::Value>(json) {
         Ok(serde_json::Value::Object(map)) => map
             .iter()
-            .map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .map(|(k, v)| match redacted {
+                Some(hidden) if !is_impersonal(k, v) => format!("{k}: {hidden}"),
+                _ => format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+            })
             .collect::<Vec<_>>()
             .join("; "),
         _ => String::new(),
+    }
+}
+
+/// Keys whose text is written by people (or names them), whatever it looks like.
+const FREE_TEXT: [&str; 6] = ["username", "name", "reason", "file", "note", "display_name"];
+
+/// A count, a flag, or a short code (`verified`, `isolated`, an id): nothing
+/// about a person.
+fn is_impersonal(key: &str, value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => true,
+        serde_json::Value::String(s) => {
+            !FREE_TEXT.contains(&key)
+                && (1..=40).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+        }
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => false,
     }
 }
 
@@ -59,11 +83,13 @@ fn filter(user: Option<String>, action: Option<String>) -> Filter {
 async fn rows(ctx: &Context, actor: &Actor, filter: &Filter, offset: u64, limit: u64) -> Result<(Vec<AuditRow>, u64)> {
     actor.require(Resource::AuditLog, Action::Read, &actor.scope_path)?;
     let (rows, total) = audit::search(&ctx.db.read, &actor.scope_path, filter, offset, limit).await?;
+    let hidden = shouwang_domain::i18n::t(actor.lang, "scope.hidden");
+    let redacted = (!access::sees_people(actor.role, actor.personal_grant)).then_some(hidden.as_str());
     let rows = rows
         .into_iter()
         .map(|r| AuditRow {
             at: when(r.at),
-            detail: detail_text(&r.detail),
+            detail: detail_text(&r.detail, redacted),
             username: r.username,
             action: r.action,
             target_kind: r.target_kind,

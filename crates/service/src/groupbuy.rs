@@ -240,7 +240,7 @@ pub async fn add_organiser(
 ) -> Result<(), Error> {
     let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Write).await?;
     if !mob::compounds_of_community(&ctx.db.read, &community).await?.iter().any(|c| c.id == compound) {
-        return Err(Error::refused(Refusal::CompoundNotInCommunity));
+        return Err(Error::missing(Refusal::CompoundNotInCommunity));
     }
     let phone = match phone.trim() {
         "" => None,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use shouwang_db::entity::{region, volunteer};
 use shouwang_db::mobilisation::{self as mob, CompoundInfo, GroupSpec, MobilisationCounts};
 use shouwang_db::registry;
-use shouwang_domain::access::{Action, Resource};
+use shouwang_domain::access::{Action, Part, Resource};
 use shouwang_domain::grouping::{self, CompoundIn, GroupRole, GroupingParams, Proposal, Refusal, VolunteerIn};
 use shouwang_domain::{
     BranchKind, DutyStatus, GroupFunctionSet, HealthStatus, KeyRoleKind, RegionKind, SkillSet, VolunteerKind,
@@ -365,7 +365,7 @@ async fn require_branch_in(ctx: &Context, community: &region::Model, branch: Uui
     if mob::branches_of_community(&db.read, community.id).await?.iter().any(|b| b.branch.id == branch) {
         Ok(())
     } else {
-        Err(Error::refused(Refusal::BranchNotInCommunity))
+        Err(Error::missing(Refusal::BranchNotInCommunity))
     }
 }
 
@@ -380,12 +380,39 @@ async fn check_compounds(ctx: &Context, community: &region::Model, compounds: &[
     if compounds.iter().all(|c| inside.contains(c)) {
         Ok(())
     } else {
-        Err(Error::refused(Refusal::CompoundNotInCommunity))
+        Err(Error::missing(Refusal::CompoundNotInCommunity))
     }
 }
 
 // ---------------------------------------------------------------------------
 // Groups, branches, key roles and compounds by hand
+
+/// Which part of the community a group (or a branch) is to the actor: the
+/// group their volunteer leads, the branch they are secretary of (or one of
+/// its groups), or neither.
+pub(crate) async fn part_of(
+    ctx: &Context,
+    actor: &Actor,
+    group: Option<Uuid>,
+    branch: Option<Uuid>,
+) -> Result<Part, Error> {
+    let Some(me) = crate::volunteer_of(ctx, actor).await? else { return Ok(Part::Community) };
+    let read = &ctx.db.read;
+    let holds = |r: Option<mob::RoleView>| r.and_then(|r| r.holder).is_some_and(|h| h.id == me.id);
+    let mut branch = branch;
+    if let Some(g) = group {
+        if holds(mob::key_role_of(read, KeyRoleKind::GroupLeader, g).await?) {
+            return Ok(Part::OwnGroup);
+        }
+        branch = branch.or(mob::group_by_id(read, g).await?.and_then(|g| g.branch_id));
+    }
+    if let Some(b) = branch
+        && holds(mob::key_role_of(read, KeyRoleKind::BranchSecretary, b).await?)
+    {
+        return Ok(Part::OwnBranch);
+    }
+    Ok(Part::Community)
+}
 
 /// The community's group `group`, with its members.
 async fn group_in(ctx: &Context, community: &region::Model, group: Uuid) -> Result<mob::GroupView, Error> {
@@ -407,9 +434,15 @@ pub async fn set_group_roles(
     backup: Option<Uuid>,
     deputy: Option<Uuid>,
 ) -> Result<(), Error> {
-    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let part = part_of(ctx, actor, Some(group), None).await?;
+    actor.require_in(Resource::Group, Action::Write, &community.path, part)?;
     let community = &row_of(ctx, community).await?;
     let view = group_in(ctx, community, group).await?;
+    let named: Vec<Uuid> = [leader, backup, deputy].into_iter().flatten().collect();
+    let of = shouwang_db::tasks::communities_of(&ctx.db.read, &named).await?;
+    if named.iter().any(|v| of.get(v) != Some(&community.id)) {
+        return Err(Error::missing(shouwang_domain::volunteer::Refusal::VolunteerNotFound));
+    }
     let members: HashSet<Uuid> = view.members.iter().map(|m| m.id).collect();
     if [leader, deputy].into_iter().flatten().any(|p| !members.contains(&p)) {
         return Err(Error::refused(Refusal::LeadersNotMembers));
@@ -430,12 +463,13 @@ pub async fn set_group_compounds(
     group: Uuid,
     compounds: &[Uuid],
 ) -> Result<(), Error> {
-    actor.require(Resource::Group, Action::Write, &community.path)?;
+    let part = part_of(ctx, actor, Some(group), None).await?;
+    actor.require_in(Resource::Group, Action::Write, &community.path, part)?;
     let community = &row_of(ctx, community).await?;
     group_in(ctx, community, group).await?;
     check_compounds(ctx, community, compounds).await?;
     let e = actor.entry("group_compounds", "group", Some(group.to_string()), community);
-    mob::set_group_compounds(&ctx.db, group, compounds, e).await?;
+    mob::set_group_compounds(&ctx.db, community, group, compounds, e).await?;
     Ok(())
 }
 
@@ -463,7 +497,7 @@ pub async fn set_compound_place(
     named.push(compound);
     check_compounds(ctx, community, &named).await?;
     let e = actor.entry("compound_place", "region", Some(compound.to_string()), community);
-    mob::set_compound_place(&ctx.db, compound, position, neighbours, e).await?;
+    mob::set_compound_place(&ctx.db, &community.path, compound, position, neighbours, e).await?;
     Ok(())
 }
 
@@ -491,7 +525,7 @@ pub async fn set_key_role(
         _ => return Err(Error::refused(Refusal::UnknownRole)),
     };
     if !ok {
-        return Err(Error::refused(Refusal::RoleNotInCommunity));
+        return Err(Error::missing(Refusal::RoleNotInCommunity));
     }
     let e = actor.entry("key_role", "key_role", Some(subject.to_string()), community);
     mob::set_key_role(&ctx.db, community.id, kind, subject, holder, backup, actor.user_id, e).await?;
@@ -530,7 +564,7 @@ pub async fn dissolve_branch(
     let community = &row_of(ctx, community).await?;
     require_branch_in(ctx, community, branch).await?;
     let e = actor.entry("branch_dissolve", "branch", Some(branch.to_string()), community);
-    mob::dissolve_branch(&ctx.db, branch, on, e).await?;
+    mob::dissolve_branch(&ctx.db, community.id, branch, on, e).await?;
     Ok(())
 }
 
@@ -545,7 +579,9 @@ pub async fn create_group(
     functions: GroupFunctionSet,
     compounds: Vec<Uuid>,
 ) -> Result<Uuid, Error> {
-    actor.require(Resource::Group, Action::Write, &community.path)?;
+    // A branch secretary adds groups to their own branch only.
+    let part = part_of(ctx, actor, None, branch).await?;
+    actor.require_in(Resource::Group, Action::Write, &community.path, part)?;
     let community = &row_of(ctx, community).await?;
     if functions.is_empty() && compounds.is_empty() {
         return Err(Error::refused(Refusal::NoCompoundsOrFunctions));
@@ -858,6 +894,8 @@ pub struct GroupDetail {
     pub group: Group,
     pub branches: HashMap<Uuid, String>,
     pub compounds: Vec<(Uuid, String, bool)>,
+    /// The reader may run this group (the committee, or its branch's secretary or its leader).
+    pub can_write: bool,
 }
 
 /// The group's community, checked for `action`; a member of the group (its
@@ -880,7 +918,7 @@ async fn group_row(ctx: &Context, actor: &Actor, id: Uuid, action: Action) -> Re
         actor.require(Resource::Group, Action::Read, &community.path)?;
     }
     if action != Action::Read {
-        actor.require(Resource::Group, action, &community.path)?;
+        actor.require_in(Resource::Group, action, &community.path, part_of(ctx, actor, Some(id), None).await?)?;
     }
     Ok(community)
 }
@@ -901,7 +939,9 @@ pub async fn group(ctx: &Context, actor: &Actor, id: Uuid) -> Result<GroupDetail
         .into_iter()
         .map(|c| (c.id, c.name, covered.contains(&c.id)))
         .collect();
-    Ok(GroupDetail { community: Place::of(community)?, group, branches, compounds })
+    let part = part_of(ctx, actor, Some(id), None).await?;
+    let can_write = actor.require_in(Resource::Group, Action::Write, &community.path, part).is_ok();
+    Ok(GroupDetail { community: Place::of(community)?, group, branches, compounds, can_write })
 }
 
 /// The group of the volunteer linked to the actor's account, if any.

@@ -110,8 +110,33 @@ impl Actor {
         access::decide(self.role, self.personal_grant, &self.scope_path, resource, action, target_path)
     }
 
+    /// [`Actor::can`], or why not: a target outside the actor's scope does
+    /// not exist for them (`NotFound`, as for another community's ids); one
+    /// inside it that their role may not touch is `Forbidden`.
     pub fn require(&self, resource: Resource, action: Action, target_path: &str) -> Result<(), Error> {
-        if self.can(resource, action, target_path) { Ok(()) } else { Err(Error::Forbidden) }
+        match access::verdict(self.role, self.personal_grant, &self.scope_path, resource, action, target_path) {
+            access::Verdict::Allowed => Ok(()),
+            access::Verdict::Forbidden => Err(Error::Forbidden),
+            access::Verdict::OutOfScope => Err(Error::missing(access::Refusal::NotInScope)),
+        }
+    }
+
+    /// [`Actor::require`] for a part of a community (a group, a branch): a
+    /// branch secretary or group leader may also run their own part.
+    pub fn require_in(
+        &self,
+        resource: Resource,
+        action: Action,
+        target_path: &str,
+        part: access::Part,
+    ) -> Result<(), Error> {
+        let verdict =
+            access::verdict_in(self.role, self.personal_grant, &self.scope_path, resource, action, target_path, part);
+        match verdict {
+            access::Verdict::Allowed => Ok(()),
+            access::Verdict::Forbidden => Err(Error::Forbidden),
+            access::Verdict::OutOfScope => Err(Error::missing(access::Refusal::NotInScope)),
+        }
     }
 
     /// An audit entry for this actor's action on a community.

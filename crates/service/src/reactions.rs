@@ -137,7 +137,17 @@ pub async fn group_changed(
     volunteer_id: Uuid,
     group: Option<Uuid>,
 ) -> Result<Reaction, Error> {
-    actor.require(Resource::Group, Action::Write, &community.path)?;
+    // The group they leave and the group they join must both be the actor's
+    // to run (the whole community for the committee; their own branch or
+    // group for a secretary or leader).
+    let from = mob::group_of(&ctx.db.read, volunteer_id).await?;
+    for g in [from, group].into_iter().flatten() {
+        let part = crate::groups::part_of(ctx, actor, Some(g), None).await?;
+        actor.require_in(Resource::Group, Action::Write, &community.path, part)?;
+    }
+    if from.is_none() && group.is_none() {
+        actor.require(Resource::Group, Action::Write, &community.path)?;
+    }
     let tx = ctx.db.begin_write().await?;
     let left = mob::move_to_group_in(&tx, community.id, volunteer_id, group, actor.user_id).await?;
     let reaction = if left && group.is_none() {

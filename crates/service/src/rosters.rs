@@ -442,6 +442,12 @@ pub async fn swap(ctx: &Context, actor: &Actor, code: &str, shift_id: Uuid, from
     let labels = stored_labels(&tx, community.id, &st).await?;
     let at = st.shifts.iter().position(|x| x.id == shift_id).ok_or_else(not_found)?;
     let (Some(kf), Some(kt)) = (pool.key_of(from), pool.key_of(to)) else {
+        // Another community's volunteer is not found here; one of this
+        // community who cannot serve is a refusal.
+        let of = shouwang_db::tasks::communities_of(&db.read, &[from, to]).await?;
+        if [from, to].iter().any(|v| of.get(v) != Some(&community.id)) {
+            return Err(Error::missing(shouwang_domain::volunteer::Refusal::VolunteerNotFound));
+        }
         return Err(Error::refused(Refusal::SwapNotVerified));
     };
     match roster::swap(&st.roster, &st.inputs, &pool.people, &limits, key(at), kf, kt) {
@@ -626,12 +632,40 @@ impl From<FatigueLimits> for LimitsView {
 
 /// The stored roster of `days` days from `from`, with hours per volunteer.
 pub async fn view(ctx: &Context, community_id: Uuid, from: Date, days: u32) -> Result<RosterView, Error> {
+    view_for(ctx, community_id, from, days, None).await
+}
+
+/// Whose shifts a reader of the community's roster sees: everyone's (`None`,
+/// those who may read the whole board), or only those of their own volunteer
+/// (SPEC §2; a nil id, so nothing, when the account has none there).
+async fn own_only(ctx: &Context, actor: &Actor, community: &region::Model) -> Result<Option<Uuid>, Error> {
+    if actor.can(Resource::WorkBoard, Action::Read, &community.path) {
+        return Ok(None);
+    }
+    let me = crate::volunteer_of(ctx, actor).await?.filter(|v| v.community_id == community.id);
+    Ok(Some(me.map_or(Uuid::nil(), |v| v.id)))
+}
+
+/// [`view`], of one volunteer's shifts only (with whoever shares them) when `only` is given.
+async fn view_for(
+    ctx: &Context,
+    community_id: Uuid,
+    from: Date,
+    days: u32,
+    only: Option<Uuid>,
+) -> Result<RosterView, Error> {
     let db = &ctx.db;
     let days = days.clamp(1, 31);
     let (t0, t1) = (day_start(from), day_start(from) + i64::from(days) * DAY);
-    let shifts = store::shifts_between(&db.read, community_id, t0, t1).await?;
+    let mut shifts = store::shifts_between(&db.read, community_id, t0, t1).await?;
     let ids: Vec<Uuid> = shifts.iter().map(|s| s.id).collect();
-    let assignments = store::assignments_of(&db.read, &ids).await?;
+    let mut assignments = store::assignments_of(&db.read, &ids).await?;
+    if let Some(me) = only {
+        let mine: std::collections::HashSet<Uuid> =
+            assignments.iter().filter(|a| a.volunteer_id == me).map(|a| a.shift_id).collect();
+        shifts.retain(|s| mine.contains(&s.id));
+        assignments.retain(|a| mine.contains(&a.shift_id));
+    }
     let posts: HashMap<Uuid, String> =
         store::posts_of_community(&db.read, community_id).await?.into_iter().map(|p| (p.id, p.name)).collect();
     let names: BTreeMap<Uuid, String> = mob::list_volunteers(&db.read, community_id, &Default::default())
@@ -685,6 +719,9 @@ pub async fn view(ctx: &Context, community_id: Uuid, from: Date, days: u32) -> R
             over_warning: m > week_warn,
         })
         .collect();
+    if let Some(me) = only {
+        hours.retain(|h| h.id == me);
+    }
     hours.sort_by(|a, b| b.minutes.cmp(&a.minutes).then(a.name.cmp(&b.name)));
     Ok(RosterView { from: from.to_string(), days, shifts: views, hours, missing, limits: limits.into() })
 }
@@ -752,7 +789,8 @@ pub async fn roster(
 ) -> Result<RosterView, Error> {
     let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
     let (from, days) = period(ctx, from, days)?;
-    view(ctx, community.id, from, days).await
+    let only = own_only(ctx, actor, &community).await?;
+    view_for(ctx, community.id, from, days, only).await
 }
 
 /// [`generate`] in the community named by `code` (`Work/Write` there), in
@@ -795,12 +833,12 @@ pub async fn create_post(ctx: &Context, actor: &Actor, code: &str, input: PostIn
     if let Some(c) = input.compound
         && !mob::compounds_of_community(&ctx.db.read, &community).await?.iter().any(|x| x.id == c)
     {
-        return Err(Error::refused(Refusal::CompoundNotInCommunity));
+        return Err(Error::missing(Refusal::CompoundNotInCommunity));
     }
     if let Some(g) = input.group
         && mob::group_by_id(&ctx.db.read, g).await?.is_none_or(|x| x.community_id != community.id)
     {
-        return Err(Error::refused(Refusal::GroupNotInCommunity));
+        return Err(Error::missing(Refusal::GroupNotInCommunity));
     }
     let e = actor.entry("post_create", "post", None, &community);
     let new = store::NewPost { name: input.name, kind: input.kind, compound_id: input.compound, group_id: input.group };
@@ -894,18 +932,24 @@ pub async fn roster_board(
     let (from, days) = period(ctx, from, days)?;
     let lang = actor.lang;
     let read = &ctx.db.read;
-    let view = view(ctx, community.id, from, days).await?;
+    let only = own_only(ctx, actor, &community).await?;
+    let view = view_for(ctx, community.id, from, days, only).await?;
     let posts = store::posts_of_community(read, community.id).await?;
     let compounds: BTreeMap<Uuid, String> =
         mob::compounds_of_community(read, &community).await?.into_iter().map(|c| (c.id, c.name)).collect();
     let groups: BTreeMap<Uuid, String> =
         mob::groups_of_community(read, community.id).await?.into_iter().map(|g| (g.group.id, g.group.name)).collect();
     let filter = mob::VolunteerFilter { status: Some(DutyStatus::Verified), ..Default::default() };
-    let people = mob::list_volunteers(read, community.id, &filter)
-        .await?
-        .into_iter()
-        .map(|r| (r.volunteer.id, r.volunteer.name))
-        .collect();
+    // The list of everyone (to swap people) is the board's, not a volunteer's.
+    let people = if only.is_some() {
+        Vec::new()
+    } else {
+        mob::list_volunteers(read, community.id, &filter)
+            .await?
+            .into_iter()
+            .map(|r| (r.volunteer.id, r.volunteer.name))
+            .collect()
+    };
     Ok(RosterBoard {
         can_write: actor.can(Resource::Work, Action::Write, &community.path),
         from: view.from,
@@ -946,7 +990,8 @@ pub async fn roster_print(
     let lang = actor.lang;
     let (from, days) = period(ctx, from, days)?;
     let read = &ctx.db.read;
-    let mut view = view(ctx, community.id, from, days).await?;
+    let only = own_only(ctx, actor, &community).await?;
+    let mut view = view_for(ctx, community.id, from, days, only).await?;
     let mut posts = store::posts_of_community(read, community.id).await?;
     let groups = mob::groups_of_community(read, community.id).await?;
     let mut title = i18n::t(lang, "mobilisation.roster_title");

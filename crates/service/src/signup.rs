@@ -86,7 +86,7 @@ pub(crate) async fn open_sheet_for(
     if let Some(g) = input.group {
         let group = mob::group_by_id(&ctx.db.read, g).await?;
         if group.is_none_or(|g| g.community_id != community.id) {
-            return Err(Error::refused(SheetRefusal::GroupNotInCommunity));
+            return Err(Error::missing(SheetRefusal::GroupNotInCommunity));
         }
     }
     // Each number in its range, before anything is looked up or written.
@@ -159,8 +159,13 @@ pub async fn join_as(ctx: &Context, actor: &Actor, sheet_id: Uuid, quantity: i32
     let quantity = Quantity::new(quantity).map_err(Error::refused)?.get();
     let caller = actor.clone();
     let gate: signup::Gate = Box::new(move |c: &signup::JoinContext<'_>| {
-        if !caller.can(Resource::Work, Action::Read, &c.community.path) {
-            return Err(shouwang_db::DbError::Forbidden);
+        match caller.require(Resource::Work, Action::Read, &c.community.path) {
+            Ok(()) => {}
+            // Another community's sheet is not found (as `sheet_for` answers).
+            Err(Error::NotFound(_)) => {
+                return Err(shouwang_db::DbError::NotFound { what: "sheet", key: c.sheet.id.to_string() });
+            }
+            Err(_) => return Err(shouwang_db::DbError::Forbidden),
         }
         let Some(me) = c.volunteer else { return Ok(()) };
         let group = c.group.map(|g| g.to_string());

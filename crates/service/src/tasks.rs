@@ -99,14 +99,14 @@ async fn create_in(
             let place = registry::find_region(&ctx.db.read, &code).await?;
             match place {
                 Some(p) if p.path.starts_with(&community.path) => Some(p.id),
-                _ => return Err(Error::refused(Refusal::PlaceNotInCommunity)),
+                _ => return Err(Error::missing(Refusal::PlaceNotInCommunity)),
             }
         }
     };
     if let Some(sheet) = input.signup_sheet {
         let found = shouwang_db::signup::sheet_by_id(&ctx.db.read, sheet).await?;
         if found.is_none_or(|s| s.community_id != community.id) {
-            return Err(Error::refused(Refusal::SheetNotInCommunity));
+            return Err(Error::missing(Refusal::SheetNotInCommunity));
         }
     }
     let headcount = shouwang_domain::bounds::Headcount::new(input.headcount).map_err(Error::refused)?;
@@ -192,7 +192,7 @@ pub async fn dispatch(
     let mut group_to = None;
     if let Some(g) = group {
         let found = mob::group_by_id(&ctx.db.read, g).await?.filter(|x| x.community_id == community.id);
-        let g = found.ok_or_else(|| Error::refused(Refusal::GroupNotInCommunity))?;
+        let g = found.ok_or_else(|| Error::missing(Refusal::GroupNotInCommunity))?;
         group_to = Some((g.id, g.name.clone()));
         if branch.is_none()
             && let Some(b) = g.branch_id
@@ -208,12 +208,12 @@ pub async fn dispatch(
             let v = views
                 .into_iter()
                 .find(|v| v.branch.id == b)
-                .ok_or_else(|| Error::refused(Refusal::BranchNotInCommunity))?;
+                .ok_or_else(|| Error::missing(Refusal::BranchNotInCommunity))?;
             Some((v.branch.id, v.branch.name))
         }
     };
     let e = actor.entry("task_dispatch", "task", None, &community);
-    store::dispatch(&ctx.db, t.id, branch_to, group_to, &actor.task_actor(), e).await?;
+    store::dispatch(&ctx.db, community.id, t.id, branch_to, group_to, &actor.task_actor(), e).await?;
     Ok(())
 }
 
@@ -233,7 +233,7 @@ pub async fn assign(ctx: &Context, actor: &Actor, id: Uuid, volunteers: &[Uuid])
     let of = store::communities_of(&ctx.db.read, volunteers).await?;
     for v in volunteers {
         if of.get(v) != Some(&community.id) {
-            return Err(Error::refused(Refusal::VolunteerNotInCommunity));
+            return Err(Error::missing(Refusal::VolunteerNotInCommunity));
         }
         if let Some(m) = &members
             && !m.contains(v)
@@ -242,7 +242,7 @@ pub async fn assign(ctx: &Context, actor: &Actor, id: Uuid, volunteers: &[Uuid])
         }
     }
     let e = actor.entry("task_assign", "task", None, &community);
-    Ok(store::assign(&ctx.db, t.id, volunteers, &actor.task_actor(), e).await?)
+    Ok(store::assign(&ctx.db, community.id, t.id, volunteers, &actor.task_actor(), e).await?)
 }
 
 /// Is this user's volunteer assigned to the task or holding its claim?
@@ -273,7 +273,7 @@ pub async fn act(
         }
     }
     let e = actor.entry("task_state", "task", None, community);
-    Ok(store::change_state(&ctx.db, t.id, action, reason, &actor.task_actor(), e).await?)
+    Ok(store::change_state(&ctx.db, community.id, t.id, action, reason, &actor.task_actor(), e).await?)
 }
 
 /// What a claim came to.
@@ -332,7 +332,7 @@ pub async fn claim_building(ctx: &Context, actor: &Actor, building: Uuid) -> Res
     let me = crate::volunteer_of(ctx, actor).await?.ok_or_else(not_linked)?;
     let community = registry::region_by_id(&ctx.db.read, me.community_id).await?.ok_or_else(not_linked)?;
     if !b.path.starts_with(&community.path) {
-        return Err(Error::refused(Refusal::BuildingNotYours));
+        return Err(Error::missing(Refusal::BuildingNotYours));
     }
     actor.require(Resource::Work, Action::Read, &community.path)?;
     let hold = time::Duration::minutes(CLAIM_HOLD_MINUTES);
@@ -375,7 +375,7 @@ pub async fn hand_over(ctx: &Context, actor: &Actor, id: Uuid, to: Uuid) -> Resu
     let (c, me) = my_claim(ctx, actor, id).await?;
     let of = store::communities_of(&ctx.db.read, &[to]).await?;
     if of.get(&to) != Some(&c.community_id) {
-        return Err(Error::refused(Refusal::VolunteerNotInCommunity));
+        return Err(Error::missing(Refusal::VolunteerNotInCommunity));
     }
     Ok(ClaimView::of(store::hand_over(&ctx.db, c.id, me, to, &actor.task_actor(), ctx.clock.now()).await?))
 }
@@ -577,8 +577,21 @@ pub struct Tasks {
 pub async fn tasks(ctx: &Context, actor: &Actor, code: &str, wanted: Option<TaskState>) -> Result<Tasks, Error> {
     let community = crate::community_for(ctx, actor, code, Resource::Work, Action::Read).await?;
     let lang = actor.lang;
-    let tasks = store::tasks_of_community(&ctx.db.read, community.id, wanted)
-        .await?
+    // The community's whole list is the board's; a volunteer sees the tasks
+    // they are assigned to or hold a claim on (SPEC §2).
+    let found = if actor.can(Resource::WorkBoard, Action::Read, &community.path) {
+        store::tasks_of_community(&ctx.db.read, community.id, wanted).await?
+    } else {
+        match me_in(ctx, actor, community.id).await? {
+            Some(me) => store::tasks_of_volunteer(&ctx.db.read, me.id)
+                .await?
+                .into_iter()
+                .filter(|t| t.community_id == community.id && wanted.is_none_or(|w| t.state == w.code()))
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    let tasks = found
         .into_iter()
         .map(|t| TaskRow {
             kind: TaskKind::from_code(&t.kind).map(|k| k.label(lang)).unwrap_or("").to_string(),

@@ -619,7 +619,7 @@ pub async fn detail(ctx: &Context, actor: &Actor, id: Uuid) -> Result<VolunteerD
         && volunteer.status == DutyStatus::Verified
         && actor.can(Resource::Users, Action::Write, &community.path)
     {
-        LOGIN_ROLES.into_iter().filter(|r| actor.role.may_appoint(*r)).collect()
+        LOGIN_ROLES.into_iter().filter(|r| actor.role.may_appoint_account(actor.personal_grant, *r, false)).collect()
     } else {
         Vec::new()
     };
@@ -685,7 +685,6 @@ pub async fn move_to_group(
     id: Uuid,
     group: Option<Uuid>,
 ) -> Result<(), Error> {
-    actor.require(Resource::Group, Action::Write, &community.path)?;
     crate::reactions::group_changed(ctx, actor, &row_of(ctx, community).await?, id, group).await?;
     Ok(())
 }
@@ -751,8 +750,9 @@ pub async fn create_login(
 ) -> Result<String, Error> {
     let (v, community) = volunteer_row(ctx, actor, id, Resource::Volunteer, Action::Read).await?;
     actor.require(Resource::Users, Action::Write, &community.path)?;
-    let role =
-        Role::parse(role).filter(|r| LOGIN_ROLES.contains(r) && actor.role.may_appoint(*r)).ok_or(Error::Forbidden)?;
+    let role = Role::parse(role)
+        .filter(|r| LOGIN_ROLES.contains(r) && actor.role.may_appoint_account(actor.personal_grant, *r, false))
+        .ok_or(Error::Forbidden)?;
     if v.user_id.is_some() {
         return Err(Error::refused(Refusal::HasLogin));
     }

@@ -75,8 +75,13 @@ impl CurrentUser {
         access::decide(self.role, self.personal_grant, &self.scope_path, resource, action, target_path)
     }
 
+    /// Outside the account's scope is not found (404), inside it but not for its role forbidden (403).
     pub fn require(&self, resource: Resource, action: Action, target_path: &str) -> Result<(), AppError> {
-        if self.can(resource, action, target_path) { Ok(()) } else { Err(AppError::Forbidden) }
+        match access::verdict(self.role, self.personal_grant, &self.scope_path, resource, action, target_path) {
+            access::Verdict::Allowed => Ok(()),
+            access::Verdict::Forbidden => Err(AppError::Forbidden),
+            access::Verdict::OutOfScope => Err(shouwang_service::Error::missing(access::Refusal::NotInScope).into()),
+        }
     }
 
     /// This account as the service layer sees it, asking from `peer`.
@@ -94,13 +99,21 @@ impl CurrentUser {
     }
 }
 
-/// Finds the user from the session cookie or a Bearer token; `None` if neither is valid.
+/// Finds the user from a Bearer token or the session cookie; `None` if there is neither.
+/// A request that carries an `Authorization` header is answered by that header
+/// alone: anything but a valid Bearer token is refused (401), never a fallback
+/// to the cookie the same client may also hold.
 pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<CurrentUser>, AppError> {
-    if let Some(token) =
-        parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
-    {
-        let user = shouwang_service::accounts::token_user(&state.ctx, &sha256_hex(token.trim())).await?;
-        return Ok(user.map(|u| CurrentUser::of(u, None)));
+    if let Some(value) = parts.headers.get(AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AppError::Unauthorized)?;
+        let user = shouwang_service::accounts::token_user(&state.ctx, &sha256_hex(token)).await?;
+        return user.map(|u| Some(CurrentUser::of(u, None))).ok_or(AppError::Unauthorized);
     }
     let Some(token) = crate::cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
     let hash = sha256_hex(token);

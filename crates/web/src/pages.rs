@@ -98,12 +98,15 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     // The request's extensions stay with the handler, so the language comes
     // from the `lang` cookie (set at login and on every switch).
     let lang = i18n::from_headers(req.headers());
+    // A client that sent credentials of its own is a script, not a browser to send to the login page.
+    let by_header = req.headers().contains_key(axum::http::header::AUTHORIZATION);
     let response = next.run(req).await;
     if path.starts_with("/api/") || path.starts_with("/static/") {
         return response;
     }
     let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else { return response };
     match info.kind {
+        ErrorKind::Unauthorized if by_header => response,
         ErrorKind::Unauthorized => {
             let target = match query {
                 Some(q) => format!("{path}?{q}"),

@@ -268,7 +268,7 @@ async fn shangyi(ctx: &shouwang_service::Context) -> anyhow::Result<()> {
     for (i, compound) in mob::compounds_of_community(&db.read, &c).await?.iter().enumerate() {
         let (col, row) = ((i % 4) as f64, (i / 4) as f64);
         let position = Some((col * 320.0 + row * 40.0, row * 280.0));
-        mob::set_compound_place(db, compound.id, position, &[], entry("compound_place", &c)).await?;
+        mob::set_compound_place(db, &c.path, compound.id, position, &[], entry("compound_place", &c)).await?;
     }
     let compounds = mob::compounds_of_community(&db.read, &c).await?;
     let yunfei = compounds.iter().position(|x| x.name == "云飞雅苑").unwrap_or(0);

@@ -130,10 +130,19 @@ async fn dispatch_down(
     g: &GroupView,
 ) -> anyhow::Result<()> {
     let db = &ctx.db;
-    store::dispatch(db, t.id, Some(chain.branch.clone()), None, &chain.committee, entry("task_dispatch", "task", c))
-        .await?;
     store::dispatch(
         db,
+        t.community_id,
+        t.id,
+        Some(chain.branch.clone()),
+        None,
+        &chain.committee,
+        entry("task_dispatch", "task", c),
+    )
+    .await?;
+    store::dispatch(
+        db,
+        t.community_id,
         t.id,
         Some(chain.branch.clone()),
         Some((g.group.id, g.group.name.clone())),
@@ -153,7 +162,7 @@ async fn act(
     by: &Actor,
 ) -> anyhow::Result<()> {
     let db = &ctx.db;
-    store::change_state(db, t.id, action, reason, by, entry("task_state", "task", c)).await?;
+    store::change_state(db, t.community_id, t.id, action, reason, by, entry("task_state", "task", c)).await?;
     Ok(())
 }
 
@@ -212,7 +221,7 @@ async fn tasks(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Re
         let runner = g.members.iter().filter(|m| Some(m.id) != g.leader_id() && can_serve(m)).take(1);
         let runner: Vec<_> = runner.collect();
         let ids: Vec<Uuid> = runner.iter().map(|m| m.id).collect();
-        store::assign(db, t.id, &ids, &actor(&holder_name(g)), entry("task_assign", "task", c)).await?;
+        store::assign(db, t.community_id, t.id, &ids, &actor(&holder_name(g)), entry("task_assign", "task", c)).await?;
         if let Some(r) = runner.first() {
             let by = actor(&r.name);
             act(ctx, c, &t, TaskAction::Start, None, &by).await?;
@@ -254,7 +263,7 @@ async fn tasks(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Re
         let pair: Vec<_> = g.members.iter().filter(|m| Some(m.id) != g.leader_id() && can_serve(m)).take(2).collect();
         let ids: Vec<Uuid> = pair.iter().map(|m| m.id).collect();
         let leader = actor(&holder_name(g));
-        store::assign(db, t.id, &ids, &leader, entry("task_assign", "task", c)).await?;
+        store::assign(db, t.community_id, t.id, &ids, &leader, entry("task_assign", "task", c)).await?;
         if let Some(first) = pair.first() {
             let by = actor(&first.name);
             act(ctx, c, &t, TaskAction::Start, None, &by).await?;
@@ -293,7 +302,8 @@ async fn tasks(ctx: &shouwang_service::Context, c: &region::Model) -> anyhow::Re
     .await?;
     dispatch_down(ctx, c, &t, &chain, delivery).await?;
     let members: Vec<Uuid> = delivery.members.iter().filter(|m| can_serve(m)).map(|m| m.id).collect();
-    store::assign(db, t.id, &members, &actor(&holder_name(delivery)), entry("task_assign", "task", c)).await?;
+    store::assign(db, t.community_id, t.id, &members, &actor(&holder_name(delivery)), entry("task_assign", "task", c))
+        .await?;
     tracing::info!(community = c.code, group = delivery.group.name, assigned = members.len(), "demo tasks");
     Ok(())
 }

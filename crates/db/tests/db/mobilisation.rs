@@ -220,8 +220,8 @@ async fn an_isolated_leader_hands_over_to_the_backup_and_it_is_logged() {
 async fn compounds_know_their_residents_positions_and_neighbours() {
     let (t, sy, yf, lt) = setup().await;
     let db = &t.db;
-    set_compound_place(db, yf, Some((0.0, 120.5)), &[lt], entry("compound.place")).await.unwrap();
     let community = community_by_code(&db.read, &code("sy")).await.unwrap();
+    set_compound_place(db, &community.path, yf, Some((0.0, 120.5)), &[lt], entry("compound.place")).await.unwrap();
     let compounds = compounds_of_community(&db.read, &community).await.unwrap();
     let by_code = |c: &str| compounds.iter().find(|x| x.code == c).unwrap().clone();
     assert_eq!(by_code("sy-yf").position, Some((0.0, 120.5)));

@@ -85,20 +85,26 @@ async fn a_task_goes_down_the_chain_and_every_step_is_recorded() {
     let task = create_task(db, sy, new_task("蔬菜包卸货"), &actor(1), entry("task_create")).await.unwrap();
     assert_eq!(task.state, "open");
 
-    dispatch(db, task.id, None, Some((group, "第1组".into())), &actor(1), entry("d")).await.unwrap();
+    dispatch(db, task.community_id, task.id, None, Some((group, "第1组".into())), &actor(1), entry("d")).await.unwrap();
     // The same dispatch again records nothing.
-    dispatch(db, task.id, None, Some((group, "第1组".into())), &actor(1), entry("d")).await.unwrap();
-    assert_eq!(assign(db, task.id, &ids[1..], &actor(2), entry("a")).await.unwrap(), 2);
-    assert_eq!(assign(db, task.id, &ids[1..], &actor(2), entry("a")).await.unwrap(), 0, "nobody twice");
+    dispatch(db, task.community_id, task.id, None, Some((group, "第1组".into())), &actor(1), entry("d")).await.unwrap();
+    assert_eq!(assign(db, task.community_id, task.id, &ids[1..], &actor(2), entry("a")).await.unwrap(), 2);
+    assert_eq!(
+        assign(db, task.community_id, task.id, &ids[1..], &actor(2), entry("a")).await.unwrap(),
+        0,
+        "nobody twice"
+    );
     assert_eq!(task_by_id(&db.read, task.id).await.unwrap().unwrap().state, "assigned");
 
-    let done = change_state(db, task.id, TaskAction::Finish, None, &actor(3), entry("s")).await.unwrap();
+    let done =
+        change_state(db, task.community_id, task.id, TaskAction::Finish, None, &actor(3), entry("s")).await.unwrap();
     assert_eq!(done, Changed { state: TaskState::Done, changed: true });
-    let again = change_state(db, task.id, TaskAction::Finish, None, &actor(3), entry("s")).await.unwrap();
+    let again =
+        change_state(db, task.community_id, task.id, TaskAction::Finish, None, &actor(3), entry("s")).await.unwrap();
     assert_eq!(again, Changed { state: TaskState::Done, changed: false }, "a double tap is answered, not repeated");
-    let own = change_state(db, task.id, TaskAction::Check, None, &actor(3), entry("s")).await;
+    let own = change_state(db, task.community_id, task.id, TaskAction::Check, None, &actor(3), entry("s")).await;
     assert!(own.is_err(), "the one who marked it done cannot check it");
-    change_state(db, task.id, TaskAction::Check, None, &actor(4), entry("s")).await.unwrap();
+    change_state(db, task.community_id, task.id, TaskAction::Check, None, &actor(4), entry("s")).await.unwrap();
 
     let whats: Vec<String> = events(&db.read, task.id).await.unwrap().into_iter().map(|e| e.what).collect();
     assert_eq!(whats, ["created", "dispatch_group", "assign", "assign", "state", "state", "state"]);
@@ -112,9 +118,18 @@ async fn could_not_complete_needs_a_reason_and_impossible_moves_are_refused() {
     let (t, sy) = setup().await;
     let db = &t.db;
     let task = create_task(db, sy, new_task("消杀"), &actor(1), entry("c")).await.unwrap();
-    assert!(change_state(db, task.id, TaskAction::Fail, Some("  "), &actor(1), entry("s")).await.is_err());
-    assert!(change_state(db, task.id, TaskAction::Check, None, &actor(1), entry("s")).await.is_err());
-    let c = change_state(db, task.id, TaskAction::Fail, Some("楼栋封控进不去"), &actor(1), entry("s")).await.unwrap();
+    assert!(
+        change_state(db, task.community_id, task.id, TaskAction::Fail, Some("  "), &actor(1), entry("s"))
+            .await
+            .is_err()
+    );
+    assert!(
+        change_state(db, task.community_id, task.id, TaskAction::Check, None, &actor(1), entry("s")).await.is_err()
+    );
+    let c =
+        change_state(db, task.community_id, task.id, TaskAction::Fail, Some("楼栋封控进不去"), &actor(1), entry("s"))
+            .await
+            .unwrap();
     assert_eq!(c.state, TaskState::CouldNotComplete);
     let t = task_by_id(&db.read, task.id).await.unwrap().unwrap();
     assert_eq!(t.reason.as_deref(), Some("楼栋封控进不去"));

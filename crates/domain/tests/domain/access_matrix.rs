@@ -2,9 +2,11 @@
 //! and without the explicit personal-data grant of upper levels. A cell not
 //! listed in ALLOWED must be denied; a listed one must be allowed.
 
-use shouwang_domain::access::{Action, Resource, Role, decide, decide_permission};
+use shouwang_domain::access::{
+    Action, Part, Resource, Role, Verdict, decide, decide_permission, sees_people, verdict, verdict_in,
+};
 
-const RESOURCES: [Resource; 11] = [
+const RESOURCES: [Resource; 12] = [
     Resource::Registry,
     Resource::Household,
     Resource::Resident,
@@ -16,6 +18,7 @@ const RESOURCES: [Resource; 11] = [
     Resource::Volunteer,
     Resource::Group,
     Resource::Work,
+    Resource::WorkBoard,
 ];
 const ACTIONS: [Action; 3] = [Action::Read, Action::Write, Action::Reveal];
 
@@ -38,6 +41,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::CityStaff, true, Group, R),
     (Role::CityStaff, true, Volunteer, R),
     (Role::CityStaff, true, Volunteer, V),
+    (Role::CityStaff, true, WorkBoard, R),
     (Role::DistrictStaff, false, Registry, R),
     (Role::DistrictStaff, false, Users, R),
     (Role::DistrictStaff, false, Users, W),
@@ -50,6 +54,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::DistrictStaff, true, Group, R),
     (Role::DistrictStaff, true, Volunteer, R),
     (Role::DistrictStaff, true, Volunteer, V),
+    (Role::DistrictStaff, true, WorkBoard, R),
     (Role::SubdistrictStaff, false, Registry, R),
     (Role::SubdistrictStaff, false, Users, R),
     (Role::SubdistrictStaff, false, Users, W),
@@ -62,6 +67,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::SubdistrictStaff, true, Group, R),
     (Role::SubdistrictStaff, true, Volunteer, R),
     (Role::SubdistrictStaff, true, Volunteer, V),
+    (Role::SubdistrictStaff, true, WorkBoard, R),
     // Social worker: day-to-day operations, no exports, accounts or audit.
     (Role::SocialWorker, false, Registry, R),
     (Role::SocialWorker, false, Household, R),
@@ -79,6 +85,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::SocialWorker, false, Group, W),
     (Role::SocialWorker, false, Work, R),
     (Role::SocialWorker, false, Work, W),
+    (Role::SocialWorker, false, WorkBoard, R),
     // Branch secretary and group leader: see their part, masked.
     (Role::BranchSecretary, false, Registry, R),
     (Role::BranchSecretary, false, Household, R),
@@ -86,9 +93,9 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::BranchSecretary, false, Volunteer, R),
     (Role::BranchSecretary, false, Volunteer, V),
     (Role::BranchSecretary, false, Group, R),
-    (Role::BranchSecretary, false, Group, W),
     (Role::BranchSecretary, false, Work, R),
     (Role::BranchSecretary, false, Work, W),
+    (Role::BranchSecretary, false, WorkBoard, R),
     (Role::GroupLeader, false, Registry, R),
     (Role::GroupLeader, false, Household, R),
     (Role::GroupLeader, false, Resident, R),
@@ -97,6 +104,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::GroupLeader, false, Group, R),
     (Role::GroupLeader, false, Work, R),
     (Role::GroupLeader, false, Work, W),
+    (Role::GroupLeader, false, WorkBoard, R),
     // Grid chief and building leader: their residents, with reveal, and the door slips.
     (Role::GridChief, false, Registry, R),
     (Role::GridChief, false, Household, R),
@@ -108,6 +116,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::GridChief, false, HouseholdLink, W),
     (Role::GridChief, false, Group, R),
     (Role::GridChief, false, Work, R),
+    (Role::GridChief, false, WorkBoard, R),
     (Role::BuildingLeader, false, Registry, R),
     (Role::BuildingLeader, false, Household, R),
     (Role::BuildingLeader, false, Household, W),
@@ -118,7 +127,9 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::BuildingLeader, false, HouseholdLink, W),
     (Role::BuildingLeader, false, Group, R),
     (Role::BuildingLeader, false, Work, R),
-    // Volunteers: their own work (tasks, sheets, shifts), nothing of the registry.
+    (Role::BuildingLeader, false, WorkBoard, R),
+    // Volunteers: their own work (tasks, sheets, shifts), not the community's
+    // task list or roster (WorkBoard), nothing of the registry.
     (Role::Volunteer, false, Work, R),
 ];
 
@@ -145,7 +156,7 @@ fn every_cell_of_the_matrix() {
             }
         }
     }
-    assert_eq!(checked, 10 * 2 * 11 * 3);
+    assert_eq!(checked, 10 * 2 * 12 * 3);
 }
 
 #[test]
@@ -165,6 +176,141 @@ fn every_allowed_cell_still_stops_at_the_scope() {
         for resource in RESOURCES {
             for action in ACTIONS {
                 assert!(!decide(role, true, scope, resource, action, outside), "{role:?} {resource:?} {action:?}");
+            }
+        }
+    }
+}
+
+/// Outside the scope is "not found" (404: another community's ids tell
+/// nothing); inside it, a role without the right is "forbidden" (403).
+#[test]
+fn outside_the_scope_is_not_found_and_inside_it_forbidden() {
+    let scope = "/wh/wh-jh/wh-jh-ws/sy/";
+    let sibling = "/wh/wh-jh/wh-jh-ws/other/";
+    let inside = "/wh/wh-jh/wh-jh-ws/sy/sy-yf/";
+    for role in Role::ALL {
+        for resource in RESOURCES {
+            for action in ACTIONS {
+                assert_eq!(verdict(role, true, scope, resource, action, sibling), Verdict::OutOfScope);
+                let allowed = decide_permission(role, false, resource, action);
+                let want = if allowed { Verdict::Allowed } else { Verdict::Forbidden };
+                assert_eq!(
+                    verdict(role, false, scope, resource, action, inside),
+                    want,
+                    "{role:?} {resource:?} {action:?}"
+                );
+            }
+        }
+    }
+    // The way down to the scope stays navigable, nothing more.
+    assert_eq!(verdict(Role::Volunteer, false, scope, Registry, R, "/wh/"), Verdict::Forbidden);
+    assert_eq!(verdict(Role::CommunityAdmin, false, scope, Registry, R, "/wh/"), Verdict::Allowed);
+    assert_eq!(verdict(Role::CommunityAdmin, false, scope, Resident, R, "/wh/"), Verdict::OutOfScope);
+}
+
+/// SPEC §2: a volunteer sees their own tasks and shifts, not the community's
+/// task list and roster; every other community role does.
+#[test]
+fn only_a_volunteer_is_kept_from_the_communitys_task_list_and_roster() {
+    for role in Role::ALL.into_iter().filter(|r| !r.is_upper_level()) {
+        assert_eq!(decide_permission(role, false, WorkBoard, R), role != Role::Volunteer, "{role:?}");
+    }
+    assert!(decide_permission(Role::Volunteer, false, Work, R), "their own work");
+}
+
+/// Who sees people's personal details at all (else the audit log it reads is redacted).
+#[test]
+fn upper_levels_see_people_only_with_the_grant() {
+    for role in Role::ALL {
+        let want = !role.is_upper_level() && role != Role::Volunteer;
+        assert_eq!(sees_people(role, false), want, "{role:?}");
+        assert_eq!(sees_people(role, true), role != Role::Volunteer, "{role:?} with the grant");
+    }
+}
+
+/// An account never makes one that has more than it has: not a higher rank,
+/// not the grant it lacks, and without sight of people, no role that sees them.
+#[test]
+fn an_account_makes_no_account_with_more_than_it_has() {
+    use Role::*;
+    // (appointer, its grant, appointee, appointee's grant, allowed)
+    let cases = [
+        (DistrictStaff, false, SubdistrictStaff, false, true),
+        (DistrictStaff, false, SubdistrictStaff, true, false),
+        (DistrictStaff, false, CommunityAdmin, false, false),
+        (DistrictStaff, false, SocialWorker, false, false),
+        (DistrictStaff, false, GridChief, false, false),
+        (DistrictStaff, false, Volunteer, false, true),
+        (DistrictStaff, false, CityStaff, false, false),
+        (DistrictStaff, true, CommunityAdmin, false, true),
+        (DistrictStaff, true, SubdistrictStaff, true, true),
+        (SubdistrictStaff, false, CommunityAdmin, false, false),
+        (SubdistrictStaff, true, CommunityAdmin, false, true),
+        (CommunityAdmin, false, CommunityAdmin, false, true),
+        (CommunityAdmin, false, Volunteer, false, true),
+        (CommunityAdmin, false, SubdistrictStaff, false, false),
+        (CommunityAdmin, false, CommunityAdmin, true, false),
+        (CommunityAdmin, true, CommunityAdmin, true, true),
+        (SocialWorker, false, Volunteer, false, false),
+        (Volunteer, false, Volunteer, false, false),
+    ];
+    for (by, grant, other, other_grant, want) in cases {
+        assert_eq!(
+            by.may_appoint_account(grant, other, other_grant),
+            want,
+            "{by:?}({grant}) -> {other:?}({other_grant})"
+        );
+    }
+    // Exhaustively: whatever is allowed has no more rank, grant or sight of people.
+    for by in Role::ALL {
+        for grant in [false, true] {
+            for other in Role::ALL {
+                for other_grant in [false, true] {
+                    if by.may_appoint_account(grant, other, other_grant) {
+                        assert!(by.may_appoint(other));
+                        assert!(grant || !other_grant);
+                        assert!(sees_people(by, grant) || !sees_people(other, other_grant));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// SPEC §2: a branch secretary manages their own branch, a group leader their
+/// own group, and neither anything beside it; other roles are as the table says.
+#[test]
+fn a_secretary_runs_their_branch_and_a_leader_their_group_only() {
+    let scope = "/wh/wh-jh/wh-jh-ws/sy/";
+    let target = scope;
+    let sibling = "/wh/wh-jh/wh-jh-ws/other/";
+    let v = |role, part| verdict_in(role, false, scope, Group, W, target, part);
+    assert_eq!(v(Role::BranchSecretary, Part::OwnBranch), Verdict::Allowed);
+    assert_eq!(v(Role::BranchSecretary, Part::OwnGroup), Verdict::Allowed);
+    assert_eq!(v(Role::BranchSecretary, Part::Community), Verdict::Forbidden);
+    assert_eq!(v(Role::GroupLeader, Part::OwnGroup), Verdict::Allowed);
+    assert_eq!(v(Role::GroupLeader, Part::OwnBranch), Verdict::Forbidden);
+    assert_eq!(v(Role::GroupLeader, Part::Community), Verdict::Forbidden);
+    assert_eq!(v(Role::Volunteer, Part::OwnGroup), Verdict::Forbidden);
+    assert_eq!(v(Role::CommunityAdmin, Part::Community), Verdict::Allowed);
+    // Another community's group is not found, whatever the account leads.
+    assert_eq!(
+        verdict_in(Role::BranchSecretary, false, scope, Group, W, sibling, Part::OwnBranch),
+        Verdict::OutOfScope
+    );
+    // Only the structure of their part: no more over anything else.
+    for role in Role::ALL {
+        for grant in [false, true] {
+            for resource in RESOURCES.into_iter().filter(|r| *r != Group) {
+                for action in ACTIONS {
+                    for part in [Part::OwnBranch, Part::OwnGroup] {
+                        assert_eq!(
+                            verdict_in(role, grant, scope, resource, action, target, part),
+                            verdict(role, grant, scope, resource, action, target),
+                            "{role:?} {resource:?} {action:?} {part:?}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -94,11 +94,11 @@ fn id_card_samples() -> Vec<id_card::Refusal> {
 
 fn accounts_samples() -> Vec<access::Refusal> {
     use access::Refusal::*;
-    let mut all = vec![BadUsername, UsernameTaken { username: "wang".into() }, NoSuchAccount];
+    let mut all = vec![BadUsername, UsernameTaken { username: "wang".into() }, NoSuchAccount, NotInScope];
     all.extend([Role::GroupLeader, Role::Volunteer, Role::BuildingLeader].map(|role| WrongScope { role }));
     for r in &all {
         match r {
-            BadUsername | WrongScope { .. } | UsernameTaken { .. } | NoSuchAccount => {}
+            BadUsername | WrongScope { .. } | UsernameTaken { .. } | NoSuchAccount | NotInScope => {}
         }
     }
     all

@@ -63,8 +63,9 @@ async fn an_account_appoints_only_at_or_below_its_rank_inside_its_area() {
     let hashing = PasswordHashing::default();
     let above = service::create_user(&ctx, &hashing, &admin, "boss", None, "subdistrict_staff", "wh-jh-ws").await;
     assert!(matches!(above, Err(Error::Forbidden)));
+    // Another community does not exist for this account (404, issue 11 item 3).
     let elsewhere = service::create_user(&ctx, &hashing, &admin, "other", None, "social_worker", "se").await;
-    assert!(matches!(elsewhere, Err(Error::Forbidden)));
+    assert!(matches!(elsewhere, Err(Error::NotFound(_))), "{elsewhere:?}");
     assert!(accounts::find_by_username(&ctx.db.read, "boss").await.unwrap().is_none());
     assert!(accounts::find_by_username(&ctx.db.read, "other").await.unwrap().is_none());
 

@@ -108,7 +108,7 @@ async fn world() -> World {
         signup_sheet_id: None,
     };
     let task = task_store::create_task(db, community.id, new, &by, entry("task_create")).await.unwrap().id;
-    task_store::assign(db, task, &[leader], &by, entry("task_assign")).await.unwrap();
+    task_store::assign(db, community.id, task, &[leader], &by, entry("task_assign")).await.unwrap();
     task_store::claim(
         db,
         community.id,
@@ -194,7 +194,7 @@ async fn an_isolated_leader_hands_role_claim_task_and_shift_over_in_one_go() {
 async fn a_member_without_a_backup_has_claims_and_tasks_released_with_the_cause() {
     let w = world().await;
     let by = task_store::Actor { user_id: None, name: "书记".into() };
-    task_store::assign(&w.t.db, w.task, &[w.member], &by, entry("task_assign")).await.unwrap();
+    task_store::assign(&w.t.db, w.community.id, w.task, &[w.member], &by, entry("task_assign")).await.unwrap();
     let actor = Actor::operator("test");
     let done = reactions::group_changed(&w.ctx, &actor, &w.community, w.member, None).await.unwrap();
     assert_eq!(done.work.tasks_released, vec![w.task]);

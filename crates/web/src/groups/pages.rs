@@ -296,7 +296,7 @@ pub async fn group_page(
         deputy_id: id_of(&d.group.deputy, false),
         card: group_card(&d.group, &d.branches, lang),
         compounds,
-        can_write: user.can(Resource::Group, Action::Write, &community.path),
+        can_write: d.can_write,
         can_reveal: user.can(Resource::Volunteer, Action::Reveal, &community.path),
         community,
     })
@@ -876,8 +876,9 @@ pub async fn create_group(
     Path(code): Path<String>,
     Form(form): Form<NewGroupForm>,
 ) -> Result<Response, AppError> {
+    // Write access (the committee's, or a secretary's in their own branch) is checked by the service.
     let community =
-        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Write).await?;
+        shouwang_service::community(&state.ctx, &user.actor(None), &code, Resource::Group, Action::Read).await?;
     let functions: shouwang_domain::GroupFunctionSet =
         form.functions.iter().filter_map(|f| shouwang_domain::GroupFunction::from_code(f)).collect();
     let branch = opt_uuid(&form.branch)?;
