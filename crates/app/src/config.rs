@@ -32,6 +32,35 @@ pub struct FileConfig {
     pub public_origin: Option<String>,
     /// Bearer token for reading `/metrics` from another host (else loopback only).
     pub metrics_token: Option<String>,
+    /// Limits of the child process that reads uploaded spreadsheets.
+    #[serde(default)]
+    pub reader: ReaderConfig,
+}
+
+/// `[reader]` in the TOML file: what the child reader of uploads may use.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderConfig {
+    /// Address space of one reader, in MiB (default 512).
+    pub max_memory_mib: Option<u64>,
+    /// CPU time of one reader, in seconds (default 30).
+    pub max_cpu_secs: Option<u64>,
+    /// Readers at once on this instance (default 2); further uploads wait.
+    pub max_readers: Option<usize>,
+    /// Seconds an upload waits for a free reader before it is told to retry (default 5).
+    pub wait_secs: Option<u64>,
+}
+
+impl ReaderConfig {
+    pub fn limits(&self) -> shouwang_service::reader::ReaderLimits {
+        let d = shouwang_service::reader::ReaderLimits::default();
+        shouwang_service::reader::ReaderLimits {
+            max_memory_mib: self.max_memory_mib.unwrap_or(d.max_memory_mib).max(64),
+            max_cpu_secs: self.max_cpu_secs.unwrap_or(d.max_cpu_secs).max(1),
+            max_readers: self.max_readers.unwrap_or(d.max_readers).max(1),
+            wait: self.wait_secs.map(std::time::Duration::from_secs).unwrap_or(d.wait),
+        }
+    }
 }
 
 impl FileConfig {
@@ -89,6 +118,7 @@ impl Config {
             public_origin: file.public_origin,
             // Uploads are read by this same binary in a child process.
             roster_parser: std::env::current_exe().ok(),
+            reader_limits: file.reader.limits(),
             metrics_token: file.metrics_token,
         };
         Ok(Config { database_url, listen, key, web })

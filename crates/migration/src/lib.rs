@@ -13,6 +13,7 @@ mod m20261124_000003_mobilisation;
 mod m20261124_000004_signup;
 mod m20261124_000005_tasks;
 mod m20261124_000006_rosters;
+mod m20261203_000009_imports;
 
 /// A named foreign key, as the tables of the later migrations declare them.
 pub(crate) fn fk(
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_signup::Migration),
             Box::new(m20261124_000005_tasks::Migration),
             Box::new(m20261124_000006_rosters::Migration),
+            Box::new(m20261203_000009_imports::Migration),
         ]
     }
 }

@@ -63,6 +63,8 @@ pub struct WebConfig {
     /// The program that reads uploaded spreadsheets in a child process
     /// (`shouwang parse-roster`); `None` reads them in-process (tests).
     pub roster_parser: Option<std::path::PathBuf>,
+    /// What that child reader may use, and how many run at once.
+    pub reader_limits: shouwang_service::reader::ReaderLimits,
     /// A scraper away from this host reads `/metrics` with this Bearer token;
     /// without it only loopback may.
     pub metrics_token: Option<String>,
@@ -75,6 +77,7 @@ impl Default for WebConfig {
             trusted_proxies: vec![],
             public_origin: None,
             roster_parser: None,
+            reader_limits: Default::default(),
             metrics_token: None,
         }
     }
@@ -98,7 +101,10 @@ impl AppState {
     /// The app over a service context (database, ID hasher, joiner, clock:
     /// tests pass a clock they move).
     pub fn new(mut ctx: shouwang_service::Context, config: WebConfig) -> AppState {
-        ctx.roster_parser = config.roster_parser.clone();
+        ctx.reader = config
+            .roster_parser
+            .clone()
+            .map(|exe| shouwang_service::reader::Reader::new(exe, config.reader_limits.clone()));
         AppState {
             ctx,
             metrics: metrics::install(),

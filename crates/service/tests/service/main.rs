@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod imports;
 mod reactions;
 mod readiness;
 mod volunteers;
