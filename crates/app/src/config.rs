@@ -212,6 +212,21 @@ mod tests {
     }
 
     #[test]
+    fn the_upload_reader_limits_come_from_the_file_with_defaults() {
+        let c = Config::resolve(FileConfig::default(), None, None, None, None).unwrap();
+        assert_eq!(c.web.reader_limits, shouwang_service::reader::ReaderLimits::default());
+        assert_eq!((c.web.reader_limits.max_memory_mib, c.web.reader_limits.max_cpu_secs), (512, 30));
+        assert_eq!(c.web.reader_limits.max_readers, 2);
+        let file: FileConfig =
+            toml::from_str("[reader]\nmax_memory_mib = 256\nmax_readers = 4\nwait_secs = 1").unwrap();
+        let c = Config::resolve(file, None, None, None, None).unwrap();
+        let l = &c.web.reader_limits;
+        assert_eq!((l.max_memory_mib, l.max_cpu_secs, l.max_readers), (256, 30, 4));
+        assert_eq!(l.wait, std::time::Duration::from_secs(1));
+        assert!(toml::from_str::<FileConfig>("[reader]\nmax_memroy_mib = 1").is_err());
+    }
+
+    #[test]
     fn unknown_keys_and_bad_addresses_are_refused() {
         assert!(toml::from_str::<FileConfig>("databse_url = \"x\"").is_err());
         assert!(Config::resolve(FileConfig::default(), None, Some("localhost".into()), None, None).is_err());

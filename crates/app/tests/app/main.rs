@@ -5,3 +5,4 @@
 
 mod cli;
 mod demo;
+mod reader_limits;

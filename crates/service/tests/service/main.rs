@@ -5,5 +5,6 @@
 mod accounts;
 mod imports;
 mod reactions;
+mod reader;
 mod readiness;
 mod volunteers;
