@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod input;
 pub mod metrics;
 pub mod pages;
 pub mod security;
@@ -143,6 +144,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf))
         .layer(axum::middleware::from_fn(error::uniform_refusals))
         .layer(axum::middleware::from_fn(pages::render_errors))

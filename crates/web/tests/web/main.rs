@@ -10,6 +10,8 @@ mod common;
 
 mod api;
 mod api_mobilisation;
+mod control_characters;
+mod imports;
 mod pages;
 mod pages_mobilisation;
 mod pages_rosters;
