@@ -130,7 +130,8 @@ pub async fn import_residents_in(
     let plan = plan(&snapshot, &records, columns, hasher, at, guard.preview_at);
     rejected.extend(plan.conflicts.iter().cloned());
     rejected.sort_by_key(|r| r.row);
-    let apply = !records.is_empty() && !(guard.strict && !rejected.is_empty());
+    let blocked_by_strict = guard.strict && !rejected.is_empty();
+    let apply = !records.is_empty() && !blocked_by_strict;
     if apply {
         write_plan(conn, &plan).await?;
         tracing::info!(
