@@ -76,6 +76,12 @@ pub enum Command {
         /// "residents" (default) or "volunteers".
         #[arg(long, default_value = "residents")]
         list: String,
+        /// Cap this process's address space (RLIMIT_AS), in MiB, before reading.
+        #[arg(long)]
+        max_memory_mib: Option<u64>,
+        /// Cap this process's CPU time (RLIMIT_CPU), in seconds, before reading.
+        #[arg(long)]
+        max_cpu_secs: Option<u64>,
     },
 }
 

@@ -22,8 +22,8 @@ use crate::config::{Config, FileConfig};
 pub const MAX_IMPORT_BYTES: u64 = 50 * 1024 * 1024;
 
 pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
-    if let Command::ParseRoster { kind, list } = &cli.command {
-        return parse_roster(kind, list);
+    if let Command::ParseRoster { kind, list, max_memory_mib, max_cpu_secs } = &cli.command {
+        return parse_roster(kind, list, *max_memory_mib, *max_cpu_secs);
     }
     let file = FileConfig::load(cli.config.as_deref())?;
     let listen_flag = match &cli.command {
@@ -114,8 +114,18 @@ fn backup_message(e: &shouwang_db::backup::BackupError, lang: Lang) -> String {
 
 /// The server's child reader of uploads: spreadsheet bytes on stdin, the
 /// rows (or why the file cannot be read) as JSON on stdout. No database.
-fn parse_roster(kind: &str, list: &str) -> anyhow::Result<ExitCode> {
+/// The limits are set on this process before a byte is read: a file that
+/// unpacks to more than `max_memory_mib` ends it with an allocation failure
+/// (the server tells the user the file is too big unpacked), one that reads
+/// for longer than `max_cpu_secs` ends it with SIGXCPU.
+pub fn parse_roster(
+    kind: &str,
+    list: &str,
+    max_memory_mib: Option<u64>,
+    max_cpu_secs: Option<u64>,
+) -> anyhow::Result<ExitCode> {
     use std::io::Read;
+    limit_self(max_memory_mib, max_cpu_secs)?;
     let kind = FileKind::parse(kind).ok_or_else(|| anyhow!("kind must be xlsx, xls or csv"))?;
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes)?;
@@ -126,6 +136,26 @@ fn parse_roster(kind: &str, list: &str) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Caps this process's address space and CPU time (soft = hard for memory;
+/// the CPU hard limit one second later, so SIGXCPU comes first).
+#[cfg(unix)]
+fn limit_self(max_memory_mib: Option<u64>, max_cpu_secs: Option<u64>) -> anyhow::Result<()> {
+    use nix::sys::resource::{Resource, setrlimit};
+    if let Some(mib) = max_memory_mib {
+        let bytes = mib.saturating_mul(1024 * 1024);
+        setrlimit(Resource::RLIMIT_AS, bytes, bytes).context("setrlimit RLIMIT_AS")?;
+    }
+    if let Some(secs) = max_cpu_secs {
+        setrlimit(Resource::RLIMIT_CPU, secs, secs.saturating_add(1)).context("setrlimit RLIMIT_CPU")?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn limit_self(_max_memory_mib: Option<u64>, _max_cpu_secs: Option<u64>) -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// Connects and migrates (every command works on an up-to-date schema).
@@ -195,6 +225,21 @@ async fn serve(config: &Config, db: Db, hasher: IdHasher, lang: Lang) -> anyhow:
         std::time::Duration::from_secs(3600),
     );
     let state = AppState::new(ctx, config.web.clone());
+    // Kept uploads hold full ID and phone numbers: those past their preview's
+    // hour go every quarter of an hour, on the service clock (idempotent,
+    // so every instance may run it).
+    let sweep_ctx = state.ctx.clone();
+    tokio::spawn(async move {
+        let mut every_quarter = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
+        loop {
+            every_quarter.tick().await;
+            match shouwang_service::registry::sweep_uploads(&sweep_ctx).await {
+                Ok(n) if n > 0 => tracing::info!(uploads = n, "expired uploads swept"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
+            }
+        }
+    });
     let app = Application::build(config.listen, state)
         .await
         .with_context(|| t_with(lang, "cli.serve.cannot_listen", &[("address", &config.listen)]))?;

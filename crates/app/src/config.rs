@@ -38,6 +38,35 @@ pub struct FileConfig {
     /// Days a closed incident's personal operational data is kept before the
     /// purge (SPEC §5); default 30.
     pub incident_retention_days: Option<u32>,
+    /// Limits of the child process that reads uploaded spreadsheets.
+    #[serde(default)]
+    pub reader: ReaderConfig,
+}
+
+/// `[reader]` in the TOML file: what the child reader of uploads may use.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderConfig {
+    /// Address space of one reader, in MiB (default 512).
+    pub max_memory_mib: Option<u64>,
+    /// CPU time of one reader, in seconds (default 30).
+    pub max_cpu_secs: Option<u64>,
+    /// Readers at once on this instance (default 2); further uploads wait.
+    pub max_readers: Option<usize>,
+    /// Seconds an upload waits for a free reader before it is told to retry (default 5).
+    pub wait_secs: Option<u64>,
+}
+
+impl ReaderConfig {
+    pub fn limits(&self) -> shouwang_service::reader::ReaderLimits {
+        let d = shouwang_service::reader::ReaderLimits::default();
+        shouwang_service::reader::ReaderLimits {
+            max_memory_mib: self.max_memory_mib.unwrap_or(d.max_memory_mib).max(64),
+            max_cpu_secs: self.max_cpu_secs.unwrap_or(d.max_cpu_secs).max(1),
+            max_readers: self.max_readers.unwrap_or(d.max_readers).max(1),
+            wait: self.wait_secs.map(std::time::Duration::from_secs).unwrap_or(d.wait),
+        }
+    }
 }
 
 impl FileConfig {
@@ -98,15 +127,15 @@ impl Config {
             public_origin: file.public_origin,
             // Uploads are read by this same binary in a child process.
             roster_parser: std::env::current_exe().ok(),
+            reader_limits: file.reader.limits(),
             metrics_token: file.metrics_token,
         };
         let durability = file.sqlite_synchronous.unwrap_or_default();
-        Ok(Config { database_url, listen, key, web, durability })
         let incident_retention_days =
             file.incident_retention_days.unwrap_or(shouwang_domain::incident::DEFAULT_RETENTION_DAYS);
         shouwang_service::incidents::retention_days(incident_retention_days)
             .map_err(|e| anyhow::anyhow!(format!("{} / {}", e.message(Lang::Zh), e.message(Lang::En))))?;
-        Ok(Config { database_url, listen, key, web, incident_retention_days })
+        Ok(Config { database_url, listen, key, web, durability, incident_retention_days })
     }
 
     /// The ID-number hasher. With no key configured, a random key is made
@@ -194,6 +223,21 @@ mod tests {
         let c = Config::resolve(FileConfig::default(), None, None, None, None).unwrap();
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert!(c.listen.ip().is_loopback(), "loopback by default: no login yet");
+    }
+
+    #[test]
+    fn the_upload_reader_limits_come_from_the_file_with_defaults() {
+        let c = Config::resolve(FileConfig::default(), None, None, None, None).unwrap();
+        assert_eq!(c.web.reader_limits, shouwang_service::reader::ReaderLimits::default());
+        assert_eq!((c.web.reader_limits.max_memory_mib, c.web.reader_limits.max_cpu_secs), (512, 30));
+        assert_eq!(c.web.reader_limits.max_readers, 2);
+        let file: FileConfig =
+            toml::from_str("[reader]\nmax_memory_mib = 256\nmax_readers = 4\nwait_secs = 1").unwrap();
+        let c = Config::resolve(file, None, None, None, None).unwrap();
+        let l = &c.web.reader_limits;
+        assert_eq!((l.max_memory_mib, l.max_cpu_secs, l.max_readers), (256, 30, 4));
+        assert_eq!(l.wait, std::time::Duration::from_secs(1));
+        assert!(toml::from_str::<FileConfig>("[reader]\nmax_memroy_mib = 1").is_err());
     }
 
     #[test]

@@ -8,9 +8,17 @@
 //! compound, building and room.
 //!
 //! The work is split in two: [`plan`] is pure (snapshot + records -> what to
-//! write and the counts), and [`import_residents`] loads the snapshot inside
-//! the write transaction, plans, and writes. A dry run plans against a
-//! snapshot read outside any transaction and writes nothing.
+//! write and the counts), and [`import_residents_in`] takes the community's
+//! import lock inside the caller's write transaction, loads the snapshot
+//! there, plans, and writes. A dry run plans against a snapshot read outside
+//! any transaction and writes nothing.
+//!
+//! An apply compares against what is stored when it runs, never against
+//! what its preview saw: two imports of the same rows (two instances, a
+//! double click) are serialised per community, so the second matches the
+//! residents the first created. A resident changed after the preview (by
+//! hand or by another import) keeps that change: the row is reported as a
+//! conflict ([`RejectReason::EditedSincePreview`]), not overwritten.
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,7 +26,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use shouwang_domain::import::reject_duplicates;
 use shouwang_domain::text::{building_key, name_key, room_key};
-use shouwang_domain::{IdHasher, ImportCounts, ImportReport, RegionCode, RegionKind, RejectedRow, ResidentRecord};
+use shouwang_domain::{
+    IdHasher, ImportCounts, ImportReport, RegionCode, RegionKind, RejectReason, RejectedRow, ResidentRecord,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -75,25 +85,92 @@ pub async fn import_residents(
     let apply = !options.dry_run && !blocked_by_strict && !records.is_empty();
     if !apply {
         let snapshot = Snapshot::load(&db.read, community).await?;
-        let plan = plan(&snapshot, &records, columns, hasher, now());
+        let plan = plan(&snapshot, &records, columns, hasher, now(), None);
         return Ok(ImportReport { counts: plan.counts, rejected, applied: false });
     }
     let tx = db.begin_write().await?;
-    let snapshot = Snapshot::load(&tx, community).await?;
-    let plan = plan(&snapshot, &records, columns, hasher, now());
-    write_plan(&tx, &plan).await?;
+    let guard = Guard { strict: options.strict, preview_at: None };
+    let report = import_residents_in(&tx, community, records, rejected, columns, hasher, now(), guard).await?;
     tx.commit().await?;
     db.checkpoint().await?;
-    tracing::info!(
-        community = %community,
-        created = plan.counts.created,
-        updated = plan.counts.updated,
-        unchanged = plan.counts.unchanged,
-        rejected = rejected.len(),
-        "resident import applied"
-    );
-    Ok(ImportReport { counts: plan.counts, rejected, applied: true })
+    Ok(report)
 }
+
+/// What an apply must respect besides the file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Guard {
+    /// Write nothing if any row is refused (conflicts included).
+    pub strict: bool,
+    /// When the preview of this file was made: a resident changed after it
+    /// (by hand, or by another import) keeps that change; the row is
+    /// reported as [`RejectReason::EditedSincePreview`] and not applied.
+    pub preview_at: Option<OffsetDateTime>,
+}
+
+/// Applies valid rows inside the caller's write transaction: takes the
+/// community's import lock first ([`lock_community_in`]), then loads what is
+/// stored now (not what the preview saw), plans and writes. `rejected` are
+/// the rows already refused; conflicts are added to them.
+#[allow(clippy::too_many_arguments, reason = "the rows, how to read them, and what to respect")]
+pub async fn import_residents_in(
+    conn: &impl ConnectionTrait,
+    community: &RegionCode,
+    records: Vec<ResidentRecord>,
+    mut rejected: Vec<RejectedRow>,
+    columns: ColumnsPresent,
+    hasher: &IdHasher,
+    at: OffsetDateTime,
+    guard: Guard,
+) -> Result<ImportReport, DbError> {
+    let (records, duplicates) = reject_duplicates(records);
+    rejected.extend(duplicates);
+    let target = community_by_code(conn, community).await?;
+    lock_community_in(conn, target.id).await?;
+    let snapshot = Snapshot::load(conn, community).await?;
+    let plan = plan(&snapshot, &records, columns, hasher, at, guard.preview_at);
+    rejected.extend(plan.conflicts.iter().cloned());
+    rejected.sort_by_key(|r| r.row);
+    let blocked_by_strict = guard.strict && !rejected.is_empty();
+    let apply = !records.is_empty() && !blocked_by_strict;
+    if apply {
+        write_plan(conn, &plan).await?;
+        tracing::info!(
+            community = %community,
+            created = plan.counts.created,
+            updated = plan.counts.updated,
+            unchanged = plan.counts.unchanged,
+            rejected = rejected.len(),
+            "resident import applied"
+        );
+    }
+    Ok(ImportReport { counts: plan.counts, rejected, applied: apply })
+}
+
+/// Serialises imports into one community until the caller's transaction
+/// ends. On PostgreSQL a transaction-scoped advisory lock keyed by the
+/// community: a second import (another instance, a double click) waits
+/// here and then reads what the first wrote, so it matches those residents
+/// instead of adding them twice. It takes no row lock, so other writes into
+/// the community go on. On SQLite the write transaction began IMMEDIATE
+/// already holds the database's one write lock.
+pub async fn lock_community_in(conn: &impl ConnectionTrait, community_id: Uuid) -> Result<(), DbError> {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let b = community_id.as_bytes();
+        let low = i64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
+        // Kept apart from other advisory keys (migrations) by a fixed mask.
+        let key = low ^ IMPORT_LOCK_NAMESPACE;
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Mixed into the per-community import lock key.
+const IMPORT_LOCK_NAMESPACE: i64 = 0x696d_706f_7274_0000;
 
 /// What is stored for one community, loaded once per import.
 pub struct Snapshot {
@@ -149,6 +226,8 @@ impl Snapshot {
 #[derive(Debug, Default)]
 pub struct Plan {
     pub counts: ImportCounts,
+    /// Rows that would change a resident edited after the preview.
+    pub conflicts: Vec<RejectedRow>,
     new_regions: Vec<region::Model>,
     new_households: Vec<household::Model>,
     household_updates: Vec<household::Model>,
@@ -163,6 +242,7 @@ pub fn plan(
     columns: ColumnsPresent,
     hasher: &IdHasher,
     at: OffsetDateTime,
+    edited_after: Option<OffsetDateTime>,
 ) -> Plan {
     let community = &snapshot.community;
     let mut out = Plan::default();
@@ -302,6 +382,9 @@ pub fn plan(
                 }
                 if new == *old {
                     out.counts.unchanged += 1;
+                } else if edited_after.is_some_and(|t| old.updated_at > t) {
+                    // Changed since the preview: that change wins, the row is reported.
+                    out.conflicts.push(RejectedRow { row: rec.row, reason: RejectReason::EditedSincePreview });
                 } else {
                     if new.household_id != old.household_id {
                         *members.entry(old.household_id).or_default() -= 1;

@@ -207,12 +207,27 @@ pub async fn import_duty_reports(
     db: &Db,
     community_id: Uuid,
     reports: &[DutyReport],
-    mut entry: audit::Entry,
+    entry: audit::Entry,
 ) -> Result<ImportCounts, DbError> {
     let tx = db.begin_write().await?;
+    let counts = import_duty_reports_in(&tx, community_id, reports, entry).await?;
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// [`import_duty_reports`] inside the caller's write transaction: takes the
+/// community's import lock first (`import::lock_community_in`), so two lists
+/// filed at once merge by phone instead of racing on the unique index.
+pub async fn import_duty_reports_in(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+    reports: &[DutyReport],
+    mut entry: audit::Entry,
+) -> Result<ImportCounts, DbError> {
+    crate::import::lock_community_in(conn, community_id).await?;
     let mut counts = ImportCounts::default();
     for r in reports {
-        match upsert_report(&tx, community_id, r).await? {
+        match upsert_report(conn, community_id, r).await? {
             ReportOutcome::Created(_) => counts.created += 1,
             ReportOutcome::Merged(_) => counts.merged += 1,
         }
@@ -221,8 +236,7 @@ pub async fn import_duty_reports(
         map.insert("created".into(), counts.created.into());
         map.insert("merged".into(), counts.merged.into());
     }
-    audit::append(&tx, entry).await?;
-    tx.commit().await?;
+    audit::append(conn, entry).await?;
     Ok(counts)
 }
 

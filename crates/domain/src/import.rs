@@ -129,6 +129,9 @@ pub enum RejectReason {
     },
     /// A cell holds invisible control characters (NUL and the like).
     ControlCharacters,
+    /// Found when applying: the person was changed after the preview (by
+    /// hand or by another import); that change is kept, this row is not applied.
+    EditedSincePreview,
 }
 
 impl RejectReason {
@@ -142,6 +145,7 @@ impl RejectReason {
                 return crate::i18n::t_with(lang, "reason.import.duplicate_person", &[("first_row", first_row)]);
             }
             ControlCharacters => "input.control_characters",
+            EditedSincePreview => "uploads.edited_since_preview",
             MissingName => "reason.import.missing_name",
             NameTooLong => "reason.import.name_too_long",
             MissingCompound => "reason.import.missing_compound",

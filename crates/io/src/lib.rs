@@ -149,6 +149,17 @@ pub enum ReadError {
     MissingVolunteerColumns(Vec<VolunteerField>),
     /// A volunteer list has two columns for a field that takes one.
     DuplicateVolunteerColumn(VolunteerField),
+    /// Reading needed more memory than the reader may use (a file that
+    /// unpacks to far more than its size, such as a zip bomb).
+    TooBigUnpacked {
+        limit_mib: u64,
+    },
+    /// Reading took longer than the reader may (CPU time or wall clock).
+    TooSlow {
+        limit_secs: u64,
+    },
+    /// Every reader was busy with other uploads: try again shortly.
+    Busy,
 }
 
 impl ReadError {
@@ -187,6 +198,13 @@ impl ReadError {
             ReadError::DuplicateVolunteerColumn(field) => {
                 duplicate_column_message(lang, field.label(Lang::Zh), field.label(Lang::En))
             }
+            ReadError::TooBigUnpacked { limit_mib } => {
+                shouwang_domain::i18n::t_with(lang, "uploads.too_big_unpacked", &[("mib", limit_mib)])
+            }
+            ReadError::TooSlow { limit_secs } => {
+                shouwang_domain::i18n::t_with(lang, "uploads.too_slow", &[("secs", limit_secs)])
+            }
+            ReadError::Busy => shouwang_domain::i18n::t(lang, "uploads.busy"),
         }
     }
 

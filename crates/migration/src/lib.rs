@@ -32,6 +32,7 @@ pub fn stored_time(t: time::OffsetDateTime) -> time::OffsetDateTime {
     t.replace_nanosecond(t.nanosecond() / 10_000 * 10_000 + 1_000).unwrap_or(t)
 }
 pub mod m20261203_000008_incidents;
+mod m20261203_000009_imports;
 mod m20261203_000010_first_login;
 
 /// A named foreign key, as the tables of the later migrations declare them.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_rosters::Migration),
             Box::new(m20261203_000007_bounds::Migration),
             Box::new(m20261203_000008_incidents::Migration),
+            Box::new(m20261203_000009_imports::Migration),
             Box::new(m20261203_000010_first_login::Migration),
         ]
     }

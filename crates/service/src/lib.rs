@@ -16,14 +16,13 @@ pub mod groups;
 pub mod logins;
 pub mod incidents;
 pub mod reactions;
+pub mod reader;
 pub mod registry;
 pub mod rosters;
 pub mod signup;
 pub mod tasks;
 pub mod tokens;
 pub mod volunteers;
-
-use std::path::PathBuf;
 
 use shouwang_db::entity::region;
 use shouwang_db::{Db, DbError};
@@ -40,9 +39,10 @@ pub struct Context {
     /// Group commit of sign-up sheet joins on this instance.
     pub joiner: shouwang_db::signup::Joiner,
     pub clock: Clock,
-    /// The program that reads uploaded spreadsheets in a child process
-    /// (`shouwang parse-roster`); `None` reads them in-process (tests, CLI).
-    pub roster_parser: Option<PathBuf>,
+    /// Reads uploaded spreadsheets in a child process (`shouwang
+    /// parse-roster`) under memory, CPU and concurrency limits; `None` reads
+    /// them in-process (tests, CLI).
+    pub reader: Option<reader::Reader>,
 }
 
 impl Context {
@@ -53,7 +53,7 @@ impl Context {
             db,
             hasher,
             clock,
-            roster_parser: None,
+            reader: None,
         }
     }
 }

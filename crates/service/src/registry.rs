@@ -5,7 +5,7 @@
 
 use shouwang_db::DbError;
 use shouwang_db::export::registry_rows;
-use shouwang_db::import::{ColumnsPresent, ImportOptions, import_residents};
+use shouwang_db::import::{ColumnsPresent, Guard, ImportOptions, import_residents, import_residents_in};
 use shouwang_domain::import::parse_row;
 use shouwang_domain::{IdHasher, ImportReport, Lang, RegionCode, RejectedRow};
 use shouwang_io::{ExportMeta, ExportRow, Field, FileKind, ReadError, ResidentSheet};
@@ -72,18 +72,41 @@ pub async fn import_resident_file(
     current_year: i32,
     parser: Option<&std::path::Path>,
 ) -> Result<ImportOutcome, ImportFileError> {
-    let sheet = match parser {
-        Some(exe) => read_in_child(exe, bytes, kind, "residents").await,
+    let reader = parser.map(crate::reader::Reader::with_defaults);
+    let read = read_resident_file(reader.as_ref(), bytes, kind, current_year).await.map_err(ImportFileError::Read)?;
+    let report = import_residents(db, community, read.records, read.rejected, read.columns, hasher, options).await?;
+    Ok(ImportOutcome { report, sheet_name: read.sheet_name, header_row: read.header_row, rows_read: read.rows_read })
+}
+
+/// A resident roster as read and checked row by row, nothing stored yet.
+pub struct ResidentRows {
+    pub sheet_name: String,
+    pub header_row: u32,
+    pub rows_read: usize,
+    pub columns: ColumnsPresent,
+    pub records: Vec<shouwang_domain::ResidentRecord>,
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// Reads a resident roster (through `reader`'s child process when given,
+/// else in-process) and parses every row.
+pub async fn read_resident_file(
+    reader: Option<&crate::reader::Reader>,
+    bytes: &[u8],
+    kind: FileKind,
+    current_year: i32,
+) -> Result<ResidentRows, ReadError> {
+    let sheet = match reader {
+        Some(reader) => reader.read(bytes, kind, "residents").await?,
         None => {
             // Parsing is CPU work over a whole file: keep it off the async workers.
             let bytes = bytes.to_vec();
             tokio::task::spawn_blocking(move || shouwang_io::read_residents(&bytes, kind))
                 .await
                 .map_err(|e| ReadError::Unreadable(e.to_string()))
-                .and_then(|r| r)
+                .and_then(|r| r)?
         }
-    }
-    .map_err(ImportFileError::Read)?;
+    };
     let columns = columns_present(&sheet);
     let mut records = Vec::with_capacity(sheet.rows.len());
     let mut rejected = Vec::new();
@@ -93,48 +116,14 @@ pub async fn import_resident_file(
             Err(reason) => rejected.push(RejectedRow { row: raw.row, reason }),
         }
     }
-    let parsed = (sheet.sheet_name, sheet.header_row, sheet.rows.len(), columns, records, rejected);
-    let (sheet_name, header_row, rows_read, columns, records, rejected) = parsed;
-    let report = import_residents(db, community, records, rejected, columns, hasher, options).await?;
-    Ok(ImportOutcome { report, sheet_name, header_row, rows_read })
-}
-
-/// How long a child parser may take before it is killed.
-const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
-
-/// Reads a spreadsheet in a child process (`list`: "residents" or "volunteers").
-pub(crate) async fn read_in_child<T: serde::de::DeserializeOwned>(
-    exe: &std::path::Path,
-    bytes: &[u8],
-    kind: FileKind,
-    list: &str,
-) -> Result<T, ReadError> {
-    use tokio::io::AsyncWriteExt;
-    let failed = |what: &str| ReadError::Unreadable(format!("roster parser: {what}"));
-    let mut child = tokio::process::Command::new(exe)
-        .args(["parse-roster", "--kind", kind.as_str(), "--list", list])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| failed(&e.to_string()))?;
-    let mut stdin = child.stdin.take().ok_or_else(|| failed("no stdin"))?;
-    let input = bytes.to_vec();
-    let writer = tokio::spawn(async move {
-        let _ = stdin.write_all(&input).await;
-    });
-    let output = tokio::time::timeout(PARSE_TIMEOUT, child.wait_with_output())
-        .await
-        .map_err(|_| failed("timed out"))?
-        .map_err(|e| failed(&e.to_string()))?;
-    let _ = writer.await;
-    if !output.status.success() {
-        tracing::warn!(status = ?output.status, "roster parser failed; the file is refused");
-        return Err(failed("crashed on this file"));
-    }
-    let result: Result<T, ReadError> = serde_json::from_slice(&output.stdout).map_err(|e| failed(&e.to_string()))?;
-    result
+    Ok(ResidentRows {
+        rows_read: sheet.rows.len(),
+        sheet_name: sheet.sheet_name,
+        header_row: sheet.header_row,
+        columns,
+        records,
+        rejected,
+    })
 }
 
 fn columns_present(sheet: &ResidentSheet) -> ColumnsPresent {
@@ -938,8 +927,10 @@ pub enum ImportRefusal {
     UnsupportedKind,
     /// The file could not be read or applied.
     Failed(ImportFailure),
-    /// The preview is gone (applied already, or more than an hour old).
+    /// The preview is gone (more than an hour old, or another's).
     Expired,
+    /// This upload was applied already (a double click, another tab); nothing changed.
+    AlreadyApplied,
 }
 
 /// What a preview or an apply read.
@@ -980,44 +971,69 @@ pub async fn preview_import(
     };
     let user = actor.user_id.ok_or(Error::Forbidden)?;
     let options = ImportOptions { dry_run: true, strict: false };
-    let year = ctx.clock.now().year();
-    let parser = ctx.roster_parser.as_deref();
-    match import_resident_file(&ctx.db, &ctx.hasher, &code, &bytes, kind, options, year, parser).await {
-        Ok(outcome) => {
-            let upload = shouwang_db::uploads::store(&ctx.db, user, community, &name, bytes).await?;
-            Ok(Ok(ImportResult { file_name: name, report: outcome.report, upload: Some(upload) }))
+    let now = ctx.clock.now();
+    let read = match read_resident_file(ctx.reader.as_ref(), &bytes, kind, now.year()).await {
+        Ok(read) => read,
+        Err(e) => return Ok(Err(failed(ImportFileError::Read(e)))),
+    };
+    match import_residents(&ctx.db, &code, read.records, read.rejected, read.columns, &ctx.hasher, options).await {
+        Ok(report) => {
+            let upload = shouwang_db::uploads::store(&ctx.db, user, community, &name, bytes, now).await?;
+            Ok(Ok(ImportResult { file_name: name, report, upload: Some(upload) }))
         }
-        Err(e) => Ok(Err(failed(e))),
+        Err(e) => Ok(Err(failed(ImportFileError::Db(e)))),
     }
 }
 
-/// Step 2: the kept file is imported for real, in one transaction, and
-/// audited. Answers the community it went into with the result.
+/// Step 2: the kept file is imported for real. One write transaction holds
+/// the whole apply: the upload is claimed (so a second apply of it, from a
+/// double click or another instance, answers "already applied" and changes
+/// nothing), the community's import lock is taken, the rows are matched
+/// against what is stored now (a resident changed after the preview keeps
+/// the change and the row is reported), and the audit entry is written; the
+/// kept file's bytes go in that same transaction. A strict apply refused by
+/// a rejected row changes nothing at all and keeps the upload.
+/// Answers the community it went into with the result.
 pub async fn apply_import(
     ctx: &Context,
     actor: &Actor,
     upload: Uuid,
     strict: bool,
 ) -> Result<(Option<String>, Result<ImportResult, ImportRefusal>)> {
+    use shouwang_db::uploads::{self, Kept};
     let user = actor.user_id.ok_or(Error::Forbidden)?;
-    let Some(upload) = shouwang_db::uploads::take(&ctx.db, upload, user).await? else {
-        return Ok((None, Err(ImportRefusal::Expired)));
+    let now = ctx.clock.now();
+    let upload = match uploads::take(&ctx.db, upload, user, now).await? {
+        Kept::Fresh(u) => u,
+        Kept::Applied => return Ok((None, Err(ImportRefusal::AlreadyApplied))),
+        Kept::Gone => return Ok((None, Err(ImportRefusal::Expired))),
     };
     let (code, target) = import_target(ctx, actor, &upload.community_code).await?;
+    let community = Some(upload.community_code.clone());
     let kind = FileKind::from_path(std::path::Path::new(&upload.file_name)).unwrap_or(FileKind::Xlsx);
-    let options = ImportOptions { dry_run: false, strict };
-    let year = ctx.clock.now().year();
-    let parser = ctx.roster_parser.as_deref();
-    let outcome =
-        match import_resident_file(&ctx.db, &ctx.hasher, &code, &upload.bytes, kind, options, year, parser).await {
-            Ok(o) => o,
-            Err(e) => return Ok((Some(upload.community_code), Err(failed(e)))),
-        };
-    // The registry write is the import's own transaction; the kept file
-    // goes with the audit entry.
+    let read = match read_resident_file(ctx.reader.as_ref(), &upload.bytes, kind, now.year()).await {
+        Ok(read) => read,
+        Err(e) => return Ok((community, Err(failed(ImportFileError::Read(e))))),
+    };
     let tx = ctx.db.begin_write().await?;
-    shouwang_db::uploads::delete_in(&tx, upload.id).await?;
-    let c = outcome.report.counts;
+    if !uploads::claim_in(&tx, upload.id, now).await? {
+        tx.rollback().await.map_err(DbError::from)?;
+        return Ok((community, Err(ImportRefusal::AlreadyApplied)));
+    }
+    let guard = Guard { strict, preview_at: Some(upload.created_at) };
+    let report =
+        match import_residents_in(&tx, &code, read.records, read.rejected, read.columns, &ctx.hasher, now, guard).await
+        {
+            Ok(report) => report,
+            Err(e) => return Ok((community, Err(failed(ImportFileError::Db(e))))),
+        };
+    if strict && !report.applied {
+        // Nothing is written, not even the claim: the file may still be applied without --strict.
+        tx.rollback().await.map_err(DbError::from)?;
+        let result = ImportResult { file_name: upload.file_name, report, upload: Some(upload.id) };
+        return Ok((community, Ok(result)));
+    }
+    let c = report.counts;
     audit::append(
         &tx,
         Entry {
@@ -1029,17 +1045,25 @@ pub async fn apply_import(
             region_path: Some(target.path.clone()),
             detail: serde_json::json!({
                 "file": upload.file_name,
-                "applied": outcome.report.applied,
+                "applied": report.applied,
                 "created": c.created, "updated": c.updated, "unchanged": c.unchanged,
-                "rejected": outcome.report.rejected.len(),
+                "rejected": report.rejected.len(),
             }),
             peer: actor.peer.clone(),
         },
     )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
-    let result = ImportResult { file_name: upload.file_name, report: outcome.report, upload: None };
-    Ok((Some(upload.community_code), Ok(result)))
+    ctx.db.checkpoint().await?;
+    let result = ImportResult { file_name: upload.file_name, report, upload: None };
+    Ok((community, Ok(result)))
+}
+
+/// Deletes every kept upload whose preview has expired by the context's
+/// clock (applied or not): a kept file holds full ID and phone numbers. The
+/// server runs this every quarter of an hour; answers how many went.
+pub async fn sweep_uploads(ctx: &Context) -> Result<u64> {
+    Ok(shouwang_db::uploads::sweep(&ctx.db, ctx.clock.now()).await?)
 }
 
 /// A community's residents as a file, with who exported and when; audited.

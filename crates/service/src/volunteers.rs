@@ -197,19 +197,18 @@ pub struct VolunteerFileReport {
     pub already_reported: usize,
 }
 
-/// Reads a work unit's list (in a child process when `parser` is set) and
-/// matches its compounds and buildings against the community's.
+/// Reads a work unit's list (in a child process when the context has a
+/// reader) and matches its compounds and buildings against the community's.
 async fn read_volunteer_file(
     ctx: &Context,
     community: &region::Model,
     bytes: &[u8],
     kind: shouwang_io::FileKind,
     default_kind: VolunteerKind,
-    parser: Option<&std::path::Path>,
 ) -> Result<VolunteerFileReport, shouwang_io::ReadError> {
     let db = &ctx.db;
-    let sheet: shouwang_io::VolunteerSheet = match parser {
-        Some(exe) => crate::registry::read_in_child(exe, bytes, kind, "volunteers").await?,
+    let sheet: shouwang_io::VolunteerSheet = match &ctx.reader {
+        Some(reader) => reader.read(bytes, kind, "volunteers").await?,
         None => {
             let bytes = bytes.to_vec();
             tokio::task::spawn_blocking(move || shouwang_io::read_volunteers(&bytes, kind))
@@ -289,10 +288,10 @@ async fn read_volunteer_file(
 // ---------------------------------------------------------------------------
 // Filing reports and linking logins
 
-/// Files the valid rows of a work unit's volunteer list, all in one
-/// transaction; `file` and `rejected` (rows left out) go into the audit entry.
-async fn import_duty_reports(
-    ctx: &Context,
+/// Files the valid rows of a work unit's volunteer list inside the caller's
+/// write transaction; `file` and `rejected` (rows left out) go into the audit entry.
+async fn import_duty_reports_in(
+    conn: &impl shouwang_db::ConnectionTrait,
     actor: &Actor,
     community: &region::Model,
     reports: &[DutyReport],
@@ -302,7 +301,7 @@ async fn import_duty_reports(
     actor.require(Resource::Volunteer, Action::Write, &community.path)?;
     let mut e = actor.entry("duty_import", "community", Some(community.code.clone()), community);
     e.detail = serde_json::json!({ "file": file, "rejected": rejected });
-    Ok(mob::import_duty_reports(&ctx.db, community.id, reports, e).await?)
+    Ok(mob::import_duty_reports_in(conn, community.id, reports, e).await?)
 }
 
 /// Links the community's volunteer `volunteer` to the login `user` just made
@@ -797,10 +796,9 @@ pub struct ImportPreview {
     pub unknown_places: Vec<(u32, String)>,
 }
 
-/// Reads a work unit's list (in a child process when `parser` is set), keeps
-/// it for the actor, and tells what it would do; a file that cannot be read is
-/// answered as `Err` inside.
-#[allow(clippy::too_many_arguments, reason = "a file, its name and kind, and how to read it")]
+/// Reads a work unit's list (in a child process when the context has a
+/// reader), keeps it for the actor, and tells what it would do; a file that
+/// cannot be read is answered as `Err` inside.
 pub async fn preview_import(
     ctx: &Context,
     actor: &Actor,
@@ -809,16 +807,16 @@ pub async fn preview_import(
     bytes: Vec<u8>,
     kind: shouwang_io::FileKind,
     default_kind: VolunteerKind,
-    parser: Option<&std::path::Path>,
 ) -> Result<Result<ImportPreview, shouwang_io::ReadError>, Error> {
     actor.require(Resource::Volunteer, Action::Write, &community.path)?;
     let user = actor.user_id.ok_or(Error::Forbidden)?;
     let row = row_of(ctx, community).await?;
-    let report = match read_volunteer_file(ctx, &row, &bytes, kind, default_kind, parser).await {
+    let report = match read_volunteer_file(ctx, &row, &bytes, kind, default_kind).await {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
-    let upload = shouwang_db::uploads::store(&ctx.db, user, &community.code, file_name, bytes).await?;
+    let at = ctx.clock.now();
+    let upload = shouwang_db::uploads::store(&ctx.db, user, &community.code, file_name, bytes, at).await?;
     Ok(Ok(ImportPreview {
         upload,
         sheet: report.sheet_name,
@@ -836,26 +834,33 @@ pub async fn preview_import(
 /// What applying a kept list did.
 #[derive(Debug)]
 pub enum Applied {
-    /// The kept file is gone (older than an hour, applied already, or another's).
+    /// The kept file is gone (older than an hour, or another's).
     Expired,
+    /// This upload was applied already (a double click, another tab); nothing changed.
+    AlreadyApplied,
     Unreadable(shouwang_io::ReadError),
     /// Reports filed (new and merged).
     Filed(u32),
 }
 
-/// Files the valid rows of the kept list, all in one transaction, then drops the file.
+/// Files the valid rows of the kept list: the claim of the upload (its bytes
+/// go), the reports and the audit entry in one write transaction, so a
+/// second apply of the same upload answers "already applied" and changes nothing.
 pub async fn apply_import(
     ctx: &Context,
     actor: &Actor,
     community: &Place,
     upload: Uuid,
     default_kind: VolunteerKind,
-    parser: Option<&std::path::Path>,
 ) -> Result<Applied, Error> {
+    use shouwang_db::uploads::{self, Kept};
     actor.require(Resource::Volunteer, Action::Write, &community.path)?;
     let user = actor.user_id.ok_or(Error::Forbidden)?;
-    let Some(upload) = shouwang_db::uploads::take(&ctx.db, upload, user).await? else {
-        return Ok(Applied::Expired);
+    let now = ctx.clock.now();
+    let upload = match uploads::take(&ctx.db, upload, user, now).await? {
+        Kept::Fresh(u) => u,
+        Kept::Applied => return Ok(Applied::AlreadyApplied),
+        Kept::Gone => return Ok(Applied::Expired),
     };
     if upload.community_code != community.code {
         return Err(Error::Forbidden);
@@ -863,12 +868,17 @@ pub async fn apply_import(
     let kind = shouwang_io::FileKind::from_path(std::path::Path::new(&upload.file_name))
         .ok_or_else(|| Error::refused(Refusal::UnsupportedFile))?;
     let row = row_of(ctx, community).await?;
-    let report = match read_volunteer_file(ctx, &row, &upload.bytes, kind, default_kind, parser).await {
+    let report = match read_volunteer_file(ctx, &row, &upload.bytes, kind, default_kind).await {
         Ok(r) => r,
         Err(e) => return Ok(Applied::Unreadable(e)),
     };
     let (file, rejected) = (upload.file_name.as_str(), report.rejected.len());
-    let counts = import_duty_reports(ctx, actor, &row, &report.reports, file, rejected).await?;
-    shouwang_db::uploads::delete(&ctx.db, upload.id).await?;
+    let tx = ctx.db.begin_write().await?;
+    if !uploads::claim_in(&tx, upload.id, now).await? {
+        tx.rollback().await.map_err(shouwang_db::DbError::from)?;
+        return Ok(Applied::AlreadyApplied);
+    }
+    let counts = import_duty_reports_in(&tx, actor, &row, &report.reports, file, rejected).await?;
+    tx.commit().await.map_err(shouwang_db::DbError::from)?;
     Ok(Applied::Filed(counts.created + counts.merged))
 }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod input;
 pub mod metrics;
 pub mod pages;
 pub mod security;
@@ -64,6 +65,8 @@ pub struct WebConfig {
     /// The program that reads uploaded spreadsheets in a child process
     /// (`shouwang parse-roster`); `None` reads them in-process (tests).
     pub roster_parser: Option<std::path::PathBuf>,
+    /// What that child reader may use, and how many run at once.
+    pub reader_limits: shouwang_service::reader::ReaderLimits,
     /// A scraper away from this host reads `/metrics` with this Bearer token;
     /// without it only loopback may.
     pub metrics_token: Option<String>,
@@ -76,6 +79,7 @@ impl Default for WebConfig {
             trusted_proxies: vec![],
             public_origin: None,
             roster_parser: None,
+            reader_limits: Default::default(),
             metrics_token: None,
         }
     }
@@ -99,7 +103,10 @@ impl AppState {
     /// The app over a service context (database, ID hasher, joiner, clock:
     /// tests pass a clock they move).
     pub fn new(mut ctx: shouwang_service::Context, config: WebConfig) -> AppState {
-        ctx.roster_parser = config.roster_parser.clone();
+        ctx.reader = config
+            .roster_parser
+            .clone()
+            .map(|exe| shouwang_service::reader::Reader::new(exe, config.reader_limits.clone()));
         AppState {
             ctx,
             metrics: metrics::install(),
@@ -139,6 +146,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf))
         .layer(axum::middleware::from_fn(error::uniform_refusals))
         .layer(axum::middleware::from_fn(pages::render_errors))

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// An uploaded roster kept between its preview and "apply" (purged after an hour).
+/// An uploaded roster kept between its preview and "apply" (swept an hour
+/// after its preview). Applying empties `bytes` and sets `applied_at`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "import_upload")]
 pub struct Model {
@@ -11,6 +12,7 @@ pub struct Model {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub created_at: TimeDateTimeWithTimeZone,
+    pub applied_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -483,6 +483,7 @@ fn import_samples() -> Vec<RejectReason> {
         DuplicateIdCardInFile { first_row: 4 },
         DuplicatePersonInFile { first_row: 4 },
         ControlCharacters,
+        EditedSincePreview,
     ];
     for r in &all {
         match r {
@@ -505,7 +506,8 @@ fn import_samples() -> Vec<RejectReason> {
             | BirthYearMismatchesIdCard
             | DuplicateIdCardInFile { .. }
             | DuplicatePersonInFile { .. }
-            | ControlCharacters => {}
+            | ControlCharacters
+            | EditedSincePreview => {}
         }
     }
     all

@@ -8,6 +8,7 @@ mod common;
 
 mod damaged_files;
 mod export;
+mod hostile_files;
 mod known_calamine_aborts;
 mod read_csv;
 mod read_xls;

@@ -4,7 +4,9 @@
 
 mod accounts;
 mod incidents;
+mod imports;
 mod reactions;
+mod reader;
 mod readiness;
 mod rosters;
 mod volunteers;

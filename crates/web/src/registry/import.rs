@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use shouwang_domain::Lang;
@@ -109,7 +110,43 @@ fn refusal_text(lang: Lang, why: &ImportRefusal) -> String {
         ImportRefusal::UnsupportedKind => i18n::t(lang, "registry.import.unsupported_kind"),
         ImportRefusal::Failed(why) => why.message(lang),
         ImportRefusal::Expired => i18n::t(lang, "import.expired"),
+        ImportRefusal::AlreadyApplied => i18n::t(lang, "uploads.already_applied"),
     }
+}
+
+/// The status of a refused import page when it is not 400: a second apply
+/// of one upload conflicts with the first; busy readers are a 503.
+fn refusal_status(why: &ImportRefusal) -> Option<StatusCode> {
+    match why {
+        ImportRefusal::AlreadyApplied => Some(StatusCode::CONFLICT),
+        ImportRefusal::Failed(service::ImportFailure::Read(e)) => read_status(e),
+        _ => None,
+    }
+}
+
+/// The status of a file the reader refused, when it is not 400: every
+/// reader busy is a 503 (try again); a file over the reader's limits is a 413.
+pub(crate) fn read_status(e: &shouwang_io::ReadError) -> Option<StatusCode> {
+    use shouwang_io::ReadError;
+    match e {
+        ReadError::Busy => Some(StatusCode::SERVICE_UNAVAILABLE),
+        ReadError::TooBigUnpacked { .. } => Some(StatusCode::PAYLOAD_TOO_LARGE),
+        _ => None,
+    }
+}
+
+/// The page with a refusal's notice and status.
+async fn refused_view(
+    state: &AppState,
+    user: &CurrentUser,
+    community: Option<String>,
+    why: &ImportRefusal,
+) -> Result<Response, AppError> {
+    let mut res = import_view(state, user, community, Some(refusal_text(user.lang, why)), None).await?;
+    if let Some(status) = refusal_status(why) {
+        *res.status_mut() = status;
+    }
+    Ok(res)
 }
 
 /// Step 1: the file is checked (nothing saved in the registry) and kept for step 2.
@@ -139,7 +176,7 @@ pub async fn import_preview(
     };
     match service::preview_import(&state.ctx, &user.actor(None), &community, file).await? {
         Ok(result) => import_view(&state, &user, Some(community), None, Some(report_view(lang, &result))).await,
-        Err(why) => import_view(&state, &user, Some(community), Some(refusal_text(lang, &why)), None).await,
+        Err(why) => refused_view(&state, &user, Some(community), &why).await,
     }
 }
 
@@ -161,7 +198,7 @@ pub async fn import_apply(
         service::apply_import(&state.ctx, &user.actor(peer.text()), form.upload, form.strict.is_some()).await?;
     match done {
         Ok(result) => import_view(&state, &user, community, None, Some(report_view(lang, &result))).await,
-        Err(why) => import_view(&state, &user, community, Some(refusal_text(lang, &why)), None).await,
+        Err(why) => refused_view(&state, &user, community, &why).await,
     }
 }
 

@@ -657,12 +657,16 @@ pub async fn import_preview(
         return import_view(&user, community, default_kind, Some(msg), None).await;
     };
     let actor = user.actor(None);
-    let parser = state.config.roster_parser.as_deref();
-    let report =
-        volunteers::preview_import(&state.ctx, &actor, &community, &name, bytes, kind, default_kind, parser).await?;
+    let report = volunteers::preview_import(&state.ctx, &actor, &community, &name, bytes, kind, default_kind).await?;
     let p: ImportPreview = match report {
         Ok(p) => p,
-        Err(e) => return import_view(&user, community, default_kind, Some(e.message(lang)), None).await,
+        Err(e) => {
+            let mut res = import_view(&user, community, default_kind, Some(e.message(lang)), None).await?;
+            if let Some(status) = crate::registry::import::read_status(&e) {
+                *res.status_mut() = status;
+            }
+            return Ok(res);
+        }
     };
     let preview = PreviewView {
         upload: p.upload,
@@ -699,16 +703,21 @@ pub async fn import_apply(
     let lang = user.lang;
     let default_kind = VolunteerKind::from_code(&form.default_kind).unwrap_or(VolunteerKind::DeployedCadre);
     let actor = user.actor(peer.text());
-    let parser = state.config.roster_parser.as_deref();
-    let message =
-        match volunteers::apply_import(&state.ctx, &actor, &community, form.upload, default_kind, parser).await? {
-            Applied::Filed(n) => {
-                return Ok(Redirect::to(&format!("/c/{code}/volunteers?status=reported&done={n}")).into_response());
-            }
-            Applied::Expired => i18n::t(lang, "import.expired"),
-            Applied::Unreadable(e) => e.message(lang),
-        };
-    import_view(&user, community, default_kind, Some(message), None).await
+    let (status, message) = match volunteers::apply_import(&state.ctx, &actor, &community, form.upload, default_kind)
+        .await?
+    {
+        Applied::Filed(n) => {
+            return Ok(Redirect::to(&format!("/c/{code}/volunteers?status=reported&done={n}")).into_response());
+        }
+        Applied::Expired => (None, i18n::t(lang, "import.expired")),
+        Applied::AlreadyApplied => (Some(axum::http::StatusCode::CONFLICT), i18n::t(lang, "uploads.already_applied")),
+        Applied::Unreadable(e) => (crate::registry::import::read_status(&e), e.message(lang)),
+    };
+    let mut res = import_view(&user, community, default_kind, Some(message), None).await?;
+    if let Some(status) = status {
+        *res.status_mut() = status;
+    }
+    Ok(res)
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,8 @@ mod api_mobilisation;
 mod logins;
 mod bounds;
 mod cross_community;
+mod control_characters;
+mod imports;
 mod pages;
 mod pages_mobilisation;
 mod pages_rosters;
