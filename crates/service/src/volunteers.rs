@@ -857,8 +857,9 @@ pub async fn apply_import(
     let Some(upload) = shouwang_db::uploads::take(&ctx.db, upload, user).await? else {
         return Ok(Applied::Expired);
     };
+    // A list kept for another community is not found here.
     if upload.community_code != community.code {
-        return Err(Error::Forbidden);
+        return Err(Error::missing(shouwang_domain::access::Refusal::NotInScope));
     }
     let kind = shouwang_io::FileKind::from_path(std::path::Path::new(&upload.file_name))
         .ok_or_else(|| Error::refused(Refusal::UnsupportedFile))?;
