@@ -59,7 +59,8 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
         Command::Region(cmd) => region(&db, cmd, lang).await,
         Command::Block(cmd) => block(&db, cmd, lang).await,
         Command::Incident(cmd) => {
-            let hasher = hasher(&config, &db).await?;
+            // Incident commands hash no ID numbers: they need no key (and must not create one here).
+            let hasher = IdHasher::new(b"incident commands hash no ID numbers");
             let ctx = shouwang_service::Context::new(db.clone(), hasher, shouwang_domain::Clock::system());
             incident(&ctx, cmd, config.incident_retention_days, lang).await
         }

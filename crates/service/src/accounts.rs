@@ -301,6 +301,9 @@ pub(crate) async fn scope_of(ctx: &Context, actor: &Actor) -> Result<shouwang_db
 pub async fn users(ctx: &Context, actor: &Actor) -> Result<UsersView> {
     actor.require(Resource::Users, Action::Read, &actor.scope_path)?;
     let lang = actor.lang;
+    // A volunteer's login carries their name: hidden from a reader who does not see people.
+    let hidden = (!access::sees_people(actor.role, actor.personal_grant))
+        .then(|| shouwang_domain::i18n::t(lang, "scope.hidden"));
     let users = accounts::users_under(&ctx.db.read, &actor.scope_path)
         .await?
         .into_iter()
@@ -309,7 +312,10 @@ pub async fn users(ctx: &Context, actor: &Actor) -> Result<UsersView> {
                 && actor.role.may_appoint_account(actor.personal_grant, a.role, a.user.personal_grant),
             id: a.user.id,
             username: a.user.username,
-            display_name: a.user.display_name,
+            display_name: match (&hidden, a.role.is_upper_level()) {
+                (Some(h), false) => h.clone(),
+                _ => a.user.display_name,
+            },
             role: a.role.label(lang),
             scope: a.scope.name,
             disabled: a.user.disabled,

@@ -862,8 +862,9 @@ pub async fn apply_import(
         Kept::Applied => return Ok(Applied::AlreadyApplied),
         Kept::Gone => return Ok(Applied::Expired),
     };
+    // A list kept for another community is not found here.
     if upload.community_code != community.code {
-        return Err(Error::Forbidden);
+        return Err(Error::missing(shouwang_domain::access::Refusal::NotInScope));
     }
     let kind = shouwang_io::FileKind::from_path(std::path::Path::new(&upload.file_name))
         .ok_or_else(|| Error::refused(Refusal::UnsupportedFile))?;

@@ -362,3 +362,25 @@ async fn a_building_leader_named_again_in_the_next_incident_survives_the_purge_o
     let role = mob::key_role_of(&db.read, KeyRoleKind::BuildingLeader, building).await.unwrap().expect("the role");
     assert_eq!(role.holder.map(|v| v.id), Some(leaders[1].1), "the second incident's leader stays");
 }
+
+#[tokio::test]
+async fn the_background_job_purges_what_is_due_on_its_own() {
+    let w = world().await;
+    let db = &w.t.db;
+    incidents::close(&w.ctx, &Actor::operator("ops"), w.incident).await.unwrap();
+    w.ctx.clock.advance(time::Duration::days(i64::from(RETENTION) + 1));
+    let job = incidents::spawn_purge_job(w.ctx.clone(), RETENTION, std::time::Duration::from_millis(50));
+    let mut purged = false;
+    for _ in 0..100 {
+        if store::by_id(&db.read, w.incident).await.unwrap().unwrap().purged_at.is_some() {
+            purged = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    job.abort();
+    assert!(purged, "the job purged the incident past its retention");
+    let columns = testing::text_columns(db).await;
+    assert!(testing::occurrences(db, &columns, PEOPLE[0].1).await.is_empty());
+    assert!(store::by_id(&db.read, w.other_incident).await.unwrap().unwrap().purged_at.is_none());
+}

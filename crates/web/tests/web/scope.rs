@@ -143,8 +143,28 @@ async fn an_upper_level_without_the_grant_makes_no_account_that_sees_people_and_
     assert!(status < 400, "{status}");
     assert!(shouwang_db::accounts::find_by_username(&app.db.read, "ws-staff").await.unwrap().is_some());
 
-    // The committee rejects a duty report with a reason that names someone.
+    // The accounts list names no volunteer either.
     let ids = verified(&app, 1).await;
+    let user = create_user(
+        &app.db,
+        NewUser {
+            username: "wxy",
+            display_name: "王秀英",
+            password_hash: shouwang_web::auth::hash_password(PASSWORD).unwrap(),
+            role: Role::Volunteer,
+            scope: &code("sy"),
+            personal_grant: false,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    mob::link_user(&app.db, ids[0], Some(user.id)).await.unwrap();
+    let (status, users) = app.page(&district, "/users").await;
+    assert_eq!(status, 200);
+    assert!(users.contains("wxy") && !users.contains("王秀英"), "the login, not the name");
+
+    // The committee rejects a duty report with a reason that names someone.
     let (admin, csrf_a) = app.login("admin").await;
     let id = ids[0].to_string();
     let form =
