@@ -277,7 +277,7 @@ mod tests {
         // The largest sum a sheet keeps fits its i32 column.
         assert!(i64::from(Capacity::MAX) * i64::from(Quantity::MAX) <= i64::from(i32::MAX));
         assert!(i64::from(QuantityTotal::MAX) + i64::from(Quantity::MAX) <= i64::from(i32::MAX));
-        let p = Paging::parse(Some(PageNo::MAX), Some(PerPage::MAX), 100).unwrap();
+        let p = Paging::parse(Some(PageNo::MAX), Some(PerPage::MAX), 100).expect("the largest page");
         assert!(p.offset() < i64::MAX as u64);
     }
 }

@@ -83,7 +83,7 @@ mod tests {
         ];
         let mut by_time: Vec<_> = times.iter().map(|t| super::stored_time(*t)).collect();
         by_time.sort();
-        let mut by_text: Vec<String> = by_time.iter().map(|t| t.format(&Rfc3339).unwrap()).collect();
+        let mut by_text: Vec<String> = by_time.iter().map(|t| t.format(&Rfc3339).expect("RFC 3339")).collect();
         let sorted_texts = {
             let mut v = by_text.clone();
             v.sort();

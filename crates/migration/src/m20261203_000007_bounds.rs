@@ -60,6 +60,13 @@ pub(crate) const CHECKS: &[(&str, &str, &[&str], &str)] = &[
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on SQLite too: the triggers and the rewrite of
+    /// every timestamp are applied whole or not at all, and the rewrite's
+    /// many small updates commit once.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         if manager.get_database_backend() == DbBackend::Sqlite {

@@ -82,3 +82,34 @@ async fn an_expired_claim_is_no_longer_live_and_someone_else_may_claim() {
     assert_eq!(held.len(), 1);
     assert!(held[0].expires_at > later + hours(1), "held from the clock's now: {:?}", held[0].expires_at);
 }
+
+#[tokio::test]
+async fn a_shift_that_has_ended_is_no_longer_upcoming() {
+    let app = spawn().await;
+    let ids = verified(&app, 8).await;
+    let (admin, csrf) = app.login("admin").await;
+    let (status, _, _) =
+        app.post(&admin, "/c/sy/rosters/posts", &[("_csrf", &csrf), ("name", "云飞雅苑东门"), ("kind", "gate")]).await;
+    assert_eq!(status, 303);
+    let tomorrow = (app.ctx.clock.today() + time::Duration::days(1)).to_string();
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("first_day", tomorrow.as_str()),
+        ("days", "1"),
+        ("start_hour", "0"),
+        ("shift_hours", "4"),
+        ("needed", "1"),
+    ];
+    let (status, _, _) = app.post(&admin, "/c/sy/rosters/generate", &form).await;
+    assert_eq!(status, 200);
+    let held = shouwang_db::rosters::shifts_of_volunteer(&app.db.read, ids[0], 0).await.unwrap();
+    assert!(!held.is_empty(), "党员00 has a shift tomorrow");
+    volunteer_login(&app, "vol0", ids[0]).await;
+    let (vol, _) = app.login("vol0").await;
+    let (_, html) = app.page(&vol, "/my/work").await;
+    assert!(html.contains("data-testid=\"my-shift\""), "upcoming: {html}");
+    // Three days on (by the service's clock) every one of those shifts has ended.
+    app.ctx.clock.advance(time::Duration::days(3));
+    let (_, html) = app.page(&vol, "/my/work").await;
+    assert!(!html.contains("data-testid=\"my-shift\"") && html.contains("my-shifts-none"), "ended: {html}");
+}
