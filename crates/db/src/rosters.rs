@@ -237,8 +237,7 @@ pub async fn store_roster_in(
     entry: audit::Entry,
 ) -> Result<Vec<Uuid>, DbError> {
     let at = now();
-    let tx = db.begin_write().await?;
-    let incident_id = crate::incidents::current_in(&tx, community_id).await?;
+    let incident_id = crate::incidents::current_in(tx, community_id).await?;
     let mut shift_rows = Vec::with_capacity(shifts.len());
     let mut people_rows = Vec::new();
     for s in shifts {

@@ -583,7 +583,7 @@ pub async fn tasks(ctx: &Context, actor: &Actor, code: &str, wanted: Option<Task
         store::tasks_of_community(&ctx.db.read, community.id, wanted).await?
     } else {
         match me_in(ctx, actor, community.id).await? {
-            Some(me) => store::tasks_of_volunteer(&ctx.db.read, me.id)
+            Some(me) => store::tasks_of_volunteer(&ctx.db.read, me.id, ctx.clock.now())
                 .await?
                 .into_iter()
                 .filter(|t| t.community_id == community.id && wanted.is_none_or(|w| t.state == w.code()))

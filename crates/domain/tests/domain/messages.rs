@@ -10,9 +10,7 @@ use shouwang_domain::signup::{Ineligible, SheetRefusal};
 use shouwang_domain::task::{self, TaskAction, TaskState, TransitionError};
 use shouwang_domain::{
     Field, IdCardError, Lang, OutOfRange, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card,
-    region, roster, volunteer,
-    IdCardError, Lang, Refusal, RegionKind, Skill, VolunteerKind, groupbuy, grouping, i18n, id_card, incident, region,
-    roster, volunteer,
+    incident, region, roster, volunteer,
 };
 
 const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];
@@ -407,6 +405,11 @@ fn logins_samples() -> Vec<shouwang_domain::logins::Refusal> {
     for r in &all {
         match r {
             NothingChosen | TooMany { .. } | NobodyToGive | LinkInvalid | LinkExpired => {}
+        }
+    }
+    all
+}
+
 fn incidents_samples() -> Vec<incident::Refusal> {
     use incident::Refusal::*;
     let all = vec![

@@ -170,13 +170,24 @@ async fn world() -> World {
         .await
         .unwrap()
         .id;
-    task_store::assign(db, task, &[ids[0], ids[1]], &by, entry("task_assign", &sy, serde_json::json!({})))
+    task_store::assign(db, sy.id, task, &[ids[0], ids[1]], &by, entry("task_assign", &sy, serde_json::json!({})))
         .await
         .unwrap();
-    task_store::claim(db, sy.id, WorkKind::Task, task, ids[0], time::Duration::hours(2), &by).await.unwrap();
+    task_store::claim(
+        db,
+        sy.id,
+        WorkKind::Task,
+        task,
+        ids[0],
+        time::Duration::hours(2),
+        &by,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
     let held =
         task_store::live_claim(&db.read, WorkKind::Task, task, time::OffsetDateTime::now_utc()).await.unwrap().unwrap();
-    task_store::hand_over(db, held.id, ids[0], ids[1], &by).await.unwrap();
+    task_store::hand_over(db, held.id, ids[0], ids[1], &by, time::OffsetDateTime::now_utc()).await.unwrap();
 
     let sheet = NewSheet { title: "蔬菜包接龙".into(), capacity: 3, ..Default::default() };
     let sheet = signup_store::create_sheet(

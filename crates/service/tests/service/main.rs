@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
-mod incidents;
 mod imports;
+mod incidents;
 mod reactions;
 mod reader;
 mod readiness;

@@ -148,11 +148,18 @@ async fn other_community(app: &App) -> Elsewhere {
     };
     let task = task_store::create_task(db, other.id, new, &by, entry()).await.unwrap().id;
     task_store::assign(db, other.id, task, &[volunteers[2]], &by, entry()).await.unwrap();
-    let ClaimOutcome::Held { claim, .. } =
-        task_store::claim(db, other.id, WorkKind::Task, task, volunteers[4], time::Duration::hours(2), &by)
-            .await
-            .unwrap()
-    else {
+    let ClaimOutcome::Held { claim, .. } = task_store::claim(
+        db,
+        other.id,
+        WorkKind::Task,
+        task,
+        volunteers[4],
+        time::Duration::hours(2),
+        &by,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap() else {
         panic!("the claim is taken")
     };
 

@@ -10,11 +10,11 @@ mod common;
 
 mod api;
 mod api_mobilisation;
-mod logins;
 mod bounds;
-mod cross_community;
 mod control_characters;
+mod cross_community;
 mod imports;
+mod logins;
 mod pages;
 mod pages_mobilisation;
 mod pages_rosters;
