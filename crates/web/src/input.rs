@@ -30,7 +30,8 @@ pub async fn refuse_control_characters(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(b) => b,
-        Err(_) => return AppError::PayloadTooLarge.into_response(),
+        // Plain, as axum's own limit answers: `error::uniform_refusals` words it.
+        Err(_) => return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
     let offender = if is_form {
         form_offender(&String::from_utf8_lossy(&bytes))
