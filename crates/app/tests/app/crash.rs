@@ -173,6 +173,7 @@ fn serve(env: &Env) -> (Child, String) {
 async fn a_server_killed_in_a_burst_of_joins_keeps_every_accepted_join() {
     let env = Env::new().await;
     env.community();
+    env.ok(&["incident", "open", "--region", "sy", "--name", "2022年3月商一社区封控"]);
     const PEOPLE: usize = 400;
     let (sheet, mut people) = sign_up_world(&env, PEOPLE + 1, 150).await;
     let (_, latecomer) = people.pop().unwrap();

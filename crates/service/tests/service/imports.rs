@@ -35,6 +35,7 @@ async fn world() -> World {
     add_region(db, RegionKind::District, &code("wh-jh"), "江汉区", Some(&code("wh"))).await.unwrap();
     add_region(db, RegionKind::Subdistrict, &code("wh-jh-ws"), "万松街道", Some(&code("wh-jh"))).await.unwrap();
     add_region(db, RegionKind::Community, &code("sy"), "商务区第一社区", Some(&code("wh-jh-ws"))).await.unwrap();
+    shouwang_db::registry::open_incident(db, &code("sy"), "2022年3月商一社区封控").await.unwrap();
     let sy = community_by_code(&db.read, &code("sy")).await.unwrap();
     let user = create_user(
         db,

@@ -52,6 +52,7 @@ async fn world(n: usize) -> World {
     add_region(db, RegionKind::Subdistrict, &code("wh-jh-ws"), "万松街道", Some(&code("wh-jh"))).await.unwrap();
     add_region(db, RegionKind::Community, &code("sy"), "商务区第一社区", Some(&code("wh-jh-ws"))).await.unwrap();
     add_region(db, RegionKind::Compound, &code("sy-yf"), "云飞雅苑", Some(&code("sy"))).await.unwrap();
+    shouwang_db::registry::open_incident(db, &code("sy"), "2022年3月商一社区封控").await.unwrap();
     let community = community_by_code(&db.read, &code("sy")).await.unwrap();
     let compound = find_region(&db.read, &code("sy-yf")).await.unwrap().unwrap().id;
     let mut people = Vec::new();
