@@ -60,6 +60,9 @@ export default async function globalSetup() {
     const r = cli(['region', 'add', '--kind', kind, '--code', code, '--name', name, '--parent', parent]);
     if (!r.ok) errors.push(`region add ${code} (exit ${r.status}): ${r.err.trim() || r.out.trim()}`);
   }
+  // Its volunteers, groups and work belong to an incident (SPEC §1): open one.
+  const incident = cli(['incident', 'open', '--region', c.code, '--name', '2022年3月疫情防控']);
+  if (!incident.ok) errors.push(`incident open ${c.code} (exit ${incident.status}): ${incident.err.trim() || incident.out.trim()}`);
   const scoped: Array<[{ username: string; password: string }, string, string]> = [
     [MOB_ADMIN, 'community_admin', c.code],
     [DISTRICT, 'district_staff', 'wh-jh'],
