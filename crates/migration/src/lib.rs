@@ -1,9 +1,14 @@
 //! The one schema source for SQLite and PostgreSQL.
 //!
 //! Rules that keep the schema portable (see `research/stack.md`): UUID primary
-//! keys made by the application, UTC timestamps, enums as text with a CHECK,
-//! no triggers, arrays or PostgreSQL-only types, and every foreign key declared
-//! when its table is created (SQLite cannot add one later with ALTER).
+//! keys made by the application, UTC timestamps in one text shape
+//! ([`stored_time`]), enums as text with a CHECK, no arrays or
+//! PostgreSQL-only types, and every foreign key declared when its table is
+//! created (SQLite cannot add one later with ALTER, except on a new nullable
+//! column). A rule added to an existing table later (a range, a NOT NULL) is
+//! a CHECK or `SET NOT NULL` on PostgreSQL and a `BEFORE INSERT`/`UPDATE`
+//! trigger on SQLite, which cannot alter a column without rebuilding its
+//! table; those triggers are the only ones.
 
 pub use sea_orm_migration::prelude::*;
 
