@@ -24,7 +24,8 @@ use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::entity::{
-    audit_log, branch, branch_member, claim, group_compound, group_member, groupbuy_organiser, groupbuy_slot,
+    audit_log, branch, branch_member, claim, consignment, consignment_item, delivery, delivery_event, delivery_run,
+    delivery_share, stock_movement, group_compound, group_member, groupbuy_organiser, groupbuy_slot,
     grouping_draft, incident, incident_daily_aggregate, key_role, post, region, role_handover, shift, shift_assignment,
     signup_entry, signup_sheet, task, task_assignee, task_event, volunteer, volunteer_group,
 };
@@ -504,6 +505,13 @@ pub async fn purge(
         )+};
     }
     purge_table!(
+        delivery_event,
+        delivery_share,
+        delivery,
+        delivery_run,
+        stock_movement,
+        consignment_item,
+        consignment,
         task_event,
         task_assignee,
         claim,

@@ -20,6 +20,7 @@ pub mod mobilisation;
 pub mod registry;
 pub mod rosters;
 pub mod signup;
+pub mod supplies;
 pub mod tasks;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

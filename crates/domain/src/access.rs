@@ -51,6 +51,11 @@ pub enum Resource {
     /// The community's whole task list and roster: who does what, everywhere
     /// (SPEC §2: a volunteer sees their own tasks and shifts, not these).
     WorkBoard,
+    /// Consignments, their allocation, delivery runs, door records, the
+    /// coverage list and the community's stocks (SPEC §4.5). Rooms and names
+    /// on a run are Household reads; a volunteer sees them only while holding
+    /// the run (decided by the supplies service, which knows the claims).
+    Supplies,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,7 +183,8 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
     use Resource::*;
     match role {
         Role::CityStaff | Role::DistrictStaff | Role::SubdistrictStaff => match (resource, action) {
-            (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) => true,
+            // Supplies: the books and coverage counts, without people.
+            (Registry, Read) | (Users, Read | Write) | (AuditLog, Read) | (Supplies, Read) => true,
             // Lists of people on duty, like group lists: only with the grant.
             (WorkBoard, Read) => personal_grant,
             // Group lists name people: like residents, only with the explicit grant.
@@ -197,6 +203,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Group, Read | Write)
                 | (Work, Read | Write)
                 | (WorkBoard, Read)
+                | (Supplies, Read | Write)
         ),
         // A branch secretary runs their branch's groups and a group leader
         // their own group (`verdict_in` with `Part`); both see the
@@ -210,6 +217,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Group, Read)
                 | (Work, Read | Write)
                 | (WorkBoard, Read)
+                | (Supplies, Read | Write)
         ),
         Role::GroupLeader => matches!(
             (resource, action),
@@ -220,6 +228,7 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Group, Read)
                 | (Work, Read | Write)
                 | (WorkBoard, Read)
+                | (Supplies, Read | Write)
         ),
         Role::GridChief | Role::BuildingLeader => matches!(
             (resource, action),
@@ -230,10 +239,12 @@ pub fn decide_permission(role: Role, personal_grant: bool, resource: Resource, a
                 | (Group, Read)
                 | (Work, Read)
                 | (WorkBoard, Read)
+                | (Supplies, Read | Write)
         ),
         // Their own tasks, shifts and sheets; not the community's task list or
         // roster (WorkBoard); nothing of the registry.
-        Role::Volunteer => matches!((resource, action), (Work, Read)),
+        // Supplies Read: the runs to claim; the doors of a run only while holding it.
+        Role::Volunteer => matches!((resource, action), (Work, Read) | (Supplies, Read)),
     }
 }
 

@@ -50,11 +50,17 @@ pub enum Field {
     Page,
     /// Rows on one page.
     PerPage,
+    /// Units of one item of a consignment (arrived, taken from a stock).
+    SupplyQuantity,
+    /// Units of an item per household or per person.
+    PerShare,
+    /// Units held back or written off.
+    Reserve,
 }
 
 impl Field {
     /// Every field, for the message tests.
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 22] = [
         Field::Capacity,
         Field::Quantity,
         Field::QuantityMax,
@@ -74,6 +80,9 @@ impl Field {
         Field::GroupNumber,
         Field::Page,
         Field::PerPage,
+        Field::SupplyQuantity,
+        Field::PerShare,
+        Field::Reserve,
     ];
 
     /// The allowed range, both ends included.
@@ -97,6 +106,9 @@ impl Field {
             Field::GroupNumber => (1, 10_000),
             Field::Page => (1, 1_000_000),
             Field::PerPage => (1, 500),
+            Field::SupplyQuantity => (1, 10_000_000),
+            Field::PerShare => (1, 1_000),
+            Field::Reserve => (0, 10_000_000),
         }
     }
 
@@ -122,6 +134,9 @@ impl Field {
             Field::GroupNumber => "bounds.field.group_number",
             Field::Page => "bounds.field.page",
             Field::PerPage => "bounds.field.per_page",
+            Field::SupplyQuantity => "bounds.field.supply_quantity",
+            Field::PerShare => "bounds.field.per_share",
+            Field::Reserve => "bounds.field.reserve",
         }
     }
 

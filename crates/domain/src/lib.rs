@@ -22,6 +22,7 @@ pub mod region;
 pub mod resident;
 pub mod roster;
 pub mod signup;
+pub mod supplies;
 pub mod task;
 pub mod text;
 pub mod volunteer;

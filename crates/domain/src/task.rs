@@ -33,6 +33,8 @@ macro_rules! small_vocabulary {
         }
     };
 }
+// Other capabilities' vocabularies are written with the same macro.
+pub(crate) use small_vocabulary;
 
 small_vocabulary! {
     /// The types of task of SPEC §4.4.

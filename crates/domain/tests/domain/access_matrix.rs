@@ -6,7 +6,7 @@ use shouwang_domain::access::{
     Action, Part, Resource, Role, Verdict, decide, decide_permission, sees_people, verdict, verdict_in,
 };
 
-const RESOURCES: [Resource; 12] = [
+const RESOURCES: [Resource; 13] = [
     Resource::Registry,
     Resource::Household,
     Resource::Resident,
@@ -19,6 +19,7 @@ const RESOURCES: [Resource; 12] = [
     Resource::Group,
     Resource::Work,
     Resource::WorkBoard,
+    Resource::Supplies,
 ];
 const ACTIONS: [Action; 3] = [Action::Read, Action::Write, Action::Reveal];
 
@@ -33,6 +34,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::CityStaff, false, Users, R),
     (Role::CityStaff, false, Users, W),
     (Role::CityStaff, false, AuditLog, R),
+    (Role::CityStaff, false, Supplies, R),
     (Role::CityStaff, true, Household, R),
     (Role::CityStaff, true, Household, V),
     (Role::CityStaff, true, Resident, R),
@@ -46,6 +48,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::DistrictStaff, false, Users, R),
     (Role::DistrictStaff, false, Users, W),
     (Role::DistrictStaff, false, AuditLog, R),
+    (Role::DistrictStaff, false, Supplies, R),
     (Role::DistrictStaff, true, Household, R),
     (Role::DistrictStaff, true, Household, V),
     (Role::DistrictStaff, true, Resident, R),
@@ -59,6 +62,7 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::SubdistrictStaff, false, Users, R),
     (Role::SubdistrictStaff, false, Users, W),
     (Role::SubdistrictStaff, false, AuditLog, R),
+    (Role::SubdistrictStaff, false, Supplies, R),
     (Role::SubdistrictStaff, true, Household, R),
     (Role::SubdistrictStaff, true, Household, V),
     (Role::SubdistrictStaff, true, Resident, R),
@@ -86,6 +90,8 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::SocialWorker, false, Work, R),
     (Role::SocialWorker, false, Work, W),
     (Role::SocialWorker, false, WorkBoard, R),
+    (Role::SocialWorker, false, Supplies, R),
+    (Role::SocialWorker, false, Supplies, W),
     // Branch secretary and group leader: see their part, masked.
     (Role::BranchSecretary, false, Registry, R),
     (Role::BranchSecretary, false, Household, R),
@@ -96,6 +102,8 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::BranchSecretary, false, Work, R),
     (Role::BranchSecretary, false, Work, W),
     (Role::BranchSecretary, false, WorkBoard, R),
+    (Role::BranchSecretary, false, Supplies, R),
+    (Role::BranchSecretary, false, Supplies, W),
     (Role::GroupLeader, false, Registry, R),
     (Role::GroupLeader, false, Household, R),
     (Role::GroupLeader, false, Resident, R),
@@ -105,6 +113,8 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::GroupLeader, false, Work, R),
     (Role::GroupLeader, false, Work, W),
     (Role::GroupLeader, false, WorkBoard, R),
+    (Role::GroupLeader, false, Supplies, R),
+    (Role::GroupLeader, false, Supplies, W),
     // Grid chief and building leader: their residents, with reveal, and the door slips.
     (Role::GridChief, false, Registry, R),
     (Role::GridChief, false, Household, R),
@@ -117,6 +127,8 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::GridChief, false, Group, R),
     (Role::GridChief, false, Work, R),
     (Role::GridChief, false, WorkBoard, R),
+    (Role::GridChief, false, Supplies, R),
+    (Role::GridChief, false, Supplies, W),
     (Role::BuildingLeader, false, Registry, R),
     (Role::BuildingLeader, false, Household, R),
     (Role::BuildingLeader, false, Household, W),
@@ -128,9 +140,12 @@ const ALLOWED: &[(Role, bool, Resource, Action)] = &[
     (Role::BuildingLeader, false, Group, R),
     (Role::BuildingLeader, false, Work, R),
     (Role::BuildingLeader, false, WorkBoard, R),
+    (Role::BuildingLeader, false, Supplies, R),
+    (Role::BuildingLeader, false, Supplies, W),
     // Volunteers: their own work (tasks, sheets, shifts), not the community's
     // task list or roster (WorkBoard), nothing of the registry.
     (Role::Volunteer, false, Work, R),
+    (Role::Volunteer, false, Supplies, R),
 ];
 
 fn expected(role: Role, grant: bool, resource: Resource, action: Action) -> bool {

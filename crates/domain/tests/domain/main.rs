@@ -7,5 +7,7 @@ mod messages;
 mod roster;
 mod signup_places;
 #[allow(clippy::unwrap_used)]
+mod supplies;
+#[allow(clippy::unwrap_used)]
 mod task_states;
 mod volunteer_rows;

@@ -428,6 +428,46 @@ fn incidents_samples() -> Vec<incident::Refusal> {
     all
 }
 
+fn supplies_samples() -> Vec<shouwang_domain::supplies::Refusal> {
+    use shouwang_domain::supplies::Refusal::*;
+    let all = vec![
+        BadTitle,
+        BadItemName,
+        NoItems,
+        TooManyItems { max: 20 },
+        UnknownSource,
+        UnknownBasis,
+        UnknownOutcome,
+        UnknownPlace,
+        Quantity(OutOfRange { field: Field::SupplyQuantity }),
+        ReserveExceedsStock { item: "蔬菜包".into() },
+        AlreadyReceived,
+        NotReceivedYet,
+        AlreadyAllocated,
+        NobodyToServe,
+        ConsignmentNotFound,
+        RunNotFound,
+        HouseholdNotFound,
+        NotOnRun,
+        RunNotHeld,
+        BadIdempotencyKey,
+        StockTooLow { item: "口罩".into(), on_hand: 3 },
+        ReasonNeeded,
+        GroupNotInCommunity,
+        NotForThisHousehold,
+    ];
+    for r in &all {
+        match r {
+            BadTitle | BadItemName | NoItems | TooManyItems { .. } | UnknownSource | UnknownBasis | UnknownOutcome
+            | UnknownPlace | Quantity(_) | ReserveExceedsStock { .. } | AlreadyReceived | NotReceivedYet
+            | AlreadyAllocated | NobodyToServe | ConsignmentNotFound | RunNotFound | HouseholdNotFound | NotOnRun
+            | RunNotHeld | BadIdempotencyKey | StockTooLow { .. } | ReasonNeeded | GroupNotInCommunity
+            | NotForThisHousehold => {}
+        }
+    }
+    all
+}
+
 /// One sample per capability at least.
 fn wrapper_samples() -> Vec<Refusal> {
     let mut all: Vec<Refusal> = Vec::new();
@@ -443,6 +483,7 @@ fn wrapper_samples() -> Vec<Refusal> {
     all.extend(logins_samples().into_iter().map(Refusal::from));
     all.extend(Field::ALL.map(|field| Refusal::from(OutOfRange { field })));
     all.extend(incidents_samples().into_iter().map(Refusal::from));
+    all.extend(supplies_samples().into_iter().map(Refusal::from));
     all.push(Refusal::Missing { what: "community", key: "sy".into() });
     all.push(Refusal::Missing { what: "no such kind of thing", key: "x".into() });
     for r in &all {
@@ -459,6 +500,7 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Logins(_)
             | Refusal::Bounds(_)
             | Refusal::Incidents(_)
+            | Refusal::Supplies(_)
             | Refusal::Missing { .. } => {}
         }
     }
