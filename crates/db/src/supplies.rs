@@ -189,8 +189,8 @@ pub struct DoorRow {
     pub room: String,
     pub room_key: String,
     pub persons: i64,
-    /// Tag codes of its residents, joined by commas (possibly repeated).
-    pub tags: String,
+    /// Residents with a care tag (any tag but chronic medicine alone).
+    pub in_need: i64,
 }
 
 /// Every household of the community with its building, its number of
@@ -204,9 +204,11 @@ pub async fn doors_of(conn: &impl ConnectionTrait, community_id: Uuid) -> Result
         .expr_as(Expr::col((h.clone(), Alias::new("room"))), Alias::new("room"))
         .expr_as(Expr::col((h.clone(), Alias::new("room_key"))), Alias::new("room_key"))
         .expr_as(Expr::col((r.clone(), Alias::new("id"))).count(), Alias::new("persons"))
+        // Tags are stored as codes in a fixed order, so a resident whose only
+        // tag is chronic medicine has exactly that text.
         .expr_as(
-            Expr::cust("COALESCE(MAX(CASE WHEN r.tags <> '' THEN r.tags END), '')"),
-            Alias::new("tags"),
+            Expr::cust("SUM(CASE WHEN r.tags <> '' AND r.tags <> 'chronic_medicine' THEN 1 ELSE 0 END)"),
+            Alias::new("in_need"),
         )
         .from_as(Alias::new("household"), h.clone())
         .join_as(
@@ -240,7 +242,7 @@ pub async fn doors_of(conn: &impl ConnectionTrait, community_id: Uuid) -> Result
             room: row.try_get("", "room")?,
             room_key: row.try_get("", "room_key")?,
             persons: row.try_get("", "persons")?,
-            tags: row.try_get("", "tags")?,
+            in_need: row.try_get::<Option<i64>>("", "in_need")?.unwrap_or(0),
         });
     }
     Ok(out)
@@ -427,6 +429,20 @@ pub async fn runs_of(conn: &impl ConnectionTrait, consignment_id: Uuid) -> Resul
         .collect();
     out.sort_by(|a, b| natural(&a.building).cmp(&natural(&b.building)));
     Ok(out)
+}
+
+/// The community's groups by id: their names.
+pub async fn group_names(conn: &impl ConnectionTrait, community_id: Uuid) -> Result<HashMap<Uuid, String>, DbError> {
+    use crate::entity::volunteer_group;
+    let found: Vec<(Uuid, String)> = volunteer_group::Entity::find()
+        .select_only()
+        .column(volunteer_group::Column::Id)
+        .column(volunteer_group::Column::Name)
+        .filter(volunteer_group::Column::CommunityId.eq(community_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// Names of regions (buildings, groups' compounds) by id.

@@ -20,6 +20,7 @@ pub mod reader;
 pub mod registry;
 pub mod rosters;
 pub mod signup;
+pub mod supplies;
 pub mod tasks;
 pub mod tokens;
 pub mod volunteers;

@@ -9,4 +9,5 @@ mod reactions;
 mod reader;
 mod readiness;
 mod rosters;
+mod supplies;
 mod volunteers;
