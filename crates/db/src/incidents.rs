@@ -25,9 +25,9 @@ use uuid::Uuid;
 
 use crate::entity::{
     audit_log, branch, branch_member, claim, consignment, consignment_item, delivery, delivery_event, delivery_run,
-    delivery_share, stock_movement, group_compound, group_member, groupbuy_organiser, groupbuy_slot,
-    grouping_draft, incident, incident_daily_aggregate, key_role, post, region, role_handover, shift, shift_assignment,
-    signup_entry, signup_sheet, task, task_assignee, task_event, volunteer, volunteer_group,
+    delivery_share, group_compound, group_member, groupbuy_organiser, groupbuy_slot, grouping_draft, incident,
+    incident_daily_aggregate, key_role, post, region, role_handover, shift, shift_assignment, signup_entry,
+    signup_sheet, stock_movement, task, task_assignee, task_event, volunteer, volunteer_group,
 };
 use crate::mobilisation::MobilisationCounts;
 use crate::{Db, DbError, audit};

@@ -12,11 +12,15 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use shouwang_domain::supplies::{AllocationBasis, ConsignmentSource, ConsignmentState, DeliveryStatus, Refusal, StockPlace};
+use shouwang_domain::supplies::{
+    AllocationBasis, ConsignmentSource, ConsignmentState, DeliveryStatus, Refusal, StockPlace,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::entity::{consignment, consignment_item, delivery, delivery_event, delivery_run, delivery_share, stock_movement};
+use crate::entity::{
+    consignment, consignment_item, delivery, delivery_event, delivery_run, delivery_share, stock_movement,
+};
 use crate::{Db, DbError, audit, now};
 
 /// An item line as entered.
@@ -146,7 +150,13 @@ pub struct Count {
 /// Records the count at the gate, once: the consignment goes from expected
 /// to received in the same statement that checks it was expected, so two
 /// counts at once record one.
-pub async fn receive(db: &Db, id: Uuid, counts: &[Count], at: OffsetDateTime, entry: audit::Entry) -> Result<(), DbError> {
+pub async fn receive(
+    db: &Db,
+    id: Uuid,
+    counts: &[Count],
+    at: OffsetDateTime,
+    entry: audit::Entry,
+) -> Result<(), DbError> {
     let tx = db.begin_write().await?;
     let at = crate::utc(at);
     let changed = consignment::Entity::update_many()
@@ -401,12 +411,9 @@ pub struct RunRow {
 
 /// The runs of a consignment, with how many of their doors are settled.
 pub async fn runs_of(conn: &impl ConnectionTrait, consignment_id: Uuid) -> Result<Vec<RunRow>, DbError> {
-    let runs = delivery_run::Entity::find()
-        .filter(delivery_run::Column::ConsignmentId.eq(consignment_id))
-        .all(conn)
-        .await?;
-    let settled: Vec<&str> =
-        DeliveryStatus::ALL.iter().filter(|s| s.is_settled()).map(|s| s.code()).collect();
+    let runs =
+        delivery_run::Entity::find().filter(delivery_run::Column::ConsignmentId.eq(consignment_id)).all(conn).await?;
+    let settled: Vec<&str> = DeliveryStatus::ALL.iter().filter(|s| s.is_settled()).map(|s| s.code()).collect();
     let counts: Vec<(Uuid, i64)> = delivery::Entity::find()
         .select_only()
         .column(delivery::Column::RunId)
@@ -670,11 +677,9 @@ pub async fn record(
         .exec_without_returning(&tx)
         .await?;
     if inserted == 0 {
-        let earlier = crate::unique(
-            delivery_event::Entity::find().filter(delivery_event::Column::IdempotencyKey.eq(key)),
-            &tx,
-        )
-        .await?;
+        let earlier =
+            crate::unique(delivery_event::Entity::find().filter(delivery_event::Column::IdempotencyKey.eq(key)), &tx)
+                .await?;
         tx.commit().await?;
         let status = earlier.and_then(|e| DeliveryStatus::from_code(&e.status)).unwrap_or(status);
         return Ok(Recorded { status, repeated: true, first_delivery: false });
@@ -722,9 +727,24 @@ pub async fn uncovered(conn: &impl ConnectionTrait, consignment_id: Uuid) -> Res
         .expr_as(col(&h, "room"), Alias::new("room"))
         .expr_as(col(&r, "group_id"), Alias::new("group_id"))
         .from_as(Alias::new("delivery"), d.clone())
-        .join_as(JoinType::InnerJoin, Alias::new("household"), h.clone(), col(&h, "id").equals((d.clone(), Alias::new("household_id"))))
-        .join_as(JoinType::InnerJoin, Alias::new("delivery_run"), r.clone(), col(&r, "id").equals((d.clone(), Alias::new("run_id"))))
-        .join_as(JoinType::InnerJoin, Alias::new("region"), b.clone(), col(&b, "id").equals((r.clone(), Alias::new("building_id"))))
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("household"),
+            h.clone(),
+            col(&h, "id").equals((d.clone(), Alias::new("household_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("delivery_run"),
+            r.clone(),
+            col(&r, "id").equals((d.clone(), Alias::new("run_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("region"),
+            b.clone(),
+            col(&b, "id").equals((r.clone(), Alias::new("building_id"))),
+        )
         .and_where(col(&d, "consignment_id").eq(consignment_id))
         .and_where(col(&d, "status").is_not_in(settled))
         .to_owned();
@@ -796,7 +816,8 @@ pub async fn deliveries_of_household(
 
 /// The units of each item of a delivery: (item, unit, units).
 pub async fn shares_of(conn: &impl ConnectionTrait, delivery_id: Uuid) -> Result<Vec<(String, String, i64)>, DbError> {
-    let shares = delivery_share::Entity::find().filter(delivery_share::Column::DeliveryId.eq(delivery_id)).all(conn).await?;
+    let shares =
+        delivery_share::Entity::find().filter(delivery_share::Column::DeliveryId.eq(delivery_id)).all(conn).await?;
     let items: HashMap<Uuid, consignment_item::Model> = consignment_item::Entity::find()
         .filter(consignment_item::Column::Id.is_in(shares.iter().map(|s| s.item_id).collect::<Vec<_>>()))
         .all(conn)

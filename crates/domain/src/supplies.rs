@@ -96,7 +96,8 @@ pub const LOW_STOCK: i64 = 10;
 /// without at least three trailing digits has no floor we can tell.
 pub fn floor_of(room_key: &str) -> Option<i32> {
     let tail = room_key.rsplit(['-', '—']).next().unwrap_or(room_key);
-    let digits: String = tail.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    let digits: String =
+        tail.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
     if digits.len() < 3 || digits.len() > 5 {
         return None;
     }
@@ -158,14 +159,18 @@ pub enum Refusal {
     BadTitle,
     BadItemName,
     NoItems,
-    TooManyItems { max: usize },
+    TooManyItems {
+        max: usize,
+    },
     UnknownSource,
     UnknownBasis,
     UnknownOutcome,
     UnknownPlace,
     Quantity(OutOfRange),
     /// The reserve and write-offs asked for exceed what arrived.
-    ReserveExceedsStock { item: String },
+    ReserveExceedsStock {
+        item: String,
+    },
     /// Received counts were already recorded.
     AlreadyReceived,
     /// Allocation needs the count at the gate first.
@@ -183,7 +188,10 @@ pub enum Refusal {
     /// An idempotency key must be 8 to 64 letters, digits, `-` or `_`.
     BadIdempotencyKey,
     /// Taking out more than the stock holds.
-    StockTooLow { item: String, on_hand: i64 },
+    StockTooLow {
+        item: String,
+        on_hand: i64,
+    },
     ReasonNeeded,
     GroupNotInCommunity,
     /// Nothing was allocated to this household in this consignment.

@@ -26,6 +26,7 @@ mod csv_text;
 mod export;
 mod headers;
 mod read;
+mod supplies;
 mod volunteers;
 
 use std::path::Path;
@@ -33,6 +34,7 @@ use std::path::Path;
 use shouwang_domain::{BirthColumn, Lang, RawResidentRow};
 
 pub use export::{ExportError, ExportMeta, ExportRow, write_residents_csv, write_residents_xlsx};
+pub use supplies::{RunExportRow, write_runs_xlsx};
 pub use volunteers::{VolunteerField, VolunteerSheet, read_volunteers};
 
 /// The most data rows one file may hold. Larger rosters are split by the user.

@@ -177,7 +177,11 @@ impl MigrationTrait for Migration {
                         (Region::Table, Region::Id),
                         ForeignKeyAction::Cascade,
                     ))
-                    .foreign_key(&mut incident_fk("fk_consignment_incident", Consignment::Table, Consignment::IncidentId))
+                    .foreign_key(&mut incident_fk(
+                        "fk_consignment_incident",
+                        Consignment::Table,
+                        Consignment::IncidentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -194,8 +198,15 @@ impl MigrationTrait for Migration {
                     .col(string_len(ConsignmentItem::Unit, 32))
                     .col(big_integer(ConsignmentItem::Expected).check(units(ConsignmentItem::Expected, 1)))
                     .col(big_integer_null(ConsignmentItem::Received).check(units(ConsignmentItem::Received, 0)))
-                    .col(big_integer(ConsignmentItem::WrittenOff).default(0).check(units(ConsignmentItem::WrittenOff, 0)))
-                    .col(big_integer_null(ConsignmentItem::PerShare).check(Expr::col(ConsignmentItem::PerShare).between(1, 1000)))
+                    .col(
+                        big_integer(ConsignmentItem::WrittenOff)
+                            .default(0)
+                            .check(units(ConsignmentItem::WrittenOff, 0)),
+                    )
+                    .col(
+                        big_integer_null(ConsignmentItem::PerShare)
+                            .check(Expr::col(ConsignmentItem::PerShare).between(1, 1000)),
+                    )
                     .col(big_integer(ConsignmentItem::Reserve).default(0).check(units(ConsignmentItem::Reserve, 0)))
                     .col(big_integer(ConsignmentItem::Allocated).default(0).check(units(ConsignmentItem::Allocated, 0)))
                     .foreign_key(&mut fk(
@@ -248,7 +259,11 @@ impl MigrationTrait for Migration {
                         (VolunteerGroup::Table, VolunteerGroup::Id),
                         ForeignKeyAction::SetNull,
                     ))
-                    .foreign_key(&mut incident_fk("fk_delivery_run_incident", DeliveryRun::Table, DeliveryRun::IncidentId))
+                    .foreign_key(&mut incident_fk(
+                        "fk_delivery_run_incident",
+                        DeliveryRun::Table,
+                        DeliveryRun::IncidentId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -296,7 +311,10 @@ impl MigrationTrait for Migration {
                     .col(uuid(DeliveryShare::DeliveryId))
                     .col(uuid(DeliveryShare::ItemId))
                     .col(uuid(DeliveryShare::IncidentId))
-                    .col(big_integer(DeliveryShare::Quantity).check(Expr::col(DeliveryShare::Quantity).between(1, MAX_UNITS)))
+                    .col(
+                        big_integer(DeliveryShare::Quantity)
+                            .check(Expr::col(DeliveryShare::Quantity).between(1, MAX_UNITS)),
+                    )
                     .primary_key(Index::create().col(DeliveryShare::DeliveryId).col(DeliveryShare::ItemId))
                     .foreign_key(&mut fk(
                         "fk_delivery_share_delivery",
@@ -327,10 +345,11 @@ impl MigrationTrait for Migration {
                     .col(uuid(DeliveryEvent::IncidentId))
                     .col(string_len_uniq(DeliveryEvent::IdempotencyKey, 64))
                     .col(string_len(DeliveryEvent::Status, 16).check(Expr::col(DeliveryEvent::Status).is_in(STATUSES)))
-                    .col(
-                        string_len(DeliveryEvent::ByKind, 16)
-                            .check(Expr::col(DeliveryEvent::ByKind).is_in(["volunteer", "staff", "household"])),
-                    )
+                    .col(string_len(DeliveryEvent::ByKind, 16).check(Expr::col(DeliveryEvent::ByKind).is_in([
+                        "volunteer",
+                        "staff",
+                        "household",
+                    ])))
                     .col(string_len(DeliveryEvent::ByName, 64))
                     .col(uuid_null(DeliveryEvent::VolunteerId))
                     .col(timestamp_with_time_zone(DeliveryEvent::At))
@@ -355,7 +374,10 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid(StockMovement::Id))
                     .col(uuid(StockMovement::CommunityId))
                     .col(uuid(StockMovement::IncidentId))
-                    .col(string_len(StockMovement::Place, 16).check(Expr::col(StockMovement::Place).is_in(["reserve", "shelf"])))
+                    .col(
+                        string_len(StockMovement::Place, 16)
+                            .check(Expr::col(StockMovement::Place).is_in(["reserve", "shelf"])),
+                    )
                     .col(string_len(StockMovement::Item, 120))
                     .col(string_len(StockMovement::Unit, 32))
                     // In is positive, out negative.
@@ -414,9 +436,15 @@ impl MigrationTrait for Migration {
             manager.create_index(ix.to_owned()).await?;
         }
         // Every table's incident, for the purge.
-        for table in
-            ["consignment", "consignment_item", "delivery_run", "delivery", "delivery_share", "delivery_event", "stock_movement"]
-        {
+        for table in [
+            "consignment",
+            "consignment_item",
+            "delivery_run",
+            "delivery",
+            "delivery_share",
+            "delivery_event",
+            "stock_movement",
+        ] {
             manager
                 .create_index(
                     Index::create()
@@ -431,9 +459,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for t in
-            ["stock_movement", "delivery_event", "delivery_share", "delivery", "delivery_run", "consignment_item", "consignment"]
-        {
+        for t in [
+            "stock_movement",
+            "delivery_event",
+            "delivery_share",
+            "delivery",
+            "delivery_run",
+            "consignment_item",
+            "consignment",
+        ] {
             manager.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
         }
         Ok(())

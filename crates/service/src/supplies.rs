@@ -395,7 +395,8 @@ pub async fn create_consignment(ctx: &Context, actor: &Actor, code: &str, input:
         Some(s) => Some(parse_when(s)?),
         None => None,
     };
-    let items: Vec<&ItemInput> = input.items.iter().filter(|i| !(i.name.trim().is_empty() && i.quantity == 0)).collect();
+    let items: Vec<&ItemInput> =
+        input.items.iter().filter(|i| !(i.name.trim().is_empty() && i.quantity == 0)).collect();
     if items.is_empty() {
         return Err(Error::refused(Refusal::NoItems));
     }
@@ -711,7 +712,8 @@ pub async fn run_sheet(ctx: &Context, actor: &Actor, id: Uuid) -> Result<RunShee
         consignment: c.row.title.clone(),
         building,
         group,
-        can_claim: holder.is_none() && crate::volunteer_of(ctx, actor).await?.is_some_and(|v| v.community_id == community.id),
+        can_claim: holder.is_none()
+            && crate::volunteer_of(ctx, actor).await?.is_some_and(|v| v.community_id == community.id),
         holder: holder_name,
         held_by_me,
         visible,
@@ -789,7 +791,10 @@ pub async fn record_door(ctx: &Context, actor: &Actor, run_id: Uuid, input: &Doo
             // A scanned QR code is the household's link URL; the token is its last part.
             let token = code.rsplit('/').next().unwrap_or(code);
             let room = shouwang_domain::text::room_key(code);
-            doors.iter().find(|d| d.token.as_deref() == Some(token)).or_else(|| doors.iter().find(|d| d.room_key == room))
+            doors
+                .iter()
+                .find(|d| d.token.as_deref() == Some(token))
+                .or_else(|| doors.iter().find(|d| d.room_key == room))
         }
         (None, None) => None,
     };
@@ -870,7 +875,11 @@ fn natural(s: &str) -> (u64, &str) {
 }
 
 /// What a household's link page shows of its deliveries.
-pub async fn household_deliveries(ctx: &Context, token: &str, l: shouwang_domain::Lang) -> Result<Vec<HouseholdDelivery>> {
+pub async fn household_deliveries(
+    ctx: &Context,
+    token: &str,
+    l: shouwang_domain::Lang,
+) -> Result<Vec<HouseholdDelivery>> {
     if token.len() > 64 {
         return Ok(Vec::new());
     }
@@ -912,7 +921,12 @@ pub async fn household_confirm(
         .ok_or_else(|| Error::missing(Refusal::NotForThisHousehold))?;
     let community = shouwang_db::registry::region_by_id(read, h.community_id).await?.ok_or_else(missing)?;
     let status = if received { DeliveryStatus::Received } else { DeliveryStatus::NotReceived };
-    let mut entry = Actor::public(peer, shouwang_domain::Lang::Zh).entry("supplies.household", "delivery", Some(d.id.to_string()), &community);
+    let mut entry = Actor::public(peer, shouwang_domain::Lang::Zh).entry(
+        "supplies.household",
+        "delivery",
+        Some(d.id.to_string()),
+        &community,
+    );
     entry.detail = serde_json::json!({ "status": status.code() });
     let r = store::record(&ctx.db, d.id, status, &key, &RecordedBy::Household, ctx.clock.now(), entry).await?;
     Ok(r.status)
@@ -953,4 +967,51 @@ pub async fn move_stock(ctx: &Context, actor: &Actor, code: &str, input: &StockI
         by_name: actor.display_name.clone(),
     };
     Ok(store::move_stock(&ctx.db, &m, ctx.clock.now(), entry).await?)
+}
+
+/// The consignment's runs as an Excel workbook (personal data: needs the
+/// export right, and the export is audited).
+pub async fn export_runs(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Vec<u8>> {
+    let (c, community) = consignment_for(ctx, actor, id, Action::Read).await?;
+    actor.require(Resource::Export, Action::Read, &community.path)?;
+    let read = &ctx.db.read;
+    let l = lang(actor);
+    let groups = store::group_names(read, community.id).await?;
+    let mut rows = Vec::new();
+    for r in store::runs_of(read, id).await? {
+        let mut doors = store::doors_of_run(read, r.run.id).await?;
+        doors.sort_by(|a, b| {
+            rules::floor_of(&a.room_key)
+                .cmp(&rules::floor_of(&b.room_key))
+                .then_with(|| a.room_key.len().cmp(&b.room_key.len()))
+                .then_with(|| a.room_key.cmp(&b.room_key))
+        });
+        let group = r.run.group_id.and_then(|g| groups.get(&g).cloned()).unwrap_or_default();
+        for d in doors {
+            let status = DeliveryStatus::from_code(&d.delivery.status).unwrap_or(DeliveryStatus::Pending);
+            rows.push(shouwang_io::RunExportRow {
+                building: r.building.clone(),
+                floor: rules::floor_of(&d.room_key).map(|f| f.to_string()).unwrap_or_default(),
+                room: d.room,
+                name: d.head.unwrap_or_default(),
+                phone: d.contact_phone.as_deref().map(shouwang_domain::phone::mask_phone).unwrap_or_default(),
+                shares: shares_text(&d.shares),
+                status: status.label(l).to_string(),
+                group: group.clone(),
+            });
+        }
+    }
+    let meta = shouwang_io::ExportMeta {
+        community_name: community.name.clone(),
+        exported_by: actor.display_name.clone(),
+        exported_at: clock::minute_text(ctx.clock.now()),
+    };
+    let mut entry = actor.entry("supplies.export_runs", "consignment", Some(id.to_string()), &community);
+    entry.detail = serde_json::json!({ "rows": rows.len() });
+    shouwang_db::audit::append(&ctx.db.write, entry).await?;
+    let title = c.row.title.clone();
+    tokio::task::spawn_blocking(move || shouwang_io::write_runs_xlsx(&title, &rows, &meta))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .map_err(|e| Error::Internal(e.to_string()))
 }

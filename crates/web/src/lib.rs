@@ -25,6 +25,7 @@ pub mod logins;
 pub mod registry;
 pub mod rosters;
 pub mod signup;
+pub mod supplies;
 pub mod tasks;
 pub mod volunteers;
 
@@ -136,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::routes())
         .merge(rosters::routes())
         .merge(groupbuy::routes())
+        .merge(supplies::routes())
         .merge(logins::routes())
         .merge(api_router)
         .route(

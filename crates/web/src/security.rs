@@ -58,6 +58,8 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         || path == "/lang"
         || path.starts_with("/duty/")
         || path.starts_with(crate::logins::FIRST_LOGIN_PREFIX)
+        // A household's link page: the link token is the secret, like the first-login link.
+        || path.starts_with("/h/")
     {
         return next.run(req).await;
     }

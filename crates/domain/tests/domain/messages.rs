@@ -458,10 +458,29 @@ fn supplies_samples() -> Vec<shouwang_domain::supplies::Refusal> {
     ];
     for r in &all {
         match r {
-            BadTitle | BadItemName | NoItems | TooManyItems { .. } | UnknownSource | UnknownBasis | UnknownOutcome
-            | UnknownPlace | Quantity(_) | ReserveExceedsStock { .. } | AlreadyReceived | NotReceivedYet
-            | AlreadyAllocated | NobodyToServe | ConsignmentNotFound | RunNotFound | HouseholdNotFound | NotOnRun
-            | RunNotHeld | BadIdempotencyKey | StockTooLow { .. } | ReasonNeeded | GroupNotInCommunity
+            BadTitle
+            | BadItemName
+            | NoItems
+            | TooManyItems { .. }
+            | UnknownSource
+            | UnknownBasis
+            | UnknownOutcome
+            | UnknownPlace
+            | Quantity(_)
+            | ReserveExceedsStock { .. }
+            | AlreadyReceived
+            | NotReceivedYet
+            | AlreadyAllocated
+            | NobodyToServe
+            | ConsignmentNotFound
+            | RunNotFound
+            | HouseholdNotFound
+            | NotOnRun
+            | RunNotHeld
+            | BadIdempotencyKey
+            | StockTooLow { .. }
+            | ReasonNeeded
+            | GroupNotInCommunity
             | NotForThisHousehold => {}
         }
     }

@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use shouwang_domain::supplies::{
-    AllocationBasis, DeliveryStatus, Door, ItemRule, Refusal, allocate_item, doors_in_order, floor_of, split_runs,
-    take,
+    AllocationBasis, DeliveryStatus, Door, ItemRule, Refusal, allocate_item, doors_in_order, floor_of, split_runs, take,
 };
 
 fn doors() -> impl Strategy<Value = Vec<Door<u32>>> {

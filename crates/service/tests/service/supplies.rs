@@ -145,7 +145,11 @@ async fn received(w: &World) -> Uuid {
         .consignment
         .items
         .iter()
-        .map(|i| CountInput { item_id: i.id, received: i.expected, written_off: if i.name == "蔬菜包" { 2 } else { 0 } })
+        .map(|i| CountInput {
+            item_id: i.id,
+            received: i.expected,
+            written_off: if i.name == "蔬菜包" { 2 } else { 0 },
+        })
         .collect();
     supplies::receive(&w.ctx, &w.admin, id, &counts).await.unwrap();
     id
@@ -237,8 +241,19 @@ async fn a_retried_door_record_is_one_record_and_a_volunteer_sees_doors_only_whi
     // Not holding: counts only, no room, name or phone; recording is refused.
     let sheet = supplies::run_sheet(&w.ctx, &carrier, run).await.unwrap();
     assert!(!sheet.visible && sheet.can_claim);
-    assert!(sheet.floors.iter().flat_map(|f| &f.doors).all(|d| d.room.is_empty() && d.name.is_empty() && d.phone.is_empty()));
-    let door = DoorInput { household_id: None, code: Some("101".into()), outcome: "delivered".into(), key: "k-0001-abcdef".into() };
+    assert!(
+        sheet
+            .floors
+            .iter()
+            .flat_map(|f| &f.doors)
+            .all(|d| d.room.is_empty() && d.name.is_empty() && d.phone.is_empty())
+    );
+    let door = DoorInput {
+        household_id: None,
+        code: Some("101".into()),
+        outcome: "delivered".into(),
+        key: "k-0001-abcdef".into(),
+    };
     let refused = supplies::record_door(&w.ctx, &carrier, run, &door).await.unwrap_err();
     assert!(matches!(refused, Error::Invalid(shouwang_domain::Refusal::Supplies(Refusal::RunNotHeld))), "{refused:?}");
 

@@ -98,6 +98,11 @@ struct PublicHousehold {
     contact: Option<String>,
     /// The compound's next group-buy pickup slot, when a timetable exists.
     next_groupbuy: Option<String>,
+    /// Supplies allocated to this household, newest first.
+    deliveries: Vec<shouwang_service::supplies::HouseholdDelivery>,
+    token: String,
+    /// A key made when the page was drawn: a resent confirmation records nothing new.
+    key: String,
 }
 
 /// What a slip opens: the household's own page, no login, no names.
@@ -110,7 +115,11 @@ pub async fn public_household(
     let not_found = || crate::error::missing("public.invalid", &[]);
     let PublicHouseholdView { community_name, compound_name, building_name, room, size, contact, next_groupbuy } =
         service::public_household(&state.ctx, &token).await?.ok_or_else(not_found)?;
+    let deliveries = shouwang_service::supplies::household_deliveries(&state.ctx, &token, lang).await?;
     render(&PublicHousehold {
+        deliveries,
+        key: shouwang_service::tokens::random_token().chars().take(32).collect(),
+        token: token.clone(),
         next_groupbuy,
         ctx: PageCtx::new(None, lang, &format!("/h/{token}")),
         community_name,

@@ -22,4 +22,5 @@ mod pages_tasks;
 mod refusals;
 mod scope;
 mod signup_burst;
+mod supplies;
 mod times;
