@@ -810,7 +810,7 @@ pub async fn deliveries_of_household(
         .map(|c| (c.id, c))
         .collect();
     let mut out: Vec<_> = ds.into_iter().filter_map(|d| cs.get(&d.consignment_id).cloned().map(|c| (c, d))).collect();
-    out.sort_by(|a, b| b.0.created_at.cmp(&a.0.created_at));
+    out.sort_by_key(|x| std::cmp::Reverse(x.0.created_at));
     Ok(out)
 }
 

@@ -3,9 +3,9 @@
 //!
 //! The allocation is a pure function over plain data so that its promises are
 //! property-tested (`tests/domain/supplies.rs`): every household with a share
-//! lands in exactly one run, the books balance (received = allocated + reserve
-//! + written off), nothing is negative, and when the stock is short the
-//! households in need are served first.
+//! lands in exactly one run, the books balance (received equals allocated
+//! plus reserve plus written off), nothing is negative, and when the stock is
+//! short the households in need are served first.
 
 use std::collections::BTreeMap;
 
