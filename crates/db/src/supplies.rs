@@ -196,6 +196,8 @@ pub struct DoorRow {
     pub household_id: Uuid,
     pub building_id: Uuid,
     pub building_name: String,
+    /// The building's compound (its parent).
+    pub compound_id: Option<Uuid>,
     pub room: String,
     pub room_key: String,
     pub persons: i64,
@@ -211,6 +213,7 @@ pub async fn doors_of(conn: &impl ConnectionTrait, community_id: Uuid) -> Result
         .expr_as(Expr::col((h.clone(), Alias::new("id"))), Alias::new("household_id"))
         .expr_as(Expr::col((h.clone(), Alias::new("building_id"))), Alias::new("building_id"))
         .expr_as(Expr::col((b.clone(), Alias::new("name"))), Alias::new("building_name"))
+        .expr_as(Expr::col((b.clone(), Alias::new("parent_id"))), Alias::new("compound_id"))
         .expr_as(Expr::col((h.clone(), Alias::new("room"))), Alias::new("room"))
         .expr_as(Expr::col((h.clone(), Alias::new("room_key"))), Alias::new("room_key"))
         .expr_as(Expr::col((r.clone(), Alias::new("id"))).count(), Alias::new("persons"))
@@ -238,6 +241,7 @@ pub async fn doors_of(conn: &impl ConnectionTrait, community_id: Uuid) -> Result
             (h.clone(), Alias::new("id")),
             (h.clone(), Alias::new("building_id")),
             (b.clone(), Alias::new("name")),
+            (b.clone(), Alias::new("parent_id")),
             (h.clone(), Alias::new("room")),
             (h.clone(), Alias::new("room_key")),
         ])
@@ -249,6 +253,7 @@ pub async fn doors_of(conn: &impl ConnectionTrait, community_id: Uuid) -> Result
             household_id: row.try_get("", "household_id")?,
             building_id: row.try_get("", "building_id")?,
             building_name: row.try_get("", "building_name")?,
+            compound_id: row.try_get("", "compound_id")?,
             room: row.try_get("", "room")?,
             room_key: row.try_get("", "room_key")?,
             persons: row.try_get("", "persons")?,
@@ -450,6 +455,22 @@ pub async fn group_names(conn: &impl ConnectionTrait, community_id: Uuid) -> Res
         .all(conn)
         .await?;
     Ok(found.into_iter().collect())
+}
+
+/// The community's compounds, (id, name) in name order.
+pub async fn compounds_of(conn: &impl ConnectionTrait, community_id: Uuid) -> Result<Vec<(Uuid, String)>, DbError> {
+    use crate::entity::region;
+    let mut found: Vec<(Uuid, String)> = region::Entity::find()
+        .select_only()
+        .column(region::Column::Id)
+        .column(region::Column::Name)
+        .filter(region::Column::ParentId.eq(community_id))
+        .filter(region::Column::Kind.eq(shouwang_domain::RegionKind::Compound.as_str()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    found.sort_by(|a, b| natural(&a.1).cmp(&natural(&b.1)));
+    Ok(found)
 }
 
 /// Names of regions (buildings, groups' compounds) by id.

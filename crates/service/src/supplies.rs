@@ -67,6 +67,9 @@ pub struct AllocationInput {
     /// An `AllocationBasis` code.
     pub basis: String,
     pub items: Vec<RuleInput>,
+    /// Only the households of these compounds (none: the whole community).
+    #[serde(default)]
+    pub compounds: Vec<Uuid>,
 }
 
 // --- views --------------------------------------------------------------------
@@ -149,8 +152,10 @@ pub struct ConsignmentDetail {
     pub consignment: ConsignmentView,
     pub runs: Vec<RunView>,
     pub can_write: bool,
-    /// The actor's groups' ids and names (for "give to a group").
+    /// The community's groups' ids and names (for "give to a group").
     pub groups: Vec<(Uuid, String)>,
+    /// The community's compounds (to allocate to some of them).
+    pub compounds: Vec<(Uuid, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -452,10 +457,16 @@ pub async fn consignment(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Consi
     let can_write = actor.can(Resource::Supplies, Action::Write, &community.path);
     let mut groups: Vec<(Uuid, String)> = group_names.into_iter().collect();
     groups.sort_by(|a, b| a.1.cmp(&b.1));
+    let compounds = if can_write && c.state() == ConsignmentState::Received {
+        store::compounds_of(read, community.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(ConsignmentDetail {
         consignment: view(&c, &community.code, counts.get(&id).copied(), actor),
         runs,
         can_write,
+        compounds,
         groups: if can_write { groups } else { Vec::new() },
     })
 }
@@ -504,7 +515,10 @@ async fn plan(ctx: &Context, c: &store::Consignment, input: &AllocationInput) ->
         ConsignmentState::Received => {}
     }
     let basis = AllocationBasis::parse(&input.basis).ok_or_else(|| Error::refused(Refusal::UnknownBasis))?;
-    let rows = store::doors_of(&ctx.db.read, c.row.community_id).await?;
+    let mut rows = store::doors_of(&ctx.db.read, c.row.community_id).await?;
+    if !input.compounds.is_empty() {
+        rows.retain(|r| r.compound_id.is_some_and(|c| input.compounds.contains(&c)));
+    }
     let doors: Vec<Door<Uuid>> = rows
         .iter()
         .map(|r| Door {
@@ -614,6 +628,7 @@ pub async fn allocate(ctx: &Context, actor: &Actor, id: Uuid, input: &Allocation
     let mut entry = actor.entry("supplies.allocate", "consignment", Some(id.to_string()), &community);
     entry.detail = serde_json::json!({
         "basis": p.basis.code(),
+        "compounds": input.compounds,
         "households": preview.households,
         "runs": runs.len(),
         "allocated": allocations.iter().map(|a| a.allocated).sum::<i64>(),

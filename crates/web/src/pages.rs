@@ -21,7 +21,15 @@ use crate::i18n;
 
 /// Shared assets (styles, htmx, the service worker).
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/{*path}", get(asset))
+    Router::new().route("/static/{*path}", get(asset)).route("/sw.js", get(service_worker))
+}
+
+/// The service worker of the run pages, served from the root so that it may
+/// control `/runs/` (a worker controls only paths below its own).
+async fn service_worker() -> Response {
+    let mut res = asset(Path("sw.js".to_string())).await;
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
 }
 
 /// What every page template needs.

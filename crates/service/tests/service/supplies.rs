@@ -157,6 +157,7 @@ async fn received(w: &World) -> Uuid {
 
 fn per_household(detail: &supplies::ConsignmentDetail, reserve: i64) -> AllocationInput {
     AllocationInput {
+        compounds: Vec::new(),
         basis: "per_household".into(),
         items: detail.consignment.items.iter().map(|i| RuleInput { item_id: i.id, per_share: 1, reserve }).collect(),
     }

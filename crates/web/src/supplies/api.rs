@@ -258,6 +258,9 @@ pub struct AllocationInput {
     /// per_household, per_person or by_need.
     pub basis: String,
     pub items: Vec<RuleInput>,
+    /// Only the households of these compounds (left out: the whole community).
+    #[serde(default)]
+    pub compounds: Vec<Uuid>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -298,9 +301,10 @@ pub async fn allocate(
     Query(q): Query<PreviewQuery>,
     input: Result<Json<AllocationInput>, JsonRejection>,
 ) -> Result<Json<AllocationPreview>, AppError> {
-    let AllocationInput { basis, items } = body(input)?;
+    let AllocationInput { basis, items, compounds } = body(input)?;
     let input = svc::AllocationInput {
         basis,
+        compounds,
         items: items
             .into_iter()
             .map(|RuleInput { item_id, per_share, reserve }| svc::RuleInput { item_id, per_share, reserve })

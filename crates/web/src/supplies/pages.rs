@@ -254,6 +254,8 @@ pub struct AllocateForm {
     /// "preview" or "confirm".
     #[serde(default)]
     action: String,
+    #[serde(default)]
+    compound: Vec<Uuid>,
 }
 
 pub async fn allocate(
@@ -271,7 +273,7 @@ pub async fn allocate(
             reserve: number(f.reserve.get(i).map(String::as_str).unwrap_or(""))?.unwrap_or(0),
         });
     }
-    let input = AllocationInput { basis: f.basis.clone(), items };
+    let input = AllocationInput { basis: f.basis.clone(), items, compounds: f.compound.clone() };
     let actor = user.actor(peer.text());
     let result = if f.action == "confirm" {
         svc::allocate(&state.ctx, &actor, id, &input).await.map(|_| None)
