@@ -21,6 +21,7 @@ pub enum Refusal {
     /// A number outside its field's range.
     Bounds(crate::bounds::OutOfRange),
     Incidents(crate::incident::Refusal),
+    Ledger(crate::ledger::Refusal),
     /// Something named in the request does not exist (or not where the
     /// caller may see it): `what` names a `storage.what.*` key.
     Missing {
@@ -44,6 +45,7 @@ impl Refusal {
             Refusal::Logins(r) => r.message(lang),
             Refusal::Bounds(r) => r.message(lang),
             Refusal::Incidents(r) => r.message(lang),
+            Refusal::Ledger(r) => r.message(lang),
             Refusal::Missing { what, key } => {
                 let what_key = format!("storage.what.{what}");
                 let what_key =
@@ -87,6 +89,7 @@ from_capability! {
     Logins(crate::logins::Refusal),
     Bounds(crate::bounds::OutOfRange),
     Incidents(crate::incident::Refusal),
+    Ledger(crate::ledger::Refusal),
 }
 
 impl From<crate::task::TransitionError> for Refusal {

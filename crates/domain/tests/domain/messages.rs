@@ -428,6 +428,17 @@ fn incidents_samples() -> Vec<incident::Refusal> {
     all
 }
 
+fn ledger_samples() -> Vec<shouwang_domain::ledger::Refusal> {
+    use shouwang_domain::ledger::Refusal::*;
+    let all = vec![Quantity, Empty, TooLong];
+    for r in &all {
+        match r {
+            Quantity | Empty | TooLong => {}
+        }
+    }
+    all
+}
+
 /// One sample per capability at least.
 fn wrapper_samples() -> Vec<Refusal> {
     let mut all: Vec<Refusal> = Vec::new();
@@ -443,6 +454,7 @@ fn wrapper_samples() -> Vec<Refusal> {
     all.extend(logins_samples().into_iter().map(Refusal::from));
     all.extend(Field::ALL.map(|field| Refusal::from(OutOfRange { field })));
     all.extend(incidents_samples().into_iter().map(Refusal::from));
+    all.extend(ledger_samples().into_iter().map(Refusal::from));
     all.push(Refusal::Missing { what: "community", key: "sy".into() });
     all.push(Refusal::Missing { what: "no such kind of thing", key: "x".into() });
     for r in &all {
@@ -459,6 +471,7 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Logins(_)
             | Refusal::Bounds(_)
             | Refusal::Incidents(_)
+            | Refusal::Ledger(_)
             | Refusal::Missing { .. } => {}
         }
     }
