@@ -39,6 +39,7 @@ pub fn stored_time(t: time::OffsetDateTime) -> time::OffsetDateTime {
 pub mod m20261203_000008_incidents;
 mod m20261203_000009_imports;
 mod m20261203_000010_first_login;
+mod m20261203_000012_ledger;
 
 /// A named foreign key, as the tables of the later migrations declare them.
 pub(crate) fn fk(
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_incidents::Migration),
             Box::new(m20261203_000009_imports::Migration),
             Box::new(m20261203_000010_first_login::Migration),
+            Box::new(m20261203_000012_ledger::Migration),
         ]
     }
 }

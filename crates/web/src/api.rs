@@ -32,7 +32,8 @@ pub use crate::registry::api::{
     tags(
         (name = "registry", description = "区域、户、居民 · regions, households, residents"),
         (name = "mobilisation", description = "双报到、志愿者、支部与小组、自动分组、汇总 · duty reports, volunteers, branches and groups, auto-grouping, roll-up"),
-        (name = "work", description = "接龙 · sign-up sheets")
+        (name = "work", description = "接龙 · sign-up sheets"),
+        (name = "ledger", description = "公开物资台账（无需登录）· the public supply ledger (no login)")
     )
 )]
 struct ApiDoc;
@@ -48,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::rosters::api())
         .merge(crate::groupbuy::api())
         .merge(crate::logins::api())
+        .merge(crate::ledger::api())
 }
 
 // ---------------------------------------------------------------------------

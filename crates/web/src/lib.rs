@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod audit;
 pub mod groupbuy;
 pub mod groups;
+pub mod ledger;
 pub mod logins;
 pub mod registry;
 pub mod rosters;
@@ -137,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rosters::routes())
         .merge(groupbuy::routes())
         .merge(logins::routes())
+        .merge(ledger::routes())
         .merge(api_router)
         .route(
             "/api/v1/openapi.json",
