@@ -186,8 +186,9 @@ async fn the_browser_script_recomputes_the_servers_chain() {
     }
     let app = spawn().await;
     with_books(&app).await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ledger.js");
-    let run = |base: String| {
+    const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/ledger.js");
+    fn run(base: String) -> Value {
+        let script = SCRIPT;
         let program = format!(
             "globalThis.window = {{ isSecureContext: false }};\n\
              globalThis.document = {{ addEventListener() {{}} }};\n\
@@ -198,9 +199,9 @@ async fn the_browser_script_recomputes_the_servers_chain() {
         let out = std::process::Command::new("node").arg("-e").arg(program).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    }
     let base = app.base.clone();
-    let r = tokio::task::spawn_blocking(move || run(base.clone())).await.unwrap();
+    let r = tokio::task::spawn_blocking(move || run(base)).await.unwrap();
     let (_, v) = json("/api/v1/public/communities/sy/ledger/verify", &app).await;
     assert_eq!(r["holds"], true, "{r}");
     assert_eq!(r["count"], 8);
