@@ -473,12 +473,17 @@ async fn ledger(ctx: &shouwang_service::Context, cmd: LedgerCommand, lang: Lang)
                 None => {
                     println!(
                         "{}",
-                        t_with(lang, "ledger.cli.holds", &[("community", &name), ("count", &v.verified), ("head", &v.head)])
+                        t_with(
+                            lang,
+                            "ledger.cli.holds",
+                            &[("community", &name), ("count", &v.verified), ("head", &v.head)]
+                        )
                     );
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(b) => {
-                    let kind = b.kind.map_or_else(|| b.kind_code.clone(), |k| format!("{} {}", k.code(), k.label(lang)));
+                    let kind =
+                        b.kind.map_or_else(|| b.kind_code.clone(), |k| format!("{} {}", k.code(), k.label(lang)));
                     let at = shouwang_domain::ledger::time_text(b.at);
                     println!(
                         "{}",

@@ -147,11 +147,9 @@ impl Refusal {
     pub fn message(&self, lang: Lang) -> String {
         use crate::i18n::{t, t_with};
         match self {
-            Refusal::Quantity => t_with(
-                lang,
-                "ledger.refusal.quantity",
-                &[("min", &QUANTITY_RANGE.0), ("max", &QUANTITY_RANGE.1)],
-            ),
+            Refusal::Quantity => {
+                t_with(lang, "ledger.refusal.quantity", &[("min", &QUANTITY_RANGE.0), ("max", &QUANTITY_RANGE.1)])
+            }
             Refusal::Empty => t(lang, "ledger.refusal.empty"),
             Refusal::TooLong => t(lang, "ledger.refusal.too_long"),
         }

@@ -51,17 +51,8 @@ enum LedgerEntry {
 }
 
 /// `shouwang_domain::ledger::LedgerKind` codes.
-const KINDS: [&str; 9] = [
-    "receipt",
-    "allocation",
-    "reserve",
-    "delivery",
-    "write_off",
-    "reserve_in",
-    "reserve_out",
-    "shelf_in",
-    "shelf_out",
-];
+const KINDS: [&str; 9] =
+    ["receipt", "allocation", "reserve", "delivery", "write_off", "reserve_in", "reserve_out", "shelf_in", "shelf_out"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

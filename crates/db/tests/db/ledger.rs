@@ -125,10 +125,7 @@ async fn a_bad_entry_refuses_the_whole_batch() {
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(err, DbError::Invalid(Refusal::Ledger(shouwang_domain::ledger::Refusal::Quantity))),
-        "{err:?}"
-    );
+    assert!(matches!(err, DbError::Invalid(Refusal::Ledger(shouwang_domain::ledger::Refusal::Quantity))), "{err:?}");
     drop(tx);
     assert_eq!(b.t.count_rows("ledger_entry").await, 0);
 }
@@ -182,8 +179,11 @@ async fn a_quantity_changed_by_hand_is_found_at_that_entry() {
     let stored = ledger::entries_of(&b.t.db.read, b.community, 0, 100).await.unwrap();
     let mut forged = stored[1].to_entry().unwrap();
     forged.hash = shouwang_domain::ledger::hash(&forged.prev_hash, &forged.body);
-    sql(&b, &format!("UPDATE ledger_entry SET hash = '{}' WHERE seq = 2", shouwang_domain::ledger::to_hex(&forged.hash)))
-        .await;
+    sql(
+        &b,
+        &format!("UPDATE ledger_entry SET hash = '{}' WHERE seq = 2", shouwang_domain::ledger::to_hex(&forged.hash)),
+    )
+    .await;
     let report = ledger::verify_community(&b.t.db.read, b.community).await.unwrap();
     let broken = report.broken.expect("the next entry no longer follows");
     assert_eq!((broken.seq, broken.why), (3, Why::WrongPrevHash));

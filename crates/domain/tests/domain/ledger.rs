@@ -25,16 +25,7 @@ fn kind() -> impl Strategy<Value = LedgerKind> {
 
 /// The fields of one entry, without its seq.
 fn body() -> impl Strategy<Value = EntryBody> {
-    (
-        prop::option::of(0u128..4),
-        text(),
-        kind(),
-        text(),
-        text(),
-        1i64..=10_000_000,
-        text(),
-        0i64..2_000_000_000,
-    )
+    (prop::option::of(0u128..4), text(), kind(), text(), text(), 1i64..=10_000_000, text(), 0i64..2_000_000_000)
         .prop_map(|(consignment, title, kind, item, unit, quantity, note, secs)| EntryBody {
             seq: 0,
             community_id: COMMUNITY,

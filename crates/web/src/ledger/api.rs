@@ -223,7 +223,13 @@ impl From<svc::VerifyOutcome> for VerifyResult {
             last_at: last_at.map(time_text),
             broken: broken.map(|b| {
                 let svc::BrokenEntry { seq, why, at, kind: _, kind_code } = b;
-                BrokenEntry { seq, at: time_text(at), kind: kind_code, why: why.code().to_string(), message: why_message(why) }
+                BrokenEntry {
+                    seq,
+                    at: time_text(at),
+                    kind: kind_code,
+                    why: why.code().to_string(),
+                    message: why_message(why),
+                }
             }),
         }
     }
@@ -244,8 +250,7 @@ pub async fn get_entries(
     Path(code): Path<String>,
     Query(q): Query<EntriesQuery>,
 ) -> Result<Json<EntriesPage>, AppError> {
-    let page =
-        svc::entries(&state.ctx, &code, q.after.unwrap_or(0), q.limit.unwrap_or(svc::ENTRIES_MAX)).await?;
+    let page = svc::entries(&state.ctx, &code, q.after.unwrap_or(0), q.limit.unwrap_or(svc::ENTRIES_MAX)).await?;
     Ok(Json(EntriesPage {
         entries: page.entries.into_iter().map(LedgerEntry::from).collect(),
         next_after: page.next_after,
@@ -255,6 +260,9 @@ pub async fn get_entries(
 #[utoipa::path(get, path = "/api/v1/public/communities/{code}/ledger/verify", tag = "ledger",
     params(("code" = String, Path, description = "community code")),
     responses((status = 200, body = VerifyResult), (status = 404, body = ErrorBody)))]
-pub async fn get_verify(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<VerifyResult>, AppError> {
+pub async fn get_verify(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<VerifyResult>, AppError> {
     Ok(Json(svc::verify(&state.ctx, &code).await?.into()))
 }

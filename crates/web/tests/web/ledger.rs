@@ -4,8 +4,8 @@
 //! server's hashes); a row changed by hand is named on the page and over the
 //! API; the API is in the OpenAPI document.
 
-use shouwang_db::ConnectionTrait;
 use serde_json::Value;
+use shouwang_db::ConnectionTrait;
 use shouwang_db::ledger::{NewEntry, append_in};
 use shouwang_domain::ledger::LedgerKind;
 use time::macros::datetime;
@@ -144,7 +144,9 @@ async fn entries_come_in_pages_exactly_as_stored() {
     with_books(&app).await;
     let (status, first) = json("/api/v1/public/communities/sy/ledger/entries?limit=3", &app).await;
     assert_eq!(status, 200);
-    let seqs = |page: &Value| page["entries"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect::<Vec<_>>();
+    let seqs = |page: &Value| {
+        page["entries"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect::<Vec<_>>()
+    };
     assert_eq!(seqs(&first), [1, 2, 3]);
     assert_eq!(first["next_after"], 3);
     let e = &first["entries"][0];
@@ -156,7 +158,11 @@ async fn entries_come_in_pages_exactly_as_stored() {
     assert_eq!(seqs(&rest), [4, 5, 6, 7, 8]);
     assert_eq!(rest["next_after"], Value::Null);
     for bad in ["limit=0", "limit=501", "after=x"] {
-        let r = browser().get(format!("{}/api/v1/public/communities/sy/ledger/entries?{bad}", app.base)).send().await.unwrap();
+        let r = browser()
+            .get(format!("{}/api/v1/public/communities/sy/ledger/entries?{bad}", app.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{bad}");
     }
 }
@@ -210,5 +216,8 @@ async fn the_browser_script_recomputes_the_servers_chain() {
     app.db.write.execute_unprepared("UPDATE ledger_entry SET note = '' WHERE seq = 5").await.unwrap();
     let base = app.base.clone();
     let r = tokio::task::spawn_blocking(move || run(base)).await.unwrap();
-    assert_eq!((r["holds"].as_bool(), r["seq"].as_i64(), r["why"].as_str()), (Some(false), Some(5), Some("wrong-hash")));
+    assert_eq!(
+        (r["holds"].as_bool(), r["seq"].as_i64(), r["why"].as_str()),
+        (Some(false), Some(5), Some("wrong-hash"))
+    );
 }
