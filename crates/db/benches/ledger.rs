@@ -19,6 +19,10 @@ use uuid::Uuid;
 
 const BATCH: usize = 10_000;
 
+/// The `shouwang` binary's allocator, so that the figures are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).expect("code")
 }

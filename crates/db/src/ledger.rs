@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use shouwang_domain::ledger::{self, Books, Broken, Entry, EntryBody, LedgerKind, Verifier, Why};
 use time::OffsetDateTime;
@@ -278,32 +278,283 @@ pub struct BrokenEntry {
     pub kind: String,
 }
 
-/// Recomputes the community's whole chain, a page at a time.
-pub async fn verify_community(conn: &impl ConnectionTrait, community_id: Uuid) -> Result<VerifyReport, DbError> {
-    let mut v = Verifier::new();
-    let mut last_at = None;
-    let mut after = 0;
+/// What verification reads of an entry: everything but the community (the
+/// chain's own, by the filter) and the row's id.
+#[derive(Debug, FromQueryResult)]
+struct ChainRow {
+    seq: i64,
+    incident_id: Uuid,
+    consignment_id: Option<Uuid>,
+    consignment_title: String,
+    kind: String,
+    item: String,
+    unit: String,
+    quantity: i64,
+    note: String,
+    at: OffsetDateTime,
+    prev_hash: String,
+    hash: String,
+}
+
+impl ChainRow {
+    fn into_entry(self, community_id: Uuid) -> Result<Entry, Broken> {
+        let unreadable = Broken { seq: self.seq, why: Why::Unreadable };
+        let kind = LedgerKind::from_code(&self.kind).ok_or(unreadable)?;
+        let prev_hash = ledger::from_hex(&self.prev_hash).ok_or(unreadable)?;
+        let hash = ledger::from_hex(&self.hash).ok_or(unreadable)?;
+        Ok(Entry {
+            body: EntryBody {
+                seq: self.seq,
+                community_id,
+                incident_id: self.incident_id,
+                consignment_id: self.consignment_id,
+                consignment_title: self.consignment_title,
+                kind,
+                item: self.item,
+                unit: self.unit,
+                quantity: self.quantity,
+                note: self.note,
+                at: self.at,
+            },
+            prev_hash,
+            hash,
+        })
+    }
+}
+
+/// Up to `limit` entries with `after < seq <= until`, in seq order.
+async fn chain_page(
+    conn: &impl ConnectionTrait,
+    community_id: Uuid,
+    after: i64,
+    until: Option<i64>,
+    limit: u64,
+) -> Result<Vec<ChainRow>, DbError> {
+    use ledger_entry::Column as C;
+    let mut q = ledger_entry::Entity::find()
+        .select_only()
+        .columns([
+            C::Seq,
+            C::IncidentId,
+            C::ConsignmentId,
+            C::ConsignmentTitle,
+            C::Kind,
+            C::Item,
+            C::Unit,
+            C::Quantity,
+            C::Note,
+            C::At,
+            C::PrevHash,
+            C::Hash,
+        ])
+        .filter(C::CommunityId.eq(community_id))
+        .filter(C::Seq.gt(after));
+    if let Some(until) = until {
+        q = q.filter(C::Seq.lte(until));
+    }
+    Ok(q.order_by_asc(C::Seq).limit(limit).into_model::<ChainRow>().all(conn).await?)
+}
+
+/// One part of a chain checked on its own: from the entry after `start`
+/// (seq and stored hash; `None`: from the first) up to seq `until`.
+#[derive(Debug)]
+struct Part {
+    checked: u64,
+    head: [u8; 32],
+    last_at: Option<OffsetDateTime>,
+    broken: Option<BrokenEntry>,
+}
+
+/// SQLite's fast path: reading twelve columns costs about 0.45 µs each per
+/// row in sqlx (a million entries: 5.6 s), so SQLite writes fields 4 to 12
+/// of the canonical encoding itself, as one text, and the hashes as another.
+/// A netstring's length is in UTF-8 bytes (`CAST(x AS BLOB)`); uuids are
+/// stored as 16-byte blobs and written lowercase and hyphenated. A row whose
+/// stored values are not what the application writes (a uuid or time
+/// changed by hand into another shape) encodes differently and is named.
+const SQLITE_CHAIN_PAGE: &str = "SELECT seq, \
+    '36:' || lower(substr(hex(incident_id), 1, 8) || '-' || substr(hex(incident_id), 9, 4) || '-' || \
+        substr(hex(incident_id), 13, 4) || '-' || substr(hex(incident_id), 17, 4) || '-' || \
+        substr(hex(incident_id), 21, 12)) || ',' || \
+    CASE WHEN consignment_id IS NULL THEN '0:,' ELSE '36:' || lower(substr(hex(consignment_id), 1, 8) || '-' || \
+        substr(hex(consignment_id), 9, 4) || '-' || substr(hex(consignment_id), 13, 4) || '-' || \
+        substr(hex(consignment_id), 17, 4) || '-' || substr(hex(consignment_id), 21, 12)) || ',' END || \
+    length(CAST(consignment_title AS BLOB)) || ':' || consignment_title || ',' || \
+    length(CAST(kind AS BLOB)) || ':' || kind || ',' || \
+    length(CAST(item AS BLOB)) || ':' || item || ',' || \
+    length(CAST(unit AS BLOB)) || ':' || unit || ',' || \
+    length(CAST(CAST(quantity AS TEXT) AS BLOB)) || ':' || CAST(quantity AS TEXT) || ',' || \
+    length(CAST(note AS BLOB)) || ':' || note || ',' || \
+    length(CAST(CAST(at AS TEXT) AS BLOB)) || ':' || CAST(at AS TEXT) || ',' AS rest, \
+    prev_hash || hash AS hashes \
+    FROM ledger_entry WHERE community_id = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4";
+
+async fn verify_part_sqlite(
+    conn: DatabaseConnection,
+    community_id: Uuid,
+    start: Option<(i64, [u8; 32])>,
+    until: Option<i64>,
+) -> Result<Part, DbError> {
+    let pool = conn.get_sqlite_connection_pool();
+    let mut v = match start {
+        Some((seq, hash)) => Verifier::after(seq, hash),
+        None => Verifier::new(),
+    };
+    let mut after = start.map_or(0, |(seq, _)| seq);
+    let mut last_seq = None;
     loop {
-        let page = entries_of(conn, community_id, after, PAGE).await?;
+        let page: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(SQLITE_CHAIN_PAGE)
+            .bind(community_id)
+            .bind(after)
+            .bind(until.unwrap_or(i64::MAX))
+            .bind(PAGE as i64)
+            .fetch_all(pool)
+            .await?;
+        let full = page.len() as u64 == PAGE;
         let Some(last) = page.last() else { break };
-        after = last.seq;
-        for stored in &page {
-            let checked = stored.to_entry().and_then(|e| v.push(&e));
+        after = last.0;
+        for (seq, rest, hashes) in page {
+            let hashes = hashes.as_deref().unwrap_or_default();
+            let pair =
+                hashes.get(..64).zip(hashes.get(64..)).and_then(|(p, h)| ledger::from_hex(p).zip(ledger::from_hex(h)));
+            let checked = match (rest, pair) {
+                (Some(rest), Some((prev, hash))) => v.push_encoded(seq, community_id, rest.as_bytes(), &prev, &hash),
+                _ => Err(Broken { seq, why: Why::Unreadable }),
+            };
             if let Err(Broken { seq, why }) = checked {
-                return Ok(VerifyReport {
-                    verified: v.checked(),
-                    head: ledger::to_hex(&v.head()),
-                    last_at,
-                    broken: Some(BrokenEntry { seq, why, at: stored.at, kind: stored.kind.clone() }),
-                });
+                let (kind, at) = kind_and_time(&conn, community_id, seq).await?;
+                let last_at = match last_seq {
+                    Some(s) => Some(kind_and_time(&conn, community_id, s).await?.1),
+                    None => None,
+                };
+                let broken = Some(BrokenEntry { seq, why, at, kind });
+                return Ok(Part { checked: v.checked(), head: v.head(), last_at, broken });
             }
-            last_at = Some(stored.at);
+            last_seq = Some(seq);
         }
-        if (page.len() as u64) < PAGE {
+        if !full {
             break;
         }
     }
-    Ok(VerifyReport { verified: v.checked(), head: ledger::to_hex(&v.head()), last_at, broken: None })
+    let last_at = match last_seq {
+        Some(s) => Some(kind_and_time(&conn, community_id, s).await?.1),
+        None => None,
+    };
+    Ok(Part { checked: v.checked(), head: v.head(), last_at, broken: None })
+}
+
+/// The stored kind and time of one entry.
+async fn kind_and_time(
+    conn: &DatabaseConnection,
+    community_id: Uuid,
+    seq: i64,
+) -> Result<(String, OffsetDateTime), DbError> {
+    use ledger_entry::Column as C;
+    ledger_entry::Entity::find()
+        .select_only()
+        .columns([C::Kind, C::At])
+        .filter(C::CommunityId.eq(community_id))
+        .filter(C::Seq.eq(seq))
+        .into_tuple()
+        .all(conn)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DbError::NotFound { what: "ledger_entry", key: seq.to_string() })
+}
+
+async fn verify_part(
+    conn: DatabaseConnection,
+    community_id: Uuid,
+    start: Option<(i64, [u8; 32])>,
+    until: Option<i64>,
+) -> Result<Part, DbError> {
+    if conn.get_database_backend() == DbBackend::Sqlite {
+        return verify_part_sqlite(conn, community_id, start, until).await;
+    }
+    let mut v = match start {
+        Some((seq, hash)) => Verifier::after(seq, hash),
+        None => Verifier::new(),
+    };
+    let mut after = start.map_or(0, |(seq, _)| seq);
+    let mut last_at = None;
+    loop {
+        let page = chain_page(&conn, community_id, after, until, PAGE).await?;
+        let full = page.len() as u64 == PAGE;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for row in page {
+            let (at, kind) = (row.at, row.kind.clone());
+            if let Err(Broken { seq, why }) = row.into_entry(community_id).and_then(|e| v.push(&e)) {
+                let broken = Some(BrokenEntry { seq, why, at, kind });
+                return Ok(Part { checked: v.checked(), head: v.head(), last_at, broken });
+            }
+            last_at = Some(at);
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(Part { checked: v.checked(), head: v.head(), last_at, broken: None })
+}
+
+/// Chains longer than this are checked in [`PARTS`] parts side by side.
+const SPLIT_FROM: i64 = 50_000;
+const PARTS: i64 = 4;
+
+/// Recomputes the community's whole chain, a page at a time. A long chain
+/// is cut at stored entries into parts checked side by side, each picking
+/// the chain up from the stored hash of the entry before it: the part before
+/// checks that entry, so together they check exactly what one pass would,
+/// and the first part that breaks names the first entry that does not hold.
+pub async fn verify_community(conn: &DatabaseConnection, community_id: Uuid) -> Result<VerifyReport, DbError> {
+    use ledger_entry::Column as C;
+    let (max_seq, _) = head(conn, community_id).await?;
+    // Cut points: the first stored entry at or after each quantile of the seqs.
+    let mut cuts: Vec<(i64, [u8; 32])> = Vec::new();
+    if max_seq >= SPLIT_FROM {
+        for k in 1..PARTS {
+            let at: Option<(i64, String)> = ledger_entry::Entity::find()
+                .select_only()
+                .columns([C::Seq, C::Hash])
+                .filter(C::CommunityId.eq(community_id))
+                .filter(C::Seq.gte(max_seq / PARTS * k))
+                .order_by_asc(C::Seq)
+                .limit(1)
+                .into_tuple()
+                .all(conn)
+                .await?
+                .into_iter()
+                .next();
+            if let Some((seq, hash)) = at
+                && cuts.last().is_none_or(|(last, _)| *last < seq)
+                && seq < max_seq
+            {
+                // An unreadable hash here is named by the part before.
+                cuts.push((seq, ledger::from_hex(&hash).unwrap_or(ledger::GENESIS)));
+            }
+        }
+    }
+    let mut tasks = Vec::with_capacity(cuts.len() + 1);
+    for i in 0..=cuts.len() {
+        let start = i.checked_sub(1).map(|j| cuts[j]);
+        let until = cuts.get(i).map(|(seq, _)| *seq);
+        tasks.push(tokio::spawn(verify_part(conn.clone(), community_id, start, until)));
+    }
+    let mut report = VerifyReport { verified: 0, head: ledger::to_hex(&ledger::GENESIS), last_at: None, broken: None };
+    for task in tasks {
+        let part = task.await.map_err(|e| DbError::Db(sea_orm::DbErr::Custom(format!("verification task: {e}"))))??;
+        if report.broken.is_some() {
+            continue;
+        }
+        report.verified += part.checked;
+        if part.checked > 0 {
+            report.head = ledger::to_hex(&part.head);
+            report.last_at = part.last_at;
+        }
+        report.broken = part.broken;
+    }
+    Ok(report)
 }
 
 #[derive(Debug, FromQueryResult)]
