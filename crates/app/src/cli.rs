@@ -43,6 +43,9 @@ pub enum Command {
     /// Incidents: emergency episodes.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// The public supply ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Import a list from a spreadsheet.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -222,6 +225,17 @@ pub enum IncidentCommand {
         /// `incident_retention_days`, else 30).
         #[arg(long)]
         retention_days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Recompute a community's hash chain: exit 0 when it holds, 1 naming the
+    /// first entry that does not.
+    Verify {
+        /// The community's code.
+        #[arg(long)]
+        community: String,
     },
 }
 

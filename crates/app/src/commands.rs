@@ -15,7 +15,9 @@ use shouwang_io::FileKind;
 use shouwang_service::registry::{export_resident_file, import_resident_file};
 use shouwang_web::{AppState, Application};
 
-use crate::cli::{BlockCommand, Cli, Command, ExportCommand, ImportCommand, IncidentCommand, RegionCommand};
+use crate::cli::{
+    BlockCommand, Cli, Command, ExportCommand, ImportCommand, IncidentCommand, LedgerCommand, RegionCommand,
+};
 use crate::config::{Config, FileConfig};
 
 /// Largest roster file accepted (calamine reads whole sheets into memory).
@@ -63,6 +65,12 @@ pub(crate) async fn dispatch(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             let hasher = IdHasher::new(b"incident commands hash no ID numbers");
             let ctx = shouwang_service::Context::new(db.clone(), hasher, shouwang_domain::Clock::system());
             incident(&ctx, cmd, config.incident_retention_days, lang).await
+        }
+        Command::Ledger(cmd) => {
+            // Verifying hashes no ID numbers: no key needed (and none created here).
+            let hasher = IdHasher::new(b"ledger commands hash no ID numbers");
+            let ctx = shouwang_service::Context::new(db.clone(), hasher, shouwang_domain::Clock::system());
+            ledger(&ctx, cmd, lang).await
         }
         Command::Import(ImportCommand::Residents(args)) => {
             let hasher = hasher(&config, &db).await?;
@@ -451,6 +459,52 @@ async fn incident(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `shouwang ledger verify --community CODE`: exit 0 when the chain holds,
+/// 1 naming the first entry (seq, time, kind) that does not.
+async fn ledger(ctx: &shouwang_service::Context, cmd: LedgerCommand, lang: Lang) -> anyhow::Result<ExitCode> {
+    let refused = |e: shouwang_service::Error| anyhow!(e.message(lang));
+    match cmd {
+        LedgerCommand::Verify { community } => {
+            let v = shouwang_service::ledger::verify(ctx, &community).await.map_err(refused)?;
+            let name = format!("{} ({})", v.community.name, v.community.code);
+            match &v.broken {
+                None => {
+                    println!(
+                        "{}",
+                        t_with(
+                            lang,
+                            "ledger.cli.holds",
+                            &[("community", &name), ("count", &v.verified), ("head", &v.head)]
+                        )
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    let kind =
+                        b.kind.map_or_else(|| b.kind_code.clone(), |k| format!("{} {}", k.code(), k.label(lang)));
+                    let at = shouwang_domain::ledger::time_text(b.at);
+                    println!(
+                        "{}",
+                        t_with(
+                            lang,
+                            "ledger.cli.broken",
+                            &[
+                                ("community", &name),
+                                ("seq", &b.seq),
+                                ("at", &at),
+                                ("kind", &kind),
+                                ("why", &b.why.message(lang)),
+                                ("count", &v.verified),
+                            ]
+                        )
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
 }
 
 #[derive(Serialize)]

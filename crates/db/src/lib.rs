@@ -14,6 +14,7 @@ pub mod export;
 pub mod id_key;
 pub mod import;
 pub mod incidents;
+pub mod ledger;
 pub mod links;
 pub mod logins;
 pub mod mobilisation;

@@ -21,7 +21,32 @@ use uuid::Uuid;
 use crate::entity::{
     consignment, consignment_item, delivery, delivery_event, delivery_run, delivery_share, stock_movement,
 };
+use crate::ledger::{NewEntry, append_in as append_to_ledger};
 use crate::{Db, DbError, audit, now};
+use shouwang_domain::ledger::LedgerKind;
+
+/// A ledger entry of a consignment (the public books: no personal data).
+fn book(
+    c: &consignment::Model,
+    kind: LedgerKind,
+    item: &str,
+    unit: &str,
+    quantity: i64,
+    at: OffsetDateTime,
+) -> NewEntry {
+    NewEntry {
+        community_id: c.community_id,
+        incident_id: c.incident_id,
+        consignment_id: Some(c.id),
+        consignment_title: c.title.clone(),
+        kind,
+        item: item.to_string(),
+        unit: unit.to_string(),
+        quantity,
+        note: String::new(),
+        at,
+    }
+}
 
 /// An item line as entered.
 #[derive(Debug, Clone)]
@@ -170,6 +195,21 @@ pub async fn receive(
     if changed.rows_affected != 1 {
         return Err(DbError::refused(Refusal::AlreadyReceived));
     }
+    let Some(row) = consignment(&tx, id).await? else {
+        return Err(DbError::refused(Refusal::ConsignmentNotFound));
+    };
+    let mut books = Vec::new();
+    for c in counts {
+        if let Some(item) = row.items.iter().find(|i| i.id == c.item_id) {
+            if c.received > 0 {
+                books.push(book(&row.row, LedgerKind::Receipt, &item.name, &item.unit, c.received, at));
+            }
+            if c.written_off > 0 {
+                books.push(book(&row.row, LedgerKind::WriteOff, &item.name, &item.unit, c.written_off, at));
+            }
+        }
+    }
+    append_to_ledger(&tx, &books).await?;
     for c in counts {
         if c.written_off > c.received {
             return Err(DbError::refused(Refusal::ReserveExceedsStock { item: String::new() }));
@@ -323,10 +363,19 @@ pub async fn store_allocation(
         }));
     }
     let incident_id = c.row.incident_id;
+    let mut books = Vec::new();
     for a in items {
         let Some(item) = c.items.iter().find(|i| i.id == a.item_id) else {
             return Err(DbError::refused(Refusal::ConsignmentNotFound));
         };
+        if a.allocated > 0 {
+            books.push(book(&c.row, LedgerKind::Allocation, &item.name, &item.unit, a.allocated, at));
+        }
+        if a.reserve > 0 {
+            // Held back from the consignment, and so into the reserve pool.
+            books.push(book(&c.row, LedgerKind::Reserve, &item.name, &item.unit, a.reserve, at));
+            books.push(book(&c.row, LedgerKind::ReserveIn, &item.name, &item.unit, a.reserve, at));
+        }
         consignment_item::Entity::update_many()
             .col_expr(consignment_item::Column::PerShare, Expr::value(a.per_share))
             .col_expr(consignment_item::Column::Allocated, Expr::value(a.allocated))
@@ -401,6 +450,7 @@ pub async fn store_allocation(
     for chunk in share_rows.chunks(500) {
         delivery_share::Entity::insert_many(chunk.to_vec()).exec_without_returning(&tx).await?;
     }
+    append_to_ledger(&tx, &books).await?;
     audit::append(&tx, entry).await?;
     tx.commit().await?;
     Ok(())
@@ -714,6 +764,17 @@ pub async fn record(
         .filter(delivery::Column::Id.eq(delivery_id))
         .exec(&tx)
         .await?;
+    if first_delivery {
+        // The goods reached the door: into the public books, without the door.
+        if let Some(c) = crate::unique(consignment::Entity::find_by_id(d.consignment_id), &tx).await? {
+            let books: Vec<NewEntry> = shares_of(&tx, delivery_id)
+                .await?
+                .into_iter()
+                .map(|(item, unit, q)| book(&c, LedgerKind::Delivery, &item, &unit, q, at))
+                .collect();
+            append_to_ledger(&tx, &books).await?;
+        }
+    }
     audit::append(&tx, entry).await?;
     tx.commit().await?;
     Ok(Recorded { status, repeated: false, first_delivery })
@@ -951,6 +1012,29 @@ pub async fn move_stock(db: &Db, m: &NewMovement, at: OffsetDateTime, entry: aud
         at: crate::utc(at),
     }))
     .exec_without_returning(&tx)
+    .await?;
+    let kind = match (m.place, m.quantity > 0) {
+        (StockPlace::Reserve, true) => LedgerKind::ReserveIn,
+        (StockPlace::Reserve, false) => LedgerKind::ReserveOut,
+        (StockPlace::Shelf, true) => LedgerKind::ShelfIn,
+        (StockPlace::Shelf, false) => LedgerKind::ShelfOut,
+    };
+    // The reason stays in the committee's records: it may name a person.
+    append_to_ledger(
+        &tx,
+        &[NewEntry {
+            community_id: m.community_id,
+            incident_id,
+            consignment_id: None,
+            consignment_title: String::new(),
+            kind,
+            item: m.item.clone(),
+            unit: m.unit.clone(),
+            quantity: m.quantity.abs(),
+            note: String::new(),
+            at: crate::utc(at),
+        }],
+    )
     .await?;
     audit::append(&tx, entry).await?;
     tx.commit().await?;

@@ -15,6 +15,7 @@ pub mod id_card;
 pub mod import;
 pub mod incident;
 pub mod lang;
+pub mod ledger;
 pub mod logins;
 pub mod phone;
 pub mod refusal;

@@ -22,6 +22,7 @@ pub enum Refusal {
     Bounds(crate::bounds::OutOfRange),
     Incidents(crate::incident::Refusal),
     Supplies(crate::supplies::Refusal),
+    Ledger(crate::ledger::Refusal),
     /// Something named in the request does not exist (or not where the
     /// caller may see it): `what` names a `storage.what.*` key.
     Missing {
@@ -46,6 +47,7 @@ impl Refusal {
             Refusal::Bounds(r) => r.message(lang),
             Refusal::Incidents(r) => r.message(lang),
             Refusal::Supplies(r) => r.message(lang),
+            Refusal::Ledger(r) => r.message(lang),
             Refusal::Missing { what, key } => {
                 let what_key = format!("storage.what.{what}");
                 let what_key =
@@ -90,6 +92,7 @@ from_capability! {
     Bounds(crate::bounds::OutOfRange),
     Incidents(crate::incident::Refusal),
     Supplies(crate::supplies::Refusal),
+    Ledger(crate::ledger::Refusal),
 }
 
 impl From<crate::task::TransitionError> for Refusal {

@@ -40,6 +40,7 @@ pub mod m20261203_000008_incidents;
 mod m20261203_000009_imports;
 mod m20261203_000010_first_login;
 mod m20261203_000011_supplies;
+mod m20261203_000012_ledger;
 
 /// A named foreign key, as the tables of the later migrations declare them.
 pub(crate) fn fk(
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_imports::Migration),
             Box::new(m20261203_000010_first_login::Migration),
             Box::new(m20261203_000011_supplies::Migration),
+            Box::new(m20261203_000012_ledger::Migration),
         ]
     }
 }

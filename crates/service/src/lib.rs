@@ -14,6 +14,7 @@ pub mod audit;
 pub mod groupbuy;
 pub mod groups;
 pub mod incidents;
+pub mod ledger;
 pub mod logins;
 pub mod reactions;
 pub mod reader;

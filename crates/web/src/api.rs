@@ -33,7 +33,8 @@ pub use crate::registry::api::{
         (name = "registry", description = "区域、户、居民 · regions, households, residents"),
         (name = "mobilisation", description = "双报到、志愿者、支部与小组、自动分组、汇总 · duty reports, volunteers, branches and groups, auto-grouping, roll-up"),
         (name = "work", description = "接龙 · sign-up sheets"),
-        (name = "supplies", description = "物资保障：到货、分配、配送单、送达、储备 · supplies: consignments, allocation, runs, doors, stocks")
+        (name = "supplies", description = "物资保障：到货、分配、配送单、送达、储备 · supplies: consignments, allocation, runs, doors, stocks"),
+        (name = "ledger", description = "公开物资台账（无需登录）· the public supply ledger (no login)")
     )
 )]
 struct ApiDoc;
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::groupbuy::api())
         .merge(crate::supplies::api())
         .merge(crate::logins::api())
+        .merge(crate::ledger::api())
 }
 
 // ---------------------------------------------------------------------------

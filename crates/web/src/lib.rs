@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod audit;
 pub mod groupbuy;
 pub mod groups;
+pub mod ledger;
 pub mod logins;
 pub mod registry;
 pub mod rosters;
@@ -139,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .merge(groupbuy::routes())
         .merge(supplies::routes())
         .merge(logins::routes())
+        .merge(ledger::routes())
         .merge(api_router)
         .route(
             "/api/v1/openapi.json",

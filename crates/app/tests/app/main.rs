@@ -6,4 +6,5 @@
 mod cli;
 mod crash;
 mod demo;
+mod ledger;
 mod reader_limits;

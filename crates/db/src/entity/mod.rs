@@ -28,6 +28,7 @@ pub mod import_upload;
 pub mod incident;
 pub mod incident_daily_aggregate;
 pub mod key_role;
+pub mod ledger_entry;
 pub mod post;
 pub mod region;
 pub mod resident;

@@ -11,6 +11,7 @@ mod common;
 mod backup;
 mod import;
 mod incidents;
+mod ledger;
 mod mobilisation;
 mod registry;
 mod rosters;

@@ -3,6 +3,7 @@
 
 mod access_matrix;
 mod grouping;
+mod ledger;
 mod messages;
 mod roster;
 mod signup_places;

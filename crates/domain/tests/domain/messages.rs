@@ -487,6 +487,17 @@ fn supplies_samples() -> Vec<shouwang_domain::supplies::Refusal> {
     all
 }
 
+fn ledger_samples() -> Vec<shouwang_domain::ledger::Refusal> {
+    use shouwang_domain::ledger::Refusal::*;
+    let all = vec![Quantity, Empty, TooLong];
+    for r in &all {
+        match r {
+            Quantity | Empty | TooLong => {}
+        }
+    }
+    all
+}
+
 /// One sample per capability at least.
 fn wrapper_samples() -> Vec<Refusal> {
     let mut all: Vec<Refusal> = Vec::new();
@@ -503,6 +514,7 @@ fn wrapper_samples() -> Vec<Refusal> {
     all.extend(Field::ALL.map(|field| Refusal::from(OutOfRange { field })));
     all.extend(incidents_samples().into_iter().map(Refusal::from));
     all.extend(supplies_samples().into_iter().map(Refusal::from));
+    all.extend(ledger_samples().into_iter().map(Refusal::from));
     all.push(Refusal::Missing { what: "community", key: "sy".into() });
     all.push(Refusal::Missing { what: "no such kind of thing", key: "x".into() });
     for r in &all {
@@ -520,6 +532,7 @@ fn wrapper_samples() -> Vec<Refusal> {
             | Refusal::Bounds(_)
             | Refusal::Incidents(_)
             | Refusal::Supplies(_)
+            | Refusal::Ledger(_)
             | Refusal::Missing { .. } => {}
         }
     }

@@ -286,6 +286,14 @@ async fn a_retried_door_record_is_one_record_and_a_volunteer_sees_doors_only_whi
 
     let coverage = supplies::coverage(&w.ctx, &w.admin, id).await.unwrap();
     assert_eq!((coverage.total, coverage.settled, coverage.rows.len()), (12, 1, 11));
+
+    // The public books: received, allocated, one door's worth delivered, and a chain that holds.
+    let books = shouwang_service::ledger::public_books(&w.ctx, "sy").await.unwrap();
+    let veg = books.consignments.iter().find(|c| c.item == "蔬菜包").unwrap();
+    assert_eq!((veg.received, veg.allocated, veg.delivered, veg.written_off), (170, 12, 1, 2));
+    let verdict = shouwang_service::ledger::verify(&w.ctx, "sy").await.unwrap();
+    assert!(verdict.broken.is_none());
+    assert_eq!(verdict.verified, books.entries);
 }
 
 #[tokio::test]
@@ -335,4 +343,8 @@ async fn a_stock_never_goes_below_zero() {
     let overview = supplies::overview(&w.ctx, &w.admin, "sy").await.unwrap();
     let shelf = overview.stocks.iter().find(|s| s.item == "口罩").unwrap();
     assert!(shelf.on_hand == 5 && shelf.low);
+    // The public books show the shelf without the reasons (they may name people).
+    let books = shouwang_service::ledger::public_books(&w.ctx, "sy").await.unwrap();
+    assert_eq!(books.shelf.iter().map(|s| s.balance()).sum::<i64>(), 5);
+    assert_eq!(books.entries, 2, "the refused take wrote nothing");
 }

@@ -14,6 +14,7 @@ mod bounds;
 mod control_characters;
 mod cross_community;
 mod imports;
+mod ledger;
 mod logins;
 mod pages;
 mod pages_mobilisation;
