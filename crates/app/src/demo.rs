@@ -12,6 +12,7 @@
 
 mod mobilisation;
 mod rosters;
+mod supplies;
 mod work;
 
 use anyhow::Context;

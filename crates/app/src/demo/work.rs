@@ -36,7 +36,8 @@ pub async fn create(ctx: &shouwang_service::Context) -> anyhow::Result<()> {
     let c = registry::community_by_code(&db.read, &RegionCode::parse("sy").context("demo code")?).await?;
     vegetables_sheet(ctx, &c).await?;
     tasks(ctx, &c).await?;
-    super::rosters::create(ctx, &c).await
+    super::rosters::create(ctx, &c).await?;
+    super::supplies::create(ctx, &c).await
 }
 
 pub(super) fn entry(action: &'static str, target_kind: &'static str, c: &region::Model) -> audit::Entry {

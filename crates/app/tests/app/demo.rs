@@ -84,6 +84,7 @@ async fn shangyi_is_organised_as_in_the_seed_article_and_a_second_run_changes_no
     seed_night_tasks(db, &sy, nearby.branch.id, &daily, sheets[0].id).await;
     gate_roster(&ctx, &sy).await;
     groupbuy_timetable(&ctx, &sy, &daily).await;
+    supply_mornings(&ctx).await;
 
     let before = snapshot(db, &sy).await;
     let ctx = shouwang_service::Context::new(db.clone(), hasher.clone(), shouwang_domain::Clock::system());
@@ -92,6 +93,31 @@ async fn shangyi_is_organised_as_in_the_seed_article_and_a_second_run_changes_no
     let again = shouwang_db::signup::sheets_of_community(&db.read, sy.id).await.unwrap();
     assert_eq!((again.len(), again[0].arrivals), (1, 34));
     assert_eq!(snapshot(db, &sy).await, before, "tasks, roster and timetable are idempotent too");
+    assert_eq!(t.count_rows("consignment").await, 2, "the supplies are replayed once");
+}
+
+/// The seed mornings: 500 boxes at every door of 云飞雅苑, 170 portions on
+/// their way in 蓝天花园, the reserve pool and a sharing shelf in use, and
+/// the public books with a chain that holds.
+async fn supply_mornings(ctx: &shouwang_service::Context) {
+    use shouwang_service::supplies;
+    let operator = shouwang_service::Actor::operator("test");
+    let o = supplies::overview(ctx, &operator, "sy").await.unwrap();
+    let boxes = o.consignments.iter().find(|c| c.title.contains("500")).unwrap();
+    assert_eq!(boxes.items[0].received, Some(500));
+    assert!(boxes.households > 300 && boxes.settled == boxes.households, "every door of 云飞雅苑 reached");
+    assert!(supplies::coverage(ctx, &operator, boxes.id).await.unwrap().rows.is_empty());
+    let portions = o.consignments.iter().find(|c| c.title.contains("170")).unwrap();
+    assert_eq!(portions.items.iter().map(|i| i.allocated).collect::<Vec<_>>(), [170, 170, 170, 170]);
+    let left = supplies::coverage(ctx, &operator, portions.id).await.unwrap();
+    assert!(!left.rows.is_empty() && left.settled > 0, "蓝天花园's morning is under way");
+    assert!(o.stocks.iter().any(|s| s.place == "reserve" && s.item == "蔬菜包"));
+    assert!(o.stocks.iter().any(|s| s.place == "shelf" && s.item == "口罩" && s.on_hand == 38));
+    let books = shouwang_service::ledger::public_books(ctx, "sy").await.unwrap();
+    let veg = books.consignments.iter().find(|c| c.item == "蔬菜包" && c.title.contains("500")).unwrap();
+    assert_eq!(veg.received, 500);
+    assert_eq!(veg.delivered, veg.allocated);
+    assert!(shouwang_service::ledger::verify(ctx, "sy").await.unwrap().broken.is_none());
 }
 
 fn can_serve(v: &shouwang_db::entity::volunteer::Model) -> bool {
