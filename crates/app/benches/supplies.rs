@@ -45,7 +45,13 @@ fn roster(n: usize) -> Vec<u8> {
         let (compound, building, room) = (i / 1000, (i / 20) % 50, i % 20);
         let floor = room / 4 + 1;
         let tag = if i % 9 == 0 { "独居老人" } else { "" };
-        csv.push_str(&format!("第{}小区,{}号楼,{}{:02},住户{i},{tag}\n", compound + 1, building + 1, floor, room % 4 + 1));
+        csv.push_str(&format!(
+            "第{}小区,{}号楼,{}{:02},住户{i},{tag}\n",
+            compound + 1,
+            building + 1,
+            floor,
+            room % 4 + 1
+        ));
     }
     csv.into_bytes()
 }
@@ -207,7 +213,8 @@ async fn run(label: &str, t: TestDb, n: usize) {
     }
     let wall = start.elapsed();
     latencies.sort();
-    let p = |q: f64| latencies[((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
+    let p =
+        |q: f64| latencies[((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1).min(latencies.len() - 1)];
     let events = t.count_rows("delivery_event").await;
     let delivered = shouwang_db::supplies::coverage_counts(&db.read, &[id]).await.unwrap()[&id].1;
     let verdict = if p(0.99) < Duration::from_millis(200) && events == 1000 && failed == 0 {

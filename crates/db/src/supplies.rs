@@ -877,6 +877,39 @@ pub async fn coverage_counts(
     Ok(out)
 }
 
+/// Each community's most recently allocated consignment: community →
+/// (consignment id, title, households, settled), for home pages and roll-ups.
+pub async fn latest_coverage(conn: &impl ConnectionTrait) -> Result<HashMap<Uuid, (Uuid, String, i64, i64)>, DbError> {
+    let rows: Vec<(Uuid, Uuid, String, Option<OffsetDateTime>)> = consignment::Entity::find()
+        .select_only()
+        .column(consignment::Column::Id)
+        .column(consignment::Column::CommunityId)
+        .column(consignment::Column::Title)
+        .column(consignment::Column::AllocatedAt)
+        .filter(consignment::Column::State.eq(ConsignmentState::Allocated.code()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut latest: HashMap<Uuid, (Uuid, String, Option<OffsetDateTime>)> = HashMap::new();
+    for (id, community, title, at) in rows {
+        match latest.get(&community) {
+            Some((_, _, seen)) if *seen >= at => {}
+            _ => {
+                latest.insert(community, (id, title, at));
+            }
+        }
+    }
+    let ids: Vec<Uuid> = latest.values().map(|v| v.0).collect();
+    let counts = coverage_counts(conn, &ids).await?;
+    Ok(latest
+        .into_iter()
+        .map(|(community, (id, title, _))| {
+            let (n, settled) = counts.get(&id).copied().unwrap_or((0, 0));
+            (community, (id, title, n, settled))
+        })
+        .collect())
+}
+
 /// A household's deliveries, newest consignment first: (consignment, delivery).
 pub async fn deliveries_of_household(
     conn: &impl ConnectionTrait,

@@ -207,6 +207,8 @@ pub struct TotalsRow {
     pub households: i64,
     pub residents: i64,
     pub tagged: i64,
+    /// The latest allocated consignment: (title, households reached, households).
+    pub supplies: Option<(String, i64, i64)>,
 }
 
 /// Home by role: where I work, what needs me, my area's totals.
@@ -229,11 +231,13 @@ pub async fn home(ctx: &Context, actor: &Actor) -> Result<HomeView> {
     let mut totals = Vec::new();
     if actor.can(Resource::Registry, Action::Read, &actor.scope_path) && actor.role != Role::Volunteer {
         let sums = places::totals_by_community(read).await?;
+        let coverage = shouwang_db::supplies::latest_coverage(read).await?;
         for r in places::upper_tree(read).await? {
             let is_community = is_kind(&r, RegionKind::Community);
             if is_community && r.path.starts_with(&actor.scope_path) {
                 let (households, residents, tagged) = sums.get(&r.id).copied().unwrap_or_default();
-                totals.push(TotalsRow { code: r.code, name: r.name, households, residents, tagged });
+                let supplies = coverage.get(&r.id).map(|(_, title, n, settled)| (title.clone(), *settled, *n));
+                totals.push(TotalsRow { code: r.code, name: r.name, households, residents, tagged, supplies });
             }
         }
     }

@@ -80,6 +80,10 @@ async fn a_consignment_goes_from_the_gate_to_the_doors_through_the_pages() {
     assert_eq!(page.matches("data-testid=\"run\"").count(), 2, "one run per building");
     assert!(page.contains("0/3"), "nobody reached yet");
 
+    // Home shows how far the latest consignment has got.
+    let (_, home) = app.page(&admin, "/").await;
+    assert!(home.contains("data-testid=\"home-supplies\"") && home.contains("<b>0</b>/3"), "{home}");
+
     // The outsider (another community's admin) finds none of it.
     let (outsider, _) = app.login("outsider").await;
     for path in [format!("/supplies/{id}"), format!("/supplies/{id}/coverage"), "/c/sy/supplies".to_string()] {
