@@ -1030,3 +1030,48 @@ pub async fn export_runs(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Vec<u
         .map_err(|e| Error::Internal(e.to_string()))?
         .map_err(|e| Error::Internal(e.to_string()))
 }
+
+/// A door the actor may record at, reached by its household's QR code.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoorAtHand {
+    pub run_id: Uuid,
+    pub household_id: Uuid,
+    pub consignment: String,
+    pub shares: String,
+    pub status_label: String,
+    pub settled: bool,
+}
+
+/// The runs through this household's door that the actor holds (or, for
+/// staff, may record on): scanning the door's QR code with the phone's
+/// camera opens the household page, which offers the door buttons.
+pub async fn doors_at_hand(ctx: &Context, actor: &Actor, token: &str) -> Result<Vec<DoorAtHand>> {
+    if token.len() > 64 || actor.user_id.is_none() {
+        return Ok(Vec::new());
+    }
+    let read = &ctx.db.read;
+    let Some(h) = shouwang_db::links::household_by_token(read, token).await? else { return Ok(Vec::new()) };
+    let Some(community) = shouwang_db::registry::region_by_id(read, h.community_id).await? else {
+        return Ok(Vec::new());
+    };
+    if !actor.can(Resource::Supplies, Action::Read, &community.path) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (c, d) in store::deliveries_of_household(read, h.id).await? {
+        let (_, _, can_record, _) = standing(ctx, actor, d.run_id, &community).await?;
+        if !can_record {
+            continue;
+        }
+        let status = DeliveryStatus::from_code(&d.status).unwrap_or(DeliveryStatus::Pending);
+        out.push(DoorAtHand {
+            run_id: d.run_id,
+            household_id: h.id,
+            consignment: c.title,
+            shares: shares_text(&store::shares_of(read, d.id).await?),
+            status_label: status.label(actor.lang).to_string(),
+            settled: status.is_settled(),
+        });
+    }
+    Ok(out)
+}

@@ -103,25 +103,40 @@ struct PublicHousehold {
     token: String,
     /// A key made when the page was drawn: a resent confirmation records nothing new.
     key: String,
+    /// For a volunteer holding a run through this door (who scanned its QR code):
+    /// the door buttons, and the outcomes they may record.
+    at_door: Vec<shouwang_service::supplies::DoorAtHand>,
+    outcomes: Vec<(String, String)>,
 }
 
 /// What a slip opens: the household's own page, no login, no names.
 pub async fn public_household(
     State(state): State<AppState>,
     headers: HeaderMap,
+    crate::auth::MaybeUser(user): crate::auth::MaybeUser,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let lang = i18n::from_headers(&headers);
+    let lang = user.as_ref().map_or_else(|| i18n::from_headers(&headers), |u| u.lang);
     let not_found = || crate::error::missing("public.invalid", &[]);
     let PublicHouseholdView { community_name, compound_name, building_name, room, size, contact, next_groupbuy } =
         service::public_household(&state.ctx, &token).await?.ok_or_else(not_found)?;
     let deliveries = shouwang_service::supplies::household_deliveries(&state.ctx, &token, lang).await?;
+    let at_door = match &user {
+        Some(u) => shouwang_service::supplies::doors_at_hand(&state.ctx, &u.actor(None), &token).await?,
+        None => Vec::new(),
+    };
+    use shouwang_domain::supplies::DeliveryStatus;
     render(&PublicHousehold {
+        at_door,
+        outcomes: DeliveryStatus::AT_THE_DOOR
+            .iter()
+            .map(|s| (s.code().to_string(), s.label(lang).to_string()))
+            .collect(),
         deliveries,
         key: shouwang_service::tokens::random_token().chars().take(32).collect(),
         token: token.clone(),
         next_groupbuy,
-        ctx: PageCtx::new(None, lang, &format!("/h/{token}")),
+        ctx: PageCtx::new(user.as_ref(), lang, &format!("/h/{token}")),
         community_name,
         contact,
         compound_name,

@@ -111,6 +111,18 @@ async fn a_consignment_goes_from_the_gate_to_the_doors_through_the_pages() {
     let (_, coverage) = app.page(&admin, &format!("/supplies/{id}/coverage")).await;
     assert_eq!(coverage.matches("data-testid=\"uncovered\"").count(), 2);
 
+    // Scanning a door's QR code with the phone's camera opens the household's
+    // page: the holder of its run gets the door buttons there, a passer-by does not.
+    let slips =
+        shouwang_service::registry::building_slips(&app.ctx, &shouwang_service::Actor::operator("t"), &code("sy-lt-1"))
+            .await
+            .unwrap();
+    let token_1203 = slips.slips.iter().find(|s| s.0 == "1203").unwrap().1.clone();
+    let (_, at_door) = app.page(&vol, &format!("/h/{token_1203}")).await;
+    assert!(at_door.contains("data-testid=\"at-door\""), "{at_door}");
+    let (_, passer_by) = app.page(&browser(), &format!("/h/{token_1203}")).await;
+    assert!(!passer_by.contains("data-testid=\"at-door\""));
+
     // The household of 1203 confirms from its link.
     let slips =
         shouwang_service::registry::building_slips(&app.ctx, &shouwang_service::Actor::operator("t"), &code("sy-lt-1"))
