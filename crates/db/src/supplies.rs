@@ -659,6 +659,38 @@ pub async fn doors_of_run(conn: &impl ConnectionTrait, run_id: Uuid) -> Result<V
         .collect())
 }
 
+/// The delivery of a run to the household in `building` whose room key is `room_key`.
+pub async fn delivery_by_room(
+    conn: &impl ConnectionTrait,
+    run_id: Uuid,
+    building_id: Uuid,
+    room_key: &str,
+) -> Result<Option<(delivery::Model, String)>, DbError> {
+    use crate::entity::household;
+    let homes: Vec<(Uuid, String)> = household::Entity::find()
+        .select_only()
+        .column(household::Column::Id)
+        .column(household::Column::Room)
+        .filter(household::Column::BuildingId.eq(building_id))
+        .filter(household::Column::RoomKey.eq(room_key))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (h, room) in homes {
+        if let Some(d) = crate::unique(
+            delivery::Entity::find()
+                .filter(delivery::Column::RunId.eq(run_id))
+                .filter(delivery::Column::HouseholdId.eq(h)),
+            conn,
+        )
+        .await?
+        {
+            return Ok(Some((d, room)));
+        }
+    }
+    Ok(None)
+}
+
 pub async fn delivery_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<delivery::Model>, DbError> {
     Ok(crate::unique(delivery::Entity::find_by_id(id), conn).await?)
 }
@@ -793,9 +825,43 @@ pub struct Uncovered {
     pub group_id: Option<Uuid>,
 }
 
-/// Every household of the consignment whose delivery is not settled, with
-/// its building, room, run and the run's group, in one query.
-pub async fn uncovered(conn: &impl ConnectionTrait, consignment_id: Uuid) -> Result<Vec<Uncovered>, DbError> {
+/// Households not yet reached per run: (run id, building id, group id, left).
+pub async fn uncovered_by_run(
+    conn: &impl ConnectionTrait,
+    consignment_id: Uuid,
+) -> Result<Vec<(Uuid, Uuid, Option<Uuid>, i64)>, DbError> {
+    let settled: Vec<&str> = DeliveryStatus::ALL.iter().filter(|s| s.is_settled()).map(|s| s.code()).collect();
+    let left: Vec<(Uuid, i64)> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::RunId)
+        .column_as(delivery::Column::Id.count(), "n")
+        .filter(delivery::Column::ConsignmentId.eq(consignment_id))
+        .filter(delivery::Column::Status.is_not_in(settled))
+        .group_by(delivery::Column::RunId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let left: HashMap<Uuid, i64> = left.into_iter().collect();
+    let runs: Vec<(Uuid, Uuid, Option<Uuid>)> = delivery_run::Entity::find()
+        .select_only()
+        .column(delivery_run::Column::Id)
+        .column(delivery_run::Column::BuildingId)
+        .column(delivery_run::Column::GroupId)
+        .filter(delivery_run::Column::ConsignmentId.eq(consignment_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(runs.into_iter().filter_map(|(id, b, g)| left.get(&id).map(|&n| (id, b, g, n))).collect())
+}
+
+/// The households of the consignment whose delivery is not settled, those in
+/// need first, then in the order the runs were made (building, floor, room),
+/// at most `limit`, with building, room, run and the run's group, in one query.
+pub async fn uncovered(
+    conn: &impl ConnectionTrait,
+    consignment_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Uncovered>, DbError> {
     let settled: Vec<&str> = DeliveryStatus::ALL.iter().filter(|s| s.is_settled()).map(|s| s.code()).collect();
     let (d, h, b, r) = (Alias::new("d"), Alias::new("h"), Alias::new("b"), Alias::new("r"));
     let col = |t: &Alias, c: &str| Expr::col((t.clone(), Alias::new(c)));
@@ -829,6 +895,10 @@ pub async fn uncovered(conn: &impl ConnectionTrait, consignment_id: Uuid) -> Res
         )
         .and_where(col(&d, "consignment_id").eq(consignment_id))
         .and_where(col(&d, "status").is_not_in(settled))
+        // Delivery ids are UUIDv7, made in run order and door order.
+        .order_by_expr(col(&d, "in_need").into(), sea_orm::Order::Desc)
+        .order_by_expr(col(&d, "id").into(), sea_orm::Order::Asc)
+        .limit(limit)
         .to_owned();
     let rows = conn.query_all_raw(conn.get_database_backend().build(&q)).await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -413,13 +413,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        let indexes: [(&str, &str, &[&str], bool); 9] = [
+        let indexes: [(&str, &str, &[&str], bool); 10] = [
             ("ix_consignment_community", "consignment", &["community_id", "created_at"], false),
             ("ix_consignment_item_consignment", "consignment_item", &["consignment_id", "position"], true),
             ("ux_delivery_run_building", "delivery_run", &["consignment_id", "building_id"], true),
             ("ix_delivery_run_community", "delivery_run", &["community_id"], false),
             ("ux_delivery_household", "delivery", &["consignment_id", "household_id"], true),
             ("ix_delivery_run", "delivery", &["run_id"], false),
+            // Coverage: counts by status and run without reading the rows.
+            ("ix_delivery_status", "delivery", &["consignment_id", "status", "run_id"], false),
             ("ix_delivery_household", "delivery", &["household_id"], false),
             ("ix_delivery_event_delivery", "delivery_event", &["delivery_id"], false),
             ("ix_stock_movement_community", "stock_movement", &["community_id", "place", "item"], false),

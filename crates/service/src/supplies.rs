@@ -799,22 +799,41 @@ pub async fn record_door(ctx: &Context, actor: &Actor, run_id: Uuid, input: &Doo
     if !can_record {
         return Err(Error::refused(Refusal::RunNotHeld));
     }
-    let doors = store::doors_of_run(&ctx.db.read, run.id).await?;
-    let door = match (input.household_id, input.code.as_deref().map(str::trim).filter(|c| !c.is_empty())) {
-        (Some(h), _) => doors.iter().find(|d| d.delivery.household_id == h),
+    let read = &ctx.db.read;
+    let code = input.code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let found = match (input.household_id, code) {
+        (Some(h), _) => {
+            store::delivery_of(read, run.consignment_id, h).await?.filter(|d| d.run_id == run.id).map(|d| (d, None))
+        }
         (None, Some(code)) => {
             // A scanned QR code is the household's link URL; the token is its last part.
             let token = code.rsplit('/').next().unwrap_or(code);
-            let room = shouwang_domain::text::room_key(code);
-            doors
-                .iter()
-                .find(|d| d.token.as_deref() == Some(token))
-                .or_else(|| doors.iter().find(|d| d.room_key == room))
+            let by_token = match shouwang_db::links::household_by_token(read, token).await? {
+                Some(h) => store::delivery_of(read, run.consignment_id, h.id)
+                    .await?
+                    .filter(|d| d.run_id == run.id)
+                    .map(|d| (d, Some(h.room))),
+                None => None,
+            };
+            match by_token {
+                Some(found) => Some(found),
+                None => {
+                    let room = shouwang_domain::text::room_key(code);
+                    store::delivery_by_room(read, run.id, run.building_id, &room).await?.map(|(d, r)| (d, Some(r)))
+                }
+            }
         }
         (None, None) => None,
     };
-    let Some(door) = door else {
+    let Some((delivery, room)) = found else {
         return Err(Error::missing(Refusal::NotOnRun));
+    };
+    let room = match room {
+        Some(r) => r,
+        None => shouwang_db::registry::household_by_id(read, delivery.household_id)
+            .await?
+            .map(|h| h.room)
+            .unwrap_or_default(),
     };
     let by = if held_by_me {
         let me = crate::tasks::me_in(ctx, actor, community.id).await?;
@@ -825,42 +844,43 @@ pub async fn record_door(ctx: &Context, actor: &Actor, run_id: Uuid, input: &Doo
     } else {
         RecordedBy::Staff { name: actor.display_name.clone() }
     };
-    let mut entry = actor.entry("supplies.door", "delivery", Some(door.delivery.id.to_string()), &community);
+    let mut entry = actor.entry("supplies.door", "delivery", Some(delivery.id.to_string()), &community);
     entry.detail = serde_json::json!({ "status": status.code(), "run": run.id });
-    let r = store::record(&ctx.db, door.delivery.id, status, &key, &by, ctx.clock.now(), entry).await?;
+    let r = store::record(&ctx.db, delivery.id, status, &key, &by, ctx.clock.now(), entry).await?;
     Ok(DoorRecorded {
-        room: door.room.clone(),
+        room,
         status: r.status.code().to_string(),
         status_label: r.status.label(lang(actor)).to_string(),
         repeated: r.repeated,
     })
 }
 
-/// The households of a consignment not yet reached.
+/// How many rows the coverage list shows; the counts by building cover all.
+pub const COVERAGE_ROWS: u64 = 300;
+
+/// The households of a consignment not yet reached: counts by building, and
+/// the first [`COVERAGE_ROWS`] households, those in need first.
 pub async fn coverage(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Coverage> {
     let (c, community) = consignment_for(ctx, actor, id, Action::Read).await?;
     let read = &ctx.db.read;
     let rooms = actor.can(Resource::Household, Action::Read, &community.path);
     let (total, settled) = store::coverage_counts(read, &[id]).await?.get(&id).copied().unwrap_or((0, 0));
-    let mut left = store::uncovered(read, id).await?;
-    left.sort_by(|a, b| {
-        b.in_need
-            .cmp(&a.in_need)
-            .then_with(|| natural(&a.building).cmp(&natural(&b.building)))
-            .then_with(|| a.room.len().cmp(&b.room.len()))
-            .then_with(|| a.room.cmp(&b.room))
-    });
-    let groups = store::group_names(read, community.id).await?;
-    let since = c.row.allocated_at.unwrap_or(c.row.created_at);
-    let waited_hours = ((ctx.clock.now() - since).whole_minutes().max(0) + 30) / 60;
+    let by_run = store::uncovered_by_run(read, id).await?;
+    let buildings: Vec<Uuid> = by_run.iter().map(|r| r.1).collect();
+    let names = store::region_names(read, &buildings).await?;
     let mut by_building: Vec<(String, usize)> = Vec::new();
-    for u in &left {
-        match by_building.iter_mut().find(|b| b.0 == u.building) {
-            Some(b) => b.1 += 1,
-            None => by_building.push((u.building.clone(), 1)),
+    for (_, b, _, n) in &by_run {
+        let name = names.get(b).cloned().unwrap_or_default();
+        match by_building.iter_mut().find(|x| x.0 == name) {
+            Some(x) => x.1 += *n as usize,
+            None => by_building.push((name, *n as usize)),
         }
     }
     by_building.sort_by(|a, b| natural(&a.0).cmp(&natural(&b.0)));
+    let left = store::uncovered(read, id, COVERAGE_ROWS).await?;
+    let groups = store::group_names(read, community.id).await?;
+    let since = c.row.allocated_at.unwrap_or(c.row.created_at);
+    let waited_hours = ((ctx.clock.now() - since).whole_minutes().max(0) + 30) / 60;
     let l = lang(actor);
     Ok(Coverage {
         consignment_id: id,
