@@ -825,23 +825,31 @@ pub struct Uncovered {
     pub group_id: Option<Uuid>,
 }
 
-/// Households not yet reached per run: (run id, building id, group id, left).
-pub async fn uncovered_by_run(
+/// Per run: (run id, building id, group id, households, settled), from the
+/// `(consignment_id, status, run_id)` index without reading the rows.
+pub async fn coverage_by_run(
     conn: &impl ConnectionTrait,
     consignment_id: Uuid,
-) -> Result<Vec<(Uuid, Uuid, Option<Uuid>, i64)>, DbError> {
-    let settled: Vec<&str> = DeliveryStatus::ALL.iter().filter(|s| s.is_settled()).map(|s| s.code()).collect();
-    let left: Vec<(Uuid, i64)> = delivery::Entity::find()
+) -> Result<Vec<(Uuid, Uuid, Option<Uuid>, i64, i64)>, DbError> {
+    let counts: Vec<(String, Uuid, i64)> = delivery::Entity::find()
         .select_only()
+        .column(delivery::Column::Status)
         .column(delivery::Column::RunId)
-        .column_as(delivery::Column::Id.count(), "n")
+        .column_as(Expr::cust("COUNT(*)"), "n")
         .filter(delivery::Column::ConsignmentId.eq(consignment_id))
-        .filter(delivery::Column::Status.is_not_in(settled))
+        .group_by(delivery::Column::Status)
         .group_by(delivery::Column::RunId)
         .into_tuple()
         .all(conn)
         .await?;
-    let left: HashMap<Uuid, i64> = left.into_iter().collect();
+    let mut per_run: HashMap<Uuid, (i64, i64)> = HashMap::new();
+    for (status, run, n) in counts {
+        let e = per_run.entry(run).or_default();
+        e.0 += n;
+        if DeliveryStatus::from_code(&status).is_some_and(DeliveryStatus::is_settled) {
+            e.1 += n;
+        }
+    }
     let runs: Vec<(Uuid, Uuid, Option<Uuid>)> = delivery_run::Entity::find()
         .select_only()
         .column(delivery_run::Column::Id)
@@ -851,7 +859,13 @@ pub async fn uncovered_by_run(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(runs.into_iter().filter_map(|(id, b, g)| left.get(&id).map(|&n| (id, b, g, n))).collect())
+    Ok(runs
+        .into_iter()
+        .map(|(id, b, g)| {
+            let (n, settled) = per_run.get(&id).copied().unwrap_or((0, 0));
+            (id, b, g, n, settled)
+        })
+        .collect())
 }
 
 /// The households of the consignment whose delivery is not settled, those in
@@ -860,6 +874,24 @@ pub async fn uncovered_by_run(
 pub async fn uncovered(
     conn: &impl ConnectionTrait,
     consignment_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Uncovered>, DbError> {
+    let mut out = uncovered_where(conn, consignment_id, true, limit).await?;
+    let rest = limit.saturating_sub(out.len() as u64);
+    if rest > 0 {
+        out.extend(uncovered_where(conn, consignment_id, false, rest).await?);
+    }
+    Ok(out)
+}
+
+/// [`uncovered`] among the households in need or the others, in id order:
+/// delivery ids are UUIDv7, made in run order and door order, so the
+/// `(consignment_id, in_need, id)` index yields them in that order and the
+/// scan stops at `limit`.
+async fn uncovered_where(
+    conn: &impl ConnectionTrait,
+    consignment_id: Uuid,
+    in_need: bool,
     limit: u64,
 ) -> Result<Vec<Uncovered>, DbError> {
     let settled: Vec<&str> = DeliveryStatus::ALL.iter().filter(|s| s.is_settled()).map(|s| s.code()).collect();
@@ -894,9 +926,8 @@ pub async fn uncovered(
             col(&b, "id").equals((r.clone(), Alias::new("building_id"))),
         )
         .and_where(col(&d, "consignment_id").eq(consignment_id))
+        .and_where(col(&d, "in_need").eq(in_need))
         .and_where(col(&d, "status").is_not_in(settled))
-        // Delivery ids are UUIDv7, made in run order and door order.
-        .order_by_expr(col(&d, "in_need").into(), sea_orm::Order::Desc)
         .order_by_expr(col(&d, "id").into(), sea_orm::Order::Asc)
         .limit(limit)
         .to_owned();

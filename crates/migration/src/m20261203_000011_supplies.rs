@@ -413,7 +413,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        let indexes: [(&str, &str, &[&str], bool); 10] = [
+        let indexes: [(&str, &str, &[&str], bool); 11] = [
             ("ix_consignment_community", "consignment", &["community_id", "created_at"], false),
             ("ix_consignment_item_consignment", "consignment_item", &["consignment_id", "position"], true),
             ("ux_delivery_run_building", "delivery_run", &["consignment_id", "building_id"], true),
@@ -422,6 +422,8 @@ impl MigrationTrait for Migration {
             ("ix_delivery_run", "delivery", &["run_id"], false),
             // Coverage: counts by status and run without reading the rows.
             ("ix_delivery_status", "delivery", &["consignment_id", "status", "run_id"], false),
+            // The coverage list: those in need first, then in the order the runs were made.
+            ("ix_delivery_order", "delivery", &["consignment_id", "in_need", "id"], false),
             ("ix_delivery_household", "delivery", &["household_id"], false),
             ("ix_delivery_event_delivery", "delivery_event", &["delivery_id"], false),
             ("ix_stock_movement_community", "stock_movement", &["community_id", "place", "item"], false),

@@ -864,18 +864,17 @@ pub async fn coverage(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Coverage
     let (c, community) = consignment_for(ctx, actor, id, Action::Read).await?;
     let read = &ctx.db.read;
     let rooms = actor.can(Resource::Household, Action::Read, &community.path);
-    let (total, settled) = store::coverage_counts(read, &[id]).await?.get(&id).copied().unwrap_or((0, 0));
-    let by_run = store::uncovered_by_run(read, id).await?;
-    let buildings: Vec<Uuid> = by_run.iter().map(|r| r.1).collect();
+    let by_run = store::coverage_by_run(read, id).await?;
+    let (total, settled) = by_run.iter().fold((0, 0), |(t, s), r| (t + r.3, s + r.4));
+    let buildings: Vec<Uuid> = by_run.iter().filter(|r| r.3 > r.4).map(|r| r.1).collect();
     let names = store::region_names(read, &buildings).await?;
-    let mut by_building: Vec<(String, usize)> = Vec::new();
-    for (_, b, _, n) in &by_run {
-        let name = names.get(b).cloned().unwrap_or_default();
-        match by_building.iter_mut().find(|x| x.0 == name) {
-            Some(x) => x.1 += *n as usize,
-            None => by_building.push((name, *n as usize)),
+    let mut left_by_building: HashMap<String, usize> = HashMap::new();
+    for (_, b, _, n, s) in &by_run {
+        if n > s {
+            *left_by_building.entry(names.get(b).cloned().unwrap_or_default()).or_default() += (n - s) as usize;
         }
     }
+    let mut by_building: Vec<(String, usize)> = left_by_building.into_iter().collect();
     by_building.sort_by(|a, b| natural(&a.0).cmp(&natural(&b.0)));
     let left = store::uncovered(read, id, COVERAGE_ROWS).await?;
     let groups = store::group_names(read, community.id).await?;
