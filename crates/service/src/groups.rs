@@ -304,6 +304,9 @@ pub struct RollupRow {
     pub name: String,
     pub kind: String,
     pub counts: Counts,
+    /// Households reached, and households to reach, by each community's latest consignment.
+    pub delivered: i64,
+    pub to_deliver: i64,
 }
 
 impl RollupRow {
@@ -316,7 +319,16 @@ impl RollupRow {
 /// The region's own totals, then one row per child (cities down to communities).
 async fn rollup(ctx: &Context, region: &region::Model) -> Result<(RollupRow, Vec<RollupRow>), Error> {
     let per_community = mob::counts_by_community(&ctx.db.read).await?;
+    let coverage = shouwang_db::supplies::latest_coverage(&ctx.db.read).await?;
     let tree = registry::upper_tree(&ctx.db.read).await?;
+    let supplies: Vec<(&str, i64, i64)> = tree
+        .iter()
+        .filter(|r| r.path.starts_with(&region.path))
+        .filter_map(|r| coverage.get(&r.id).map(|(_, _, n, settled)| (r.path.as_str(), *settled, *n)))
+        .collect();
+    let delivered = |prefix: &str| {
+        supplies.iter().filter(|(p, _, _)| p.starts_with(prefix)).fold((0, 0), |(d, t), (_, s, n)| (d + s, t + n))
+    };
     let communities: Vec<(&str, MobilisationCounts)> = tree
         .iter()
         .filter(|r| RegionKind::parse(&r.kind) == Some(RegionKind::Community) && r.path.starts_with(&region.path))
@@ -331,20 +343,28 @@ async fn rollup(ctx: &Context, region: &region::Model) -> Result<(RollupRow, Vec
         }
         total
     };
+    let (d, t) = delivered(&region.path);
     let own = RollupRow {
         code: region.code.clone(),
         name: region.name.clone(),
         kind: region.kind.clone(),
         counts: sum(&region.path).into(),
+        delivered: d,
+        to_deliver: t,
     };
     let children: Vec<RollupRow> = tree
         .iter()
         .filter(|r| r.parent_id == Some(region.id))
-        .map(|r| RollupRow {
-            code: r.code.clone(),
-            name: r.name.clone(),
-            kind: r.kind.clone(),
-            counts: sum(&r.path).into(),
+        .map(|r| {
+            let (delivered, to_deliver) = delivered(&r.path);
+            RollupRow {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                kind: r.kind.clone(),
+                counts: sum(&r.path).into(),
+                delivered,
+                to_deliver,
+            }
         })
         .collect();
     Ok((own, children))

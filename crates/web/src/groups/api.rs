@@ -527,6 +527,10 @@ pub struct RollupRowDto {
     pub name: String,
     pub kind: String,
     pub counts: CountsDto,
+    /// Households reached by each community's latest consignment, summed.
+    pub delivered: i64,
+    /// Households those consignments are for, summed.
+    pub to_deliver: i64,
 }
 
 impl From<Counts> for CountsDto {
@@ -538,8 +542,8 @@ impl From<Counts> for CountsDto {
 
 impl From<RollupRow> for RollupRowDto {
     fn from(r: RollupRow) -> RollupRowDto {
-        let RollupRow { code, name, kind, counts } = r;
-        RollupRowDto { code, name, kind, counts: counts.into() }
+        let RollupRow { code, name, kind, counts, delivered, to_deliver } = r;
+        RollupRowDto { code, name, kind, counts: counts.into(), delivered, to_deliver }
     }
 }
 

@@ -84,6 +84,13 @@ async fn a_consignment_goes_from_the_gate_to_the_doors_through_the_pages() {
     let (_, home) = app.page(&admin, "/").await;
     assert!(home.contains("data-testid=\"home-supplies\"") && home.contains("<b>0</b>/3"), "{home}");
 
+    // So does the district's roll-up, as counts only.
+    let (district, _) = app.login("district").await;
+    let (s, rollup) = app.page(&district, "/mobilisation/wh-jh").await;
+    assert_eq!(s, 200);
+    assert!(rollup.contains("data-testid=\"rollup-supplies\"") && rollup.contains("<b>0/3</b>"), "{rollup}");
+    assert!(!rollup.contains("康阿婆"));
+
     // The outsider (another community's admin) finds none of it.
     let (outsider, _) = app.login("outsider").await;
     for path in [format!("/supplies/{id}"), format!("/supplies/{id}/coverage"), "/c/sy/supplies".to_string()] {
