@@ -757,8 +757,23 @@ pub async fn record(
     entry: audit::Entry,
 ) -> Result<Recorded, DbError> {
     let tx = db.begin_write().await?;
+    let r = record_in(&tx, delivery_id, status, key, by, at, entry).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// [`record`] inside the caller's write transaction.
+pub async fn record_in(
+    tx: &impl ConnectionTrait,
+    delivery_id: Uuid,
+    status: DeliveryStatus,
+    key: &str,
+    by: &RecordedBy,
+    at: OffsetDateTime,
+    entry: audit::Entry,
+) -> Result<Recorded, DbError> {
     let at = crate::utc(at);
-    let Some(d) = delivery_by_id(&tx, delivery_id).await? else {
+    let Some(d) = delivery_by_id(tx, delivery_id).await? else {
         return Err(DbError::refused(Refusal::HouseholdNotFound));
     };
     let event = delivery_event::Model {
@@ -777,13 +792,12 @@ pub async fn record(
     };
     let inserted = delivery_event::Entity::insert(delivery_event::ActiveModel::from(event))
         .on_conflict(OnConflict::column(delivery_event::Column::IdempotencyKey).do_nothing().to_owned())
-        .exec_without_returning(&tx)
+        .exec_without_returning(tx)
         .await?;
     if inserted == 0 {
         let earlier =
-            crate::unique(delivery_event::Entity::find().filter(delivery_event::Column::IdempotencyKey.eq(key)), &tx)
+            crate::unique(delivery_event::Entity::find().filter(delivery_event::Column::IdempotencyKey.eq(key)), tx)
                 .await?;
-        tx.commit().await?;
         let status = earlier.and_then(|e| DeliveryStatus::from_code(&e.status)).unwrap_or(status);
         return Ok(Recorded { status, repeated: true, first_delivery: false });
     }
@@ -794,22 +808,145 @@ pub async fn record(
         .col_expr(delivery::Column::UpdatedAt, Expr::value(at))
         .col_expr(delivery::Column::UpdatedBy, Expr::value(Some(by.name()).filter(|n| !n.is_empty())))
         .filter(delivery::Column::Id.eq(delivery_id))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if first_delivery {
         // The goods reached the door: into the public books, without the door.
-        if let Some(c) = crate::unique(consignment::Entity::find_by_id(d.consignment_id), &tx).await? {
-            let books: Vec<NewEntry> = shares_of(&tx, delivery_id)
+        if let Some(c) = crate::unique(consignment::Entity::find_by_id(d.consignment_id), tx).await? {
+            let books: Vec<NewEntry> = shares_of(tx, delivery_id)
                 .await?
                 .into_iter()
                 .map(|(item, unit, q)| book(&c, LedgerKind::Delivery, &item, &unit, q, at))
                 .collect();
-            append_to_ledger(&tx, &books).await?;
+            append_to_ledger(tx, &books).await?;
         }
     }
-    audit::append(&tx, entry).await?;
-    tx.commit().await?;
+    audit::append(tx, entry).await?;
     Ok(Recorded { status, repeated: false, first_delivery })
+}
+
+/// One door record waiting for the recorder.
+struct PendingRecord {
+    delivery_id: Uuid,
+    status: DeliveryStatus,
+    key: String,
+    by: RecordedBy,
+    at: OffsetDateTime,
+    entry: audit::Entry,
+    reply: tokio::sync::oneshot::Sender<Result<Recorded, DbError>>,
+}
+
+/// Door records of this instance, written in batches (group commit), as the
+/// sign-up joiner writes joins: records that arrive while a batch is being
+/// written wait and go into the next one, one write transaction (and one
+/// sync to disk) per batch instead of per door. Each record runs in a
+/// savepoint of its own, so one refused record (a door deleted meanwhile)
+/// leaves the others of its batch written. Nothing waits on a timer: a lone
+/// record is written at once.
+#[derive(Clone)]
+pub struct Recorder {
+    queue: tokio::sync::mpsc::Sender<PendingRecord>,
+}
+
+/// Most records in one batch.
+const RECORD_BATCH: usize = 500;
+
+impl Recorder {
+    /// Starts the batch writer (call inside the tokio runtime).
+    pub fn start(db: Db) -> Recorder {
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<PendingRecord>(8 * RECORD_BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < RECORD_BATCH {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                write_records(&db, batch).await;
+            }
+        });
+        Recorder { queue }
+    }
+
+    /// [`record`] through the batch writer.
+    pub async fn record(
+        &self,
+        delivery_id: Uuid,
+        status: DeliveryStatus,
+        key: &str,
+        by: RecordedBy,
+        at: OffsetDateTime,
+        entry: audit::Entry,
+    ) -> Result<Recorded, DbError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let busy = || DbError::refused(shouwang_domain::signup::SheetRefusal::ServerBusy);
+        let p = PendingRecord { delivery_id, status, key: key.to_string(), by, at, entry, reply };
+        self.queue.send(p).await.map_err(|_| busy())?;
+        answer.await.map_err(|_| busy())?
+    }
+
+    /// Whether the batch writer is serving.
+    pub fn is_running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+}
+
+/// One batch in one write transaction, in a task of its own: a panic ends
+/// the task (its transaction rolls back), its callers are answered, and the
+/// writer goes on.
+async fn write_records(db: &Db, batch: Vec<PendingRecord>) {
+    let mut replies = Vec::with_capacity(batch.len());
+    let mut work = Vec::with_capacity(batch.len());
+    for p in batch {
+        replies.push(p.reply);
+        work.push((p.delivery_id, p.status, p.key, p.by, p.at, p.entry));
+    }
+    let n = work.len();
+    let task = tokio::spawn({
+        let db = db.clone();
+        async move {
+            use sea_orm::TransactionTrait;
+            let tx = db.begin_write().await?;
+            let mut answers = Vec::with_capacity(work.len());
+            for (delivery_id, status, key, by, at, entry) in work {
+                let sp = tx.begin().await?;
+                match record_in(&sp, delivery_id, status, &key, &by, at, entry).await {
+                    Ok(r) => {
+                        sp.commit().await?;
+                        answers.push(Ok(r));
+                    }
+                    Err(e) => {
+                        sp.rollback().await?;
+                        answers.push(Err(e));
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok::<_, DbError>(answers)
+        }
+    });
+    let outcome = match task.await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::error!(records = n, error = %e, "door record batch panicked");
+            Err(DbError::refused(shouwang_domain::signup::SheetRefusal::ServerBusy))
+        }
+    };
+    match outcome {
+        Ok(answers) => {
+            for (reply, a) in replies.into_iter().zip(answers) {
+                let _ = reply.send(a);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(records = n, error = %e, "door record batch not written");
+            for reply in replies {
+                let _ = reply.send(Err(e.replicate()));
+            }
+        }
+    }
 }
 
 /// A household not yet reached for a consignment.

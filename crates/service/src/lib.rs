@@ -40,6 +40,8 @@ pub struct Context {
     pub hasher: IdHasher,
     /// Group commit of sign-up sheet joins on this instance.
     pub joiner: shouwang_db::signup::Joiner,
+    /// Group commit of door records (supplies) on this instance.
+    pub recorder: shouwang_db::supplies::Recorder,
     pub clock: Clock,
     /// Reads uploaded spreadsheets in a child process (`shouwang
     /// parse-roster`) under memory, CPU and concurrency limits; `None` reads
@@ -52,6 +54,7 @@ impl Context {
     pub fn new(db: Db, hasher: IdHasher, clock: Clock) -> Context {
         Context {
             joiner: shouwang_db::signup::Joiner::start(db.clone(), clock.clone()),
+            recorder: shouwang_db::supplies::Recorder::start(db.clone()),
             db,
             hasher,
             clock,

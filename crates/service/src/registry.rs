@@ -188,6 +188,9 @@ pub async fn ready(ctx: &Context) -> std::result::Result<(), NotReady> {
     if !ctx.joiner.is_running() {
         return Err(NotReady::Joiner);
     }
+    if !ctx.recorder.is_running() {
+        return Err(NotReady::Recorder);
+    }
     ctx.db.ping().await.map_err(|e| NotReady::Database(e.to_string()))
 }
 
@@ -197,6 +200,8 @@ pub enum NotReady {
     Database(String),
     /// The sign-up batch writer has stopped: joins would go unanswered.
     Joiner,
+    /// The door record batch writer has stopped: door records would go unanswered.
+    Recorder,
 }
 
 /// A community's totals on the home page.

@@ -846,7 +846,7 @@ pub async fn record_door(ctx: &Context, actor: &Actor, run_id: Uuid, input: &Doo
     };
     let mut entry = actor.entry("supplies.door", "delivery", Some(delivery.id.to_string()), &community);
     entry.detail = serde_json::json!({ "status": status.code(), "run": run.id });
-    let r = store::record(&ctx.db, delivery.id, status, &key, &by, ctx.clock.now(), entry).await?;
+    let r = ctx.recorder.record(delivery.id, status, &key, by, ctx.clock.now(), entry).await?;
     Ok(DoorRecorded {
         room,
         status: r.status.code().to_string(),

@@ -31,5 +31,9 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
             tracing::error!("the sign-up joiner is not running");
             (StatusCode::SERVICE_UNAVAILABLE, "sign-up joiner not running")
         }
+        Err(NotReady::Recorder) => {
+            tracing::error!("the door recorder is not running");
+            (StatusCode::SERVICE_UNAVAILABLE, "door recorder not running")
+        }
     }
 }

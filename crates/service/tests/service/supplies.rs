@@ -348,3 +348,40 @@ async fn a_stock_never_goes_below_zero() {
     assert_eq!(books.shelf.iter().map(|s| s.balance()).sum::<i64>(), 5);
     assert_eq!(books.entries, 2, "the refused take wrote nothing");
 }
+
+#[tokio::test]
+async fn doors_recorded_all_at_once_are_each_recorded_once() {
+    let w = world().await;
+    let id = received(&w).await;
+    let detail = supplies::consignment(&w.ctx, &w.admin, id).await.unwrap();
+    supplies::allocate(&w.ctx, &w.admin, id, &per_household(&detail, 0)).await.unwrap();
+    let detail = supplies::consignment(&w.ctx, &w.admin, id).await.unwrap();
+    let mut asks = Vec::new();
+    for run in &detail.runs {
+        let sheet = supplies::run_sheet(&w.ctx, &w.admin, run.id).await.unwrap();
+        for d in sheet.floors.iter().flat_map(|f| &f.doors) {
+            // Each door twice with one key: a phone that retried.
+            for _ in 0..2 {
+                let door = DoorInput {
+                    household_id: Some(d.household_id),
+                    code: None,
+                    outcome: "delivered".into(),
+                    key: format!("burst-{}", d.household_id.simple()),
+                };
+                let ctx = w.ctx.clone();
+                let admin = w.admin.clone();
+                let run = run.id;
+                asks.push(tokio::spawn(async move { supplies::record_door(&ctx, &admin, run, &door).await }));
+            }
+        }
+    }
+    assert_eq!(asks.len(), 24);
+    for a in asks {
+        assert_eq!(a.await.unwrap().unwrap().status, "delivered");
+    }
+    assert_eq!(w.t.count_rows("delivery_event").await, 12, "one event per door");
+    assert_eq!(supplies::coverage(&w.ctx, &w.admin, id).await.unwrap().settled, 12);
+    let books = shouwang_service::ledger::public_books(&w.ctx, "sy").await.unwrap();
+    assert_eq!(books.consignments.iter().find(|c| c.item == "蔬菜包").unwrap().delivered, 12);
+    assert!(shouwang_service::ledger::verify(&w.ctx, "sy").await.unwrap().broken.is_none());
+}
