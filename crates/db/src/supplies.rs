@@ -1065,7 +1065,7 @@ async fn uncovered_where(
         .and_where(col(&d, "consignment_id").eq(consignment_id))
         .and_where(col(&d, "in_need").eq(in_need))
         .and_where(col(&d, "status").is_not_in(settled))
-        .order_by_expr(col(&d, "id").into(), sea_orm::Order::Asc)
+        .order_by_expr(col(&d, "id"), sea_orm::Order::Asc)
         .limit(limit)
         .to_owned();
     let rows = conn.query_all_raw(conn.get_database_backend().build(&q)).await?;
