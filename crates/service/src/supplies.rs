@@ -218,6 +218,9 @@ pub struct RunSheet {
     /// The actor may record at its doors.
     pub can_record: bool,
     pub can_claim: bool,
+    /// The community's groups, for staff to give the run to one: (id, name).
+    pub groups: Vec<(Uuid, String)>,
+    pub group_id: Option<Uuid>,
     pub households: usize,
     pub settled: usize,
     /// Units per item over the whole run: (item, unit, units).
@@ -715,10 +718,11 @@ pub async fn run_sheet(ctx: &Context, actor: &Actor, id: Uuid) -> Result<RunShee
         Some(h) => task_store::names_of(read, &[h.volunteer_id]).await?.remove(&h.volunteer_id),
         None => None,
     };
-    let group = match run.group_id {
-        Some(g) => store::group_names(read, community.id).await?.remove(&g),
-        None => None,
-    };
+    let staff = actor.can(Resource::Supplies, Action::Write, &community.path);
+    let all_groups = store::group_names(read, community.id).await?;
+    let group = run.group_id.and_then(|g| all_groups.get(&g).cloned());
+    let mut groups: Vec<(Uuid, String)> = if staff { all_groups.into_iter().collect() } else { Vec::new() };
+    groups.sort_by(|a, b| natural(&a.1).cmp(&natural(&b.1)));
     let building = store::region_names(read, &[run.building_id]).await?.remove(&run.building_id).unwrap_or_default();
     Ok(RunSheet {
         id,
@@ -733,6 +737,8 @@ pub async fn run_sheet(ctx: &Context, actor: &Actor, id: Uuid) -> Result<RunShee
         held_by_me,
         visible,
         can_record,
+        groups,
+        group_id: run.group_id,
         households: doors.len(),
         settled,
         totals,

@@ -191,6 +191,22 @@ async fn an_allocation_puts_every_household_in_exactly_one_run_and_the_books_bal
     }
     let veg = detail.consignment.items.iter().find(|i| i.name == "蔬菜包").unwrap();
     assert_eq!((veg.allocated, veg.reserve, veg.written_off), (12, 156, 2));
+    // A run given to a group (物资保障一队); a group that is not the community's is refused.
+    let team = mob::create_groups(
+        &w.t.db,
+        w.community.id,
+        &[mob::GroupSpec { name: Some("物资保障一队".into()), ..Default::default() }],
+        None,
+        entry("group_create"),
+    )
+    .await
+    .unwrap()[0];
+    let run = detail.runs[0].id;
+    supplies::assign_group(&w.ctx, &w.admin, run, Some(team)).await.unwrap();
+    assert_eq!(supplies::run_sheet(&w.ctx, &w.admin, run).await.unwrap().group.as_deref(), Some("物资保障一队"));
+    let elsewhere = supplies::assign_group(&w.ctx, &w.admin, run, Some(Uuid::now_v7())).await.unwrap_err();
+    assert!(matches!(elsewhere, Error::NotFound(shouwang_domain::Refusal::Supplies(Refusal::GroupNotInCommunity))));
+
     // The reserve went into the reserve pool.
     let overview = supplies::overview(&w.ctx, &w.admin, "sy").await.unwrap();
     assert!(overview.stocks.iter().any(|s| s.item == "蔬菜包" && s.on_hand == 156));
