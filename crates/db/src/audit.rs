@@ -39,6 +39,32 @@ pub async fn append(conn: &impl ConnectionTrait, e: Entry) -> Result<(), DbError
     Ok(())
 }
 
+/// Appends many entries in a few statements (a batch of door records).
+pub async fn append_many(conn: &impl ConnectionTrait, entries: Vec<Entry>) -> Result<(), DbError> {
+    let at = now();
+    let rows: Vec<audit_log::ActiveModel> = entries
+        .into_iter()
+        .map(|e| {
+            audit_log::ActiveModel::from(audit_log::Model {
+                id: Uuid::now_v7(),
+                at,
+                user_id: e.user_id,
+                username: e.username,
+                action: e.action.to_string(),
+                target_kind: e.target_kind.to_string(),
+                target_id: e.target_id,
+                region_path: e.region_path,
+                detail: e.detail.to_string(),
+                peer: e.peer,
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(300) {
+        audit_log::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub username: Option<String>,

@@ -893,6 +893,161 @@ impl Recorder {
     }
 }
 
+type Work = (Uuid, DeliveryStatus, String, RecordedBy, OffsetDateTime, audit::Entry);
+
+/// A batch of door records in the caller's write transaction, in a few
+/// statements whatever its size: the deliveries and the keys already used
+/// are read with one IN list each, the new events are inserted together, the
+/// deliveries updated per status, the ledger and the audit log appended once.
+/// The answers are as [`record_in`] would give them one by one, in order (a
+/// key seen before, or earlier in the batch, is a repeat that changes nothing).
+pub async fn record_many_in(
+    tx: &impl ConnectionTrait,
+    work: Vec<Work>,
+) -> Result<Vec<Result<Recorded, DbError>>, DbError> {
+    use std::collections::{HashMap, HashSet};
+    let ids: Vec<Uuid> = work.iter().map(|w| w.0).collect();
+    let mut deliveries: HashMap<Uuid, delivery::Model> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for d in delivery::Entity::find().filter(delivery::Column::Id.is_in(chunk.to_vec())).all(tx).await? {
+            deliveries.insert(d.id, d);
+        }
+    }
+    let keys: Vec<String> = work.iter().map(|w| w.2.clone()).collect();
+    let mut earlier: HashMap<String, DeliveryStatus> = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let found: Vec<(String, String)> = delivery_event::Entity::find()
+            .select_only()
+            .column(delivery_event::Column::IdempotencyKey)
+            .column(delivery_event::Column::Status)
+            .filter(delivery_event::Column::IdempotencyKey.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(tx)
+            .await?;
+        for (k, st) in found {
+            if let Some(st) = DeliveryStatus::from_code(&st) {
+                earlier.insert(k, st);
+            }
+        }
+    }
+    let mut answers = Vec::with_capacity(work.len());
+    let mut events = Vec::new();
+    let mut entries = Vec::new();
+    // The last status of each delivery in this batch, and who gave it.
+    let mut latest: HashMap<Uuid, (DeliveryStatus, String, OffsetDateTime)> = HashMap::new();
+    let mut first_delivered: Vec<Uuid> = Vec::new();
+    let mut first_at: HashMap<Uuid, OffsetDateTime> = HashMap::new();
+    let mut delivered_now: HashSet<Uuid> = HashSet::new();
+    for (delivery_id, status, key, by, at, entry) in work {
+        let at = crate::utc(at);
+        if let Some(&st) = earlier.get(&key) {
+            answers.push(Ok(Recorded { status: st, repeated: true, first_delivery: false }));
+            continue;
+        }
+        let Some(d) = deliveries.get(&delivery_id) else {
+            answers.push(Err(DbError::refused(Refusal::HouseholdNotFound)));
+            continue;
+        };
+        earlier.insert(key.clone(), status);
+        let first = status.is_delivered() && !d.delivered_once && !delivered_now.contains(&delivery_id);
+        if status.is_delivered() {
+            delivered_now.insert(delivery_id);
+        }
+        if first {
+            first_delivered.push(delivery_id);
+            first_at.insert(delivery_id, at);
+        }
+        events.push(delivery_event::ActiveModel::from(delivery_event::Model {
+            id: Uuid::now_v7(),
+            delivery_id,
+            incident_id: d.incident_id,
+            idempotency_key: key,
+            status: status.code().to_string(),
+            by_kind: by.kind().to_string(),
+            by_name: by.name(),
+            volunteer_id: match &by {
+                RecordedBy::Volunteer { id, .. } => Some(*id),
+                _ => None,
+            },
+            at,
+        }));
+        latest.insert(delivery_id, (status, by.name(), at));
+        entries.push(entry);
+        answers.push(Ok(Recorded { status, repeated: false, first_delivery: first }));
+    }
+    for chunk in events.chunks(300) {
+        // A key taken by another instance meanwhile (PostgreSQL) stays theirs.
+        delivery_event::Entity::insert_many(chunk.to_vec())
+            .on_conflict(OnConflict::column(delivery_event::Column::IdempotencyKey).do_nothing().to_owned())
+            .exec_without_returning(tx)
+            .await?;
+    }
+    // One UPDATE per (status, who, when): a burst has few of those.
+    let mut groups: HashMap<(DeliveryStatus, String, OffsetDateTime), Vec<Uuid>> = HashMap::new();
+    for (id, (status, name, at)) in latest {
+        groups.entry((status, name, at)).or_default().push(id);
+    }
+    for ((status, name, at), ids) in groups {
+        for chunk in ids.chunks(500) {
+            let mut update = delivery::Entity::update_many()
+                .col_expr(delivery::Column::Status, Expr::value(status.code()))
+                .col_expr(delivery::Column::UpdatedAt, Expr::value(at))
+                .col_expr(delivery::Column::UpdatedBy, Expr::value(Some(name.clone()).filter(|n| !n.is_empty())));
+            if status.is_delivered() {
+                update = update.col_expr(delivery::Column::DeliveredOnce, Expr::value(true));
+            }
+            update.filter(delivery::Column::Id.is_in(chunk.to_vec())).exec(tx).await?;
+        }
+    }
+    if !first_delivered.is_empty() {
+        // The goods reached these doors: into the public books, without the doors.
+        let mut shares: Vec<delivery_share::Model> = Vec::new();
+        for chunk in first_delivered.chunks(500) {
+            shares.extend(
+                delivery_share::Entity::find()
+                    .filter(delivery_share::Column::DeliveryId.is_in(chunk.to_vec()))
+                    .all(tx)
+                    .await?,
+            );
+        }
+        let item_ids: HashSet<Uuid> = shares.iter().map(|s| s.item_id).collect();
+        let items: HashMap<Uuid, consignment_item::Model> = consignment_item::Entity::find()
+            .filter(consignment_item::Column::Id.is_in(item_ids.into_iter().collect::<Vec<_>>()))
+            .all(tx)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+        let consignment_ids: HashSet<Uuid> = items.values().map(|i| i.consignment_id).collect();
+        let consignments: HashMap<Uuid, consignment::Model> = consignment::Entity::find()
+            .filter(consignment::Column::Id.is_in(consignment_ids.into_iter().collect::<Vec<_>>()))
+            .all(tx)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let mut order: HashMap<Uuid, usize> = HashMap::new();
+        for (i, id) in first_delivered.iter().enumerate() {
+            order.insert(*id, i);
+        }
+        shares.sort_by_key(|s| {
+            (order.get(&s.delivery_id).copied().unwrap_or(usize::MAX), items.get(&s.item_id).map(|i| i.position))
+        });
+        let books: Vec<NewEntry> = shares
+            .iter()
+            .filter_map(|s| {
+                let item = items.get(&s.item_id)?;
+                let c = consignments.get(&item.consignment_id)?;
+                let at = first_at.get(&s.delivery_id).copied().unwrap_or_else(now);
+                Some(book(c, LedgerKind::Delivery, &item.name, &item.unit, s.quantity, at))
+            })
+            .collect();
+        append_to_ledger(tx, &books).await?;
+    }
+    audit::append_many(tx, entries).await?;
+    Ok(answers)
+}
+
 /// One batch in one write transaction, in a task of its own: a panic ends
 /// the task (its transaction rolls back), its callers are answered, and the
 /// writer goes on.
@@ -907,22 +1062,8 @@ async fn write_records(db: &Db, batch: Vec<PendingRecord>) {
     let task = tokio::spawn({
         let db = db.clone();
         async move {
-            use sea_orm::TransactionTrait;
             let tx = db.begin_write().await?;
-            let mut answers = Vec::with_capacity(work.len());
-            for (delivery_id, status, key, by, at, entry) in work {
-                let sp = tx.begin().await?;
-                match record_in(&sp, delivery_id, status, &key, &by, at, entry).await {
-                    Ok(r) => {
-                        sp.commit().await?;
-                        answers.push(Ok(r));
-                    }
-                    Err(e) => {
-                        sp.rollback().await?;
-                        answers.push(Err(e));
-                    }
-                }
-            }
+            let answers = record_many_in(&tx, work).await?;
             tx.commit().await?;
             Ok::<_, DbError>(answers)
         }
