@@ -152,6 +152,8 @@ pub struct ConsignmentDetail {
     pub consignment: ConsignmentView,
     pub runs: Vec<RunView>,
     pub can_write: bool,
+    /// May export the runs (rooms and names) to Excel.
+    pub can_export: bool,
     /// The community's groups' ids and names (for "give to a group").
     pub groups: Vec<(Uuid, String)>,
     /// The community's compounds (to allocate to some of them).
@@ -469,6 +471,7 @@ pub async fn consignment(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Consi
         consignment: view(&c, &community.code, counts.get(&id).copied(), actor),
         runs,
         can_write,
+        can_export: actor.can(Resource::Export, Action::Read, &community.path),
         compounds,
         groups: if can_write { groups } else { Vec::new() },
     })
