@@ -24,6 +24,7 @@ use crate::entity::{
 use crate::ledger::{NewEntry, append_in as append_to_ledger};
 use crate::{Db, DbError, audit, now};
 use shouwang_domain::ledger::LedgerKind;
+use shouwang_domain::supplies::natural;
 
 /// A ledger entry of a consignment (the public books: no personal data).
 fn book(
@@ -541,11 +542,6 @@ pub async fn region_names(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<H
     Ok(names)
 }
 
-fn natural(s: &str) -> (u64, &str) {
-    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-    (digits.parse().unwrap_or(u64::MAX), s)
-}
-
 pub async fn run_by_id(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<delivery_run::Model>, DbError> {
     Ok(crate::unique(delivery_run::Entity::find_by_id(id), conn).await?)
 }
@@ -757,72 +753,13 @@ pub async fn record(
     entry: audit::Entry,
 ) -> Result<Recorded, DbError> {
     let tx = db.begin_write().await?;
-    let r = record_in(&tx, delivery_id, status, key, by, at, entry).await?;
+    let answer = record_many_in(&tx, vec![(delivery_id, status, key.to_string(), by.clone(), at, entry)])
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(DbError::refused(Refusal::HouseholdNotFound)));
+    let recorded = answer?;
     tx.commit().await?;
-    Ok(r)
-}
-
-/// [`record`] inside the caller's write transaction.
-pub async fn record_in(
-    tx: &impl ConnectionTrait,
-    delivery_id: Uuid,
-    status: DeliveryStatus,
-    key: &str,
-    by: &RecordedBy,
-    at: OffsetDateTime,
-    entry: audit::Entry,
-) -> Result<Recorded, DbError> {
-    let at = crate::utc(at);
-    let Some(d) = delivery_by_id(tx, delivery_id).await? else {
-        return Err(DbError::refused(Refusal::HouseholdNotFound));
-    };
-    let event = delivery_event::Model {
-        id: Uuid::now_v7(),
-        delivery_id,
-        incident_id: d.incident_id,
-        idempotency_key: key.to_string(),
-        status: status.code().to_string(),
-        by_kind: by.kind().to_string(),
-        by_name: by.name(),
-        volunteer_id: match by {
-            RecordedBy::Volunteer { id, .. } => Some(*id),
-            _ => None,
-        },
-        at,
-    };
-    let inserted = delivery_event::Entity::insert(delivery_event::ActiveModel::from(event))
-        .on_conflict(OnConflict::column(delivery_event::Column::IdempotencyKey).do_nothing().to_owned())
-        .exec_without_returning(tx)
-        .await?;
-    if inserted == 0 {
-        let earlier =
-            crate::unique(delivery_event::Entity::find().filter(delivery_event::Column::IdempotencyKey.eq(key)), tx)
-                .await?;
-        let status = earlier.and_then(|e| DeliveryStatus::from_code(&e.status)).unwrap_or(status);
-        return Ok(Recorded { status, repeated: true, first_delivery: false });
-    }
-    let first_delivery = status.is_delivered() && !d.delivered_once;
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(status.code()))
-        .col_expr(delivery::Column::DeliveredOnce, Expr::value(d.delivered_once || status.is_delivered()))
-        .col_expr(delivery::Column::UpdatedAt, Expr::value(at))
-        .col_expr(delivery::Column::UpdatedBy, Expr::value(Some(by.name()).filter(|n| !n.is_empty())))
-        .filter(delivery::Column::Id.eq(delivery_id))
-        .exec(tx)
-        .await?;
-    if first_delivery {
-        // The goods reached the door: into the public books, without the door.
-        if let Some(c) = crate::unique(consignment::Entity::find_by_id(d.consignment_id), tx).await? {
-            let books: Vec<NewEntry> = shares_of(tx, delivery_id)
-                .await?
-                .into_iter()
-                .map(|(item, unit, q)| book(&c, LedgerKind::Delivery, &item, &unit, q, at))
-                .collect();
-            append_to_ledger(tx, &books).await?;
-        }
-    }
-    audit::append(tx, entry).await?;
-    Ok(Recorded { status, repeated: false, first_delivery })
+    Ok(recorded)
 }
 
 /// One door record waiting for the recorder.
@@ -839,10 +776,10 @@ struct PendingRecord {
 /// Door records of this instance, written in batches (group commit), as the
 /// sign-up joiner writes joins: records that arrive while a batch is being
 /// written wait and go into the next one, one write transaction (and one
-/// sync to disk) per batch instead of per door. Each record runs in a
-/// savepoint of its own, so one refused record (a door deleted meanwhile)
-/// leaves the others of its batch written. Nothing waits on a timer: a lone
-/// record is written at once.
+/// sync to disk) per batch instead of per door, written by
+/// [`record_many_in`]. A record refused there (a door deleted meanwhile) is
+/// answered alone; the others of its batch are written. Nothing waits on a
+/// timer: a lone record is written at once.
 #[derive(Clone)]
 pub struct Recorder {
     queue: tokio::sync::mpsc::Sender<PendingRecord>,
@@ -899,7 +836,7 @@ type Work = (Uuid, DeliveryStatus, String, RecordedBy, OffsetDateTime, audit::En
 /// statements whatever its size: the deliveries and the keys already used
 /// are read with one IN list each, the new events are inserted together, the
 /// deliveries updated per status, the ledger and the audit log appended once.
-/// The answers are as [`record_in`] would give them one by one, in order (a
+/// The answers are as [`record`] would give them one by one, in order (a
 /// key seen before, or earlier in the batch, is a repeat that changes nothing).
 pub async fn record_many_in(
     tx: &impl ConnectionTrait,

@@ -272,8 +272,9 @@ pub fn doors_in_order<Id: Copy>(basis: AllocationBasis, doors: &[Door<Id>]) -> V
     order
 }
 
-/// "2" before "10": numbers compare as numbers, then the text.
-fn natural(s: &str) -> (u64, &str) {
+/// Sort key of a building or room name: "2" before "10" (numbers compare as
+/// numbers, then the text).
+pub fn natural(s: &str) -> (u64, &str) {
     let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
     (digits.parse().unwrap_or(u64::MAX), s)
 }
@@ -313,6 +314,11 @@ pub fn allocate_item<Id: Copy>(
     }
     plan.reserve = rule.reserve + available;
     Ok(plan)
+}
+
+/// Sort key of a door on a run: by floor, then room ("302" before "1201").
+pub fn door_order(room_key: &str) -> (Option<i32>, usize, &str) {
+    (floor_of(room_key), room_key.len(), room_key)
 }
 
 /// One building's run: the doors that get something, by floor and room.

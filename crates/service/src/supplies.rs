@@ -19,7 +19,7 @@ use shouwang_domain::bounds::Field;
 use shouwang_domain::clock;
 use shouwang_domain::supplies::{
     self as rules, AllocationBasis, ConsignmentSource, ConsignmentState, DeliveryStatus, Door, ItemRule, MAX_ITEMS,
-    Refusal, StockPlace,
+    Refusal, StockPlace, natural,
 };
 use shouwang_domain::task::WorkKind;
 use uuid::Uuid;
@@ -672,12 +672,7 @@ pub async fn run_sheet(ctx: &Context, actor: &Actor, id: Uuid) -> Result<RunShee
     let (holder, held_by_me, can_record, visible) = standing(ctx, actor, id, &community).await?;
     let l = lang(actor);
     let mut doors = store::doors_of_run(read, id).await?;
-    doors.sort_by(|a, b| {
-        rules::floor_of(&a.room_key)
-            .cmp(&rules::floor_of(&b.room_key))
-            .then_with(|| a.room_key.len().cmp(&b.room_key.len()))
-            .then_with(|| a.room_key.cmp(&b.room_key))
-    });
+    doors.sort_by(|a, b| rules::door_order(&a.room_key).cmp(&rules::door_order(&b.room_key)));
     let mut totals: Vec<(String, String, i64)> = Vec::new();
     let mut floors: Vec<FloorView> = Vec::new();
     let mut settled = 0;
@@ -925,11 +920,6 @@ pub async fn coverage(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Coverage
     })
 }
 
-fn natural(s: &str) -> (u64, &str) {
-    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-    (digits.parse().unwrap_or(u64::MAX), s)
-}
-
 /// What a household's link page shows of its deliveries.
 pub async fn household_deliveries(
     ctx: &Context,
@@ -1036,12 +1026,7 @@ pub async fn export_runs(ctx: &Context, actor: &Actor, id: Uuid) -> Result<Vec<u
     let mut rows = Vec::new();
     for r in store::runs_of(read, id).await? {
         let mut doors = store::doors_of_run(read, r.run.id).await?;
-        doors.sort_by(|a, b| {
-            rules::floor_of(&a.room_key)
-                .cmp(&rules::floor_of(&b.room_key))
-                .then_with(|| a.room_key.len().cmp(&b.room_key.len()))
-                .then_with(|| a.room_key.cmp(&b.room_key))
-        });
+        doors.sort_by(|a, b| rules::door_order(&a.room_key).cmp(&rules::door_order(&b.room_key)));
         let group = r.run.group_id.and_then(|g| groups.get(&g).cloned()).unwrap_or_default();
         for d in doors {
             let status = DeliveryStatus::from_code(&d.delivery.status).unwrap_or(DeliveryStatus::Pending);
